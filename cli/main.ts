@@ -1,0 +1,41 @@
+/**
+ * The `observatory` command line. Each subcommand lives in its own module under `commands/` and
+ * loads its heavy dependencies (Next.js, the store, the runtime) only when it runs, so that
+ * `--help` and `node` stay fast.
+ */
+import { Command, CommanderError } from 'commander';
+import { drillCommand } from './commands/drill.ts';
+import { nodeCommand } from './commands/node.ts';
+import { remshCommand } from './commands/remsh.ts';
+import { serverCommand } from './commands/server.ts';
+import { startCommand } from './commands/start.ts';
+import { VERSION } from '../server/version.ts';
+
+/** Builds the program without running it, so tests can inspect and drive it. */
+export function buildProgram(): Command {
+  return new Command('observatory')
+    .description(
+      'Cluster Observatory: a TypeScript cluster runtime and a dashboard to watch and break it',
+    )
+    .version(VERSION)
+    .showHelpAfterError()
+    .addCommand(startCommand())
+    .addCommand(serverCommand())
+    .addCommand(nodeCommand())
+    .addCommand(remshCommand())
+    .addCommand(drillCommand());
+}
+
+/** Runs the CLI with `argv` as given by `process.argv`. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    process.stderr.write(
+      `observatory: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The observatory's environment, validated once at start-up. This module and `cli/` are the only
+ * places that read `process.env`; everything else receives a typed `ServerEnv`.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { DEFAULT_DATABASE_URL, DEFAULT_HOST, DEFAULT_SERVER_PORT } from '../protocol/constants.ts';
+
+/** Raised when an environment variable has a bad value; the message names every bad variable. */
+export class EnvError extends Error {
+  readonly code = 'ENV_INVALID';
+  constructor(
+    message: string,
+    readonly issues: readonly string[],
+  ) {
+    super(message);
+    this.name = 'EnvError';
+  }
+}
+
+// An empty variable (`FOO=`) means "not set", as most shells and .env files intend.
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const databaseUrl = z.string().refine((v) => /^(file:|postgres(ql)?:\/\/)/.test(v), {
+  message: 'must start with file: (SQLite) or postgres:// / postgresql:// (PostgreSQL)',
+});
+
+const token = (min: number) =>
+  z
+    .string()
+    .min(min, { message: `must be at least ${min} characters` })
+    .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' });
+
+const EnvSchema = z.object({
+  PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  HOST: optional(z.string().min(1)),
+  DATABASE_URL: optional(databaseUrl),
+  OBSERVATORY_ADMIN_TOKEN: optional(token(16)),
+  OBSERVATORY_AGENT_TOKEN: optional(token(8)),
+  CLUSTER_COOKIE: optional(z.string().min(1)),
+  OBSERVATORY_DEV: optional(z.enum(['0', '1', 'true', 'false'])),
+});
+
+/** The validated environment of an observatory server process. */
+export interface ServerEnv {
+  /** `PORT`; default 3000; 0 picks a free port. */
+  readonly port: number;
+  /** `HOST`; default 127.0.0.1 (loopback only, on purpose). */
+  readonly host: string;
+  /** `DATABASE_URL`; default `file:./data/observatory.db` (relative to the working directory). */
+  readonly databaseUrl: string;
+  /** `OBSERVATORY_ADMIN_TOKEN`, or a random one generated for this run. */
+  readonly adminToken: string;
+  readonly adminTokenGenerated: boolean;
+  /** `OBSERVATORY_AGENT_TOKEN`, or a random one generated for this run. */
+  readonly agentToken: string;
+  readonly agentTokenGenerated: boolean;
+  /** `CLUSTER_COOKIE`, used by the lab launcher for the nodes it spawns. */
+  readonly clusterCookie: string | undefined;
+  /** `OBSERVATORY_DEV=1` runs Next.js in development mode. */
+  readonly dev: boolean;
+}
+
+/** A fresh URL-safe random token. */
+export function generateToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/**
+ * Validates `source` (normally `process.env`) and fills in defaults.
+ * @throws EnvError listing every bad variable.
+ */
+export function parseEnv(source: Readonly<Record<string, string | undefined>>): ServerEnv {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    const issues = result.error.issues.map(
+      (issue) =>
+        `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(source[String(issue.path[0])])})`,
+    );
+    throw new EnvError(`invalid environment:\n  ${issues.join('\n  ')}`, issues);
+  }
+  const env = result.data;
+  const adminToken = env.OBSERVATORY_ADMIN_TOKEN ?? generateToken();
+  const agentToken = env.OBSERVATORY_AGENT_TOKEN ?? generateToken();
+  return {
+    port: env.PORT ?? DEFAULT_SERVER_PORT,
+    host: env.HOST ?? DEFAULT_HOST,
+    databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    adminToken,
+    adminTokenGenerated: env.OBSERVATORY_ADMIN_TOKEN === undefined,
+    agentToken,
+    agentTokenGenerated: env.OBSERVATORY_AGENT_TOKEN === undefined,
+    clusterCookie: env.CLUSTER_COOKIE,
+    dev: env.OBSERVATORY_DEV === '1' || env.OBSERVATORY_DEV === 'true',
+  };
+}
+
+/** `parseEnv(process.env)`. */
+export function loadEnv(): ServerEnv {
+  return parseEnv(process.env);
+}
