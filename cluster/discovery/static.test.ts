@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelayMs } from './backoff.ts';
+import { fakeContext } from './fake-context.ts';
+import { staticStrategy } from './static.ts';
+
+const opts = {
+  initialMs: 100,
+  maxMs: 1_000,
+  jitter: 0,
+  recheckIntervalMs: 50,
+  connectTimeoutMs: 500,
+};
+
+describe('discovery backoff', () => {
+  it('discovery backoff — doubles per failure up to the cap', () => {
+    const o = { initialMs: 100, maxMs: 1_000, jitter: 0 };
+    expect([1, 2, 3, 4, 5, 10].map((n) => backoffDelayMs(n, o))).toEqual([
+      100, 200, 400, 800, 1_000, 1_000,
+    ]);
+  });
+
+  it('discovery backoff — jitter only shortens the delay', () => {
+    const o = { initialMs: 100, maxMs: 1_000, jitter: 0.5 };
+    expect(backoffDelayMs(3, o, () => 0)).toBe(400);
+    expect(backoffDelayMs(3, o, () => 1)).toBe(200);
+    expect(backoffDelayMs(3, o, () => 0.5)).toBe(300);
+  });
+});
+
+describe('static discovery', () => {
+  it('static discovery — connects to every seed at start and reports found and results', async () => {
+    const f = fakeContext();
+    f.reachable.add('127.0.0.1:9001');
+    f.reachable.add('127.0.0.1:9002');
+    const s = staticStrategy({
+      ...opts,
+      seeds: ['127.0.0.1:9001', 'b@127.0.0.1:9002', '127.0.0.1:9000'],
+    });
+    await s.start(f.ctx);
+    await f.clock.advance(0);
+    expect([...f.connected].sort()).toEqual(['127.0.0.1:9001', '127.0.0.1:9002']);
+    const found = f.events.find((e) => e.kind === 'found');
+    // its own address is never a target
+    expect(found && found.kind === 'found' && found.targets).toEqual([
+      '127.0.0.1:9001',
+      '127.0.0.1:9002',
+    ]);
+    const results = f.events.filter((e) => e.kind === 'connect_result');
+    expect(results).toHaveLength(2);
+    expect(results.every((e) => e.kind === 'connect_result' && e.ok)).toBe(true);
+    await s.stop();
+  });
+
+  it('static discovery — retries a dead seed with exponential backoff', async () => {
+    const f = fakeContext();
+    const s = staticStrategy({ ...opts, seeds: ['127.0.0.1:9001'] });
+    await s.start(f.ctx);
+    await f.clock.advance(0);
+    expect(f.attempts).toHaveLength(1);
+    await f.clock.advance(1_600);
+    // failures at t=0, 100, 300, 700, 1500 (delays 100, 200, 400, 800)
+    expect(f.attempts).toHaveLength(5);
+    const delays = f.events.flatMap((e) => (e.kind === 'connect_result' ? [e.retryInMs] : []));
+    expect(delays).toEqual([100, 200, 400, 800, 1_000]);
+    f.reachable.add('127.0.0.1:9001');
+    await f.clock.advance(1_000);
+    expect(f.connected.has('127.0.0.1:9001')).toBe(true);
+    const last = f.events.at(-1);
+    expect(last?.kind === 'connect_result' && last.ok && last.attempt).toBe(6);
+    await s.stop();
+  });
+
+  it('static discovery — reconnects a seed that went away and came back', async () => {
+    const f = fakeContext();
+    f.reachable.add('127.0.0.1:9001');
+    const s = staticStrategy({ ...opts, seeds: ['127.0.0.1:9001'] });
+    await s.start(f.ctx);
+    await f.clock.advance(0);
+    expect(f.connected.has('127.0.0.1:9001')).toBe(true);
+    // the peer goes down, stays down for a while, then returns
+    f.connected.delete('127.0.0.1:9001');
+    f.reachable.delete('127.0.0.1:9001');
+    await f.clock.advance(3_000);
+    expect(f.connected.has('127.0.0.1:9001')).toBe(false);
+    f.reachable.add('127.0.0.1:9001');
+    await f.clock.advance(opts.maxMs + opts.recheckIntervalMs);
+    expect(f.connected.has('127.0.0.1:9001')).toBe(true);
+    await s.stop();
+  });
+
+  it('static discovery — stop cancels all timers', async () => {
+    const f = fakeContext();
+    const s = staticStrategy({ ...opts, seeds: ['127.0.0.1:9001'] });
+    await s.start(f.ctx);
+    await f.clock.advance(10);
+    await s.stop();
+    const before = f.attempts.length;
+    await f.clock.advance(10_000);
+    expect(f.attempts.length).toBe(before);
+    expect(f.clock.pending()).toBe(0);
+  });
+});
