@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { notYetAvailable } from './not-yet.ts';
+import { parseNodeOptions, type RawNodeOptions } from '../node/options.ts';
 
 /** `observatory node`: runs one cluster node (owned by the cluster runtime issue). */
 export function nodeCommand(): Command {
@@ -7,14 +7,38 @@ export function nodeCommand(): Command {
     .description('run one cluster node (name@host) with an optional embedded agent')
     .requiredOption('--name <name>', 'short node name; the full name is name@host')
     .option('--host <host>', 'address to listen on and to advertise', '127.0.0.1')
-    .option('--port <port>', 'TCP port to listen on', '9101')
+    .option('--port <port>', 'TCP port to listen on (0: any free port)', '9101')
     .option('--cookie <cookie>', 'shared cluster cookie (default: env CLUSTER_COOKIE)')
     .option('--seeds <list>', 'comma-separated host:port of nodes to connect to')
     .option('--hidden', 'connect without joining the mesh', false)
     .option('--ticktime <ms>', 'net_ticktime in milliseconds')
-    .option('--events <format>', "print membership events to stdout ('json')")
+    .option(
+      '--events <format>',
+      "membership events on stdout: 'json' (one object per line) or 'text'",
+    )
     .option('--discovery <strategy>', 'static | gossip | dns', 'static')
     .option('--observatory <url>', 'observatory server URL to stream telemetry to')
     .option('--agent-token <token>', 'token for the observatory /agent namespace')
-    .action(() => notYetAvailable('node'));
+    .action(async (raw: RawNodeOptions & { observatory?: string }) => {
+      const options = parseNodeOptions(raw, process.env.CLUSTER_COOKIE);
+      if (raw.observatory !== undefined) {
+        process.stderr.write('observatory node: --observatory is not yet available; ignored\n');
+      }
+      // Loaded only now so that `observatory --help` does not load the runtime.
+      const { runNode } = await import('../node/run-node.ts');
+      const running = await runNode(options);
+      const shutdown = (signal: NodeJS.Signals) => {
+        // A second signal while closing means "now".
+        process.once(signal, () => process.exit(130));
+        running.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            process.stderr.write(`observatory node: close failed: ${String(error)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+    });
 }

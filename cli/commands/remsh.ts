@@ -1,12 +1,60 @@
 import { Command } from 'commander';
-import { notYetAvailable } from './not-yet.ts';
+import { z } from 'zod';
+import { CliOptionsError, formatIssues } from '../node/options.ts';
+import { parseTarget } from '../remsh/target.ts';
+
+const DEFAULT_REMSH_TIMEOUT_MS = 5_000;
+
+const RemshOptionsSchema = z.object({
+  cookie: z
+    .string({ message: 'is required (--cookie or env CLUSTER_COOKIE)' })
+    .min(1, { message: 'is required (--cookie or env CLUSTER_COOKIE)' }),
+  host: z
+    .string()
+    .regex(/^[A-Za-z0-9.:_-]{1,253}$/, { message: 'must be a host name or IP address' }),
+  command: z.string().optional(),
+  timeout: z
+    .string()
+    .regex(/^\d+$/, { message: 'must be an integer number of milliseconds' })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 600_000, { message: 'must be from 1 to 600000 ms' }),
+  verbose: z.boolean(),
+});
 
 /** `observatory remsh`: a remote shell joining as a hidden node (owned by the runtime issue). */
 export function remshCommand(): Command {
   return new Command('remsh')
-    .description('open a remote shell on a node (joins as a hidden node)')
+    .description('open a remote shell on a node (joins as a hidden node); no code evaluation')
     .argument('<target>', 'name@host:port of the node')
     .option('--cookie <cookie>', 'shared cluster cookie (default: env CLUSTER_COOKIE)')
-    .option('--command <command>', 'run one command non-interactively and exit')
-    .action(() => notYetAvailable('remsh'));
+    .option('--command <command>', "run one command non-interactively and exit (e.g. 'nodes')")
+    .option('--host <host>', 'address of the shell’s own hidden node', '127.0.0.1')
+    .option(
+      '--timeout <ms>',
+      'deadline for connecting and for each remote call',
+      String(DEFAULT_REMSH_TIMEOUT_MS),
+    )
+    .option('--verbose', 'log the runtime’s debug messages to stderr', false)
+    .action(async (targetText: string, raw: Record<string, unknown>) => {
+      const target = parseTarget(targetText);
+      const parsed = RemshOptionsSchema.safeParse({
+        ...raw,
+        cookie: raw.cookie ?? (process.env.CLUSTER_COOKIE || undefined),
+      });
+      const issues = [
+        ...(typeof target === 'string' ? [`<target>: ${target}`] : []),
+        ...(parsed.success ? [] : formatIssues(parsed.error)),
+      ];
+      if (typeof target === 'string' || !parsed.success) throw new CliOptionsError('remsh', issues);
+      const { runRemsh } = await import('../remsh/run-remsh.ts');
+      const status = await runRemsh({
+        target,
+        cookie: parsed.data.cookie,
+        host: parsed.data.host,
+        command: parsed.data.command,
+        timeoutMs: parsed.data.timeout,
+        verbose: parsed.data.verbose,
+      });
+      process.exit(status);
+    });
 }
