@@ -1,0 +1,300 @@
+import pg from 'pg';
+import { FencedError, ShardError, StoreUnavailableError } from '../errors.ts';
+import { validateShard, validateWrite } from './validate.ts';
+import type {
+  EpochGrant,
+  FencedStore,
+  HistoryRow,
+  ShardEpoch,
+  StoreOptions,
+  WriteRequest,
+  WriteResult,
+} from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ledger_shards (
+  shard INTEGER PRIMARY KEY,
+  epoch BIGINT NOT NULL,
+  node TEXT,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger_epochs (
+  shard INTEGER NOT NULL,
+  epoch BIGINT NOT NULL,
+  node TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (shard, epoch)
+);
+CREATE TABLE IF NOT EXISTS ledger_counters (
+  key TEXT PRIMARY KEY,
+  value BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger_history (
+  seq BIGSERIAL PRIMARY KEY,
+  shard INTEGER NOT NULL,
+  epoch BIGINT NOT NULL,
+  node TEXT NOT NULL,
+  request_id TEXT NOT NULL UNIQUE,
+  key TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  value BIGINT NOT NULL,
+  committed_at BIGINT NOT NULL
+);
+`;
+
+// any constant: serializes concurrent schema creation by several processes
+const SCHEMA_LOCK_ID = 0x1ed6e4;
+
+const HISTORY_COLUMNS = `seq, shard, epoch, node, request_id AS "requestId", key, amount, value,
+  committed_at AS "committedAt"`;
+
+interface RawHistory {
+  seq: string;
+  shard: number;
+  epoch: string;
+  node: string;
+  requestId: string;
+  key: string;
+  amount: string;
+  value: string;
+  committedAt: string;
+}
+
+const toHistory = (r: RawHistory): HistoryRow => ({
+  seq: Number(r.seq),
+  shard: r.shard,
+  epoch: Number(r.epoch),
+  node: r.node,
+  requestId: r.requestId,
+  key: r.key,
+  amount: Number(r.amount),
+  value: Number(r.value),
+  committedAt: Number(r.committedAt),
+});
+
+/**
+ * SQLSTATE classes that mean the database could not do the work now (connection, resources,
+ * lock/serialization, shutdown), plus socket errors: all retryable, nothing committed.
+ */
+function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') {
+    return err instanceof Error && /timeout|terminated|Connection/i.test(err.message);
+  }
+  return (
+    /^(08|53|57|58|40)/.test(code) ||
+    code === '55P03' ||
+    /^E(CONNREFUSED|CONNRESET|PIPE|HOSTUNREACH|NOTFOUND|TIMEDOUT)$/.test(code)
+  );
+}
+
+async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ShardError) throw err;
+    if (isUnavailable(err)) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new StoreUnavailableError(`postgres ${what}: ${why}`, err);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The PostgreSQL store. Every write locks its shard's row (SELECT … FOR UPDATE) before checking
+ * the request id and the epoch, so writes to one shard and epoch bumps serialize, and history
+ * sequence numbers of one shard follow commit order.
+ */
+export function openPostgresStore(url: string, options: StoreOptions = {}): FencedStore {
+  const now = options.now ?? Date.now;
+  const timeout = options.timeoutMs ?? 2_000;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: timeout,
+    lock_timeout: timeout,
+    statement_timeout: timeout * 5,
+  });
+  // an idle client losing its connection must not crash the process; the next query reports it
+  pool.on('error', () => undefined);
+
+  let ready: Promise<void> | null = null;
+  const init = (): Promise<void> =>
+    (ready ??= tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_ID]);
+      await c.query(SCHEMA);
+    }).catch((err: unknown) => {
+      ready = null; // retry the schema on the next call
+      throw err;
+    }));
+
+  async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  let closed = false;
+  const run = <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new StoreUnavailableError('store is closed'));
+    return wrap(what, async () => {
+      await init();
+      return fn();
+    });
+  };
+
+  const lockShard = async (c: pg.PoolClient, shard: number, at: number): Promise<number> => {
+    // make sure the row exists so that FOR UPDATE has something to lock
+    await c.query(
+      `INSERT INTO ledger_shards (shard, epoch, node, updated_at) VALUES ($1, 0, NULL, $2)
+       ON CONFLICT (shard) DO NOTHING`,
+      [shard, at],
+    );
+    const r = await c.query<{ epoch: string }>(
+      'SELECT epoch FROM ledger_shards WHERE shard = $1 FOR UPDATE',
+      [shard],
+    );
+    return Number(r.rows[0]?.epoch ?? 0);
+  };
+
+  const commitOnce = (w: WriteRequest): Promise<WriteResult> =>
+    tx(async (c) => {
+      const current = await lockShard(c, w.shard, now());
+      const prev = await c.query<RawHistory>(
+        `SELECT ${HISTORY_COLUMNS} FROM ledger_history WHERE request_id = $1`,
+        [w.requestId],
+      );
+      if (prev.rows[0]) return { ...toHistory(prev.rows[0]), replayed: true };
+      if (current !== w.epoch) throw new FencedError(w.shard, w.epoch, current);
+      const v = await c.query<{ value: string }>(
+        `INSERT INTO ledger_counters (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = ledger_counters.value + excluded.value
+         RETURNING value`,
+        [w.key, w.amount],
+      );
+      const value = Number(v.rows[0]!.value);
+      const committedAt = now();
+      const h = await c.query<{ seq: string }>(
+        `INSERT INTO ledger_history (shard, epoch, node, request_id, key, amount, value, committed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`,
+        [w.shard, w.epoch, w.node, w.requestId, w.key, w.amount, value, committedAt],
+      );
+      return {
+        seq: Number(h.rows[0]!.seq),
+        shard: w.shard,
+        epoch: w.epoch,
+        node: w.node,
+        requestId: w.requestId,
+        key: w.key,
+        amount: w.amount,
+        value,
+        committedAt,
+        replayed: false,
+      };
+    });
+
+  return {
+    kind: 'postgres',
+    epochs: () =>
+      run('epochs', async () => {
+        const r = await pool.query<{ shard: number; epoch: string; node: string | null }>(
+          'SELECT shard, epoch, node FROM ledger_shards ORDER BY shard',
+        );
+        return r.rows.map((x): ShardEpoch => ({
+          shard: x.shard,
+          epoch: Number(x.epoch),
+          node: x.node,
+        }));
+      }),
+    epochOf: (shard) =>
+      run('epochOf', async () => {
+        validateShard(shard);
+        const r = await pool.query<{ epoch: string }>(
+          'SELECT epoch FROM ledger_shards WHERE shard = $1',
+          [shard],
+        );
+        return Number(r.rows[0]?.epoch ?? 0);
+      }),
+    bumpEpoch: (shard, node, expected) =>
+      run('bumpEpoch', () => {
+        validateShard(shard);
+        return tx(async (c) => {
+          const at = now();
+          const current = await lockShard(c, shard, at);
+          if (expected !== undefined && expected !== current) {
+            throw new FencedError(shard, expected, current);
+          }
+          const next = current + 1;
+          await c.query(
+            'UPDATE ledger_shards SET epoch = $2, node = $3, updated_at = $4 WHERE shard = $1',
+            [shard, next, node, at],
+          );
+          await c.query(
+            'INSERT INTO ledger_epochs (shard, epoch, node, at) VALUES ($1, $2, $3, $4)',
+            [shard, next, node, at],
+          );
+          return next;
+        });
+      }),
+    commitWrite: (request) =>
+      run('commitWrite', async () => {
+        validateWrite(request);
+        try {
+          return await commitOnce(request);
+        } catch (err) {
+          // the same request id raced on another shard row: the winner's result is the answer
+          if ((err as { code?: unknown }).code === '23505') return commitOnce(request);
+          throw err;
+        }
+      }),
+    get: (key) =>
+      run('get', async () => {
+        const r = await pool.query<{ value: string }>(
+          'SELECT value FROM ledger_counters WHERE key = $1',
+          [key],
+        );
+        return Number(r.rows[0]?.value ?? 0);
+      }),
+    counters: () =>
+      run('counters', async () => {
+        const r = await pool.query<{ key: string; value: string }>(
+          'SELECT key, value FROM ledger_counters',
+        );
+        return Object.fromEntries(r.rows.map((x) => [x.key, Number(x.value)]));
+      }),
+    history: () =>
+      run('history', async () => {
+        const r = await pool.query<RawHistory>(
+          `SELECT ${HISTORY_COLUMNS} FROM ledger_history ORDER BY seq`,
+        );
+        return r.rows.map(toHistory);
+      }),
+    epochLog: () =>
+      run('epochLog', async () => {
+        const r = await pool.query<{ shard: number; epoch: string; node: string; at: string }>(
+          'SELECT shard, epoch, node, at FROM ledger_epochs ORDER BY shard, epoch',
+        );
+        return r.rows.map((x): EpochGrant => ({
+          shard: x.shard,
+          epoch: Number(x.epoch),
+          node: x.node,
+          at: Number(x.at),
+        }));
+      }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
