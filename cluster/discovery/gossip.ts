@@ -83,8 +83,9 @@ export function gossipStrategy(options: GossipStrategyOptions): DiscoveryStrateg
     const n = ++counters[ignoredKey[reason]];
     c.report({ kind: 'ignored', strategy: 'gossip', reason, from, at: c.clock.now() });
     // The first of each kind is loud; a flood must not flood the log.
-    const log = n === 1 || n % 100 === 0 ? c.logger.warn : c.logger.debug;
-    log.call(c.logger, `gossip: ignored ${reason} announcement`, { from, detail, count: n });
+    const data = { from, detail, count: n };
+    if (n === 1 || n % 100 === 0) c.logger.warn(`gossip: ignored ${reason} announcement`, data);
+    else c.logger.debug(`gossip: ignored ${reason} announcement`, data);
   }
 
   function onMessage(data: Buffer, rinfo: dgram.RemoteInfo) {
