@@ -1,0 +1,386 @@
+/**
+ * A mergeable quantile sketch with 1% relative accuracy (the DDSketch log-bucket mapping), pure
+ * and dependency-free so that agents, the server and the browser share one definition.
+ *
+ * Why not average percentiles: a p95 over an hour or over many nodes must be computed from the
+ * merged distribution. Merging two sketches adds their bucket counts, so it is exact and
+ * associative; only the bucket mapping introduces error, bounded by `SKETCH_RELATIVE_ACCURACY`.
+ *
+ * Values are non-negative (bytes, milliseconds). Negative and non-finite values are ignored;
+ * values at or below `SKETCH_MIN_VALUE` count as zero; values above `SKETCH_MAX_VALUE` are
+ * clamped (their quantile reads as the maximum seen, thanks to min/max clamping).
+ */
+
+/** Relative accuracy of every quantile read from a sketch. */
+export const SKETCH_RELATIVE_ACCURACY = 0.01;
+/** Values at or below this count in the zero bucket. */
+export const SKETCH_MIN_VALUE = 1e-9;
+/** Values above this are clamped into the top bucket. */
+export const SKETCH_MAX_VALUE = 1e15;
+/** Serialized sketches longer than this (base64 characters) are rejected before decoding. */
+export const MAX_SKETCH_CHARS = 16_384;
+
+const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
+const INV_LOG_GAMMA = 1 / Math.log(GAMMA);
+const MIN_KEY = Math.ceil(Math.log(SKETCH_MIN_VALUE) * INV_LOG_GAMMA);
+const MAX_KEY = Math.ceil(Math.log(SKETCH_MAX_VALUE) * INV_LOG_GAMMA);
+const FORMAT_VERSION = 1;
+const INITIAL_CAPACITY = 16;
+
+/** Raised by `deserializeSketch` for input that is not a valid serialized sketch. */
+export class SketchDecodeError extends Error {
+  readonly code = 'sketch_decode' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SketchDecodeError';
+  }
+}
+
+function keyOf(value: number): number {
+  if (value >= SKETCH_MAX_VALUE) return MAX_KEY;
+  return Math.ceil(Math.log(value) * INV_LOG_GAMMA);
+}
+
+/** The value reported for a bucket: within `SKETCH_RELATIVE_ACCURACY` of everything in it. */
+function valueOf(key: number): number {
+  return (2 * Math.pow(GAMMA, key)) / (GAMMA + 1);
+}
+
+/**
+ * The sketch itself. `add` allocates nothing once the bucket range covers the values seen, so it
+ * is cheap enough to call once per frame.
+ */
+export class QuantileSketch {
+  /** dense bucket counts; `counts[i]` is key `offset + i` */
+  private counts: Float64Array = new Float64Array(0);
+  private offset = 0;
+  private lowKey = Number.POSITIVE_INFINITY;
+  private highKey = Number.NEGATIVE_INFINITY;
+  private zero = 0;
+  private total = 0;
+  private minSeen = Number.POSITIVE_INFINITY;
+  private maxSeen = Number.NEGATIVE_INFINITY;
+
+  /** number of values added (merged counts included) */
+  get count(): number {
+    return this.total;
+  }
+  /** smallest value added, or NaN when empty */
+  get min(): number {
+    return this.total === 0 ? Number.NaN : this.minSeen;
+  }
+  /** largest value added, or NaN when empty */
+  get max(): number {
+    return this.total === 0 ? Number.NaN : this.maxSeen;
+  }
+
+  /** Adds `value` `weight` times (weight defaults to 1). */
+  add(value: number, weight = 1): void {
+    if (!(value >= 0) || !Number.isFinite(value) || !(weight > 0)) return;
+    this.total += weight;
+    if (value < this.minSeen) this.minSeen = value;
+    if (value > this.maxSeen) this.maxSeen = value;
+    if (value <= SKETCH_MIN_VALUE) {
+      this.zero += weight;
+      return;
+    }
+    this.addToKey(keyOf(value), weight);
+  }
+
+  private addToKey(key: number, weight: number): void {
+    if (key < this.lowKey || key > this.highKey) this.extend(key);
+    this.counts[key - this.offset]! += weight;
+  }
+
+  private extend(key: number): void {
+    const low = Math.min(this.lowKey, key);
+    const high = Math.max(this.highKey, key);
+    if (low >= this.offset && high < this.offset + this.counts.length) {
+      this.lowKey = low;
+      this.highKey = high;
+      return;
+    }
+    const needed = high - low + 1;
+    // Grow with slack on both sides so a drifting distribution does not reallocate every time.
+    const capacity = Math.max(INITIAL_CAPACITY, needed * 2);
+    const offset = low - Math.floor((capacity - needed) / 2);
+    const next = new Float64Array(capacity);
+    if (this.lowKey <= this.highKey) {
+      next.set(
+        this.counts.subarray(this.lowKey - this.offset, this.highKey - this.offset + 1),
+        this.lowKey - offset,
+      );
+    }
+    this.counts = next;
+    this.offset = offset;
+    this.lowKey = low;
+    this.highKey = high;
+  }
+
+  /** @internal for deserializeSketch */
+  decodeZero(weight: number): void {
+    this.total += weight;
+    this.zero += weight;
+  }
+
+  /** @internal for deserializeSketch: adds straight to a bucket, no value→key round trip */
+  decodeBucket(key: number, weight: number): void {
+    this.total += weight;
+    this.addToKey(key, weight);
+  }
+
+  /** @internal for deserializeSketch */
+  decodeBounds(min: number, max: number): void {
+    this.minSeen = min;
+    this.maxSeen = max;
+  }
+
+  /** Adds every count of `other` into this sketch (exact; order does not matter). */
+  merge(other: QuantileSketch): void {
+    if (other.total === 0) return;
+    this.total += other.total;
+    this.zero += other.zero;
+    if (other.minSeen < this.minSeen) this.minSeen = other.minSeen;
+    if (other.maxSeen > this.maxSeen) this.maxSeen = other.maxSeen;
+    for (let key = other.lowKey; key <= other.highKey; key++) {
+      const c = other.counts[key - other.offset]!;
+      if (c > 0) this.addToKey(key, c);
+    }
+  }
+
+  /**
+   * The value at quantile `q` (0..1), within 1% of the exact `sorted[floor(q * (n - 1))]`;
+   * NaN when empty.
+   */
+  quantile(q: number): number {
+    if (this.total === 0 || !(q >= 0 && q <= 1)) return Number.NaN;
+    const rank = q * (this.total - 1);
+    let seen = this.zero;
+    if (seen > rank) return this.minSeen;
+    for (let key = this.lowKey; key <= this.highKey; key++) {
+      seen += this.counts[key - this.offset]!;
+      if (seen > rank) return Math.min(this.maxSeen, Math.max(this.minSeen, valueOf(key)));
+    }
+    return this.maxSeen;
+  }
+
+  /** Empties the sketch but keeps its buckets allocated, for reuse in the next interval. */
+  reset(): void {
+    if (this.lowKey <= this.highKey) {
+      this.counts.fill(0, this.lowKey - this.offset, this.highKey - this.offset + 1);
+    }
+    this.lowKey = Number.POSITIVE_INFINITY;
+    this.highKey = Number.NEGATIVE_INFINITY;
+    this.zero = 0;
+    this.total = 0;
+    this.minSeen = Number.POSITIVE_INFINITY;
+    this.maxSeen = Number.NEGATIVE_INFINITY;
+  }
+
+  /** A copy that shares nothing with this sketch. */
+  clone(): QuantileSketch {
+    const copy = new QuantileSketch();
+    copy.merge(this);
+    return copy;
+  }
+
+  /**
+   * Compact form for the wire: base64 of [version, varint zero count, float64 min, float64 max,
+   * varint bucket count, then per non-empty bucket a zigzag varint key delta and a varint count].
+   */
+  serialize(): string {
+    const out = new ByteWriter();
+    out.byte(FORMAT_VERSION);
+    out.varint(this.zero);
+    out.float64(this.total === 0 ? 0 : this.minSeen);
+    out.float64(this.total === 0 ? 0 : this.maxSeen);
+    let buckets = 0;
+    for (let key = this.lowKey; key <= this.highKey; key++) {
+      if (this.counts[key - this.offset]! > 0) buckets++;
+    }
+    out.varint(buckets);
+    let previous = 0;
+    for (let key = this.lowKey; key <= this.highKey; key++) {
+      const c = this.counts[key - this.offset]!;
+      if (c > 0) {
+        out.zigzag(key - previous);
+        out.varint(c);
+        previous = key;
+      }
+    }
+    return encodeBase64(out.finish());
+  }
+}
+
+/** A new empty sketch. */
+export function createSketch(): QuantileSketch {
+  return new QuantileSketch();
+}
+
+/** Merges any number of sketches into a new one. */
+export function mergeSketches(sketches: Iterable<QuantileSketch>): QuantileSketch {
+  const result = new QuantileSketch();
+  for (const s of sketches) result.merge(s);
+  return result;
+}
+
+/** Parses the output of `serialize`; throws `SketchDecodeError` on anything else. */
+export function deserializeSketch(text: string): QuantileSketch {
+  if (typeof text !== 'string' || text.length > MAX_SKETCH_CHARS) {
+    throw new SketchDecodeError(`sketch must be a string of at most ${MAX_SKETCH_CHARS} chars`);
+  }
+  const input = new ByteReader(decodeBase64(text));
+  const version = input.byte();
+  if (version !== FORMAT_VERSION) throw new SketchDecodeError(`unknown sketch version ${version}`);
+  const sketch = new QuantileSketch();
+  const zero = input.varint();
+  const min = input.float64();
+  const max = input.float64();
+  const buckets = input.varint();
+  if (buckets > MAX_KEY - MIN_KEY + 1) throw new SketchDecodeError('too many buckets');
+  if (zero > 0) sketch.add(0, zero);
+  let key = 0;
+  let previous = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < buckets; i++) {
+    key += input.zigzag();
+    const c = input.varint();
+    if (key <= previous || key < MIN_KEY || key > MAX_KEY || c < 1) {
+      throw new SketchDecodeError('bucket keys out of order or out of range');
+    }
+    previous = key;
+    sketch.decodeBucket(key, c);
+  }
+  if (!input.done()) throw new SketchDecodeError('trailing bytes');
+  if (sketch.count > 0) {
+    if (!(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && min <= max)) {
+      throw new SketchDecodeError('bad min/max');
+    }
+    sketch.decodeBounds(min, max);
+  }
+  return sketch;
+}
+
+class ByteWriter {
+  private buf = new Uint8Array(64);
+  private len = 0;
+  private view = new DataView(this.buf.buffer);
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+  /** unsigned, up to 2^53, without 32-bit bit operations */
+  varint(n: number): void {
+    let v = Math.floor(n);
+    this.ensure(8);
+    while (v >= 0x80) {
+      this.buf[this.len++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.len++] = v;
+  }
+  zigzag(n: number): void {
+    this.varint(n >= 0 ? n * 2 : -n * 2 - 1);
+  }
+  float64(x: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.len, x, true);
+    this.len += 8;
+  }
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+class ByteReader {
+  private pos = 0;
+  private readonly view: DataView;
+  constructor(private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  byte(): number {
+    if (this.pos >= this.buf.length) throw new SketchDecodeError('truncated sketch');
+    return this.buf[this.pos++]!;
+  }
+  varint(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 0x80;
+    }
+    throw new SketchDecodeError('varint too long');
+  }
+  zigzag(): number {
+    const v = this.varint();
+    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+  }
+  float64(): number {
+    if (this.pos + 8 > this.buf.length) throw new SketchDecodeError('truncated sketch');
+    const x = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return x;
+  }
+  done(): boolean {
+    return this.pos === this.buf.length;
+  }
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const REVERSE = new Int16Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) REVERSE[ALPHABET.charCodeAt(i)] = i;
+
+// Hand-written so the module runs unchanged in Node and in the browser (no Buffer, no atob).
+function encodeBase64(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out +=
+      ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + '==';
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + '=';
+  }
+  return out;
+}
+
+function decodeBase64(text: string): Uint8Array {
+  if (text.length % 4 !== 0) throw new SketchDecodeError('bad base64 length');
+  let pad = 0;
+  if (text.endsWith('==')) pad = 2;
+  else if (text.endsWith('=')) pad = 1;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let n = 0;
+    for (let j = 0; j < 4; j++) {
+      const code = text.charCodeAt(i + j);
+      let v: number;
+      if (code === 61 && i + 4 === text.length && j >= 4 - pad) v = 0;
+      else {
+        v = code < 128 ? REVERSE[code]! : -1;
+        if (v < 0) throw new SketchDecodeError('bad base64 character');
+      }
+      n = (n << 6) | v;
+    }
+    if (o < out.length) out[o++] = (n >> 16) & 255;
+    if (o < out.length) out[o++] = (n >> 8) & 255;
+    if (o < out.length) out[o++] = n & 255;
+  }
+  return out;
+}

@@ -1,0 +1,198 @@
+/**
+ * The per-interval snapshot an agent streams to the server: traffic per (peer, channel,
+ * direction) with mergeable size sketches, link states, the node's own view, RPC latency,
+ * shards, events and process figures. Every array and string has a limit so that a bad message
+ * is rejected before it costs much.
+ */
+import { z } from 'zod';
+import { MAX_SKETCH_CHARS } from './sketch.ts';
+
+export const MAX_NAME_CHARS = 255;
+export const MAX_CHANNEL_CHARS = 128;
+/** (peer, channel, direction) rows in one snapshot; 64 peers × 16 channels × 2 directions */
+export const MAX_FRAME_ROWS = 2_048;
+export const MAX_LINKS = 1_024;
+export const MAX_VIEW_NODES = 1_024;
+export const MAX_SHARDS = 4_096;
+export const MAX_EVENTS_PER_SNAPSHOT = 512;
+export const MAX_FAULTS = 1_024;
+/** the longest snapshot interval an agent may use */
+export const MAX_INTERVAL_MS = 60_000;
+
+export const nodeNameSchema = z.string().min(1).max(MAX_NAME_CHARS);
+export const sketchSchema = z.string().max(MAX_SKETCH_CHARS);
+const count = z.int().min(0);
+const epochMs = z.number().min(0);
+
+export const frameRowSchema = z.object({
+  peer: nodeNameSchema,
+  channel: z.string().min(1).max(MAX_CHANNEL_CHARS),
+  direction: z.enum(['in', 'out']),
+  /** frames in the interval */
+  count,
+  /** bytes on the wire in the interval, framing included */
+  bytes: count,
+  /** serialized `QuantileSketch` of frame sizes in bytes (protocol/sketch.ts) */
+  sketch: sketchSchema,
+});
+export type FrameRow = z.infer<typeof frameRowSchema>;
+
+export const linkRowSchema = z.object({
+  peer: nodeNameSchema,
+  state: z.enum(['connecting', 'up', 'down']),
+  hidden: z.boolean(),
+  /** when the link entered this state (ms since epoch, node clock) */
+  since: epochMs,
+  /** why it went down, when state is 'down' */
+  reason: z.string().max(64).optional(),
+});
+export type LinkRow = z.infer<typeof linkRowSchema>;
+
+export const viewSchema = z.object({
+  /** visible connected nodes as this node sees them (its `nodes()`), sorted */
+  nodes: z.array(nodeNameSchema).max(MAX_VIEW_NODES),
+  /** hidden connected nodes */
+  hidden: z.array(nodeNameSchema).max(MAX_VIEW_NODES),
+});
+export type NodeView = z.infer<typeof viewSchema>;
+
+export const rpcStatsSchema = z.object({
+  /** calls completed in the interval, as caller */
+  count,
+  errors: count,
+  /** serialized `QuantileSketch` of call durations in ms */
+  sketch: sketchSchema,
+});
+export type RpcStats = z.infer<typeof rpcStatsSchema>;
+
+/**
+ * This node's relation to a shard: `owner` holds the lease and serves writes, `acquiring` claims
+ * it and waits for the lease, `handing_off` is giving it up, `observer` only reports whom it
+ * believes to be the owner. Two nodes reporting `owner` for one shard is a visible conflict.
+ */
+export const shardRoleSchema = z.enum(['owner', 'acquiring', 'handing_off', 'observer']);
+export const shardRowSchema = z.object({
+  shard: z.int().min(0).max(1_000_000),
+  /** the owner as this node believes it, null when unknown */
+  owner: nodeNameSchema.nullable(),
+  /** the fencing epoch this node knows for the shard */
+  epoch: count,
+  role: shardRoleSchema,
+});
+export type ShardRow = z.infer<typeof shardRowSchema>;
+
+export const faultKindSchema = z.enum(['partition', 'latency']);
+
+export const activeFaultSchema = z.object({
+  /** the id of the control command that set it */
+  id: z.string().min(1).max(128),
+  kind: faultKindSchema,
+  peers: z.array(nodeNameSchema).max(MAX_LINKS),
+  delayMs: z.number().min(0).optional(),
+  jitterMs: z.number().min(0).optional(),
+  appliedAt: epochMs,
+  expiresAt: epochMs,
+});
+export type ActiveFault = z.infer<typeof activeFaultSchema>;
+
+const eventBase = { at: epochMs };
+const detail = z.string().max(512).optional();
+
+/** Events recorded in the node during the interval, in the order they happened. */
+export const nodeEventSchema = z.discriminatedUnion('type', [
+  z.object({ ...eventBase, type: z.literal('nodeup'), node: nodeNameSchema, hidden: z.boolean() }),
+  z.object({
+    ...eventBase,
+    type: z.literal('nodedown'),
+    node: nodeNameSchema,
+    hidden: z.boolean(),
+    reason: z.string().max(64),
+  }),
+  z.object({
+    ...eventBase,
+    type: z.literal('fault'),
+    /** applied by a command, reverted by ttl, by heal, or because the server was unreachable */
+    action: z.enum(['applied', 'reverted']),
+    reason: z.enum(['command', 'ttl', 'heal', 'unreachable', 'detach']),
+    id: z.string().max(128),
+    kind: faultKindSchema,
+    peers: z.array(nodeNameSchema).max(MAX_LINKS),
+  }),
+  z.object({
+    ...eventBase,
+    type: z.literal('lease'),
+    action: z.enum(['acquired', 'renewed', 'lost', 'released']),
+    shard: z.int().min(0),
+    epoch: count,
+    detail,
+  }),
+  z.object({
+    ...eventBase,
+    type: z.literal('fencing'),
+    /** a write was refused because its token was stale */
+    shard: z.int().min(0),
+    epoch: count,
+    currentEpoch: count,
+    detail,
+  }),
+  z.object({
+    ...eventBase,
+    type: z.literal('ownership'),
+    shard: z.int().min(0),
+    from: nodeNameSchema.nullable(),
+    to: nodeNameSchema.nullable(),
+    epoch: count,
+  }),
+  z.object({
+    ...eventBase,
+    type: z.literal('command'),
+    id: z.string().max(128),
+    kind: z.string().max(32),
+    ok: z.boolean(),
+    detail,
+  }),
+]);
+export type NodeEvent = z.infer<typeof nodeEventSchema>;
+
+export const processStatsSchema = z.object({
+  rssBytes: count,
+  heapUsedBytes: count,
+  /** p99 event-loop delay over the interval, ms */
+  eventLoopDelayP99Ms: z.number().min(0),
+});
+export type ProcessStats = z.infer<typeof processStatsSchema>;
+
+export const agentStatsSchema = z.object({
+  /** snapshots dropped (oldest first) because the buffer was full: a declared gap */
+  droppedSnapshots: count,
+  /** snapshots waiting for the server's ack when this one was built */
+  bufferedSnapshots: count,
+  /** events that did not fit in a snapshot */
+  droppedEvents: count,
+  /** frames counted under `other:overflow` because there were too many distinct rows */
+  overflowFrames: count,
+});
+export type AgentStats = z.infer<typeof agentStatsSchema>;
+
+export const snapshotSchema = z.object({
+  node: nodeNameSchema,
+  bootId: z.string().min(1).max(64),
+  /** 1, 2, 3… per boot id, no gaps unless `agent.droppedSnapshots` says so */
+  seq: z.int().min(1),
+  /** start of the interval, whole seconds since epoch */
+  t: z.int().min(0),
+  /** length of the interval, normally 1000 */
+  intervalMs: z.int().min(1).max(MAX_INTERVAL_MS),
+  frames: z.array(frameRowSchema).max(MAX_FRAME_ROWS),
+  links: z.array(linkRowSchema).max(MAX_LINKS),
+  view: viewSchema,
+  rpc: rpcStatsSchema,
+  /** present only when the node has a shard provider */
+  shards: z.array(shardRowSchema).max(MAX_SHARDS).optional(),
+  /** faults this agent holds in force at the end of the interval */
+  faults: z.array(activeFaultSchema).max(MAX_FAULTS),
+  events: z.array(nodeEventSchema).max(MAX_EVENTS_PER_SNAPSHOT),
+  process: processStatsSchema,
+  agent: agentStatsSchema,
+});
+export type Snapshot = z.infer<typeof snapshotSchema>;
