@@ -10,6 +10,7 @@ export const SHELL_HANDLERS = {
   name: 'node.name',
   nodes: 'node.nodes',
   info: 'node.info',
+  ping: 'node.ping',
   echo: 'echo',
 } as const;
 
@@ -28,7 +29,15 @@ export interface NodeList extends JsonObject {
 
 type InspectableNode = Pick<
   ClusterNode,
-  'name' | 'hidden' | 'address' | 'nodes' | 'addressOf' | 'registeredNames' | 'stats' | 'handle'
+  | 'name'
+  | 'hidden'
+  | 'address'
+  | 'nodes'
+  | 'addressOf'
+  | 'registeredNames'
+  | 'stats'
+  | 'handle'
+  | 'ping'
 >;
 
 /** Builds the `node.nodes` answer from the node's own view. */
@@ -79,4 +88,9 @@ export function registerShellHandlers(node: InspectableNode, startedAt = Date.no
   node.handle(SHELL_HANDLERS.echo, (args: Payload) => args);
   node.handle(SHELL_HANDLERS.nodes, () => listNodes(node));
   node.handle(SHELL_HANDLERS.info, () => nodeInfo(node, startedAt));
+  // Lets a shell ask this node whether *it* reaches a peer, as net_adm:ping on the node would.
+  node.handle(SHELL_HANDLERS.ping, (args, ctx) => {
+    if (typeof args !== 'string') throw new Error('node.ping takes a node name (a JSON string)');
+    return node.ping(args, { signal: ctx.signal });
+  });
 }

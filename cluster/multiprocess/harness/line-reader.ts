@@ -37,8 +37,8 @@ const MAX_KEPT_LINES = 10_000;
 
 export class LineReader {
   private readonly lines: ReceivedLine[] = [];
-  /** index of the first line not yet consumed by a waiter */
-  private cursor = 0;
+  /** lines already handed to a waiter; each line satisfies one wait only */
+  private readonly consumed = new WeakSet<ReceivedLine>();
   private partial = '';
   private waiters: Waiter[] = [];
   private ended = false;
@@ -59,8 +59,9 @@ export class LineReader {
   }
 
   /**
-   * Resolves with the first unconsumed line that matches and consumes it (and every line before
-   * it); rejects after `timeoutMs` or when the stream ends first.
+   * Resolves with the first line that matches and that no earlier wait took, and takes it; so
+   * concurrent waits may be satisfied in any order. Rejects after `timeoutMs` or when the stream
+   * ends first.
    */
   next(match: (line: ReceivedLine) => boolean, timeoutMs: number): Promise<ReceivedLine> {
     const found = this.take(match);
@@ -104,10 +105,7 @@ export class LineReader {
     const parts = (this.partial + chunk).split('\n');
     this.partial = parts.pop() ?? '';
     for (const text of parts) {
-      if (this.lines.length >= MAX_KEPT_LINES) {
-        this.lines.shift();
-        this.cursor = Math.max(0, this.cursor - 1);
-      }
+      if (this.lines.length >= MAX_KEPT_LINES) this.lines.shift();
       this.lines.push({ text, receivedAt: at });
     }
     this.serve();
@@ -124,14 +122,9 @@ export class LineReader {
   }
 
   private take(match: (line: ReceivedLine) => boolean): ReceivedLine | undefined {
-    for (let i = this.cursor; i < this.lines.length; i++) {
-      const line = this.lines[i];
-      if (line !== undefined && match(line)) {
-        this.cursor = i + 1;
-        return line;
-      }
-    }
-    return undefined;
+    const line = this.lines.find((l) => !this.consumed.has(l) && match(l));
+    if (line !== undefined) this.consumed.add(line);
+    return line;
   }
 
   private end(): void {
