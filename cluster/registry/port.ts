@@ -1,0 +1,7 @@
+import type { ClusterNode } from '../api.ts';
+
+/** The slice of ClusterNode that the registry and pub/sub depend on. */
+export type ServicePort = Pick<
+  ClusterNode,
+  'name' | 'nodes' | 'monitorNodes' | 'register' | 'unregister' | 'send' | 'handle' | 'multicall'
+>;
