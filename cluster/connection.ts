@@ -1,0 +1,399 @@
+import type { Clock, LatencyFault, Logger, NodeDownReason, NodeName } from './api.ts';
+import { DEFAULT_SOCKET_HIGH_WATER_BYTES, PROTOCOL_VERSION, SLAB_BYTES } from './constants.ts';
+import { ProtocolError } from './errors.ts';
+import * as hs from './handshake.ts';
+import { Heartbeat } from './heartbeat.ts';
+import { Outbound } from './outbound.ts';
+import type { Socket } from './transport.ts';
+import { encodeFrame } from './wire/encoder.ts';
+import { Reassembler } from './wire/fragments.ts';
+import { FrameParser } from './wire/framing.ts';
+import { Kind, isHandshakeKind } from './wire/kinds.ts';
+import { BodyReader } from './wire/reader.ts';
+
+export interface ConnectionConfig {
+  readonly name: NodeName;
+  readonly hidden: boolean;
+  readonly addr: string;
+  readonly cookie: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly ticktimeMs: number;
+  readonly maxFrameBytes: number;
+  readonly maxMessageBytes: number;
+  readonly fragmentBytes: number;
+  readonly handshakeTimeoutMs: number;
+}
+
+/** What a connection asks of its node. */
+export interface ConnectionHost {
+  readonly config: ConnectionConfig;
+  /** acceptor: may this peer connect? null = yes */
+  admitHello(conn: Connection, hello: hs.Hello): hs.RejectReason | null;
+  /** initiator: the acceptor named itself; 'already' = a link to it is up, stop quietly */
+  admitChallenge(conn: Connection, peer: NodeName): hs.RejectReason | 'already' | null;
+  handshakeDone(conn: Connection): void;
+  handshakeFailed(conn: Connection, reason: string, rejectedWith?: hs.RejectReason): void;
+  /** a post-handshake frame: `r` reads the body */
+  frame(conn: Connection, kind: number, r: BodyReader, bytes: number): void;
+  down(conn: Connection, reason: NodeDownReason): void;
+  isBlackholed(peer: NodeName): boolean;
+  latencyOf(peer: NodeName): LatencyFault | undefined;
+  count(stat: string, n?: number): void;
+  /** a control frame was queued (for instrumentation) */
+  controlSent(conn: Connection, kind: number, bytes: number): void;
+}
+
+type State = 'handshake' | 'up' | 'closed';
+
+/**
+ * One socket to one peer: framing, the handshake (both roles), the send scheduler, the
+ * heartbeat and the fault filter. Post-handshake frames go to the host.
+ */
+export class Connection {
+  peer: NodeName | undefined;
+  peerHidden = false;
+  peerAddr = '';
+  state: State = 'handshake';
+  /** fault filter, refreshed by the node when faults change */
+  blackholed = false;
+  latency: LatencyFault | undefined;
+  readonly outbound: Outbound;
+  private readonly parser: FrameParser;
+  private readonly reassembler: Reassembler;
+  private heartbeat: Heartbeat | null = null;
+  private handshakeTimer: unknown;
+  private myChallenge = '';
+  private sentMark = false;
+  private heardInChunk = false;
+  private delayed: { due: number; batch: Buffer[] }[] = [];
+  private delayTimer: unknown = null;
+  private lastDue = 0;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    readonly socket: Socket,
+    readonly initiator: boolean,
+    /** initiator: the name we expect, if the target named it */
+    readonly expectedPeer?: NodeName,
+  ) {
+    const c = host.config;
+    this.peer = expectedPeer;
+    this.outbound = new Outbound(
+      { writeBatch: (b) => this.writeBatch(b), writableLength: () => socket.writableLength },
+      {
+        fragmentBytes: c.fragmentBytes,
+        highWaterBytes: DEFAULT_SOCKET_HIGH_WATER_BYTES,
+        slabBytes: SLAB_BYTES,
+        schedule: queueMicrotask,
+      },
+    );
+    this.parser = new FrameParser(c.maxFrameBytes, (buf, start, end) =>
+      this.onFrame(buf, start, end),
+    );
+    this.reassembler = new Reassembler(c.maxMessageBytes);
+    if (expectedPeer !== undefined) this.refreshFaults();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.outbound.flush());
+    socket.on('error', (err) => {
+      c.logger.debug('socket error', { peer: this.peer, error: err.message });
+    });
+    socket.on('close', () => {
+      if (this.state === 'closed') return;
+      if (this.parser.midFrame) {
+        host.count('protocol_errors');
+        c.logger.warn('connection closed mid-frame (truncated frame)', { peer: this.peer });
+      }
+      this.fail('connection_closed', 'connection closed');
+    });
+    this.handshakeTimer = c.clock.setTimeout(() => {
+      if (this.state !== 'handshake') return;
+      host.count('handshake_timeouts');
+      this.fail('timeout', 'handshake timed out');
+    }, c.handshakeTimeoutMs);
+    if (initiator) {
+      const hello: hs.Hello = { v: PROTOCOL_VERSION, name: c.name, hidden: c.hidden, addr: c.addr };
+      this.sendControl(Kind.HELLO, JSON.stringify(hello));
+    }
+  }
+
+  get isUp(): boolean {
+    return this.state === 'up';
+  }
+
+  refreshFaults(): void {
+    if (this.peer === undefined) return;
+    this.blackholed = this.host.isBlackholed(this.peer);
+    this.latency = this.host.latencyOf(this.peer);
+  }
+
+  /** Queues a control frame (never behind data). Returns its size on the wire. */
+  sendControl(kind: number, body?: Uint8Array | string): number {
+    const frame = encodeFrame(kind, body);
+    this.outbound.sendControl(frame);
+    this.host.controlSent(this, kind, frame.length);
+    return frame.length;
+  }
+
+  /** Flushes what is queued, then ends the socket (the peer sees the frames, then EOF). */
+  end(): void {
+    this.outbound.flush();
+    this.stop();
+    this.socket.end();
+    this.socket.destroySoon();
+  }
+
+  /** Closes at once without telling the host. */
+  destroy(): void {
+    this.stop();
+    this.socket.destroy();
+  }
+
+  private stop(): void {
+    this.state = 'closed';
+    this.host.config.clock.clearTimeout(this.handshakeTimer);
+    this.heartbeat?.stop();
+    if (this.delayTimer !== null) this.host.config.clock.clearTimeout(this.delayTimer);
+    this.delayTimer = null;
+    this.outbound.close();
+  }
+
+  /** Fails the connection: handshake failure before up, link down after. */
+  fail(reason: NodeDownReason, detail: string): void {
+    if (this.state === 'closed') return;
+    const wasUp = this.state === 'up';
+    this.destroy();
+    if (wasUp) this.host.down(this, reason);
+    else this.host.handshakeFailed(this, detail);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    this.heardInChunk = false;
+    try {
+      this.parser.push(chunk);
+    } catch (err) {
+      this.protocolError(err);
+      return;
+    }
+    if (this.heardInChunk) this.heartbeat?.heard();
+  }
+
+  private protocolError(err: unknown): void {
+    if (this.state === 'closed') return;
+    this.host.count('protocol_errors');
+    const message = err instanceof Error ? err.message : String(err);
+    this.host.config.logger.warn('protocol error, closing connection', {
+      peer: this.peer,
+      error: message,
+    });
+    this.fail('protocol_error', `protocol error: ${message}`);
+  }
+
+  private onFrame(buf: Buffer, start: number, end: number): void {
+    if (this.state === 'closed') return;
+    if (this.blackholed) {
+      this.host.count('dropped_blackhole_in');
+      return;
+    }
+    this.heardInChunk = true;
+    const kind = buf[start]!;
+    try {
+      if (this.state === 'handshake') {
+        if (!isHandshakeKind(kind))
+          throw new ProtocolError(`kind ${kind} before handshake completed`);
+        this.onHandshake(kind, new BodyReader(buf, start + 1, end));
+        return;
+      }
+      if (kind === Kind.FRAG_FIRST || kind === Kind.FRAG_NEXT) {
+        const inner = this.reassembler.push(kind, buf, start + 1, end);
+        if (inner !== null)
+          this.host.frame(
+            this,
+            inner[0]!,
+            new BodyReader(inner, 1, inner.length),
+            inner.length + 4,
+          );
+        return;
+      }
+      if (this.reassembler.busy) throw new ProtocolError('data frame inside a fragmented message');
+      this.host.frame(this, kind, new BodyReader(buf, start + 1, end), end - start + 4);
+    } catch (err) {
+      // anything the decoders throw means the peer sent what we cannot handle; user handler
+      // errors never get here (the node catches them)
+      this.protocolError(err);
+    }
+  }
+
+  // ---- handshake -------------------------------------------------------------------------
+
+  private onHandshake(kind: number, r: BodyReader): void {
+    const c = this.host.config;
+    if (kind === Kind.REJECT) {
+      const { reason } = hs.parseReject(r.json());
+      c.logger.warn('handshake rejected by peer', { peer: this.peer, reason });
+      this.destroy();
+      this.host.handshakeFailed(this, `rejected: ${reason}`, reason);
+      return;
+    }
+    if (!this.initiator && kind === Kind.HELLO && this.myChallenge === '') {
+      const hello = hs.parseHello(r.json());
+      this.peer = hello.name;
+      this.refreshFaults();
+      if (this.blackholed) return; // a blackhole swallows handshakes too
+      const reason = hello.v !== PROTOCOL_VERSION ? 'version' : this.host.admitHello(this, hello);
+      if (reason !== null) return this.reject(reason, `refused ${hello.name}: ${reason}`);
+      this.peerHidden = hello.hidden;
+      this.peerAddr = hello.addr;
+      this.myChallenge = hs.newChallenge();
+      const ch: hs.Challenge = {
+        v: PROTOCOL_VERSION,
+        name: c.name,
+        hidden: c.hidden,
+        addr: c.addr,
+        challenge: this.myChallenge,
+      };
+      this.sendControl(Kind.CHALLENGE, JSON.stringify(ch));
+      return;
+    }
+    if (this.initiator && kind === Kind.CHALLENGE && this.myChallenge === '') {
+      const ch = hs.parseChallenge(r.json());
+      if (this.expectedPeer !== undefined && ch.name !== this.expectedPeer)
+        return this.reject('bad_name', `expected ${this.expectedPeer}, peer is ${ch.name}`);
+      this.peer = ch.name;
+      this.refreshFaults();
+      if (this.blackholed) return;
+      if (ch.v !== PROTOCOL_VERSION) return this.reject('version', `peer speaks protocol ${ch.v}`);
+      const verdict = this.host.admitChallenge(this, ch.name);
+      if (verdict === 'already') {
+        this.destroy();
+        this.host.handshakeFailed(this, 'already connected');
+        return;
+      }
+      if (verdict !== null) return this.reject(verdict, `refused ${ch.name}: ${verdict}`);
+      this.peerHidden = ch.hidden;
+      this.peerAddr = ch.addr;
+      this.myChallenge = hs.newChallenge();
+      const reply: hs.ChallengeReply = {
+        challenge: this.myChallenge,
+        digest: hs.digest(c.cookie, 'I', ch.challenge),
+      };
+      this.sendControl(Kind.CHALLENGE_REPLY, JSON.stringify(reply));
+      return;
+    }
+    if (!this.initiator && kind === Kind.CHALLENGE_REPLY && this.myChallenge !== '') {
+      const reply = hs.parseReply(r.json());
+      if (!hs.verifyDigest(c.cookie, 'I', this.myChallenge, reply.digest))
+        return this.reject('bad_cookie', `${this.peer} failed the cookie challenge`);
+      // re-check: another connection to the same peer may have come up meanwhile
+      const again = this.host.admitHello(this, {
+        v: PROTOCOL_VERSION,
+        name: this.peer!,
+        hidden: this.peerHidden,
+        addr: this.peerAddr,
+      });
+      if (again !== null) return this.reject(again, `refused ${this.peer}: ${again}`);
+      const ack: hs.ChallengeAck = { digest: hs.digest(c.cookie, 'A', reply.challenge) };
+      this.sendControl(Kind.CHALLENGE_ACK, JSON.stringify(ack));
+      this.up();
+      return;
+    }
+    if (this.initiator && kind === Kind.CHALLENGE_ACK && this.myChallenge !== '') {
+      const ack = hs.parseAck(r.json());
+      if (!hs.verifyDigest(c.cookie, 'A', this.myChallenge, ack.digest)) {
+        c.logger.warn('handshake failed: peer does not know the cookie', { peer: this.peer });
+        this.host.count('handshake_failures');
+        this.destroy();
+        this.host.handshakeFailed(this, 'bad_cookie', 'bad_cookie');
+        return;
+      }
+      this.up();
+      return;
+    }
+    throw new ProtocolError(`unexpected handshake message ${kind}`);
+  }
+
+  private reject(reason: hs.RejectReason, detail: string): void {
+    const c = this.host.config;
+    if (reason !== 'simultaneous' && reason !== 'duplicate') this.host.count('handshake_failures');
+    c.logger[reason === 'simultaneous' ? 'debug' : 'warn']('handshake refused', {
+      peer: this.peer,
+      reason,
+      detail,
+    });
+    this.sendControl(Kind.REJECT, JSON.stringify({ reason }));
+    this.end();
+    this.host.handshakeFailed(this, detail, reason);
+  }
+
+  private up(): void {
+    const c = this.host.config;
+    c.clock.clearTimeout(this.handshakeTimer);
+    this.state = 'up';
+    this.heartbeat = new Heartbeat(c.ticktimeMs, c.clock, {
+      sendTick: () => this.sendControl(Kind.TICK),
+      timedOut: () => this.fail('timeout', 'ticktime elapsed'),
+      takeSentMark: () => {
+        const m = this.sentMark;
+        this.sentMark = false;
+        return m;
+      },
+    });
+    this.heartbeat.start();
+    this.host.handshakeDone(this);
+  }
+
+  // ---- writes, through the fault filter ----------------------------------------------------
+
+  private writeBatch(batch: Buffer[]): void {
+    if (this.state === 'closed' && this.socket.destroyed) return;
+    if (this.blackholed) {
+      this.host.count('dropped_blackhole_out', batch.length);
+      return;
+    }
+    this.sentMark = true;
+    const lat = this.latency;
+    if (lat !== undefined && (lat.delayMs > 0 || lat.jitterMs > 0)) return this.delay(batch, lat);
+    this.writeNow(batch);
+  }
+
+  private writeNow(batch: Buffer[]): void {
+    if (this.socket.destroyed) return;
+    if (batch.length === 1) {
+      this.socket.write(batch[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const b of batch) this.socket.write(b);
+    this.socket.uncork();
+  }
+
+  /** Added latency keeps per-link order: a batch never leaves before the one queued before it. */
+  private delay(batch: Buffer[], lat: LatencyFault): void {
+    const clock = this.host.config.clock;
+    const now = clock.now();
+    const due = Math.max(now + lat.delayMs + Math.random() * lat.jitterMs, this.lastDue);
+    this.lastDue = due;
+    this.delayed.push({ due, batch });
+    if (this.delayTimer === null) this.armDelay();
+  }
+
+  private armDelay(): void {
+    const clock = this.host.config.clock;
+    const head = this.delayed[0];
+    if (head === undefined) return;
+    this.delayTimer = clock.setTimeout(
+      () => {
+        this.delayTimer = null;
+        const now = clock.now();
+        while (this.delayed.length > 0 && this.delayed[0]!.due <= now)
+          this.writeNow(this.delayed.shift()!.batch);
+        this.armDelay();
+      },
+      Math.max(0, head.due - now()),
+    );
+    function now(): number {
+      return clock.now();
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/** Defaults of the cluster runtime, in one place, unit in the name. */
+
+/** Like Erlang's net_ticktime (60 s): a link silent this long is declared down. */
+export const DEFAULT_TICKTIME_MS = 60_000;
+/** Largest single frame accepted on the wire; bigger messages travel as fragments. */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/** Largest reassembled message (sum of its fragments). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+/** A peer that has not finished the handshake by then is dropped. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
+/** Default deadline of `call()` and `ping()`. */
+export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
+/** Size of the pieces a big message is cut into, so control frames can pass between them. */
+export const DEFAULT_FRAGMENT_BYTES = 64 * 1024;
+/** Frames up to fragment size plus this slack are sent whole (a 64 KiB payload plus headers). */
+export const FRAGMENT_SLACK_BYTES = 1024;
+/** Data is held back while the socket already buffers this much, so control frames stay near the head. */
+export const DEFAULT_SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
+/** Pending encoded bytes that force a flush before the end of the event-loop turn. */
+export const FLUSH_THRESHOLD_BYTES = 1024 * 1024;
+/** Initial size of the outgoing slab that small frames are encoded into. */
+export const SLAB_BYTES = 256 * 1024;
+/** Version of the wire protocol, checked in the handshake. */
+export const PROTOCOL_VERSION = 1;
+/** Length of the random handshake challenges. */
+export const CHALLENGE_BYTES = 32;
+/** Default host to listen on and advertise. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Max length of a registered name or handler name, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 255;

@@ -1,0 +1,56 @@
+/**
+ * The cluster runtime: Node.js processes as distributed Erlang nodes. `startNode` is the entry
+ * point; everything else here is types, errors and defaults.
+ */
+import type { ClusterNode, NodeOptions } from './api.ts';
+import { systemClock, silentLogger } from './clock.ts';
+import {
+  DEFAULT_FRAGMENT_BYTES,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_TICKTIME_MS,
+} from './constants.ts';
+import { BadArgumentError } from './errors.ts';
+import { isValidNodeName } from './handshake.ts';
+import { Node } from './node.ts';
+
+export type * from './api.ts';
+export * from './constants.ts';
+export * from './errors.ts';
+export { systemClock, silentLogger } from './clock.ts';
+
+/** Starts a node listening on `host:port` (port 0 = ephemeral; see `node.address`). */
+export async function startNode(options: NodeOptions): Promise<ClusterNode> {
+  const host = options.host ?? DEFAULT_HOST;
+  const name = `${options.name}@${host}`;
+  if (!isValidNodeName(name)) throw new BadArgumentError(`bad node name ${JSON.stringify(name)}`);
+  if (typeof options.cookie !== 'string' || options.cookie.length === 0)
+    throw new BadArgumentError('cookie must be a non-empty string');
+  const ticktimeMs = options.ticktimeMs ?? DEFAULT_TICKTIME_MS;
+  if (!(ticktimeMs >= 4)) throw new BadArgumentError('ticktimeMs must be ≥ 4');
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  if (!(maxFrameBytes >= DEFAULT_FRAGMENT_BYTES + 4096))
+    throw new BadArgumentError(`maxFrameBytes must be ≥ ${DEFAULT_FRAGMENT_BYTES + 4096}`);
+  const node = new Node(
+    options,
+    {
+      name,
+      hidden: options.hidden ?? false,
+      addr: '',
+      cookie: options.cookie,
+      clock: options.clock ?? systemClock,
+      logger: options.logger ?? silentLogger,
+      ticktimeMs,
+      maxFrameBytes,
+      maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+      fragmentBytes: DEFAULT_FRAGMENT_BYTES,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    },
+    host,
+  );
+  node.tlsOptions = options.tls;
+  await node.start(options.port ?? 0, options.tls);
+  return node;
+}

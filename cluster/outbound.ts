@@ -1,0 +1,101 @@
+import { FRAGMENT_SLACK_BYTES, FLUSH_THRESHOLD_BYTES } from './constants.ts';
+import { FrameEncoder } from './wire/encoder.ts';
+import { Fragmenter } from './wire/fragments.ts';
+
+/** Where the scheduler writes: one batch of buffers per call, and how full the socket already is. */
+export interface WritePort {
+  writeBatch(buffers: Buffer[]): void;
+  writableLength(): number;
+}
+
+export interface OutboundOptions {
+  readonly fragmentBytes: number;
+  /** data waits while the socket buffers more than this */
+  readonly highWaterBytes: number;
+  readonly slabBytes: number;
+  /** schedules the end-of-turn flush (queueMicrotask in production) */
+  readonly schedule: (fn: () => void) => void;
+}
+
+/**
+ * The send path of one connection. Small data frames are encoded straight into a shared slab
+ * and leave in one batch per event-loop turn (no per-message write or promise). Control frames
+ * (tick, handshake, mesh, monitor) jump ahead of queued data; a big message is cut into fragments
+ * and only as much data as the socket can take is handed over, so a control frame waits at most
+ * one socket buffer, never a whole bulk transfer. The owner calls `flush()` on 'drain'.
+ */
+export class Outbound {
+  readonly encoder: FrameEncoder;
+  private readonly control: Buffer[] = [];
+  private readonly data: (Buffer | Fragmenter)[] = [];
+  private scheduled = false;
+  private closed = false;
+  private readonly flushBound = (): void => this.flush();
+
+  constructor(
+    private readonly port: WritePort,
+    private readonly options: OutboundOptions,
+  ) {
+    this.encoder = new FrameEncoder(options.slabBytes);
+  }
+
+  /** Call after encoding one data frame of `size` bytes into `encoder`. */
+  dataEnded(size: number): void {
+    if (size > this.options.fragmentBytes + FRAGMENT_SLACK_BYTES) {
+      const frame = this.encoder.extractLast(size);
+      const before = this.encoder.take();
+      if (before !== null) this.data.push(before);
+      this.data.push(new Fragmenter(frame, this.options.fragmentBytes));
+    } else if (this.encoder.pending >= FLUSH_THRESHOLD_BYTES) {
+      this.flush();
+      return;
+    }
+    this.requestFlush();
+  }
+
+  /** Queues a control frame ahead of all data. */
+  sendControl(frame: Buffer): void {
+    this.control.push(frame);
+    this.requestFlush();
+  }
+
+  /** bytes waiting in this scheduler (not counting the socket's own buffer) */
+  get queuedItems(): number {
+    return this.data.length + this.control.length;
+  }
+
+  requestFlush(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    this.options.schedule(this.flushBound);
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.closed) return;
+    const slab = this.encoder.take();
+    if (slab !== null) this.data.push(slab);
+    const batch: Buffer[] = this.control.splice(0);
+    let budget = this.options.highWaterBytes - this.port.writableLength();
+    while (this.data.length > 0 && budget > 0) {
+      const item = this.data[0]!;
+      if (item instanceof Fragmenter) {
+        const frag = item.next();
+        batch.push(frag);
+        budget -= frag.length;
+        if (item.done) this.data.shift();
+      } else {
+        batch.push(item);
+        budget -= item.length;
+        this.data.shift();
+      }
+    }
+    if (batch.length > 0) this.port.writeBatch(batch);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.control.length = 0;
+    this.data.length = 0;
+  }
+}

@@ -1,0 +1,145 @@
+import type { Payload } from '../api.ts';
+import { BadArgumentError } from '../errors.ts';
+import { FRAME_HEADER_BYTES } from './framing.ts';
+import { PayloadTag } from './payload.ts';
+
+/**
+ * Encodes frames back to back into a slab, so that many small messages leave in one write.
+ * `begin` reserves the header, the typed writers append, `end` patches the length. `take` hands
+ * out the bytes written since the last take as a view that is never written again (the next
+ * frames go after it, or into a fresh slab), so the view can go straight to `socket.write`.
+ */
+export class FrameEncoder {
+  private buf: Buffer;
+  private pos = 0;
+  private taken = 0;
+  private frameStart = -1;
+
+  constructor(private readonly slabBytes: number) {
+    this.buf = Buffer.allocUnsafe(slabBytes);
+  }
+
+  /** bytes encoded and not yet taken */
+  get pending(): number {
+    return this.pos - this.taken;
+  }
+
+  begin(kind: number): void {
+    this.ensure(FRAME_HEADER_BYTES);
+    this.frameStart = this.pos;
+    this.buf[this.pos + 4] = kind;
+    this.pos += FRAME_HEADER_BYTES;
+  }
+
+  /** Patches the length prefix; returns the frame size on the wire. */
+  end(): number {
+    const size = this.pos - this.frameStart;
+    this.buf.writeUInt32BE(size - 4, this.frameStart);
+    this.frameStart = -1;
+    return size;
+  }
+
+  /** Drops the frame begun last (when encoding it failed halfway). */
+  abort(): void {
+    if (this.frameStart >= 0) this.pos = this.frameStart;
+    this.frameStart = -1;
+  }
+
+  /** Removes the frame just ended and returns a copy of it (to send it as fragments instead). */
+  extractLast(size: number): Buffer {
+    const start = this.pos - size;
+    const copy = Buffer.from(this.buf.subarray(start, this.pos));
+    this.pos = start;
+    return copy;
+  }
+
+  take(): Buffer | null {
+    if (this.pos === this.taken) return null;
+    const out = this.buf.subarray(this.taken, this.pos);
+    this.taken = this.pos;
+    if (this.buf.length - this.pos < 512) this.renew(this.slabBytes);
+    return out;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+  u16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16BE(v, this.pos);
+    this.pos += 2;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32BE(v >>> 0, this.pos);
+    this.pos += 4;
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  /** u8 length + UTF-8 (names, channels) */
+  shortStr(s: string): void {
+    this.ensure(1 + s.length * 3);
+    const n = this.buf.write(s, this.pos + 1, 'utf8');
+    if (n > 255) throw new BadArgumentError(`name too long: ${s.slice(0, 40)}…`);
+    this.buf[this.pos] = n;
+    this.pos += 1 + n;
+  }
+  /** u16 length + UTF-8 */
+  str(s: string): void {
+    this.ensure(2 + s.length * 3);
+    const n = this.buf.write(s, this.pos + 2, 'utf8');
+    if (n > 0xffff) throw new BadArgumentError('string too long');
+    this.buf.writeUInt16BE(n, this.pos);
+    this.pos += 2 + n;
+  }
+  /** a tagged payload filling the rest of the frame */
+  payload(p: Payload): void {
+    if (p instanceof Uint8Array) {
+      this.u8(PayloadTag.BYTES);
+      this.bytes(p);
+    } else if (typeof p === 'string') {
+      this.u8(PayloadTag.STRING);
+      this.utf8(p);
+    } else {
+      const json = JSON.stringify(p) as string | undefined;
+      if (json === undefined) throw new BadArgumentError('payload is not JSON-serializable');
+      this.u8(PayloadTag.JSON);
+      this.utf8(json);
+    }
+  }
+  /** raw UTF-8 to the end of the frame */
+  utf8(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.renew(Math.max(this.slabBytes, this.pos - this.taken + n + 64));
+  }
+
+  /** Moves untaken bytes (a frame in progress and frames not yet taken) into a new slab. */
+  private renew(size: number): void {
+    const next = Buffer.allocUnsafe(size);
+    const keep = this.pos - this.taken;
+    this.buf.copy(next, 0, this.taken, this.pos);
+    if (this.frameStart >= 0) this.frameStart -= this.taken;
+    this.buf = next;
+    this.pos = keep;
+    this.taken = 0;
+  }
+}
+
+/** Encodes one standalone frame (control messages: handshake, mesh, monitor). */
+export function encodeFrame(kind: number, body?: Uint8Array | string): Buffer {
+  const b = typeof body === 'string' ? Buffer.from(body, 'utf8') : (body ?? new Uint8Array(0));
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + b.length);
+  out.writeUInt32BE(1 + b.length, 0);
+  out[4] = kind;
+  out.set(b, FRAME_HEADER_BYTES);
+  return out;
+}

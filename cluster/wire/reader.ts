@@ -1,0 +1,73 @@
+import { ProtocolError } from '../errors.ts';
+import { decodePayload } from './payload.ts';
+import type { Payload } from '../api.ts';
+
+/** Bounds-checked reads over a frame body; any overrun is a ProtocolError, never an exception leak. */
+export class BodyReader {
+  constructor(
+    readonly buf: Buffer,
+    public pos: number,
+    readonly end: number,
+  ) {}
+
+  private need(n: number): void {
+    if (this.pos + n > this.end) throw new ProtocolError('truncated frame body');
+  }
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  bytes(n: number): Buffer {
+    this.need(n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  /** u8 length + UTF-8 */
+  shortStr(): string {
+    const n = this.u8();
+    this.need(n);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+  /** u16 length + UTF-8 */
+  str(): string {
+    const n = this.u16();
+    this.need(n);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+  /** the rest of the body as a payload */
+  payload(): Payload {
+    const p = decodePayload(this.buf, this.pos, this.end);
+    this.pos = this.end;
+    return p;
+  }
+  /** the rest of the body as JSON (handshake and control messages) */
+  json(): unknown {
+    try {
+      return JSON.parse(this.buf.toString('utf8', this.pos, this.end)) as unknown;
+    } catch (cause) {
+      throw new ProtocolError('bad JSON in frame', { cause });
+    } finally {
+      this.pos = this.end;
+    }
+  }
+  done(): void {
+    if (this.pos !== this.end) throw new ProtocolError('trailing bytes in frame');
+  }
+}
