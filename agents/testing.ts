@@ -1,0 +1,215 @@
+/** Fakes for this folder's tests (not part of the agent's public API). */
+import type {
+  Clock,
+  FaultControl,
+  FrameEvent,
+  LatencyFault,
+  LinkStateEvent,
+  MembershipEvent,
+  NodeName,
+  RpcCallEvent,
+} from '../cluster/api.ts';
+import type { CommandAck } from '../protocol/control.ts';
+import type { Snapshot } from '../protocol/telemetry.ts';
+import type { AgentNode } from './agent.ts';
+import type { ProcessStatsSource } from './process-stats.ts';
+import type { AgentTransport, TransportHandlers } from './stream.ts';
+
+interface Timer {
+  at: number;
+  fn: () => void;
+  every?: number;
+  id: number;
+}
+
+/** A clock whose time moves only when `advance` is called; timers fire in time order. */
+export class FakeClock implements Clock {
+  private time: number;
+  private timers = new Map<number, Timer>();
+  private nextId = 1;
+
+  constructor(start = 1_700_000_000_000) {
+    this.time = start;
+  }
+  now(): number {
+    return this.time;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + Math.max(0, ms), fn, id });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  setInterval(fn: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + ms, fn, every: Math.max(1, ms), id });
+    return id;
+  }
+  clearInterval(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  /** Moves time forward by `ms`, running every timer due on the way (bounded). */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      let next: Timer | undefined;
+      for (const t of this.timers.values())
+        if (
+          t.at <= end &&
+          (next === undefined || t.at < next.at || (t.at === next.at && t.id < next.id))
+        )
+          next = t;
+      if (next === undefined) break;
+      this.time = next.at;
+      if (next.every !== undefined) next.at += next.every;
+      else this.timers.delete(next.id);
+      next.fn();
+    }
+    this.time = end;
+  }
+  get pending(): number {
+    return this.timers.size;
+  }
+}
+
+/** Records what the executor did to the link layer. */
+export class FakeFaults implements FaultControl {
+  readonly holes = new Set<NodeName>();
+  readonly latency = new Map<NodeName, LatencyFault>();
+  readonly calls: string[] = [];
+  failOn: NodeName | undefined;
+  blackhole(peer: NodeName): void {
+    if (peer === this.failOn) throw new Error(`cannot blackhole ${peer}`);
+    this.calls.push(`blackhole ${peer}`);
+    this.holes.add(peer);
+  }
+  unblackhole(peer: NodeName): void {
+    this.calls.push(`unblackhole ${peer}`);
+    this.holes.delete(peer);
+  }
+  setLatency(peer: NodeName, fault: LatencyFault | null): void {
+    this.calls.push(`latency ${peer} ${fault === null ? 'null' : fault.delayMs}`);
+    if (fault === null) this.latency.delete(peer);
+    else this.latency.set(peer, fault);
+  }
+  list(): { blackholed: NodeName[]; latency: Record<NodeName, LatencyFault> } {
+    return { blackholed: [...this.holes], latency: Object.fromEntries(this.latency) };
+  }
+  clear(): void {
+    this.calls.push('clear');
+    this.holes.clear();
+    this.latency.clear();
+  }
+}
+
+/** A node with just the surface the agent uses; tests push events through `emit*`. */
+export class FakeNode implements AgentNode {
+  readonly address = { host: '127.0.0.1', port: 9101 };
+  readonly faults = new FakeFaults();
+  visible: NodeName[] = [];
+  hiddenPeers: NodeName[] = [];
+  private frame = new Set<(e: FrameEvent) => void>();
+  private link = new Set<(e: LinkStateEvent) => void>();
+  private rpc = new Set<(e: RpcCallEvent) => void>();
+  private membership = new Set<(e: MembershipEvent) => void>();
+
+  constructor(
+    readonly name = 'a@127.0.0.1',
+    readonly hidden = false,
+  ) {}
+
+  readonly instrumentation = {
+    onFrame: (l: (e: FrameEvent) => void) => add(this.frame, l),
+    onLinkState: (l: (e: LinkStateEvent) => void) => add(this.link, l),
+    onRpc: (l: (e: RpcCallEvent) => void) => add(this.rpc, l),
+  };
+  nodes(options?: { hidden?: boolean }): NodeName[] {
+    return options?.hidden === true ? [...this.visible, ...this.hiddenPeers] : [...this.visible];
+  }
+  monitorNodes(listener: (e: MembershipEvent) => void): () => void {
+    return add(this.membership, listener);
+  }
+  emitFrame(e: FrameEvent): void {
+    for (const l of this.frame) l(e);
+  }
+  emitLink(e: LinkStateEvent): void {
+    for (const l of this.link) l(e);
+  }
+  emitRpc(e: RpcCallEvent): void {
+    for (const l of this.rpc) l(e);
+  }
+  emitMembership(e: MembershipEvent): void {
+    for (const l of this.membership) l(e);
+  }
+  get listeners(): number {
+    return this.frame.size + this.link.size + this.rpc.size + this.membership.size;
+  }
+}
+
+function add<T>(set: Set<T>, listener: T): () => void {
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
+/** A transport driven by the test: it decides when to connect and how to answer. */
+export class FakeTransport implements AgentTransport {
+  handlers: TransportHandlers | undefined;
+  readonly sent: { batch: Snapshot[]; done: (result: unknown) => void }[] = [];
+  closed = false;
+
+  open(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+  }
+  send(batch: Snapshot[], _timeoutMs: number, done: (result: unknown) => void): void {
+    this.sent.push({ batch, done });
+  }
+  close(): void {
+    this.closed = true;
+  }
+  connect(ackedSeq: number | null = null): void {
+    this.handlers!.onConnect();
+    this.handlers!.onWelcome({ ackedSeq, serverTime: 0 });
+  }
+  disconnect(): void {
+    this.handlers!.onDisconnect('transport close');
+  }
+  /** Acks the oldest unanswered batch up to its last seq. */
+  ackNext(): Snapshot[] {
+    const next = this.sent.shift();
+    if (next === undefined) throw new Error('nothing in flight');
+    next.done({ ok: true, ackedSeq: next.batch[next.batch.length - 1]!.seq });
+    return next.batch;
+  }
+  command(command: unknown): CommandAck {
+    let ack: CommandAck | undefined;
+    this.handlers!.onCommand(command, (a) => (ack = a));
+    if (ack === undefined) throw new Error('no synchronous ack');
+    return ack;
+  }
+}
+
+export const fixedProcessStats: ProcessStatsSource = {
+  read: () => ({ rssBytes: 50_000_000, heapUsedBytes: 10_000_000, eventLoopDelayP99Ms: 1.5 }),
+  close: () => undefined,
+};
+
+/** A valid snapshot with nothing in it, for buffer and stream tests. */
+export function emptySnapshot(seq: number, node = 'a@127.0.0.1', bootId = 'boot'): Snapshot {
+  return {
+    node,
+    bootId,
+    seq,
+    t: 1_700_000_000 + seq,
+    intervalMs: 1000,
+    frames: [],
+    links: [],
+    view: { nodes: [], hidden: [] },
+    rpc: { count: 0, errors: 0, sketch: '' },
+    faults: [],
+    events: [],
+    process: { rssBytes: 0, heapUsedBytes: 0, eventLoopDelayP99Ms: 0 },
+    agent: { droppedSnapshots: 0, bufferedSnapshots: 0, droppedEvents: 0, overflowFrames: 0 },
+  };
+}

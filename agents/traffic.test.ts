@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { deserializeSketch } from '../protocol/sketch.ts';
+import { OVERFLOW_CHANNEL, RpcAggregator, TrafficAggregator } from './traffic.ts';
+
+describe('agents/traffic', () => {
+  it('traffic — counts, bytes and a size sketch per (peer, channel, direction)', () => {
+    const t = new TrafficAggregator();
+    for (let i = 1; i <= 100; i++)
+      t.record({ peer: 'b', channel: 'send', direction: 'out', bytes: i });
+    t.record({ peer: 'b', channel: 'send', direction: 'in', bytes: 7 });
+    t.record({ peer: 'c', channel: 'tick', direction: 'out', bytes: 12 });
+    t.record({ peer: 'b', channel: 'pubsub:news', direction: 'out', bytes: 300 });
+    const { frames } = t.flush();
+    const row = (peer: string, channel: string, direction: string) =>
+      frames.find((f) => f.peer === peer && f.channel === channel && f.direction === direction);
+    expect(frames).toHaveLength(4);
+    expect(row('b', 'send', 'out')).toMatchObject({ count: 100, bytes: 5050 });
+    expect(row('b', 'send', 'in')).toMatchObject({ count: 1, bytes: 7 });
+    expect(row('c', 'tick', 'out')).toMatchObject({ count: 1, bytes: 12 });
+    expect(row('b', 'pubsub:news', 'out')).toMatchObject({ count: 1, bytes: 300 });
+    const sketch = deserializeSketch(row('b', 'send', 'out')!.sketch);
+    expect(sketch.count).toBe(100);
+    expect(Math.abs(sketch.quantile(0.95) - 95) / 95).toBeLessThanOrEqual(0.01);
+  });
+
+  it('traffic — a flush resets the interval; quiet rows are not reported', () => {
+    const t = new TrafficAggregator();
+    t.record({ peer: 'b', channel: 'send', direction: 'out', bytes: 10 });
+    expect(t.flush().frames).toHaveLength(1);
+    expect(t.flush().frames).toHaveLength(0);
+    t.record({ peer: 'b', channel: 'send', direction: 'out', bytes: 20 });
+    const [row] = t.flush().frames;
+    expect(row).toMatchObject({ count: 1, bytes: 20 });
+    expect(deserializeSketch(row!.sketch).count).toBe(1);
+  });
+
+  it('traffic — rows idle longer than the limit are freed', () => {
+    const t = new TrafficAggregator({ idleIntervals: 2 });
+    t.record({ peer: 'b', channel: 'send', direction: 'out', bytes: 10 });
+    t.flush();
+    expect(t.size).toBe(1);
+    for (let i = 0; i < 3; i++) t.flush();
+    expect(t.size).toBe(0);
+  });
+
+  it('traffic — beyond the row limit frames go to one overflow row and are counted', () => {
+    const t = new TrafficAggregator({ maxRows: 5 });
+    for (let i = 0; i < 10; i++)
+      t.record({ peer: 'b', channel: `svc:${i}`, direction: 'out', bytes: 10 });
+    const { frames, overflowFrames } = t.flush();
+    expect(frames.length).toBeLessThanOrEqual(5);
+    expect(overflowFrames).toBe(7);
+    expect(frames.find((f) => f.channel === OVERFLOW_CHANNEL)).toMatchObject({
+      count: 7,
+      bytes: 70,
+    });
+    expect(frames.reduce((n, f) => n + f.count, 0)).toBe(10);
+  });
+
+  it('rpc — counts calls and errors with a latency sketch', () => {
+    const r = new RpcAggregator();
+    r.record({ peer: 'b', handler: 'x', durationMs: 0.25, ok: true });
+    r.record({ peer: 'b', handler: 'x', durationMs: 3, ok: false });
+    const out = r.flush();
+    expect(out).toMatchObject({ count: 2, errors: 1 });
+    const s = deserializeSketch(out.sketch);
+    expect(s.max).toBe(3);
+    expect(r.flush()).toMatchObject({ count: 0, errors: 0 });
+  });
+});
