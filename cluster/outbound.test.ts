@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { Outbound } from './outbound.ts';
+import { encodeFrame } from './wire/encoder.ts';
+import { Kind } from './wire/kinds.ts';
+
+function setup(highWater = 200_000) {
+  const writes: Buffer[][] = [];
+  let buffered = 0;
+  const tasks: (() => void)[] = [];
+  const out = new Outbound(
+    { writeBatch: (b) => writes.push(b), writableLength: () => buffered },
+    {
+      fragmentBytes: 65536,
+      highWaterBytes: highWater,
+      slabBytes: 4096,
+      schedule: (fn) => tasks.push(fn),
+    },
+  );
+  const runTasks = () => tasks.splice(0).forEach((t) => t());
+  return { out, writes, runTasks, setBuffered: (n: number) => (buffered = n) };
+}
+
+function sendSmall(out: Outbound, text: string): void {
+  out.encoder.begin(Kind.SEND);
+  out.encoder.utf8(text);
+  out.dataEnded(out.encoder.end());
+}
+
+describe('outbound — send scheduling', () => {
+  it('outbound — many small frames leave in one batch per turn, one flush scheduled', () => {
+    const { out, writes, runTasks } = setup();
+    for (let i = 0; i < 1000; i++) sendSmall(out, 'x');
+    expect(writes).toHaveLength(0);
+    runTasks();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.reduce((n, b) => n + b.length, 0)).toBe(1000 * 6);
+  });
+
+  it('outbound — control frames go ahead of queued data, and data waits for the socket', () => {
+    const { out, writes, runTasks, setBuffered } = setup(100_000);
+    out.encoder.begin(Kind.SEND);
+    out.encoder.bytes(new Uint8Array(1_000_000));
+    out.dataEnded(out.encoder.end());
+    runTasks();
+    // the first flush hands over about highWater bytes of fragments, not the whole message
+    const first = writes[0]!.reduce((n, b) => n + b.length, 0);
+    expect(first).toBeLessThan(200_000);
+    setBuffered(150_000); // the socket is full: no more data until drain
+    out.sendControl(encodeFrame(Kind.TICK));
+    runTasks();
+    expect(writes[1]!.map((b) => b[4])).toEqual([Kind.TICK]);
+    setBuffered(0);
+    let guard = 0;
+    while (out.queuedItems > 0 && guard++ < 100) out.flush();
+    const kinds = writes.slice(2).flatMap((w) => w.map((b) => b[4]));
+    expect(kinds.every((k) => k === Kind.FRAG_NEXT)).toBe(true);
+    const total = writes.flat().reduce((n, b) => n + b.length, 0);
+    expect(total).toBeGreaterThan(1_000_000);
+  });
+});
