@@ -401,15 +401,14 @@ export class Node implements ClusterNode, ConnectionHost {
     if (
       peer !== undefined &&
       !this.closing &&
-      (rejectedWith === 'simultaneous' ||
-        rejectedWith === 'duplicate' ||
-        reason === 'already connected')
+      (rejectedWith === 'simultaneous' || reason === 'already connected')
     ) {
       // the other connection between us wins; report its outcome
       if (this.links.has(peer)) r(true);
       else void this.waitUp(peer).then(r);
       return;
     }
+    if (peer !== undefined && this.links.has(peer)) return r(true);
     this.config.logger.info('connect failed', { peer, reason });
     r(false);
   }

@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClusterNode, DownReason, MembershipEvent } from './api.ts';
+import { startNode } from './index.ts';
+import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing.ts';
+
+let nodes: ClusterNode[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.map((n) => n.close()));
+  nodes = [];
+});
+
+const sorted = (xs: string[]) => [...xs].sort();
+
+describe('mesh — membership over real sockets', () => {
+  it('mesh — connections are transitive: a full mesh forms from a chain', async () => {
+    nodes = await startNodes(4);
+    const [a, b, c, d] = nodes as [ClusterNode, ClusterNode, ClusterNode, ClusterNode];
+    await b.connect(targetOf(a));
+    await c.connect(targetOf(b));
+    await d.connect(targetOf(c));
+    await until(() => nodes.every((n) => n.nodes().length === 3), 3000, 'full mesh');
+    expect(sorted(a.nodes())).toEqual(sorted([b.name, c.name, d.name]));
+    expect(sorted(d.nodes())).toEqual(sorted([a.name, b.name, c.name]));
+  });
+
+  it('mesh — simultaneous connects resolve to exactly one link', async () => {
+    nodes = await startNodes(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    const ups: MembershipEvent[] = [];
+    a.monitorNodes((e) => ups.push(e));
+    const [ra, rb] = await Promise.all([a.connect(targetOf(b)), b.connect(targetOf(a))]);
+    expect([ra, rb]).toEqual([true, true]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ups.filter((e) => e.event === 'nodeup')).toHaveLength(1);
+    expect(ups.filter((e) => e.event === 'nodedown')).toHaveLength(0);
+    expect(await a.ping(b.name)).toBe('pong');
+  });
+
+  it('mesh — a hidden node connects without joining the mesh', async () => {
+    nodes = await startNodes(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    await a.connect(targetOf(b));
+    const h = await startNode({ name: 'shell', cookie: COOKIE, hidden: true });
+    nodes.push(h);
+    const up = nextEvent(a, (e) => e.event === 'nodeup');
+    expect(await h.connect(targetOf(a))).toBe(true);
+    expect((await up).hidden).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.nodes()).toEqual([b.name]);
+    expect(sorted(a.nodes({ hidden: true }))).toEqual(sorted([b.name, h.name]));
+    expect(b.nodes({ hidden: true })).toEqual([a.name]); // not pulled into the mesh
+    expect(h.nodes()).toEqual([]);
+    expect(h.nodes({ hidden: true })).toEqual([a.name]);
+  });
+
+  it('mesh — duplicate names and wrong cookies are refused without nodeup', async () => {
+    nodes = await startNodes(1);
+    const [a] = nodes as [ClusterNode];
+    const b1 = await startNode({ name: 'dup', cookie: COOKIE });
+    const b2 = await startNode({ name: 'dup', cookie: COOKIE });
+    const evil = await startNode({ name: 'evil', cookie: 'wrong' });
+    nodes.push(b1, b2, evil);
+    const ups: string[] = [];
+    a.monitorNodes((e) => e.event === 'nodeup' && ups.push(e.node));
+    expect(await b1.connect(targetOf(a))).toBe(true);
+    expect(await b2.connect(targetOf(a))).toBe(false);
+    expect(await evil.connect(targetOf(a))).toBe(false);
+    expect(await a.connect(targetOf(evil))).toBe(false);
+    expect(ups).toEqual([b1.name]);
+    expect(evil.nodes({ hidden: true })).toEqual([]);
+    expect(a.stats().handshake_failures).toBeGreaterThanOrEqual(1);
+    expect(evil.stats().handshake_failures).toBeGreaterThanOrEqual(1);
+  });
+
+  it('mesh — ping answers pong, pang for unknown nodes; disconnect fires nodedown on both sides', async () => {
+    nodes = await startNodes(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    expect(await a.ping(b.name)).toBe('pang');
+    await a.connect(targetOf(b));
+    expect(await a.ping(b.name)).toBe('pong');
+    const downB = nextEvent(b, (e) => e.event === 'nodedown');
+    const downA = nextEvent(a, (e) => e.event === 'nodedown');
+    expect(a.disconnect(b.name)).toBe(true);
+    expect(a.disconnect(b.name)).toBe(false);
+    expect(((await downA) as { reason: string }).reason).toBe('disconnect');
+    expect(((await downB) as { reason: string }).reason).toBe('disconnect');
+    expect(a.nodes()).toEqual([]);
+    // ping reconnects to a node seen before, as net_adm:ping does
+    expect(await a.ping(b.name)).toBe('pong');
+  });
+
+  it('mesh — monitors fire DOWN noproc on unregister and noconnection on node loss', async () => {
+    nodes = await startNodes(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    b.register('svc', () => {});
+    b.register('other', () => {});
+    await a.connect(targetOf(b));
+    const downs: [string, DownReason][] = [];
+    a.monitor({ name: 'missing', node: b.name }, (r) => downs.push(['missing', r]));
+    a.monitor({ name: 'svc', node: b.name }, (r) => downs.push(['svc', r]));
+    a.monitor({ name: 'other', node: b.name }, (r) => downs.push(['other', r]));
+    const gone = a.monitor({ name: 'other', node: b.name }, (r) => downs.push(['demonitored', r]));
+    a.demonitor(gone);
+    await until(() => downs.length === 1);
+    b.unregister('svc');
+    await until(() => downs.length === 2);
+    await b.close();
+    await until(() => downs.length === 3);
+    expect(downs).toEqual([
+      ['missing', 'noproc'],
+      ['svc', 'noproc'],
+      ['other', 'noconnection'],
+    ]);
+    const late: DownReason[] = [];
+    a.monitor({ name: 'x', node: b.name }, (r) => late.push(r));
+    a.monitor({ name: 'x', node: a.name }, (r) => late.push(r));
+    await until(() => late.length === 2);
+    expect(late).toEqual(['noconnection', 'noproc']);
+  });
+
+  it('mesh — a pending call fails with noconnection when the peer goes away', async () => {
+    nodes = await startNodes(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    b.handle('hang', () => new Promise(() => {}));
+    await a.connect(targetOf(b));
+    const p = a.call(b.name, 'hang', null, { timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 20));
+    await b.close();
+    await expect(p).rejects.toMatchObject({ code: 'noconnection' });
+  });
+
+  it('mesh — an aborted call rejects with aborted and aborts the remote handler', async () => {
+    nodes = await startNodes(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    let remoteAborted = false;
+    b.handle(
+      'wait',
+      (_x, ctx) =>
+        new Promise((r) => ctx.signal.addEventListener('abort', () => r((remoteAborted = true)))),
+    );
+    await a.connect(targetOf(b));
+    const ac = new AbortController();
+    const p = a.call(b.name, 'wait', null, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    await expect(p).rejects.toMatchObject({ code: 'aborted' });
+    await until(() => remoteAborted);
+  });
+});
