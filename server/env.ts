@@ -100,3 +100,11 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
 export function loadEnv(): ServerEnv {
   return parseEnv(process.env);
 }
+
+/**
+ * The environment for a `next build` child process: ours, with Next.js telemetry off (only
+ * loopback is reachable here, and a user's lab should not phone home anyway).
+ */
+export function nextBuildEnv(): Record<string, string | undefined> {
+  return { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+}

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../server/paths.ts';
+import { nextBuildEnv } from './env.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
 /** True when `next build` output exists in the project. */
 export function hasNextBuild(root: string = PROJECT_ROOT): boolean {
@@ -18,6 +19,7 @@ export async function ensureNextBuild(root: string = PROJECT_ROOT): Promise<void
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, [nextBin, 'build'], {
       cwd: root,
+      env: nextBuildEnv(),
       stdio: ['ignore', process.stderr, process.stderr],
     });
     child.once('error', reject);

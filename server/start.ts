@@ -1,0 +1,203 @@
+/**
+ * Starts one observatory server: store (migrated) → HTTP server → socket.io → Next.js → live
+ * pushes. `server/main.ts` runs it from the environment; the lab launcher and tests embed it.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  DEFAULT_HOST,
+  DEFAULT_SERVER_PORT,
+  LISTENING_LINE_PREFIX,
+  UI_STATUS_INTERVAL_MS,
+} from '../protocol/constants.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { getServerContext, setServerContext, type ServerContext } from './context.ts';
+import { createApiHandler } from './http/api.ts';
+import { healthHandler } from './http/health.ts';
+import { prepareNext, type NextApp } from './next-app.ts';
+import { PROJECT_ROOT } from './paths.ts';
+import { createRealtime } from './realtime/io.ts';
+import { publishUiStatus, takeUiStatus } from './realtime/ui-status.ts';
+import { recordBoot, recordShutdown } from './store/boots.ts';
+import { closeDb, getDb, type Db } from './store/client.ts';
+import { parseDatabaseUrl } from './store/database-url.ts';
+import { migrate } from './store/migrate.ts';
+import { VERSION } from './version.ts';
+
+export interface StartServerOptions {
+  /** TCP port; 0 picks a free one (read the real one from `url`/`port`). Default 3000. */
+  readonly port?: number;
+  /** Listen address. Default 127.0.0.1. */
+  readonly host?: string;
+  /** `file:…` (SQLite) or `postgres://…`; migrated before anything else starts. */
+  readonly databaseUrl: string;
+  /** Bearer token for control endpoints. */
+  readonly adminToken: string;
+  /** Token agents present on `/agent`. */
+  readonly agentToken: string;
+  /** Run Next.js in development mode instead of serving the `next build` output. Default false. */
+  readonly dev?: boolean;
+  /** Serve the dashboard through Next.js. false = API and socket.io only (tests). Default true. */
+  readonly dashboard?: boolean;
+  /** Project root holding `app/` and `.next/`. Default: this repository. */
+  readonly dir?: string;
+  /** Default: the system clock. */
+  readonly clock?: Clock;
+  /** An already open store; by default the process-wide client for `databaseUrl`. */
+  readonly db?: Db;
+  /** Where progress lines go. Default: nowhere. */
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** `http://host:port`, with the real port. */
+  readonly url: string;
+  readonly port: number;
+  readonly bootId: string;
+  readonly context: ServerContext;
+  /** Stops accepting, disconnects every socket, records the shutdown, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Raised when a second server is started in a process that already runs one. */
+export class ServerAlreadyRunningError extends Error {
+  readonly code = 'SERVER_ALREADY_RUNNING';
+  constructor() {
+    super('an observatory server is already running in this process');
+    this.name = 'ServerAlreadyRunningError';
+  }
+}
+
+/** Raised when the port cannot be bound (in use, no permission). */
+export class ServerListenError extends Error {
+  readonly code = 'SERVER_LISTEN_FAILED';
+  constructor(host: string, port: number, cause: unknown) {
+    const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    super(`cannot listen on ${host}:${port} (${reason})`, { cause });
+    this.name = 'ServerListenError';
+  }
+}
+
+// Connections still open this long after close() are cut, so shutdown never hangs on a browser.
+const CLOSE_GRACE_MS = 2_000;
+
+/** Starts the observatory server and resolves once it accepts requests. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  if (getServerContext() !== undefined) throw new ServerAlreadyRunningError();
+  const log = options.log ?? (() => {});
+  const clock = options.clock ?? systemClock;
+  const host = options.host ?? DEFAULT_HOST;
+  const requestedPort = options.port ?? DEFAULT_SERVER_PORT;
+  const provider = parseDatabaseUrl(options.databaseUrl).provider;
+
+  const { applied } = await migrate(options.databaseUrl);
+  if (applied.length > 0)
+    log(`store: applied ${applied.length} migration(s): ${applied.join(', ')}`);
+  const ownsDb = options.db === undefined;
+  const db = options.db ?? (await getDb(options.databaseUrl));
+  const bootId = randomUUID();
+  const startedAt = clock.now();
+  await recordBoot(db, { id: bootId, startedAt: new Date(startedAt), version: VERSION });
+
+  let nextApp: NextApp | undefined;
+  const api = createApiHandler(
+    {
+      'GET /api/health': healthHandler({
+        bootId,
+        version: VERSION,
+        startedAt,
+        now: () => clock.now(),
+        db,
+        databaseProvider: provider,
+      }),
+    },
+    log,
+  );
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (api(req, res)) return;
+    if (nextApp === undefined) {
+      res.writeHead(options.dashboard === false ? 404 : 503, { 'content-type': 'text/plain' });
+      res.end(options.dashboard === false ? 'dashboard disabled\n' : 'starting\n');
+      return;
+    }
+    nextApp.handle(req, res).catch((error: unknown) => {
+      log(`next: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
+  const httpServer = createServer(onRequest);
+  const realtime = createRealtime(httpServer, { agentToken: options.agentToken });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(requestedPort, host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await realtime.io.close();
+    if (ownsDb) await closeDb();
+    throw new ServerListenError(host, requestedPort, error);
+  }
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  if (options.dashboard !== false) {
+    nextApp = await prepareNext({
+      dir: options.dir ?? PROJECT_ROOT,
+      dev: options.dev === true,
+      hostname: host,
+      port,
+      httpServer,
+    });
+  }
+
+  const statusSource = {
+    bootId,
+    version: VERSION,
+    startedAt,
+    clock,
+    agentsConnected: () => realtime.agent.sockets.size,
+  };
+  // A new dashboard gets the status at once instead of waiting up to a second for the next push.
+  realtime.ui.on('connection', (socket) => socket.emit('status', takeUiStatus(statusSource)));
+  const stopStatus = publishUiStatus(statusSource, UI_STATUS_INTERVAL_MS, (status) =>
+    realtime.ui.emit('status', status),
+  );
+
+  const context: ServerContext = {
+    bootId,
+    version: VERSION,
+    startedAt,
+    db,
+    realtime,
+    adminToken: options.adminToken,
+    agentToken: options.agentToken,
+  };
+  setServerContext(context);
+  log(`${LISTENING_LINE_PREFIX}${url}`);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      stopStatus();
+      setServerContext(undefined);
+      const cut = setTimeout(() => httpServer.closeAllConnections(), CLOSE_GRACE_MS);
+      cut.unref();
+      httpServer.closeIdleConnections();
+      // Closes every namespace's sockets and then the HTTP server itself.
+      await realtime.io.close();
+      clearTimeout(cut);
+      await nextApp?.close();
+      await recordShutdown(db, bootId, new Date(clock.now()));
+      if (ownsDb) await closeDb();
+      log('Observatory stopped');
+    })();
+    return closing;
+  };
+  return { url, port, bootId, context, close };
+}
