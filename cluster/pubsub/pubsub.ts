@@ -1,0 +1,214 @@
+import type { Channel, Logger, NodeName, Payload } from '../api.ts';
+import { silentLogger } from '../discovery/system.ts';
+import type { ServicePort } from '../registry/port.ts';
+
+/** The registered name through which pub/sub nodes talk to each other. */
+export const PUBSUB_ENDPOINT = '$pubsub';
+/** Instrumentation label of interest updates (topic traffic is labelled `pubsub:<topic>`). */
+export const PUBSUB_INTEREST_CHANNEL: Channel = 'pubsub-interest:update';
+
+export type TopicHandler = (message: Payload, meta: { topic: string; from: NodeName }) => void;
+
+export interface PubSubOptions {
+  readonly logger?: Logger;
+}
+
+/**
+ * Messages between nodes. A broadcast is one `m` frame per interested node, whatever the number
+ * of subscribers there; `i` replaces a node's interest set (sent on nodeup), `s`/`u` change it.
+ */
+type Wire =
+  | readonly ['m', string, Payload]
+  | readonly ['i', readonly string[]]
+  | readonly ['s', string]
+  | readonly ['u', string];
+
+/**
+ * Distributed pub/sub in the manner of Phoenix.PubSub. Each node tells its peers which topics
+ * it has local subscribers for, so a broadcast crosses each link at most once and only toward
+ * nodes that care; messages from one publisher reach each subscriber in the order published.
+ */
+export class PubSub {
+  readonly #node: ServicePort;
+  readonly #logger: Logger;
+  readonly #local = new Map<string, Set<TopicHandler>>();
+  /** topic → peers with at least one subscriber */
+  readonly #remote = new Map<string, Set<NodeName>>();
+  readonly #counters = { published: 0, sent: 0, delivered: 0, handler_errors: 0, malformed: 0 };
+  #offMembership: () => void = () => undefined;
+
+  constructor(node: ServicePort, options: PubSubOptions = {}) {
+    this.#node = node;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  /** Listen on the node; called once by `startPubSub`. */
+  attach(): void {
+    this.#node.register(PUBSUB_ENDPOINT, (message, from) => this.#onMessage(message, from));
+    this.#offMembership = this.#node.monitorNodes((e) => {
+      if (e.event === 'nodeup')
+        this.#post(e.node, ['i', [...this.#local.keys()]], PUBSUB_INTEREST_CHANNEL);
+      else this.#forget(e.node);
+    });
+    for (const peer of this.#node.nodes({ hidden: true })) {
+      this.#post(peer, ['i', [...this.#local.keys()]], PUBSUB_INTEREST_CHANNEL);
+    }
+  }
+
+  detach(): void {
+    this.#offMembership();
+    this.#node.unregister(PUBSUB_ENDPOINT);
+  }
+
+  /** Subscribe `handler` to `topic`; returns a function that unsubscribes it. */
+  subscribe(topic: string, handler: TopicHandler): () => void {
+    let handlers = this.#local.get(topic);
+    if (!handlers) {
+      handlers = new Set();
+      this.#local.set(topic, handlers);
+      this.#tellAll(['s', topic]);
+    }
+    handlers.add(handler);
+    return () => this.unsubscribe(topic, handler);
+  }
+
+  /** Remove one handler, or every handler of this node for `topic` when none is given. */
+  unsubscribe(topic: string, handler?: TopicHandler): void {
+    const handlers = this.#local.get(topic);
+    if (!handlers) return;
+    if (handler) handlers.delete(handler);
+    else handlers.clear();
+    if (handlers.size === 0) {
+      this.#local.delete(topic);
+      this.#tellAll(['u', topic]);
+    }
+  }
+
+  /** Deliver to every subscriber of `topic` in the cluster; returns the number of nodes sent to. */
+  broadcast(topic: string, message: Payload): number {
+    this.#counters.published++;
+    const frame: Wire = ['m', topic, message];
+    let nodes = 0;
+    const peers = this.#remote.get(topic);
+    if (peers) {
+      const channel: Channel = `pubsub:${topic}`;
+      for (const peer of peers) {
+        this.#node.send({ name: PUBSUB_ENDPOINT, node: peer }, frame, {
+          channel,
+        });
+        nodes++;
+      }
+      this.#counters.sent += nodes;
+    }
+    this.#deliver(topic, message, this.#node.name);
+    return nodes;
+  }
+
+  /** Deliver to this node's subscribers only. */
+  localBroadcast(topic: string, message: Payload): void {
+    this.#counters.published++;
+    this.#deliver(topic, message, this.#node.name);
+  }
+
+  /** Deliver to the subscribers on one node; false when that node has none for `topic`. */
+  directBroadcast(node: NodeName, topic: string, message: Payload): boolean {
+    if (node === this.#node.name) {
+      this.localBroadcast(topic, message);
+      return this.#local.has(topic);
+    }
+    if (!this.#remote.get(topic)?.has(node)) return false;
+    this.#counters.published++;
+    this.#counters.sent++;
+    const frame: Wire = ['m', topic, message];
+    this.#node.send({ name: PUBSUB_ENDPOINT, node }, frame, {
+      channel: `pubsub:${topic}`,
+    });
+    return true;
+  }
+
+  /** Topics with local subscribers. */
+  topics(): string[] {
+    return [...this.#local.keys()].sort();
+  }
+
+  /** Peers currently interested in `topic`. */
+  subscribersOf(topic: string): NodeName[] {
+    return [...(this.#remote.get(topic) ?? [])].sort();
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.#counters, topics: this.#local.size };
+  }
+
+  #deliver(topic: string, message: Payload, from: NodeName): void {
+    const handlers = this.#local.get(topic);
+    if (!handlers) return;
+    for (const handler of handlers) {
+      this.#counters.delivered++;
+      try {
+        handler(message, { topic, from });
+      } catch (err) {
+        this.#counters.handler_errors++;
+        this.#logger.warn('pubsub: subscriber threw', { topic, error: String(err) });
+      }
+    }
+  }
+
+  #tellAll(message: Wire): void {
+    for (const peer of this.#node.nodes({ hidden: true }))
+      this.#post(peer, message, PUBSUB_INTEREST_CHANNEL);
+  }
+
+  #post(peer: NodeName, message: Wire, channel: Channel): void {
+    this.#node.send({ name: PUBSUB_ENDPOINT, node: peer }, message, {
+      channel,
+    });
+  }
+
+  #forget(peer: NodeName): void {
+    for (const [topic, peers] of this.#remote) {
+      peers.delete(peer);
+      if (peers.size === 0) this.#remote.delete(topic);
+    }
+  }
+
+  #interested(topic: string, peer: NodeName): void {
+    let peers = this.#remote.get(topic);
+    if (!peers) {
+      peers = new Set();
+      this.#remote.set(topic, peers);
+    }
+    peers.add(peer);
+  }
+
+  #onMessage(message: Payload, from: NodeName): void {
+    if (!Array.isArray(message) || typeof message[0] !== 'string') return this.#malformed(from);
+    const m = message as unknown as Wire;
+    switch (m[0]) {
+      case 'm':
+        if (typeof m[1] !== 'string') return this.#malformed(from);
+        return this.#deliver(m[1], m[2] ?? null, from);
+      case 'i':
+        if (!Array.isArray(m[1])) return this.#malformed(from);
+        this.#forget(from);
+        for (const topic of m[1]) if (typeof topic === 'string') this.#interested(topic, from);
+        return;
+      case 's':
+        if (typeof m[1] === 'string') this.#interested(m[1], from);
+        return;
+      case 'u': {
+        const peers = typeof m[1] === 'string' ? this.#remote.get(m[1]) : undefined;
+        peers?.delete(from);
+        if (peers?.size === 0) this.#remote.delete(m[1]);
+        return;
+      }
+      default:
+        return this.#malformed(from);
+    }
+  }
+
+  #malformed(from: NodeName): void {
+    this.#counters.malformed++;
+    this.#logger.warn('pubsub: malformed message ignored', { from });
+  }
+}
