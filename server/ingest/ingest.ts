@@ -1,0 +1,290 @@
+/**
+ * Ingest on the `/agent` namespace: authenticates agents, tells each what is already stored,
+ * validates and dedupes snapshot batches by (node, bootId, seq), feeds the live model at once,
+ * persists through the store and acknowledges cumulatively only what is stored. Also the way
+ * commands reach an agent.
+ */
+import type { Namespace, Socket } from 'socket.io';
+import type {
+  AgentConnectErrorData,
+  AgentHello,
+  AgentToServerEvents,
+  ServerToAgentEvents,
+  SnapshotAck,
+  Welcome,
+} from '../../protocol/agent.ts';
+import type { CommandAck, ControlCommandInput } from '../../protocol/control.ts';
+import { commandAckSchema } from '../../protocol/control.ts';
+import type { ModelEvent } from '../../protocol/model.ts';
+import type { Snapshot } from '../../protocol/telemetry.ts';
+import type { MetricsRegistry } from '../metrics/registry.ts';
+import type { EventFeed } from '../model/event-feed.ts';
+import type { LiveModel } from '../model/live-model.ts';
+import type { TrafficWindow } from '../model/traffic-window.ts';
+import { checkBatch, checkHello, type RejectReason } from './validate.ts';
+
+/** What ingest needs from storage. */
+export interface IngestStore {
+  /** highest stored seq for (node, bootId), null when none */
+  storedSeq(node: string, bootId: string): Promise<number | null>;
+  /**
+   * Persists snapshots of one (node, bootId), seqs increasing and above what is stored, and
+   * resolves once they are durable.
+   */
+  persist(snapshots: readonly Snapshot[], receivedAt: number): Promise<void>;
+}
+
+export interface IngestOptions {
+  readonly agentToken: string;
+  readonly model: LiveModel;
+  readonly traffic: TrafficWindow;
+  readonly store: IngestStore;
+  readonly events: EventFeed;
+  readonly metrics: MetricsRegistry;
+  readonly now: () => number;
+  readonly log?: (line: string) => void;
+}
+
+/** Raised when a command cannot be delivered to a node's agent. */
+export class AgentUnavailableError extends Error {
+  readonly code = 'AGENT_UNAVAILABLE';
+  constructor(
+    readonly node: string,
+    reason: string,
+  ) {
+    super(`agent of ${node} ${reason}`);
+    this.name = 'AgentUnavailableError';
+  }
+}
+
+/** A connected agent, as the control plane sees it. */
+export interface AgentConnection {
+  readonly node: string;
+  readonly bootId: string;
+  readonly hidden: boolean;
+  readonly capabilities: readonly string[];
+  /** Sends a command and resolves with the agent's ack; rejects on timeout or disconnect. */
+  command(command: ControlCommandInput, timeoutMs: number): Promise<CommandAck>;
+}
+
+export interface Ingest {
+  agent(node: string): AgentConnection | undefined;
+  agents(): AgentConnection[];
+}
+
+interface SocketData {
+  hello: AgentHello;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no server-side events
+type NoEvents = {};
+type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, NoEvents, SocketData>;
+type AgentNamespace = Namespace<AgentToServerEvents, ServerToAgentEvents, NoEvents, SocketData>;
+
+const key = (node: string, bootId: string) => `${node}\n${bootId}`;
+
+/** Attaches ingest to the `/agent` namespace (its middleware replaces any token-only check). */
+export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest {
+  const namespace = untyped as unknown as AgentNamespace;
+  const { model, store, metrics } = options;
+  const log = options.log ?? (() => {});
+  const received = metrics.counter(
+    'observatory_snapshots_received_total',
+    'Snapshots received from agents',
+  );
+  const stored = metrics.counter('observatory_snapshots_stored_total', 'Snapshots persisted');
+  const duplicates = metrics.counter(
+    'observatory_snapshots_duplicate_total',
+    'Snapshots already stored, ignored',
+  );
+  const rejected = metrics.counter(
+    'observatory_ingest_rejected_total',
+    'Messages refused by ingest, by reason',
+  );
+  const storeErrors = metrics.counter(
+    'observatory_ingest_store_errors_total',
+    'Batches the store failed to persist',
+  );
+  const connects = metrics.counter(
+    'observatory_agent_connections_total',
+    'Agent connections accepted',
+  );
+  const lag = metrics.gauge(
+    'observatory_ingest_lag_seconds',
+    'End of the newest stored snapshot interval to its ack, per node',
+  );
+  const reject = (reason: RejectReason, n = 1) => rejected({ reason }, n);
+
+  /** highest seq accepted per (node, bootId): stored, or being stored */
+  const accepted = new Map<string, number>();
+  const byNode = new Map<string, { socket: AgentSocket; connection: AgentConnection }>();
+
+  namespace.use((socket, next) => {
+    const check = checkHello(socket.handshake.auth, options.agentToken);
+    if (check.ok) {
+      socket.data.hello = check.hello;
+      next();
+      return;
+    }
+    reject(check.reason);
+    const error = new Error(check.message) as Error & { data: AgentConnectErrorData };
+    error.data = { code: check.reason, message: check.message };
+    next(error);
+  });
+
+  namespace.on('connection', (socket) => {
+    const hello = socket.data.hello;
+    const k = key(hello.node, hello.bootId);
+    connects();
+    const connection: AgentConnection = {
+      node: hello.node,
+      bootId: hello.bootId,
+      hidden: hello.hidden,
+      capabilities: hello.capabilities,
+      command: (command, timeoutMs) => sendCommand(socket, hello.node, command, timeoutMs),
+    };
+    const previous = byNode.get(hello.node);
+    byNode.set(hello.node, { socket, connection });
+    // Two live sockets for one node name: the newest wins, the old one is told to go.
+    if (previous !== undefined && previous.socket.id !== socket.id)
+      previous.socket.disconnect(true);
+
+    const at = options.now();
+    model.agentConnected(hello, at);
+    options.events.server(hello.node, {
+      type: 'agent',
+      at,
+      action: 'connected',
+      bootId: hello.bootId,
+    });
+
+    // Batches wait for the welcome's store read, so dedupe starts from what is really stored.
+    const ready = store.storedSeq(hello.node, hello.bootId).then(
+      (seq) => {
+        accepted.set(k, Math.max(accepted.get(k) ?? 0, seq ?? 0));
+        const welcome: Welcome = { ackedSeq: seq, serverTime: options.now() };
+        socket.emit('welcome', welcome);
+        return true;
+      },
+      (error: unknown) => {
+        log(`ingest: cannot read stored seq of ${hello.node}: ${String(error)}`);
+        // Without knowing what is stored we cannot dedupe; let the agent retry a new connection.
+        socket.disconnect(true);
+        return false;
+      },
+    );
+
+    let queue = Promise.resolve();
+    // Typed as the protocol says, but the payload is whatever the peer sent: validate everything.
+    socket.on('snapshots', (batch: unknown, ack: unknown) => {
+      const reply = (answer: SnapshotAck) => {
+        if (typeof ack === 'function') (ack as (a: SnapshotAck) => void)(answer);
+      };
+      // One at a time per agent, in arrival order, so acks stay cumulative.
+      queue = queue.then(async () => {
+        if (!(await ready)) return;
+        reply(await handleBatch(hello, batch));
+      });
+    });
+
+    socket.on('disconnect', (reason) => {
+      if (byNode.get(hello.node)?.socket.id === socket.id) byNode.delete(hello.node);
+      const when = options.now();
+      model.agentDisconnected(hello.node, hello.bootId, when);
+      if (model.read().nodes.find((n) => n.name === hello.node)?.status === 'down') {
+        options.traffic.drop(hello.node);
+      }
+      options.events.server(hello.node, {
+        type: 'agent',
+        at: when,
+        action: 'disconnected',
+        bootId: hello.bootId,
+        reason,
+      });
+    });
+  });
+
+  async function handleBatch(hello: AgentHello, batch: unknown): Promise<SnapshotAck> {
+    const k = key(hello.node, hello.bootId);
+    const check = checkBatch(batch, hello.node, hello.bootId);
+    if (check.rejected !== undefined) reject(check.rejected.reason, check.rejected.count);
+    received({}, check.valid.length);
+    const before = accepted.get(k) ?? 0;
+    const fresh = check.valid.filter((s) => s.seq > before);
+    duplicates({}, check.valid.length - fresh.length);
+    if (fresh.length > 0) {
+      accepted.set(k, fresh[fresh.length - 1]!.seq);
+      const at = options.now();
+      const events: ModelEvent[] = [];
+      for (const s of fresh) {
+        model.applySnapshot(s, at);
+        options.traffic.add(s);
+        for (const e of s.events)
+          events.push({ id: 0, at: e.at, node: s.node, source: 'node', event: e });
+      }
+      options.events.publish(events);
+      try {
+        await store.persist(fresh, at);
+        stored({}, fresh.length);
+        const last = fresh[fresh.length - 1]!;
+        lag.set(
+          { node: hello.node },
+          Math.max(0, (options.now() - (last.t * 1000 + last.intervalMs)) / 1000),
+        );
+      } catch (error) {
+        storeErrors();
+        accepted.set(k, before);
+        log(`ingest: store failed for ${hello.node}: ${String(error)}`);
+        return {
+          ok: false,
+          ackedSeq: before === 0 ? null : before,
+          error: { code: 'unavailable', message: 'the store is unavailable; retry later' },
+        };
+      }
+    }
+    const ackedSeq = accepted.get(k) ?? 0;
+    if (check.rejected !== undefined) {
+      return {
+        ok: false,
+        ackedSeq: ackedSeq === 0 ? null : ackedSeq,
+        error: { code: 'invalid', message: check.rejected.message },
+      };
+    }
+    return { ok: true, ackedSeq };
+  }
+
+  metrics.onCollect(() => {
+    const g = metrics.gauge('observatory_agents_connected', 'Agents connected to /agent');
+    g.set({}, byNode.size);
+  });
+
+  return {
+    agent: (node) => byNode.get(node)?.connection,
+    agents: () => [...byNode.values()].map((v) => v.connection),
+  };
+}
+
+function sendCommand(
+  socket: AgentSocket,
+  node: string,
+  command: ControlCommandInput,
+  timeoutMs: number,
+): Promise<CommandAck> {
+  if (!socket.connected) return Promise.reject(new AgentUnavailableError(node, 'is not connected'));
+  return new Promise((resolve, reject) => {
+    (socket as unknown as Socket)
+      .timeout(timeoutMs)
+      .emit('command', command, (error: Error | null, answer: unknown) => {
+        if (error !== null) {
+          reject(new AgentUnavailableError(node, `did not answer within ${timeoutMs} ms`));
+          return;
+        }
+        const parsed = commandAckSchema.safeParse(answer);
+        if (!parsed.success) {
+          reject(new AgentUnavailableError(node, 'answered with a malformed ack'));
+          return;
+        }
+        resolve(parsed.data);
+      });
+  });
+}

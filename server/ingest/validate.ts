@@ -1,0 +1,119 @@
+/**
+ * Validation of what agents send, at the boundary: a hello in the handshake and snapshot batches.
+ * Pure functions returning reasons, so a bad message is refused with a message and counted,
+ * never thrown into socket.io.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { agentHelloSchema, MAX_SNAPSHOT_BATCH, type AgentHello } from '../../protocol/agent.ts';
+import { snapshotSchema, type Snapshot } from '../../protocol/telemetry.ts';
+
+/** Stable reasons a message is rejected; also the `reason` label of the rejection counter. */
+export type RejectReason =
+  | 'unauthorized'
+  | 'bad_hello'
+  | 'not_a_batch'
+  | 'batch_too_large'
+  | 'bad_snapshot'
+  | 'wrong_sender'
+  | 'seq_order';
+
+/** Compares secrets in constant time, so response timing does not leak a prefix match. */
+export function sameSecret(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  // timingSafeEqual needs equal lengths; comparing b with itself keeps the time independent of a.
+  if (a.length !== b.length) {
+    timingSafeEqual(b, b);
+    return false;
+  }
+  return timingSafeEqual(a, b);
+}
+
+export type HelloCheck =
+  | { readonly ok: true; readonly hello: AgentHello }
+  | { readonly ok: false; readonly reason: 'unauthorized' | 'bad_hello'; readonly message: string };
+
+/** Checks the handshake `auth` payload: token first (so nothing leaks to a stranger), then shape. */
+export function checkHello(auth: unknown, agentToken: string): HelloCheck {
+  const token = (auth as { token?: unknown } | null)?.token;
+  if (!sameSecret(token, agentToken)) {
+    return { ok: false, reason: 'unauthorized', message: 'agent token missing or invalid' };
+  }
+  const parsed = agentHelloSchema.safeParse(auth);
+  if (!parsed.success) {
+    return { ok: false, reason: 'bad_hello', message: summarize(parsed.error.issues) };
+  }
+  return { ok: true, hello: parsed.data };
+}
+
+export interface BatchCheck {
+  /** valid snapshots from this sender, seqs strictly increasing */
+  readonly valid: Snapshot[];
+  /** the first problem found, when any snapshot (or the batch itself) was refused */
+  readonly rejected?: {
+    readonly reason: RejectReason;
+    readonly message: string;
+    readonly count: number;
+  };
+}
+
+/**
+ * Checks a `snapshots` batch from the agent of (node, bootId). Valid snapshots are kept even when
+ * others in the batch are refused, so one bad snapshot does not cost its neighbours.
+ */
+export function checkBatch(batch: unknown, node: string, bootId: string): BatchCheck {
+  if (!Array.isArray(batch)) {
+    return {
+      valid: [],
+      rejected: { reason: 'not_a_batch', message: 'snapshots must be an array', count: 1 },
+    };
+  }
+  if (batch.length > MAX_SNAPSHOT_BATCH) {
+    return {
+      valid: [],
+      rejected: {
+        reason: 'batch_too_large',
+        message: `at most ${MAX_SNAPSHOT_BATCH} snapshots per batch, got ${batch.length}`,
+        count: batch.length,
+      },
+    };
+  }
+  const valid: Snapshot[] = [];
+  let first: { reason: RejectReason; message: string } | undefined;
+  let refused = 0;
+  for (const [i, raw] of batch.entries()) {
+    const parsed = snapshotSchema.safeParse(raw);
+    let problem: { reason: RejectReason; message: string } | undefined;
+    if (!parsed.success) {
+      problem = {
+        reason: 'bad_snapshot',
+        message: `snapshot ${i}: ${summarize(parsed.error.issues)}`,
+      };
+    } else if (parsed.data.node !== node || parsed.data.bootId !== bootId) {
+      problem = {
+        reason: 'wrong_sender',
+        message: `snapshot ${i} is from ${parsed.data.node}/${parsed.data.bootId}, this agent is ${node}/${bootId}`,
+      };
+    } else if (valid.length > 0 && parsed.data.seq <= valid[valid.length - 1]!.seq) {
+      problem = {
+        reason: 'seq_order',
+        message: `snapshot ${i}: seqs must increase within a batch`,
+      };
+    }
+    if (problem === undefined && parsed.success) valid.push(parsed.data);
+    else {
+      refused++;
+      first ??= problem;
+    }
+  }
+  return first === undefined ? { valid } : { valid, rejected: { ...first, count: refused } };
+}
+
+function summarize(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+    .join('; ')
+    .slice(0, 1_000);
+}

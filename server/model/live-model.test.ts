@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { connectedComponents } from './components.ts';
+import { frame, hello, snapshot, upLinks } from './fixtures.ts';
+import { LiveModel } from './live-model.ts';
+import { TrafficWindow } from './traffic-window.ts';
+
+const T = 1_700_000_000_000;
+
+function meshOf(names: string[]) {
+  let now = T;
+  const model = new LiveModel({ now: () => now });
+  for (const n of names) model.agentConnected(hello(n), now);
+  const seqs = new Map<string, number>();
+  const report = (node: string, extra: Parameters<typeof snapshot>[2] = {}) => {
+    const seq = (seqs.get(node) ?? 0) + 1;
+    seqs.set(node, seq);
+    return model.applySnapshot(snapshot(node, seq, extra), now);
+  };
+  return {
+    model,
+    report,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    now: () => now,
+  };
+}
+
+describe('model — nodes and links', () => {
+  it('model — a connected agent is up, a disconnected one down, a mentioned one unknown', () => {
+    const { model, report } = meshOf(['a', 'b']);
+    report('a', { links: upLinks('b', 'c'), view: { nodes: ['b', 'c'], hidden: [] } });
+    model.agentDisconnected('b', 'boot-b', T + 5);
+    const byName = Object.fromEntries(model.read().nodes.map((n) => [n.name, n.status]));
+    expect(byName).toEqual({ a: 'up', b: 'down', c: 'unknown' });
+  });
+
+  it('model — a link is up only when both ends say so, asymmetric when one does', () => {
+    const { model, report } = meshOf(['a', 'b', 'c']);
+    report('a', { links: upLinks('b', 'c') });
+    report('b', { links: upLinks('a', 'c') });
+    report('c', {
+      links: [...upLinks('b'), { peer: 'a', state: 'down', hidden: false, since: 0 }],
+    });
+    const links = model.read().links.map((l) => `${l.a}-${l.b}:${l.state}`);
+    expect(links).toEqual(['a-b:up', 'a-c:asymmetric', 'b-c:up']);
+  });
+
+  it('model — a stale agent turns unknown and comes back up with the next snapshot', () => {
+    const { model, report, advance, now } = meshOf(['a']);
+    report('a');
+    advance(6_000);
+    expect(model.tick(now())).toEqual([{ node: 'a', from: 'up', to: 'unknown' }]);
+    report('a');
+    expect(model.read().nodes[0]?.status).toBe('up');
+  });
+
+  it('model — repeats and out-of-order seqs are ignored; a new boot starts over', () => {
+    const { model } = meshOf(['a']);
+    expect(model.applySnapshot(snapshot('a', 1), T)).toBe(true);
+    expect(model.applySnapshot(snapshot('a', 1), T)).toBe(false);
+    model.agentConnected(hello('a', { bootId: 'second' }), T + 1);
+    expect(model.lastSeq('a', 'second')).toBe(0);
+    expect(model.applySnapshot({ ...snapshot('a', 1), bootId: 'second' }, T + 2)).toBe(true);
+  });
+
+  it('model — a late disconnect of an old boot does not mark the restarted node down', () => {
+    const { model } = meshOf(['a']);
+    model.agentConnected(hello('a', { bootId: 'new' }), T + 1);
+    model.agentDisconnected('a', 'boot-a', T + 2);
+    expect(model.read().nodes[0]?.status).toBe('up');
+  });
+});
+
+describe('model — partitions', () => {
+  it('model — sides are the components of up links among visible up nodes', () => {
+    const { model, report } = meshOf(['a', 'b', 'c', 'd', 'e']);
+    const down = (peer: string) => ({ peer, state: 'down' as const, hidden: false, since: 0 });
+    report('a', { links: [...upLinks('b'), down('c'), down('d'), down('e')] });
+    report('b', { links: [...upLinks('a'), down('c'), down('d'), down('e')] });
+    report('c', { links: [...upLinks('d', 'e'), down('a'), down('b')] });
+    report('d', { links: [...upLinks('c', 'e'), down('a'), down('b')] });
+    report('e', { links: [...upLinks('c', 'd'), down('a'), down('b')] });
+    const m = model.read();
+    expect(m.sides).toEqual([
+      ['c', 'd', 'e'],
+      ['a', 'b'],
+    ]);
+    expect(m.partitioned).toBe(true);
+  });
+
+  it('model — hidden nodes are not members of any side', () => {
+    const { model, report } = meshOf(['a', 'b']);
+    model.agentConnected(hello('h', { hidden: true }), T);
+    report('a', { links: upLinks('b', 'h') });
+    report('b', { links: upLinks('a') });
+    expect(model.read().sides).toEqual([['a', 'b']]);
+  });
+
+  it('model — blackholed links and active faults with time left', () => {
+    const { model, report, advance } = meshOf(['a', 'b']);
+    const fault = {
+      id: 'f1',
+      kind: 'partition' as const,
+      peers: ['b'],
+      appliedAt: T,
+      expiresAt: T + 10_000,
+    };
+    report('a', { links: upLinks('b'), faults: [fault] });
+    report('b', { links: upLinks('a') });
+    advance(4_000);
+    model.tick(T + 4_000);
+    const m = model.read();
+    expect(m.links[0]?.blackholed).toBe(true);
+    expect(m.faults).toEqual([{ ...fault, node: 'a', timeLeftMs: 6_000 }]);
+  });
+
+  it('components — isolated vertices are their own side; unknown vertices are ignored', () => {
+    expect(
+      connectedComponents(
+        ['x', 'y', 'z'],
+        [
+          ['x', 'y'],
+          ['y', 'q'],
+        ],
+      ),
+    ).toEqual([['x', 'y'], ['z']]);
+  });
+});
+
+describe('model — shards', () => {
+  it('model — owner, epoch and claimants; two owners are a conflict', () => {
+    const { model, report } = meshOf(['a', 'b', 'c']);
+    report('a', { shards: [{ shard: 0, owner: 'a', epoch: 3, role: 'owner' }] });
+    report('b', {
+      shards: [
+        { shard: 0, owner: 'b', epoch: 2, role: 'owner' },
+        { shard: 1, owner: 'b', epoch: 1, role: 'acquiring' },
+      ],
+    });
+    report('c', { shards: [{ shard: 1, owner: 'c', epoch: 0, role: 'observer' }] });
+    const [s0, s1] = model.read().shards;
+    expect(s0).toMatchObject({ shard: 0, owner: 'a', epoch: 3, conflict: true, handoff: false });
+    expect(s0?.claimants.map((c) => c.node)).toEqual(['a', 'b']);
+    expect(s1).toMatchObject({ shard: 1, owner: 'b', conflict: false, handoff: true });
+  });
+
+  it('model — a node that goes down drops its claims, so ownership moves', () => {
+    const { model, report } = meshOf(['a', 'b']);
+    report('a', { shards: [{ shard: 0, owner: 'a', epoch: 1, role: 'owner' }] });
+    report('b', { shards: [{ shard: 0, owner: 'a', epoch: 1, role: 'observer' }] });
+    model.agentDisconnected('a', 'boot-a', T + 1);
+    report('b', { shards: [{ shard: 0, owner: 'b', epoch: 2, role: 'owner' }] });
+    expect(model.read().shards[0]).toMatchObject({ owner: 'b', epoch: 2, conflict: false });
+  });
+});
+
+describe('traffic window', () => {
+  it('traffic — rates over the window and percentiles from merged sketches', () => {
+    const w = new TrafficWindow(5_000);
+    w.add(snapshot('a', 1, { frames: [frame('b', 'rpc', 100, 100)] }));
+    w.add(snapshot('a', 2, { frames: [frame('b', 'rpc', 100, 10_000)] }));
+    const [row] = w.read(T).rows;
+    expect(row).toMatchObject({ from: 'a', to: 'b', channel: 'rpc', msgPerSec: 100 });
+    expect(row?.bytesPerSec).toBe((100 * 100 + 100 * 10_000) / 2);
+    expect(row?.p50).toBeCloseTo(100, -1);
+    expect(Math.abs((row?.p99 ?? 0) - 10_000) / 10_000).toBeLessThanOrEqual(0.01);
+  });
+
+  it('traffic — old slices leave the window; in-direction rows are not counted', () => {
+    const w = new TrafficWindow(2_000);
+    w.add(snapshot('a', 1, { frames: [frame('b', 'x', 10, 1)] }));
+    w.add(snapshot('a', 5, { frames: [{ ...frame('b', 'x', 99, 1), direction: 'in' }] }));
+    expect(w.read(T).rows).toEqual([]);
+  });
+});

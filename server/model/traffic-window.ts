@@ -1,0 +1,92 @@
+/**
+ * Traffic rates per directed link and channel over a short sliding window, from the senders'
+ * `out` rows (each frame counted once, at its sender). Percentiles come from merged sketches,
+ * never from averaged percentiles.
+ */
+import type { TrafficModel, TrafficRow } from '../../protocol/model.ts';
+import { deserializeSketch, mergeSketches, type QuantileSketch } from '../../protocol/sketch.ts';
+import type { Snapshot } from '../../protocol/telemetry.ts';
+
+/** Rates on the live view are averaged over this many seconds of snapshots. */
+export const DEFAULT_TRAFFIC_WINDOW_MS = 5_000;
+
+interface Row {
+  peer: string;
+  channel: string;
+  count: number;
+  bytes: number;
+  sketch: QuantileSketch | undefined;
+}
+
+interface Slice {
+  /** window start, ms */
+  start: number;
+  intervalMs: number;
+  rows: Row[];
+}
+
+export class TrafficWindow {
+  private readonly slices = new Map<string, Slice[]>();
+
+  constructor(private readonly windowMs = DEFAULT_TRAFFIC_WINDOW_MS) {}
+
+  add(s: Snapshot): void {
+    const rows: Row[] = [];
+    for (const f of s.frames) {
+      if (f.direction !== 'out' || f.count === 0) continue;
+      let sketch: QuantileSketch | undefined;
+      try {
+        sketch = deserializeSketch(f.sketch);
+      } catch {
+        // A sketch that does not decode still leaves its counts useful.
+        sketch = undefined;
+      }
+      rows.push({ peer: f.peer, channel: f.channel, count: f.count, bytes: f.bytes, sketch });
+    }
+    const list = this.slices.get(s.node) ?? [];
+    list.push({ start: s.t * 1000, intervalMs: s.intervalMs, rows });
+    const newest = Math.max(...list.map((x) => x.start));
+    this.slices.set(
+      s.node,
+      list.filter((x) => x.start > newest - this.windowMs),
+    );
+  }
+
+  /** Forgets a node (its process is gone). */
+  drop(node: string): void {
+    this.slices.delete(node);
+  }
+
+  read(at: number): TrafficModel {
+    const rows: TrafficRow[] = [];
+    for (const [node, slices] of [...this.slices].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+      const seconds = slices.reduce((sum, x) => sum + x.intervalMs, 0) / 1000;
+      if (seconds <= 0) continue;
+      const groups = new Map<string, Row[]>();
+      for (const slice of slices) {
+        for (const r of slice.rows) {
+          const key = `${r.peer}\n${r.channel}`;
+          const g = groups.get(key) ?? [];
+          g.push(r);
+          groups.set(key, g);
+        }
+      }
+      for (const [key, group] of [...groups].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+        const [to, channel] = key.split('\n') as [string, string];
+        const merged = mergeSketches(group.flatMap((r) => (r.sketch ? [r.sketch] : [])));
+        const q = (p: number) => (merged.count > 0 ? merged.quantile(p) : null);
+        rows.push({
+          from: node,
+          to,
+          channel,
+          msgPerSec: group.reduce((s, r) => s + r.count, 0) / seconds,
+          bytesPerSec: group.reduce((s, r) => s + r.bytes, 0) / seconds,
+          p50: q(0.5),
+          p95: q(0.95),
+          p99: q(0.99),
+        });
+      }
+    }
+    return { at, windowMs: this.windowMs, rows };
+  }
+}
