@@ -7,8 +7,12 @@ import type {
   AgentToServerEvents,
   ServerToAgentEvents,
 } from '../protocol/agent.ts';
-import { AGENT_MAX_HTTP_BUFFER_BYTES, AGENT_NAMESPACE, agentHelloSchema } from '../protocol/agent.ts';
-import type { CommandAck } from '../protocol/control.ts';
+import {
+  AGENT_MAX_HTTP_BUFFER_BYTES,
+  AGENT_NAMESPACE,
+  agentHelloSchema,
+} from '../protocol/agent.ts';
+import type { CommandAck, ControlCommandInput } from '../protocol/control.ts';
 import { snapshotSchema } from '../protocol/telemetry.ts';
 import type { Agent } from './agent.ts';
 import { attachAgent } from './agent.ts';
@@ -26,14 +30,23 @@ interface Store {
 /** A minimal ingest honouring protocol/agent.ts: auth, welcome, validate, store, cumulative ack. */
 async function startObservatory(store: Store, port = 0) {
   const http = createServer();
-  const io = new Server<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>(http, {
+  const io = new Server<
+    AgentToServerEvents,
+    ServerToAgentEvents,
+    Record<string, never>,
+    AgentSocketData
+  >(http, {
     maxHttpBufferSize: AGENT_MAX_HTTP_BUFFER_BYTES,
   });
   const agents = io.of(AGENT_NAMESPACE);
   agents.use((socket, next) => {
     const hello = agentHelloSchema.safeParse(socket.handshake.auth);
     if (!hello.success || hello.data.token !== TOKEN) {
-      next(Object.assign(new Error('unauthorized'), { data: { code: 'unauthorized', message: 'bad token' } }));
+      next(
+        Object.assign(new Error('unauthorized'), {
+          data: { code: 'unauthorized', message: 'bad token' },
+        }),
+      );
       return;
     }
     socket.data = { node: hello.data.node, bootId: hello.data.bootId, hidden: hello.data.hidden };
@@ -128,18 +141,28 @@ describe('agents/socket (real socket.io)', () => {
     agent = attach(server.port, node);
     await until(() => agent!.status().connected, 'connection');
     const socket = [...server.io.of(AGENT_NAMESPACE).sockets.values()][0]!;
-    const send = (command: unknown) =>
-      socket.timeout(2_000).emitWithAck('command', command as never) as Promise<CommandAck>;
+    const send = (command: unknown): Promise<CommandAck> =>
+      socket.timeout(2_000).emitWithAck('command', command as ControlCommandInput);
 
-    const ack = await send({ id: 'c1', type: 'partition', args: { peers: ['b@127.0.0.1'] }, ttlMs: 60_000 });
+    const ack = await send({
+      id: 'c1',
+      type: 'partition',
+      args: { peers: ['b@127.0.0.1'] },
+      ttlMs: 60_000,
+    });
     expect(ack).toMatchObject({ id: 'c1', ok: true });
     expect(ack.expiresAt! - ack.appliedAt).toBe(60_000);
     expect(node.faults.holes.has('b@127.0.0.1')).toBe(true);
-    expect(await send({ id: 'c1', type: 'partition', args: { peers: ['b@127.0.0.1'] }, ttlMs: 60_000 })).toMatchObject({
+    expect(
+      await send({ id: 'c1', type: 'partition', args: { peers: ['b@127.0.0.1'] }, ttlMs: 60_000 }),
+    ).toMatchObject({
       ok: true,
       repeated: true,
     });
-    expect(await send({ id: 'c2', type: 'nonsense' })).toMatchObject({ ok: false, error: { code: 'bad_command' } });
+    expect(await send({ id: 'c2', type: 'nonsense' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_command' },
+    });
     await until(
       () => (store.stored.get(agent!.bootId)?.length ?? 0) > 0,
       'a snapshot after the command',
