@@ -105,6 +105,6 @@ export function loadEnv(): ServerEnv {
  * The environment for a `next build` child process: ours, with Next.js telemetry off (only
  * loopback is reachable here, and a user's lab should not phone home anyway).
  */
-export function nextBuildEnv(): Record<string, string | undefined> {
+export function nextBuildEnv(): NodeJS.ProcessEnv {
   return { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 }
