@@ -1,0 +1,82 @@
+/**
+ * The one place that turns errors into HTTP answers (as dub's `lib/api/errors.ts` does): zod
+ * issues and bad input → 400 with a clear message, missing or wrong token → 401, anything else
+ * → 500 with no details (logged).
+ */
+import { ZodError } from 'zod';
+
+/** A request the server understood but refuses: unknown node, overlapping sides, bad ttl. */
+export class BadRequestError extends Error {
+  readonly status = 400;
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** Raised for a name that no agent and no peer has ever reported. */
+export class UnknownNodeError extends BadRequestError {
+  constructor(readonly node: string) {
+    super('UNKNOWN_NODE', `unknown node ${JSON.stringify(node)}`);
+    this.name = 'UnknownNodeError';
+  }
+}
+
+/** Missing or wrong bearer token. */
+export class UnauthorizedError extends Error {
+  readonly status = 401;
+  readonly code = 'UNAUTHORIZED';
+  constructor(message = 'missing or invalid admin token (Authorization: Bearer <token>)') {
+    super(message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** The server is up but a service it needs is not (e.g. called before start-up completed). */
+export class UnavailableError extends Error {
+  readonly status = 503;
+  readonly code = 'UNAVAILABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnavailableError';
+  }
+}
+
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+/** Describes zod issues in one line: `sides.1: Too small: expected array to have >=1 items`. */
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Maps any error to a status and a JSON body; unknown errors are hidden behind a 500. */
+export function toErrorResponse(
+  error: unknown,
+  log: (line: string) => void,
+): { status: number; body: ErrorBody } {
+  if (error instanceof ZodError) {
+    return {
+      status: 400,
+      body: { error: { code: 'BAD_INPUT', message: describeZodError(error) } },
+    };
+  }
+  if (
+    error instanceof BadRequestError ||
+    error instanceof UnauthorizedError ||
+    error instanceof UnavailableError
+  ) {
+    return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+  }
+  log(
+    `api: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
+}

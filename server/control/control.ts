@@ -1,0 +1,261 @@
+/**
+ * The control plane: turns an admin's request into commands for agents (each with an id and a
+ * time limit), waits for their acks, audits every action (refused ones too) and puts it on the
+ * timeline. Pure of HTTP: route handlers call `runControl` and map its errors in one place.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CommandAck, ControlCommandInput } from '../../protocol/control.ts';
+import type { ClusterModel } from '../../protocol/model.ts';
+import { BadRequestError, UnknownNodeError } from '../api/errors.ts';
+import type { AgentConnection } from '../ingest/ingest.ts';
+import type { EventFeed } from '../model/event-feed.ts';
+import {
+  COMMAND_TIMEOUT_MS,
+  healRequestSchema,
+  killRequestSchema,
+  latencyRequestSchema,
+  partitionRequestSchema,
+  restartRequestSchema,
+  type ControlAction,
+} from './requests.ts';
+
+/** What the lab launcher offers the control plane (absent for a server watching a real cluster). */
+export interface LabControl {
+  /** SIGKILLs a node the lab spawned; false when the lab does not know it */
+  kill(node: string): boolean;
+  /** re-spawns a node the lab spawned, under the same name and port */
+  restart(node: string): Promise<void>;
+  knows(node: string): boolean;
+}
+
+/** One row of the control audit log. */
+export interface AuditEntry {
+  readonly id: string;
+  /** server clock, ms since epoch */
+  readonly at: number;
+  readonly action: ControlAction;
+  /** the request body as received */
+  readonly request: unknown;
+  readonly ok: boolean;
+  /** per-node results, or the refusal */
+  readonly result: unknown;
+}
+
+export interface NodeResult {
+  readonly node: string;
+  readonly ok: boolean;
+  readonly error?: { readonly code: string; readonly message: string };
+  /** when the fault reverts by itself (node clock), null for kill, heal, restart */
+  readonly expiresAt: number | null;
+}
+
+/** The answer to a control request. */
+export interface ControlResult {
+  readonly id: string;
+  readonly action: ControlAction;
+  /** true when every targeted node acknowledged success */
+  readonly ok: boolean;
+  readonly results: readonly NodeResult[];
+}
+
+export interface ControlDeps {
+  readonly agents: {
+    agent(node: string): AgentConnection | undefined;
+    agents(): AgentConnection[];
+  };
+  readonly model: { knows(node: string): boolean; read(): ClusterModel };
+  readonly audit: (entry: AuditEntry) => Promise<void>;
+  readonly events: EventFeed;
+  readonly now: () => number;
+  readonly lab?: LabControl;
+  readonly newId?: () => string;
+  readonly commandTimeoutMs?: number;
+}
+
+export type Control = (action: ControlAction, body: unknown) => Promise<ControlResult>;
+
+/** Creates the control entry point used by `POST /api/control/:action`. */
+export function createControl(deps: ControlDeps): Control {
+  const newId = deps.newId ?? randomUUID;
+  const timeoutMs = deps.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
+
+  /** Accepts full names (`n1@127.0.0.1`) and unambiguous short ones (`n1`). */
+  const resolve = (name: string): string => {
+    if (deps.model.knows(name) || deps.lab?.knows(name) === true) return name;
+    const matches = deps.model.read().nodes.filter((n) => n.name.split('@')[0] === name);
+    if (matches.length === 1) return matches[0]!.name;
+    throw new UnknownNodeError(name);
+  };
+
+  const agentFor = (node: string, capability: string): AgentConnection => {
+    const agent = deps.agents.agent(node);
+    if (agent === undefined) {
+      throw new BadRequestError('NO_AGENT', `node ${node} has no connected agent (is it running?)`);
+    }
+    if (!agent.capabilities.includes(capability)) {
+      throw new BadRequestError('UNSUPPORTED', `the agent of ${node} cannot ${capability}`);
+    }
+    return agent;
+  };
+
+  const send = async (
+    agent: AgentConnection,
+    command: ControlCommandInput,
+  ): Promise<NodeResult> => {
+    try {
+      const ack: CommandAck = await agent.command(command, timeoutMs);
+      return {
+        node: agent.node,
+        ok: ack.ok,
+        ...(ack.error !== undefined && { error: ack.error }),
+        expiresAt: ack.expiresAt,
+      };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return {
+        node: agent.node,
+        ok: false,
+        error: { code: 'agent_unavailable', message },
+        expiresAt: null,
+      };
+    }
+  };
+
+  const plans: Record<ControlAction, (id: string, body: unknown) => Promise<NodeResult[]>> = {
+    async kill(id, body) {
+      const node = resolve(killRequestSchema.parse(body).node);
+      const agent = deps.agents.agent(node);
+      if (agent?.capabilities.includes('kill') === true) {
+        return [await send(agent, { id, type: 'kill' })];
+      }
+      // A lab node whose agent is gone (or cannot kill) is still the lab's child process.
+      if (deps.lab?.kill(node) === true) return [{ node, ok: true, expiresAt: null }];
+      agentFor(node, 'kill');
+      return [];
+    },
+    async restart(_id, body) {
+      const name = restartRequestSchema.parse(body).node;
+      if (deps.lab === undefined) {
+        throw new BadRequestError(
+          'RESTART_UNAVAILABLE',
+          'restart is available only for nodes started by `observatory start`',
+        );
+      }
+      const node = resolve(name);
+      if (!deps.lab.knows(node)) {
+        throw new BadRequestError('NOT_A_LAB_NODE', `node ${node} was not started by this lab`);
+      }
+      await deps.lab.restart(node);
+      return [{ node, ok: true, expiresAt: null }];
+    },
+    async partition(id, body) {
+      const request = partitionRequestSchema.parse(body);
+      const sides = request.sides.map((side) => side.map(resolve));
+      const seen = new Map<string, number>();
+      sides.forEach((side, i) =>
+        side.forEach((node) => {
+          const other = seen.get(node);
+          if (other !== undefined) {
+            throw new BadRequestError(
+              'OVERLAPPING_SIDES',
+              other === i
+                ? `node ${node} appears twice in side ${i}`
+                : `node ${node} is on sides ${other} and ${i}; sides must not overlap`,
+            );
+          }
+          seen.set(node, i);
+        }),
+      );
+      const agents = sides.map((side) => side.map((node) => agentFor(node, 'partition')));
+      return Promise.all(
+        agents.flatMap((side, i) =>
+          side.map((agent) =>
+            send(agent, {
+              id,
+              type: 'partition',
+              args: { peers: sides.filter((_, j) => j !== i).flat() },
+              ttlMs: request.ttlMs,
+            }),
+          ),
+        ),
+      );
+    },
+    async heal(id, body) {
+      const request = healRequestSchema.parse(body ?? {});
+      const agents =
+        request.nodes === undefined
+          ? deps.agents.agents().filter((a) => a.capabilities.includes('heal'))
+          : request.nodes.map(resolve).map((node) => agentFor(node, 'heal'));
+      return Promise.all(agents.map((agent) => send(agent, { id, type: 'heal' })));
+    },
+    async latency(id, body) {
+      const request = latencyRequestSchema.parse(body);
+      const node = resolve(request.node);
+      const agent = agentFor(node, 'latency');
+      const peers =
+        request.peers?.map(resolve) ??
+        deps.model
+          .read()
+          .nodes.filter((n) => n.name !== node && !n.hidden)
+          .map((n) => n.name);
+      if (peers.includes(node)) {
+        throw new BadRequestError('BAD_PEERS', `a node cannot delay traffic to itself (${node})`);
+      }
+      if (peers.length === 0) throw new BadRequestError('BAD_PEERS', 'no peers to delay');
+      return [
+        await send(agent, {
+          id,
+          type: 'latency',
+          args: { peers, delayMs: request.delayMs, jitterMs: request.jitterMs },
+          ttlMs: request.ttlMs,
+        }),
+      ];
+    },
+  };
+
+  return async (action, body) => {
+    const id = newId();
+    const at = deps.now();
+    let results: NodeResult[];
+    try {
+      results = await plans[action](id, body);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await deps.audit({ id, at, action, request: body, ok: false, result: { refused: message } });
+      deps.events.server('', {
+        type: 'control',
+        at,
+        id,
+        action,
+        ok: false,
+        detail: message.slice(0, 500),
+      });
+      throw error;
+    }
+    const ok = results.every((r) => r.ok);
+    await deps.audit({ id, at, action, request: body, ok, result: results });
+    const targets = results.map((r) => r.node);
+    deps.events.server(targets.length === 1 ? targets[0]! : '', {
+      type: 'control',
+      at,
+      id,
+      action,
+      ok,
+      detail: describe(action, body, results).slice(0, 500),
+    });
+    return { id, action, ok, results };
+  };
+}
+
+function describe(action: ControlAction, body: unknown, results: readonly NodeResult[]): string {
+  const failed = results
+    .filter((r) => !r.ok)
+    .map((r) => `${r.node}: ${r.error?.message ?? 'failed'}`);
+  const what =
+    action === 'partition'
+      ? (body as { sides: string[][] }).sides.map((s) => s.join(',')).join(' | ')
+      : results.map((r) => r.node).join(', ');
+  return failed.length === 0
+    ? `${action} ${what}`
+    : `${action} ${what}; failed: ${failed.join('; ')}`;
+}
