@@ -42,6 +42,8 @@ const EnvSchema = z.object({
   OBSERVATORY_DEV: optional(z.enum(['0', '1', 'true', 'false'])),
 });
 
+const SECRETS = new Set(['OBSERVATORY_ADMIN_TOKEN', 'OBSERVATORY_AGENT_TOKEN', 'CLUSTER_COOKIE']);
+
 /** The validated environment of an observatory server process. */
 export interface ServerEnv {
   /** `PORT`; default 3000; 0 picks a free port. */
@@ -74,10 +76,12 @@ export function generateToken(): string {
 export function parseEnv(source: Readonly<Record<string, string | undefined>>): ServerEnv {
   const result = EnvSchema.safeParse(source);
   if (!result.success) {
-    const issues = result.error.issues.map(
-      (issue) =>
-        `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(source[String(issue.path[0])])})`,
-    );
+    const issues = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      // Never echo a secret back into logs, even a wrong one.
+      const got = SECRETS.has(name) ? '' : ` (got ${JSON.stringify(source[name])})`;
+      return `${name}: ${issue.message}${got}`;
+    });
     throw new EnvError(`invalid environment:\n  ${issues.join('\n  ')}`, issues);
   }
   const env = result.data;

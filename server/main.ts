@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { EnvError, loadEnv } from './env.ts';
 import { ensureNextBuild } from './next-build.ts';
-import { startServer, type RunningServer } from './start.ts';
+import type { RunningServer } from './start.ts';
 
 export interface RunServerOptions {
   /** Overrides `PORT`. */
@@ -38,6 +38,8 @@ export async function runServer(options: RunServerOptions = {}): Promise<Running
   const dev = options.dev === true || env.dev;
   if (!dev) await ensureNextBuild();
 
+  // Loaded only after the environment is known to be good: Next.js takes seconds to load.
+  const { startServer } = await import('./start.ts');
   const server = await startServer({
     port: options.port ?? env.port,
     host: options.host ?? env.host,

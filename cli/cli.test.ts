@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/observatory.mjs', import.meta.url));
+
+function observatory(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, ...env },
+  });
+}
+
+describe('cli', () => {
+  it('cli — --help lists every subcommand of the public surface', () => {
+    const result = observatory(['--help']);
+    expect(result.status).toBe(0);
+    for (const command of ['start', 'server', 'node', 'remsh', 'drill']) {
+      expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    }
+  });
+
+  it('cli — a bad option value fails with a clear message and a non-zero status', () => {
+    const result = observatory(['server', '--port', 'http']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("option '--port <port>' argument 'http' is invalid");
+  });
+
+  it('cli — the server fails fast on a bad environment, naming the variable', () => {
+    const result = observatory(['server'], { PORT: 'eighty', DATABASE_URL: 'mysql://nope' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/PORT: .*"eighty"/);
+    expect(result.stderr).toMatch(/DATABASE_URL: must start with file:/);
+  });
+});

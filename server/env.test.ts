@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { EnvError, parseEnv } from './env.ts';
+
+describe('env', () => {
+  it('env — defaults: loopback, port 3000, SQLite under ./data, generated tokens', () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: 'file:./data/observatory.db',
+      adminTokenGenerated: true,
+      agentTokenGenerated: true,
+      clusterCookie: undefined,
+      dev: false,
+    });
+    expect(env.adminToken.length).toBeGreaterThanOrEqual(16);
+    expect(env.agentToken).not.toBe(env.adminToken);
+  });
+
+  it('env — takes valid values and treats empty ones as unset', () => {
+    const env = parseEnv({
+      PORT: '0',
+      DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/db',
+      OBSERVATORY_ADMIN_TOKEN: 'a'.repeat(16),
+      OBSERVATORY_AGENT_TOKEN: '',
+      CLUSTER_COOKIE: 'secret',
+    });
+    expect(env).toMatchObject({
+      port: 0,
+      databaseUrl: 'postgresql://u:p@127.0.0.1:5432/db',
+      adminToken: 'a'.repeat(16),
+      adminTokenGenerated: false,
+      agentTokenGenerated: true,
+      clusterCookie: 'secret',
+    });
+  });
+
+  it('env — names every bad variable in one clear error', () => {
+    let caught: unknown;
+    try {
+      parseEnv({ PORT: 'eighty', DATABASE_URL: 'mysql://x', OBSERVATORY_ADMIN_TOKEN: 'short' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(EnvError);
+    const error = caught as EnvError;
+    expect(error.code).toBe('ENV_INVALID');
+    expect(error.issues).toHaveLength(3);
+    expect(error.message).toMatch(/PORT: .*"eighty"/);
+    expect(error.message).toMatch(/DATABASE_URL: must start with file:/);
+    expect(error.message).toMatch(/OBSERVATORY_ADMIN_TOKEN: must be at least 16 characters/);
+    expect(error.message).not.toContain('short');
+  });
+
+  it('env — rejects a port out of range', () => {
+    expect(() => parseEnv({ PORT: '70000' })).toThrow(/PORT/);
+  });
+});

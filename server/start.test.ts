@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { io, type Socket } from 'socket.io-client';
+import { AGENT_NAMESPACE, UI_NAMESPACE } from '../protocol/constants.ts';
+import type { UiClientToServerEvents, UiServerToClientEvents, UiStatus } from '../protocol/ui.ts';
+import { openDb } from './store/client.ts';
+import { freshSqlite, type TestDatabase } from './store/test-databases.ts';
+import { startServer, type RunningServer } from './start.ts';
+
+const AGENT_TOKEN = 'agent-token-for-tests';
+
+describe('server', () => {
+  let server: RunningServer | undefined;
+  let database: TestDatabase | undefined;
+  const sockets: Socket[] = [];
+
+  afterEach(async () => {
+    sockets.splice(0).forEach((s) => s.disconnect());
+    await server?.close();
+    server = undefined;
+    await database?.drop();
+    database = undefined;
+  });
+
+  async function start(): Promise<RunningServer> {
+    database = freshSqlite();
+    server = await startServer({
+      port: 0,
+      databaseUrl: database.url,
+      adminToken: 'admin-token-for-tests',
+      agentToken: AGENT_TOKEN,
+      dashboard: false,
+    });
+    return server;
+  }
+
+  function connect<S extends Socket>(url: string, auth?: Record<string, string>): S {
+    const socket = io(url, { transports: ['websocket'], reconnection: false, auth }) as S;
+    sockets.push(socket);
+    return socket;
+  }
+
+  function nextStatus(
+    socket: Socket<UiServerToClientEvents, UiClientToServerEvents>,
+    where: (s: UiStatus) => boolean,
+  ) {
+    return new Promise<UiStatus>((resolve) => {
+      const listener = (status: UiStatus) => {
+        if (!where(status)) return;
+        socket.off('status', listener);
+        resolve(status);
+      };
+      socket.on('status', listener);
+    });
+  }
+
+  it('server — listens on a free port and answers /api/health with the store up', async () => {
+    const { url, port, bootId } = await start();
+    expect(port).toBeGreaterThan(0);
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    const response = await fetch(`${url}/api/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      status: 'ok',
+      bootId,
+      database: { provider: 'sqlite', ok: true },
+    });
+    expect((await fetch(`${url}/api/health`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('server — pushes a changing status on /ui and counts authenticated agents', async () => {
+    const { url, bootId } = await start();
+    const ui = connect<Socket<UiServerToClientEvents, UiClientToServerEvents>>(
+      `${url}${UI_NAMESPACE}`,
+    );
+    const first = await nextStatus(ui, () => true);
+    expect(first).toMatchObject({ bootId, agentsConnected: 0 });
+
+    const agent = connect(`${url}${AGENT_NAMESPACE}`, { token: AGENT_TOKEN });
+    await new Promise<void>((resolve) => agent.on('connect', resolve));
+    const later = await nextStatus(ui, (s) => s.agentsConnected === 1);
+    expect(later.uptimeMs).toBeGreaterThan(first.uptimeMs);
+  });
+
+  it('server — refuses an agent with a wrong token', async () => {
+    const { url } = await start();
+    const agent = connect(`${url}${AGENT_NAMESPACE}`, { token: 'wrong' });
+    const error = await new Promise<Error & { data?: unknown }>((resolve) =>
+      agent.on('connect_error', resolve),
+    );
+    expect(error.data).toEqual({ code: 'AGENT_UNAUTHORIZED' });
+  });
+
+  it('server — records its boot at start and its clean stop at close', async () => {
+    const { bootId, close } = await start();
+    await close();
+    server = undefined;
+    const db = await openDb(database!.url);
+    try {
+      const boot = await db.serverBoot.findUniqueOrThrow({ where: { id: bootId } });
+      expect(boot.stoppedAt).toBeInstanceOf(Date);
+      expect(boot.stoppedAt!.getTime()).toBeGreaterThanOrEqual(boot.startedAt.getTime());
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+  it('server — a second server in the same process is refused', async () => {
+    await start();
+    await expect(
+      startServer({
+        port: 0,
+        databaseUrl: database!.url,
+        adminToken: 'x'.repeat(16),
+        agentToken: 'y'.repeat(8),
+        dashboard: false,
+      }),
+    ).rejects.toMatchObject({ code: 'SERVER_ALREADY_RUNNING' });
+  });
+});
