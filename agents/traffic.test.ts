@@ -23,6 +23,23 @@ describe('agents/traffic', () => {
     expect(Math.abs(sketch.quantile(0.95) - 95) / 95).toBeLessThanOrEqual(0.01);
   });
 
+  it('traffic — repeated sizes and interleaved rows still land in the right sketches', () => {
+    const t = new TrafficAggregator();
+    const sizes = [100, 100, 100, 5000, 100, 1, 1, 70_000, 70_000];
+    for (const bytes of sizes) {
+      t.record({ peer: 'b', channel: 'send', direction: 'out', bytes });
+      t.record({ peer: 'c', channel: 'send', direction: 'out', bytes: 42 });
+    }
+    const { frames } = t.flush();
+    const b = deserializeSketch(frames.find((f) => f.peer === 'b')!.sketch);
+    const c = deserializeSketch(frames.find((f) => f.peer === 'c')!.sketch);
+    expect(b.count).toBe(sizes.length);
+    expect([b.min, b.max]).toEqual([1, 70_000]);
+    expect(Math.abs(b.quantile(0.5) - 100) / 100).toBeLessThanOrEqual(0.01);
+    expect(c.count).toBe(sizes.length);
+    expect(Math.abs(c.quantile(0.5) - 42) / 42).toBeLessThanOrEqual(0.01);
+  });
+
   it('traffic — a flush resets the interval; quiet rows are not reported', () => {
     const t = new TrafficAggregator();
     t.record({ peer: 'b', channel: 'send', direction: 'out', bytes: 10 });

@@ -11,6 +11,10 @@ export const OVERFLOW_CHANNEL = 'other:overflow';
 class Row {
   count = 0;
   bytes = 0;
+  // Run-length of the latest size: ticks and fixed-size messages repeat one size, and a compare
+  // is cheaper than a sketch add. Flushed into the sketch when the size changes.
+  runBytes = -1;
+  runCount = 0;
   idleIntervals = 0;
   readonly sketch = new QuantileSketch();
   constructor(
@@ -42,6 +46,12 @@ export class TrafficAggregator {
   };
   private rows = 0;
   private overflowFrames = 0;
+  // One-entry cache: frames come in runs to one peer and channel, and comparing the same
+  // interned strings is cheaper than two map lookups.
+  private lastPeer = '';
+  private lastChannel = '';
+  private lastDirection = '';
+  private lastRow: Row | undefined;
   private readonly maxRows: number;
   private readonly idleLimit: number;
 
@@ -53,14 +63,37 @@ export class TrafficAggregator {
 
   /** The frame hook; bound so it can be passed straight to `onFrame`. */
   readonly record = (event: FrameEvent): void => {
+    let row = this.lastRow;
+    if (
+      row === undefined ||
+      event.peer !== this.lastPeer ||
+      event.channel !== this.lastChannel ||
+      event.direction !== this.lastDirection
+    ) {
+      row = this.lookup(event);
+    }
+    const bytes = event.bytes;
+    row.count++;
+    row.bytes += bytes;
+    if (bytes === row.runBytes) {
+      row.runCount++;
+    } else {
+      if (row.runCount > 0) row.sketch.add(row.runBytes, row.runCount);
+      row.runBytes = bytes;
+      row.runCount = 1;
+    }
+  };
+
+  private lookup(event: FrameEvent): Row {
     const direction = event.direction === 'in' ? 'in' : 'out';
     const table = this.tables[direction];
     let channels = table.get(event.peer);
     let row = channels?.get(event.channel);
     if (row === undefined) {
       if (this.rows >= this.maxRows || event.channel.length > MAX_CHANNEL_CHARS) {
-        row = this.overflow[direction];
         this.overflowFrames++;
+        // Not cached, so every overflowing frame is counted.
+        return this.overflow[direction];
       } else {
         if (channels === undefined) {
           channels = new Map();
@@ -71,13 +104,17 @@ export class TrafficAggregator {
         this.rows++;
       }
     }
-    row.count++;
-    row.bytes += event.bytes;
-    row.sketch.add(event.bytes);
-  };
+    this.lastPeer = event.peer;
+    this.lastChannel = event.channel;
+    this.lastDirection = direction;
+    this.lastRow = row;
+    return row;
+  }
 
   /** Rows with traffic since the last flush; resets the counters. */
   flush(): { frames: FrameRow[]; overflowFrames: number } {
+    // The cached row may be freed below.
+    this.lastRow = undefined;
     const frames: FrameRow[] = [];
     for (const direction of ['in', 'out'] as const) {
       const table = this.tables[direction];
@@ -107,6 +144,9 @@ export class TrafficAggregator {
 }
 
 function take(row: Row): FrameRow {
+  if (row.runCount > 0) row.sketch.add(row.runBytes, row.runCount);
+  row.runBytes = -1;
+  row.runCount = 0;
   const out: FrameRow = {
     peer: row.peer,
     channel: row.channel,

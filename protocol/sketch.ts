@@ -36,7 +36,22 @@ export class SketchDecodeError extends Error {
   }
 }
 
+/**
+ * Keys of small integers (frame sizes in bytes, mostly) are memoized: a table read is much
+ * cheaper than a logarithm on the per-frame path. 0 means "not computed yet": no integer ≥ 2
+ * maps to key 0, and 1 maps to key 0 exactly, so it is computed every time, correctly.
+ */
+const SMALL_INT_LIMIT = 65_536;
+const smallIntKeys = new Int16Array(SMALL_INT_LIMIT);
+
 function keyOf(value: number): number {
+  if (value < SMALL_INT_LIMIT && (value | 0) === value) {
+    const cached = smallIntKeys[value]!;
+    if (cached !== 0) return cached;
+    const key = Math.ceil(Math.log(value) * INV_LOG_GAMMA);
+    smallIntKeys[value] = key;
+    return key;
+  }
   if (value >= SKETCH_MAX_VALUE) return MAX_KEY;
   return Math.ceil(Math.log(value) * INV_LOG_GAMMA);
 }
