@@ -1,0 +1,405 @@
+/**
+ * Mesh benchmark: real node processes over loopback, each throughput and latency figure beside a
+ * raw TCP baseline measured in the same run (length-prefixed frames, corked batches), rounds
+ * interleaved so that machine noise hits both alike. Targets come from the cluster runtime issue.
+ *
+ *   npm run bench -- mesh [--json] [--quick]      (or: npx tsx bench/mesh.bench.ts [--json])
+ */
+import { spawnCli } from '../cluster/multiprocess/harness/processes.ts';
+import { killAll } from '../cluster/multiprocess/harness/processes.ts';
+import {
+  bundleFixtures,
+  procRssBytes,
+  startNodeFixture,
+  startRawFixture,
+  START_TIMEOUT_MS,
+  setNodeFlags,
+  type Bundles,
+  type Fixture,
+} from './fixtures/mesh-procs.ts';
+import { formatRows, type BenchRow } from './fixtures/mesh-rows.ts';
+
+const BENCH = 'mesh';
+const RUN_TIMEOUT_MS = 120_000;
+const MiB = 1024 * 1024;
+/** Small enough that ticktime/4 + 50 ms is a strict bound, yet a real link keeps up easily. */
+export const DEFAULT_BENCH_TICKTIME_MS = 400;
+
+export interface MeshBenchOptions {
+  /** fewer messages and rounds: a smoke run, not a measurement */
+  readonly quick?: boolean;
+  /** progress lines (stderr by default) */
+  readonly log?: (line: string) => void;
+  /** run only these parts (default all) */
+  readonly only?: readonly MeshPart[];
+  /** ticktime of the 64 MiB tick-gap run; default DEFAULT_BENCH_TICKTIME_MS */
+  readonly ticktimeMs?: number;
+  /** write V8 CPU profiles of every fixture process into this folder */
+  readonly profileDir?: string;
+}
+
+export const MESH_PARTS = ['send', 'ticks', 'mesh'] as const;
+export type MeshPart = (typeof MESH_PARTS)[number];
+
+interface ThroughputResult {
+  elapsedMs: number;
+  messages: number;
+  bytes: number;
+}
+interface RttResult {
+  p50Us: number;
+  p99Us: number;
+}
+interface GapResult {
+  elapsedMs?: number;
+  windowMs: number;
+  ticksIn: number;
+  tickGapMaxMs: number;
+  silenceGapMaxMs: number;
+  loopDelayMaxMs: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function row(
+  metric: string,
+  value: number,
+  unit: string,
+  target: { text: string; pass: boolean } | undefined,
+  baseline?: number,
+): BenchRow {
+  const r: BenchRow = { bench: BENCH, metric, value, unit };
+  if (baseline !== undefined) {
+    r.baseline = baseline;
+    r.ratio = baseline === 0 ? Number.NaN : value / baseline;
+  }
+  if (target !== undefined) {
+    r.target = target.text;
+    r.pass = target.pass;
+  }
+  return r;
+}
+
+const atLeast = (value: number, min: number, text: string) => ({
+  text: `≥ ${text}`,
+  pass: value >= min,
+});
+const atMost = (value: number, max: number, text: string) => ({
+  text: `≤ ${text}`,
+  pass: value <= max,
+});
+
+async function sendThroughput(
+  bundles: Bundles,
+  quick: boolean,
+  log: (s: string) => void,
+): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const rawRx = await startRawFixture(bundles, 'raw-rx', true);
+  const rawTx = await startRawFixture(bundles, 'raw-tx', false);
+  const rx = await startNodeFixture(bundles, 'rx');
+  const tx = await startNodeFixture(bundles, 'tx');
+  await tx.request({ cmd: 'connect', target: `${rx.name}:${rx.port}` }, START_TIMEOUT_MS);
+
+  const rounds = quick ? 1 : 3;
+  const cases = [
+    { size: 100, count: quick ? 200_000 : 1_000_000, batch: 1024 },
+    { size: 1024, count: quick ? 100_000 : 400_000, batch: 256 },
+    { size: 64 * 1024, count: quick ? 2_048 : 16_384, batch: 16 },
+  ];
+  for (const c of cases) {
+    let bestRaw = 0;
+    let bestNode = 0;
+    for (let round = 0; round < rounds; round++) {
+      const raw = await rawTx.request<ThroughputResult>(
+        { cmd: 'throughput', port: rawRx.port, ...c },
+        RUN_TIMEOUT_MS,
+      );
+      const mesh = await tx.request<ThroughputResult>(
+        { cmd: 'throughput', node: rx.name, ...c },
+        RUN_TIMEOUT_MS,
+      );
+      const rawRate = (c.count / raw.elapsedMs) * 1000;
+      const nodeRate = (c.count / mesh.elapsedMs) * 1000;
+      log(
+        `send ${c.size} B round ${round + 1}: raw ${rawRate.toFixed(0)} msg/s, node ${nodeRate.toFixed(0)} msg/s`,
+      );
+      bestRaw = Math.max(bestRaw, rawRate);
+      bestNode = Math.max(bestNode, nodeRate);
+    }
+    if (c.size === 100) {
+      rows.push(
+        row('send_100B', bestNode, 'msg/s', atLeast(bestNode, 1_000_000, '1,000,000'), bestRaw),
+      );
+    } else if (c.size === 1024) {
+      rows.push(
+        row('send_1KiB', bestNode, 'msg/s', atLeast(bestNode, 400_000, '400,000'), bestRaw),
+      );
+    } else {
+      const nodeBps = bestNode * c.size;
+      const rawBps = bestRaw * c.size;
+      rows.push(
+        row('send_64KiB', nodeBps, 'B/s', atLeast(nodeBps / rawBps, 0.75, '75% of raw'), rawBps),
+      );
+    }
+  }
+
+  let rawRtt: RttResult | undefined;
+  let nodeRtt: RttResult | undefined;
+  const rttCount = quick ? 2_000 : 20_000;
+  for (let round = 0; round < rounds; round++) {
+    const r = await rawTx.request<RttResult>(
+      { cmd: 'rtt', port: rawRx.port, count: rttCount, warmup: 1_000 },
+      RUN_TIMEOUT_MS,
+    );
+    const n = await tx.request<RttResult>(
+      { cmd: 'rtt', node: rx.name, count: rttCount, warmup: 1_000 },
+      RUN_TIMEOUT_MS,
+    );
+    log(
+      `rtt round ${round + 1}: raw p50 ${r.p50Us.toFixed(1)} µs, node p50 ${n.p50Us.toFixed(1)} µs p99 ${n.p99Us.toFixed(1)} µs`,
+    );
+    if (rawRtt === undefined || r.p50Us < rawRtt.p50Us) rawRtt = r;
+    if (nodeRtt === undefined || n.p50Us < nodeRtt.p50Us) nodeRtt = n;
+  }
+  if (nodeRtt !== undefined && rawRtt !== undefined) {
+    rows.push(
+      row('rpc_rtt_p50', nodeRtt.p50Us, 'µs', atMost(nodeRtt.p50Us, 60, '60 µs'), rawRtt.p50Us),
+    );
+    rows.push(
+      row('rpc_rtt_p99', nodeRtt.p99Us, 'µs', atMost(nodeRtt.p99Us, 250, '250 µs'), rawRtt.p99Us),
+    );
+  }
+  await Promise.all([rx, tx].map((f) => f.request({ cmd: 'exit' }, 5_000).catch(() => undefined)));
+  return rows;
+}
+
+/**
+ * Ticks while 64 MiB messages cross: the busy direction must keep the peer hearing something
+ * (data fragments or ticks) and the idle direction must keep ticking, both within ticktime/4 + 50.
+ */
+async function tickGaps(
+  bundles: Bundles,
+  quick: boolean,
+  ticktimeMs: number,
+  log: (s: string) => void,
+): Promise<BenchRow[]> {
+  const bound = ticktimeMs / 4 + 50;
+  const rx = await startNodeFixture(bundles, 'big-rx', ticktimeMs);
+  const tx = await startNodeFixture(bundles, 'big-tx', ticktimeMs);
+  await tx.request({ cmd: 'connect', target: `${rx.name}:${rx.port}` }, START_TIMEOUT_MS);
+
+  // Idle first: how the link ticks with nothing else on it.
+  await rx.request({ cmd: 'gaps-start', node: tx.name }, 5_000);
+  await sleep(ticktimeMs * 2.5);
+  const idle = await rx.request<GapResult>({ cmd: 'gaps-stop' }, 5_000);
+  const idleRow = row(
+    'tick_gap_idle_link',
+    idle.tickGapMaxMs,
+    'ms',
+    atMost(idle.tickGapMaxMs, bound, `${bound} ms`),
+  );
+
+  await rx.request({ cmd: 'gaps-start', node: tx.name }, 5_000);
+  const count = quick ? 2 : 8;
+  let sent: GapResult;
+  try {
+    sent = await tx.request<GapResult>(
+      { cmd: 'big', node: rx.name, size: 64 * MiB, count },
+      RUN_TIMEOUT_MS,
+    );
+  } catch (error) {
+    const heard = await rx.request<GapResult>({ cmd: 'gaps-stop' }, 5_000).catch(() => undefined);
+    log(`64 MiB transfer failed: ${error instanceof Error ? error.message : String(error)}`);
+    log(`receiver saw: ${JSON.stringify(heard)}`);
+    log(`receiver stderr: ${rx.child.stderrTail().slice(-2000)}`);
+    log(`sender stderr: ${tx.child.stderrTail().slice(-2000)}`);
+    const failed = row('tick_gap_during_64MiB', Number.NaN, 'ms', {
+      text: `≤ ${bound} ms`,
+      pass: false,
+    });
+    failed.note = `link went down during the transfer (ticktime ${ticktimeMs} ms)`;
+    return [failed, idleRow];
+  }
+  const heard = await rx.request<GapResult>({ cmd: 'gaps-stop' }, 5_000);
+  log(
+    `64 MiB ×${count} in ${sent.elapsedMs?.toFixed(0)} ms: sender heard ${sent.ticksIn} ticks, max gap ` +
+      `${sent.tickGapMaxMs.toFixed(0)} ms, loop delay ${sent.loopDelayMaxMs.toFixed(0)} ms; receiver ` +
+      `silence gap ${heard.silenceGapMaxMs.toFixed(0)} ms, loop delay ${heard.loopDelayMaxMs.toFixed(0)} ms`,
+  );
+  const worst = Math.max(sent.tickGapMaxMs, heard.silenceGapMaxMs);
+  const target = `${bound} ms (ticktime ${ticktimeMs}/4 + 50)`;
+  const rows = [
+    row('tick_gap_during_64MiB', worst, 'ms', atMost(worst, bound, target)),
+    row('tick_gap_idle_direction', sent.tickGapMaxMs, 'ms', undefined),
+    row('silence_gap_busy_direction', heard.silenceGapMaxMs, 'ms', undefined),
+    idleRow,
+    row(
+      'loop_delay_max_64MiB',
+      Math.max(sent.loopDelayMaxMs, heard.loopDelayMaxMs),
+      'ms',
+      undefined,
+    ),
+  ];
+  await Promise.all([rx, tx].map((f) => f.request({ cmd: 'exit' }, 5_000).catch(() => undefined)));
+  return rows;
+}
+
+/** Waits until every fixture has printed nodeup for all `peers - 1` others; returns the last time. */
+async function meshComplete(fixtures: readonly Fixture[], timeoutMs: number): Promise<number> {
+  const names = fixtures.map((f) => f.name);
+  const times = await Promise.all(
+    fixtures.flatMap((f) =>
+      names
+        .filter((n) => n !== f.name)
+        .map(
+          async (peer) =>
+            (await f.child.stdout.event<{ at: number }>('nodeup', { node: peer }, timeoutMs)).value
+              .at,
+        ),
+    ),
+  );
+  return Math.max(...times);
+}
+
+async function meshFormation(
+  bundles: Bundles,
+  count: number,
+  label: string,
+  connects: (fixtures: Fixture[]) => Array<[Fixture, Fixture]>,
+): Promise<{ ms: number; fixtures: Fixture[] }> {
+  const fixtures = await Promise.all(
+    Array.from({ length: count }, (_, i) => startNodeFixture(bundles, `${label}${i}`)),
+  );
+  const started = await Promise.all(
+    connects(fixtures).map(([from, to]) =>
+      from.request<{ ok: boolean; startedAt: number }>(
+        { cmd: 'connect', target: `${to.name}:${to.port}` },
+        30_000,
+      ),
+    ),
+  );
+  if (started.some((s) => !s.ok)) throw new Error(`${label}: a connect failed`);
+  const done = await meshComplete(fixtures, 30_000);
+  return { ms: done - Math.min(...started.map((s) => s.startedAt)), fixtures };
+}
+
+async function meshRows(
+  bundles: Bundles,
+  quick: boolean,
+  log: (s: string) => void,
+): Promise<BenchRow[]> {
+  const threeNode: number[] = [];
+  for (let round = 0; round < (quick ? 1 : 3); round++) {
+    // a→b and c→b at once: a and c must find each other through b.
+    const { ms, fixtures } = await meshFormation(bundles, 3, `m${round}-`, ([a, b, c]) => [
+      [a!, b!],
+      [c!, b!],
+    ]);
+    log(`3-node mesh round ${round + 1}: ${ms.toFixed(1)} ms`);
+    threeNode.push(ms);
+    await killAll();
+    void fixtures;
+  }
+  threeNode.sort((x, y) => x - y);
+  const median = threeNode[Math.floor(threeNode.length / 2)] ?? Number.NaN;
+
+  const big = await meshFormation(bundles, 16, 'n', (fs) => fs.slice(1).map((f) => [f, fs[0]!]));
+  log(`16-node mesh: ${big.ms.toFixed(0)} ms`);
+  await sleep(2_000);
+  const rss = await Promise.all(
+    big.fixtures.map((f) => f.request<{ rss: number }>({ cmd: 'memory' }, 10_000)),
+  );
+  const maxRss = Math.max(...rss.map((r) => r.rss)) / MiB;
+  const meanRss = rss.reduce((s, r) => s + r.rss, 0) / rss.length / MiB;
+  await killAll();
+
+  // The same node started the way users start it: the CLI through the tsx loader.
+  const cli = spawnCli('cli-node', [
+    'node',
+    '--name',
+    'rss',
+    '--port',
+    '0',
+    '--cookie',
+    'c',
+    '--events',
+    'json',
+  ]);
+  await cli.stdout.event('listening', {}, START_TIMEOUT_MS);
+  await sleep(2_000);
+  const cliRss = (await procRssBytes(cli.pid)) / MiB;
+  await killAll();
+  log(
+    `idle RSS: bundled max ${maxRss.toFixed(1)} MiB mean ${meanRss.toFixed(1)} MiB; CLI (tsx) ${cliRss.toFixed(1)} MiB`,
+  );
+
+  return [
+    row('mesh3_complete', median, 'ms', atMost(median, 50, '50 ms')),
+    row('mesh16_complete', big.ms, 'ms', atMost(big.ms, 3_000, '3,000 ms (120 links)')),
+    row('idle_rss_max', maxRss, 'MiB', atMost(maxRss, 64, '64 MiB')),
+    row('idle_rss_mean', meanRss, 'MiB', undefined),
+    row('idle_rss_cli_tsx', cliRss, 'MiB', atMost(cliRss, 64, '64 MiB')),
+  ];
+}
+
+/** Runs every mesh measurement; children are always reaped, whatever fails. */
+export async function runMeshBench(options: MeshBenchOptions = {}): Promise<BenchRow[]> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const quick = options.quick ?? false;
+  const only = new Set(options.only ?? MESH_PARTS);
+  const bundles = await bundleFixtures();
+  // Profiles are written when a process exits normally, so profiled runs end fixtures with `exit`.
+  setNodeFlags(
+    options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`],
+  );
+  const rows: BenchRow[] = [];
+  try {
+    if (only.has('send')) rows.push(...(await sendThroughput(bundles, quick, log)));
+    await killAll();
+    if (only.has('ticks')) {
+      rows.push(
+        ...(await tickGaps(bundles, quick, options.ticktimeMs ?? DEFAULT_BENCH_TICKTIME_MS, log)),
+      );
+    }
+    await killAll();
+    if (only.has('mesh')) rows.push(...(await meshRows(bundles, quick, log)));
+  } finally {
+    await killAll();
+  }
+  return rows;
+}
+
+export default runMeshBench;
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const argv = process.argv.slice(2);
+  const json = argv.includes('--json');
+  const quick = argv.includes('--quick');
+  const valueOf = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const onlyText = valueOf('--only');
+  const only = onlyText
+    ?.split(',')
+    .filter((p): p is MeshPart => (MESH_PARTS as readonly string[]).includes(p));
+  const profileDir = valueOf('--profile');
+  const ticktimeText = valueOf('--ticktime');
+  const onSignal = () => {
+    void killAll().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const rows = await runMeshBench({
+    quick,
+    ...(only === undefined ? {} : { only }),
+    ...(profileDir === undefined ? {} : { profileDir }),
+    ...(ticktimeText === undefined ? {} : { ticktimeMs: Number(ticktimeText) }),
+  });
+  process.stdout.write(
+    json ? rows.map((r) => JSON.stringify(r)).join('\n') + '\n' : formatRows(rows) + '\n',
+  );
+  // A missed target is a finding to report, not a crash: the table says pass or fail per row.
+  process.exit(0);
+}
