@@ -91,8 +91,9 @@ describe('server', () => {
   });
 
   it('server — records its boot at start and its clean stop at close', async () => {
-    const { bootId, close } = await start();
-    await close();
+    const running = await start();
+    const bootId = running.bootId;
+    await running.close();
     server = undefined;
     const db = await openDb(database!.url);
     try {
