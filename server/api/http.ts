@@ -1,0 +1,76 @@
+/**
+ * Plumbing for the observatory's HTTP API: body reading with a size limit, bearer-token checks
+ * and one `respond` that routes every error through `toErrorResponse`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sameSecret } from '../ingest/validate.ts';
+import { BadRequestError, toErrorResponse, UnauthorizedError } from './errors.ts';
+
+/** Control bodies are small; anything larger is refused before it is buffered. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export type Reply =
+  | { readonly status: number; readonly json: unknown }
+  | { readonly status: number; readonly text: string; readonly contentType: string };
+
+/** Requires `Authorization: Bearer <token>`; compared in constant time. */
+export function requireBearer(req: IncomingMessage, token: string): void {
+  const header = req.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!sameSecret(match?.[1], token)) throw new UnauthorizedError();
+}
+
+/** Reads a JSON body; an empty body is `{}`. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      throw new BadRequestError('BODY_TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new BadRequestError('BAD_JSON', 'request body is not valid JSON');
+  }
+}
+
+/** Query parameters as a plain object (last value wins), for zod. */
+export function queryOf(url: URL): Record<string, string> {
+  return Object.fromEntries(url.searchParams.entries());
+}
+
+export function send(res: ServerResponse, reply: Reply): void {
+  const isJson = 'json' in reply;
+  const body = isJson ? JSON.stringify(reply.json) : reply.text;
+  res.writeHead(reply.status, {
+    'content-type': isJson ? 'application/json; charset=utf-8' : reply.contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+/** Runs a handler and sends its reply, or the mapped error. */
+export function respond(
+  res: ServerResponse,
+  work: () => Promise<Reply>,
+  log: (line: string) => void,
+): void {
+  work().then(
+    (reply) => send(res, reply),
+    (error: unknown) => {
+      const { status, body } = toErrorResponse(error, log);
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      send(res, { status, json: body });
+    },
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * The observatory's HTTP API beyond `/api/health`: thin handlers that each call one function of
+ * the running server's services. Served by the custom server ahead of Next.js (like
+ * `/api/health`), so the API works with or without a dashboard build and shares the live model
+ * in-process; errors are mapped in one place (`errors.ts`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClusterModel, ModelEvent, TrafficModel } from '../../protocol/model.ts';
+import type { ControlAction } from '../control/requests.ts';
+import { CONTROL_ACTIONS } from '../control/requests.ts';
+import type { Control } from '../control/control.ts';
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.ts';
+import { UnavailableError } from './errors.ts';
+import { queryOf, readJson, requireBearer, respond, type Reply } from './http.ts';
+import {
+  eventsQuerySchema,
+  historyQuerySchema,
+  type EventsQuery,
+  type HistoryQuery,
+  type HistoryResult,
+} from './queries.ts';
+
+/** What the API reads and drives. */
+export interface ApiServices {
+  readonly adminToken: string;
+  cluster(): ClusterModel;
+  traffic(): TrafficModel;
+  history(query: HistoryQuery): Promise<HistoryResult>;
+  events(query: EventsQuery): Promise<{ events: ModelEvent[] }>;
+  readonly control: Control;
+  metrics(): string;
+}
+
+type Handler = (req: IncomingMessage, url: URL) => Promise<Reply>;
+
+const ok = (json: unknown): Reply => ({ status: 200, json });
+
+/** The route table, keyed by `"<METHOD> <path>"`. */
+export function apiRoutes(services: () => ApiServices | undefined): Record<string, Handler> {
+  const s = (): ApiServices => {
+    const current = services();
+    if (current === undefined) throw new UnavailableError('the observatory is starting');
+    return current;
+  };
+  const routes: Record<string, Handler> = {
+    'GET /api/cluster': () => Promise.resolve(ok(s().cluster())),
+    'GET /api/traffic': () => Promise.resolve(ok(s().traffic())),
+    'GET /api/history': async (_req, url) =>
+      ok(await s().history(historyQuerySchema.parse(queryOf(url)))),
+    'GET /api/events': async (_req, url) =>
+      ok(await s().events(eventsQuerySchema.parse(queryOf(url)))),
+    'GET /metrics': () =>
+      Promise.resolve({ status: 200, text: s().metrics(), contentType: PROMETHEUS_CONTENT_TYPE }),
+  };
+  for (const action of CONTROL_ACTIONS) {
+    routes[`POST /api/control/${action}`] = (req) => controlAction(s(), req, action);
+  }
+  return routes;
+}
+
+async function controlAction(
+  services: ApiServices,
+  req: IncomingMessage,
+  action: ControlAction,
+): Promise<Reply> {
+  requireBearer(req, services.adminToken);
+  const result = await services.control(action, await readJson(req));
+  // Some agent failed or did not answer: the request was valid, the cluster did not comply.
+  return { status: result.ok ? 200 : 502, json: result };
+}
+
+/**
+ * A request listener for the routes; returns false for paths it does not serve, so the caller
+ * can hand the request on (to Next.js).
+ */
+export function createApiListener(
+  routes: Record<string, Handler>,
+  log: (line: string) => void,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const paths = new Set(Object.keys(routes).map((k) => k.slice(k.indexOf(' ') + 1)));
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!paths.has(url.pathname)) return false;
+    const handler = routes[`${req.method ?? 'GET'} ${url.pathname}`];
+    if (handler === undefined) {
+      respond(
+        res,
+        () =>
+          Promise.resolve({
+            status: 405,
+            json: {
+              error: {
+                code: 'METHOD_NOT_ALLOWED',
+                message: `${req.method} not allowed on ${url.pathname}`,
+              },
+            },
+          }),
+        log,
+      );
+      return true;
+    }
+    respond(res, () => handler(req, url), log);
+    return true;
+  };
+}
