@@ -50,4 +50,20 @@ describe('pubsub on real nodes', () => {
     await until(() => got.length === 1, 2_000, 'delivery');
     expect(got).toEqual([[1, 'x']]);
   });
+
+  it('pubsub — bytes, strings and JSON keep their type across nodes', async () => {
+    nodes = await startNodes(2, {}, 'ps');
+    const ps = nodes.map((n) => startPubSub(n));
+    await nodes[0]!.connect(targetOf(nodes[1]!));
+    const got: Payload[] = [];
+    ps[1]!.subscribe('mixed', (m) => got.push(m));
+    await until(() => ps[0]!.subscribersOf('mixed').length === 1, 2_000, 'interest');
+    ps[0]!.broadcast('mixed', new Uint8Array([1, 2, 3]));
+    ps[0]!.broadcast('mixed', 'plain');
+    ps[0]!.broadcast('mixed', { deep: [null, 1.5] });
+    await until(() => got.length === 3, 2_000, 'deliveries');
+    expect(got[0]).toBeInstanceOf(Uint8Array);
+    expect([...(got[0] as Uint8Array)]).toEqual([1, 2, 3]);
+    expect(got.slice(1)).toEqual(['plain', { deep: [null, 1.5] }]);
+  });
 });

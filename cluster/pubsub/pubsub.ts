@@ -1,9 +1,12 @@
 import type { Channel, Logger, NodeName, Payload } from '../api.ts';
 import { silentLogger } from '../discovery/system.ts';
 import type { ServicePort } from '../registry/port.ts';
+import { decodeMessage, encodeMessage } from './codec.ts';
 
-/** The registered name through which pub/sub nodes talk to each other. */
+/** The registered name through which pub/sub nodes exchange interest. */
 export const PUBSUB_ENDPOINT = '$pubsub';
+/** The registered name that receives published messages (see codec.ts for their encoding). */
+export const PUBSUB_MESSAGE_ENDPOINT = '$pubsub.msg';
 /** Instrumentation label of interest updates (topic traffic is labelled `pubsub:<topic>`). */
 export const PUBSUB_INTEREST_CHANNEL: Channel = 'pubsub-interest:update';
 
@@ -14,14 +17,10 @@ export interface PubSubOptions {
 }
 
 /**
- * Messages between nodes. A broadcast is one `m` frame per interested node, whatever the number
- * of subscribers there; `i` replaces a node's interest set (sent on nodeup), `s`/`u` change it.
+ * Interest messages: `i` replaces a node's interest set (sent on nodeup), `s`/`u` change it.
+ * A broadcast is one frame per interested node, whatever the number of subscribers there.
  */
-type Wire =
-  | readonly ['m', string, Payload]
-  | readonly ['i', readonly string[]]
-  | readonly ['s', string]
-  | readonly ['u', string];
+type Wire = readonly ['i', readonly string[]] | readonly ['s', string] | readonly ['u', string];
 
 /**
  * Distributed pub/sub in the manner of Phoenix.PubSub. Each node tells its peers which topics
@@ -44,7 +43,12 @@ export class PubSub {
 
   /** Listen on the node; called once by `startPubSub`. */
   attach(): void {
-    this.#node.register(PUBSUB_ENDPOINT, (message, from) => this.#onMessage(message, from));
+    this.#node.register(PUBSUB_ENDPOINT, (message, from) => this.#onControl(message, from));
+    this.#node.register(PUBSUB_MESSAGE_ENDPOINT, (data, from) => {
+      const decoded = decodeMessage(data);
+      if (decoded) this.#deliver(decoded.topic, decoded.message, from);
+      else this.#malformed(from);
+    });
     this.#offMembership = this.#node.monitorNodes((e) => {
       if (e.event === 'nodeup')
         this.#post(e.node, ['i', [...this.#local.keys()]], PUBSUB_INTEREST_CHANNEL);
@@ -58,6 +62,7 @@ export class PubSub {
   detach(): void {
     this.#offMembership();
     this.#node.unregister(PUBSUB_ENDPOINT);
+    this.#node.unregister(PUBSUB_MESSAGE_ENDPOINT);
   }
 
   /** Subscribe `handler` to `topic`; returns a function that unsubscribes it. */
@@ -87,15 +92,14 @@ export class PubSub {
   /** Deliver to every subscriber of `topic` in the cluster; returns the number of nodes sent to. */
   broadcast(topic: string, message: Payload): number {
     this.#counters.published++;
-    const frame: Wire = ['m', topic, message];
     let nodes = 0;
     const peers = this.#remote.get(topic);
-    if (peers) {
-      const channel: Channel = `pubsub:${topic}`;
+    if (peers && peers.size > 0) {
+      // Encoded once, sent as is to every interested node.
+      const data = encodeMessage(topic, message);
+      const options = { channel: `pubsub:${topic}` as Channel };
       for (const peer of peers) {
-        this.#node.send({ name: PUBSUB_ENDPOINT, node: peer }, frame, {
-          channel,
-        });
+        this.#node.send({ name: PUBSUB_MESSAGE_ENDPOINT, node: peer }, data, options);
         nodes++;
       }
       this.#counters.sent += nodes;
@@ -119,8 +123,7 @@ export class PubSub {
     if (!this.#remote.get(topic)?.has(node)) return false;
     this.#counters.published++;
     this.#counters.sent++;
-    const frame: Wire = ['m', topic, message];
-    this.#node.send({ name: PUBSUB_ENDPOINT, node }, frame, {
+    this.#node.send({ name: PUBSUB_MESSAGE_ENDPOINT, node }, encodeMessage(topic, message), {
       channel: `pubsub:${topic}`,
     });
     return true;
@@ -181,13 +184,10 @@ export class PubSub {
     peers.add(peer);
   }
 
-  #onMessage(message: Payload, from: NodeName): void {
+  #onControl(message: Payload, from: NodeName): void {
     if (!Array.isArray(message) || typeof message[0] !== 'string') return this.#malformed(from);
     const m = message as unknown as Wire;
     switch (m[0]) {
-      case 'm':
-        if (typeof m[1] !== 'string') return this.#malformed(from);
-        return this.#deliver(m[1], m[2] ?? null, from);
       case 'i':
         if (!Array.isArray(m[1])) return this.#malformed(from);
         this.#forget(from);

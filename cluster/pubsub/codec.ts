@@ -1,0 +1,58 @@
+import type { Payload } from '../api.ts';
+
+/**
+ * Encoding of one published message so that it is encoded once per broadcast, whatever the
+ * number of peers, and keeps its type: the runtime sends bytes and strings as they are but
+ * JSON-encodes anything else, which would turn bytes nested in an envelope into an object.
+ *
+ * - bytes   → bytes: u16 topic length, topic (UTF-8), the message bytes
+ * - string  → `s<topic length>:<topic><message>`
+ * - other   → `j<topic length>:<topic><JSON of the message>`
+ */
+export function encodeMessage(topic: string, message: Payload): Payload {
+  if (message instanceof Uint8Array) {
+    const topicBytes = Buffer.from(topic, 'utf8');
+    const out = Buffer.allocUnsafe(2 + topicBytes.length + message.length);
+    out.writeUInt16BE(topicBytes.length, 0);
+    topicBytes.copy(out, 2);
+    out.set(message, 2 + topicBytes.length);
+    return out;
+  }
+  if (typeof message === 'string') return `s${topic.length}:${topic}${message}`;
+  return `j${topic.length}:${topic}${JSON.stringify(message)}`;
+}
+
+export interface DecodedMessage {
+  readonly topic: string;
+  readonly message: Payload;
+}
+
+/** Inverse of encodeMessage; undefined for anything malformed (never throws). */
+export function decodeMessage(data: Payload): DecodedMessage | undefined {
+  if (data instanceof Uint8Array) {
+    if (data.length < 2) return undefined;
+    const view = Buffer.from(data.buffer, data.byteOffset, data.length);
+    const topicLength = view.readUInt16BE(0);
+    if (2 + topicLength > view.length) return undefined;
+    return {
+      topic: view.toString('utf8', 2, 2 + topicLength),
+      message: data.subarray(2 + topicLength),
+    };
+  }
+  if (typeof data !== 'string') return undefined;
+  const kind = data.charCodeAt(0);
+  const colon = data.indexOf(':', 1);
+  if (colon < 2 || colon > 8) return undefined;
+  const topicLength = Number(data.slice(1, colon));
+  if (!Number.isInteger(topicLength) || topicLength < 0) return undefined;
+  const bodyStart = colon + 1 + topicLength;
+  if (bodyStart > data.length) return undefined;
+  const topic = data.slice(colon + 1, bodyStart);
+  if (kind === 115 /* s */) return { topic, message: data.slice(bodyStart) };
+  if (kind !== 106 /* j */) return undefined;
+  try {
+    return { topic, message: JSON.parse(data.slice(bodyStart)) as Payload };
+  } catch {
+    return undefined;
+  }
+}
