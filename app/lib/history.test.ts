@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import {
+  mergeSeries,
+  parseHistory,
+  rangeBounds,
+  seriesFromTraffic,
+  toChartRows,
+  type HistoryPoint,
+} from './history.ts';
+import { row } from './fixtures.ts';
+
+const p = (t: number, msgPerSec: number): HistoryPoint => ({
+  t,
+  msgPerSec,
+  bytesPerSec: 0,
+  p50: 1,
+  p95: 2,
+  p99: 3,
+});
+
+describe('history', () => {
+  it('history — a relative range ends now and is live; a custom one is fixed and clipped to now', () => {
+    expect(rangeBounds({ kind: '5m' }, 1_000_000)).toEqual({
+      from: 700_000,
+      to: 1_000_000,
+      live: true,
+    });
+    expect(rangeBounds({ kind: 'custom', from: 10, to: 2_000_000 }, 1_000_000)).toEqual({
+      from: 10,
+      to: 1_000_000,
+      live: false,
+    });
+  });
+
+  it('history — merging replaces a bucket by its newer value and drops buckets before the range', () => {
+    const merged = mergeSeries(
+      [{ key: 'x', points: [p(1, 1), p(2, 1)] }],
+      [{ key: 'x', points: [p(2, 5), p(3, 1)] }],
+      2,
+    );
+    expect(merged).toEqual([{ key: 'x', points: [p(2, 5), p(3, 1)] }]);
+  });
+
+  it('history — chart rows have one column per series and are sorted by time', () => {
+    const rows = toChartRows(
+      [
+        { key: 'a', points: [p(2, 1), p(1, 3)] },
+        { key: 'b', points: [p(1, 7)] },
+      ],
+      'msgPerSec',
+    );
+    expect(rows).toEqual([
+      { t: 1, a: 3, b: 7 },
+      { t: 2, a: 1 },
+    ]);
+  });
+
+  it('history — a malformed body is rejected, a good one kept', () => {
+    expect(parseHistory({ nope: 1 })).toBeNull();
+    expect(parseHistory(null)).toBeNull();
+    expect(
+      parseHistory({ from: 1, to: 2, stepMs: 1000, series: [{ key: 'a', points: [] }, { bad: 1 }] })
+        ?.series,
+    ).toHaveLength(1);
+  });
+
+  it('history — live traffic adds rates exactly and takes the largest percentile as an upper bound', () => {
+    const traffic = {
+      at: 12_345,
+      windowMs: 5_000,
+      rows: [
+        row('a', 'b', 'rpc', 100, 2),
+        { ...row('b', 'a', 'rpc', 50, 1), p95: 900 },
+        row('a', 'b', 'tick', 10, 1),
+      ],
+    };
+    const byChannel = seriesFromTraffic(traffic, 'channel');
+    const rpc = byChannel.find((s) => s.key === 'rpc')!.points[0]!;
+    expect(rpc).toEqual({
+      t: 12_000,
+      msgPerSec: 3,
+      bytesPerSec: 150,
+      p50: 100,
+      p95: 900,
+      p99: 300,
+    });
+    expect(
+      seriesFromTraffic(traffic, 'node')
+        .map((s) => s.key)
+        .sort(),
+    ).toEqual(['a', 'b']);
+  });
+});

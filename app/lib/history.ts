@@ -1,0 +1,157 @@
+/**
+ * The dashboard's view of `GET /api/history`, and how its series become chart rows. The server
+ * merges size sketches for each bucket, so percentiles here are exact merges, never averages.
+ */
+import type { TrafficModel } from '../../protocol/model.ts';
+
+export type GroupBy = 'channel' | 'node';
+
+/** One bucket of one series. */
+export interface HistoryPoint {
+  /** bucket start, ms since epoch */
+  readonly t: number;
+  readonly msgPerSec: number;
+  readonly bytesPerSec: number;
+  readonly p50: number | null;
+  readonly p95: number | null;
+  readonly p99: number | null;
+}
+
+export interface HistorySeries {
+  /** the channel name, or the sending node's name */
+  readonly key: string;
+  readonly points: readonly HistoryPoint[];
+}
+
+/**
+ * Body of `GET /api/history?from=<ms>&to=<ms>&groupBy=channel|node` (server/api/queries.ts
+ * `HistoryResult`), with the bucket length turned into ms.
+ */
+export interface HistoryResponse {
+  readonly from: number;
+  readonly to: number;
+  /** bucket length the store chose for the range (1 s, 10 s or 1 min) */
+  readonly stepMs: number;
+  readonly series: readonly HistorySeries[];
+}
+
+export type RangeKind = '5m' | '1h' | '24h' | 'custom';
+
+export const RANGE_MS: Readonly<Record<Exclude<RangeKind, 'custom'>, number>> = {
+  '5m': 5 * 60_000,
+  '1h': 60 * 60_000,
+  '24h': 24 * 60 * 60_000,
+};
+
+export interface TimeRange {
+  readonly kind: RangeKind;
+  /** only for `custom`: ms since epoch */
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/** The absolute bounds of a range at `now`; a relative range ends at `now` and keeps moving. */
+export function rangeBounds(
+  range: TimeRange,
+  now: number,
+): { from: number; to: number; live: boolean } {
+  if (range.kind === 'custom') {
+    const to = Math.min(range.to ?? now, now);
+    const from = Math.min(range.from ?? to - RANGE_MS['5m'], to);
+    return { from, to, live: false };
+  }
+  return { from: now - RANGE_MS[range.kind], to: now, live: true };
+}
+
+/** Checks the shape of a history body loosely, so a server change shows as "no data", not a crash. */
+export function parseHistory(body: unknown): HistoryResponse | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const b = body as Partial<HistoryResponse> & { resolution?: unknown };
+  if (!Array.isArray(b.series)) return null;
+  const series = (b.series as unknown[]).filter((s): s is HistorySeries => {
+    if (typeof s !== 'object' || s === null) return false;
+    const c = s as Partial<HistorySeries>;
+    return typeof c.key === 'string' && Array.isArray(c.points);
+  });
+  return {
+    from: typeof b.from === 'number' ? b.from : 0,
+    to: typeof b.to === 'number' ? b.to : 0,
+    stepMs:
+      typeof b.resolution === 'number'
+        ? b.resolution * 1_000
+        : typeof b.stepMs === 'number'
+          ? b.stepMs
+          : 1_000,
+    series,
+  };
+}
+
+/**
+ * Adds newer points to series already held: a bucket present in both takes the newer value (the
+ * store may have completed it since), then everything before `from` is dropped.
+ */
+export function mergeSeries(
+  held: readonly HistorySeries[],
+  fresh: readonly HistorySeries[],
+  from: number,
+): HistorySeries[] {
+  const byKey = new Map<string, Map<number, HistoryPoint>>();
+  for (const list of [held, fresh]) {
+    for (const s of list) {
+      const points = byKey.get(s.key) ?? new Map<number, HistoryPoint>();
+      for (const p of s.points) if (p.t >= from) points.set(p.t, p);
+      byKey.set(s.key, points);
+    }
+  }
+  return [...byKey]
+    .map(([key, points]) => ({ key, points: [...points.values()].sort((a, b) => a.t - b.t) }))
+    .filter((s) => s.points.length > 0)
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+export type Metric = 'msgPerSec' | 'bytesPerSec' | 'p50' | 'p95' | 'p99';
+
+/** A chart row: the bucket time and one value per series key. */
+export type ChartRow = { t: number } & Record<string, number | null>;
+
+/** Rows for a recharts line chart of `metric`, one column per series, sorted by time. */
+export function toChartRows(series: readonly HistorySeries[], metric: Metric): ChartRow[] {
+  const rows = new Map<number, ChartRow>();
+  for (const s of series) {
+    for (const p of s.points) {
+      const row = rows.get(p.t) ?? { t: p.t };
+      row[s.key] = p[metric];
+      rows.set(p.t, row);
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.t - b.t);
+}
+
+/**
+ * One point per key from a live traffic push, for when the store has no history to offer.
+ * Rates add up exactly; a percentile across rows cannot be merged from percentiles, so this takes
+ * the largest row's value (an upper bound) — the store's merged sketches replace it when available.
+ */
+export function seriesFromTraffic(traffic: TrafficModel, groupBy: GroupBy): HistorySeries[] {
+  const acc = new Map<
+    string,
+    { msg: number; bytes: number; p50: number | null; p95: number | null; p99: number | null }
+  >();
+  const max = (a: number | null, b: number | null) =>
+    a === null ? b : b === null ? a : Math.max(a, b);
+  for (const row of traffic.rows) {
+    const key = groupBy === 'channel' ? row.channel : row.from;
+    const cur = acc.get(key) ?? { msg: 0, bytes: 0, p50: null, p95: null, p99: null };
+    cur.msg += row.msgPerSec;
+    cur.bytes += row.bytesPerSec;
+    cur.p50 = max(cur.p50, row.p50);
+    cur.p95 = max(cur.p95, row.p95);
+    cur.p99 = max(cur.p99, row.p99);
+    acc.set(key, cur);
+  }
+  const t = Math.floor(traffic.at / 1000) * 1000;
+  return [...acc].map(([key, v]) => ({
+    key,
+    points: [{ t, msgPerSec: v.msg, bytesPerSec: v.bytes, p50: v.p50, p95: v.p95, p99: v.p99 }],
+  }));
+}
