@@ -19,24 +19,31 @@ export function nodeCommand(): Command {
     .option('--discovery <strategy>', 'static | gossip | dns', 'static')
     .option('--observatory <url>', 'observatory server URL to stream telemetry to')
     .option('--agent-token <token>', 'token for the observatory /agent namespace')
-    .action(async (raw: RawNodeOptions & { observatory?: string }) => {
+    .action(async (raw: RawNodeOptions & { observatory?: string; agentToken?: string }) => {
       const options = parseNodeOptions(raw, process.env.CLUSTER_COOKIE);
-      if (raw.observatory !== undefined) {
-        process.stderr.write('observatory node: --observatory is not yet available; ignored\n');
-      }
       // Loaded only now so that `observatory --help` does not load the runtime.
       const { runNode } = await import('../node/run-node.ts');
       const running = await runNode(options);
+      const agent =
+        raw.observatory === undefined
+          ? undefined
+          : (await import('../node/agent.ts')).attachAgentFromCli(running.node, {
+              observatory: raw.observatory,
+              agentToken: raw.agentToken ?? process.env.OBSERVATORY_AGENT_TOKEN,
+            });
       const shutdown = (signal: NodeJS.Signals) => {
         // A second signal while closing means "now".
         process.once(signal, () => process.exit(130));
-        running.stop().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            process.stderr.write(`observatory node: close failed: ${String(error)}\n`);
-            process.exit(1);
-          },
-        );
+        // The agent goes first so the faults it set are reverted while the node still runs.
+        (agent?.detach() ?? Promise.resolve())
+          .then(() => running.stop())
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              process.stderr.write(`observatory node: close failed: ${String(error)}\n`);
+              process.exit(1);
+            },
+          );
       };
       process.once('SIGTERM', shutdown);
       process.once('SIGINT', shutdown);

@@ -1,0 +1,46 @@
+/**
+ * `observatory node --observatory URL --agent-token T`: attaches the observatory agent to the
+ * running node. The CLI reads the token (flag or OBSERVATORY_AGENT_TOKEN); the agent never
+ * reads the environment.
+ */
+import type { ClusterNode, Logger } from '../../cluster/api.ts';
+import { attachAgent, type Agent, type ShardInfo } from '../../agents/index.ts';
+import type { ControlCommand } from '../../protocol/control.ts';
+import { CliOptionsError } from './options.ts';
+
+export interface AgentCliOptions {
+  /** `--observatory`: the server's base URL */
+  readonly observatory: string;
+  /** `--agent-token`, else OBSERVATORY_AGENT_TOKEN */
+  readonly agentToken: string | undefined;
+  /** what a `kill` command does; default: SIGKILL this process (a crash, as peers see it) */
+  readonly onKill?: (command: ControlCommand) => void;
+  /** shard ownership as this node sees it, when the node runs shards */
+  readonly shards?: () => readonly ShardInfo[];
+  readonly logger?: Logger;
+}
+
+/** Validates the options and attaches the agent; throws `CliOptionsError` on bad values. */
+export function attachAgentFromCli(node: ClusterNode, options: AgentCliOptions): Agent {
+  const issues: string[] = [];
+  let url: URL | undefined;
+  try {
+    url = new URL(options.observatory);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      issues.push('--observatory: must be an http:// or https:// URL');
+    }
+  } catch {
+    issues.push('--observatory: must be a URL such as http://127.0.0.1:3000');
+  }
+  if (options.agentToken === undefined || options.agentToken === '') {
+    issues.push('--agent-token: is required with --observatory (or env OBSERVATORY_AGENT_TOKEN)');
+  }
+  if (issues.length > 0 || url === undefined) throw new CliOptionsError('node', issues);
+  return attachAgent(node, {
+    url: url.origin,
+    token: options.agentToken!,
+    onKill: options.onKill ?? (() => process.kill(process.pid, 'SIGKILL')),
+    ...(options.shards !== undefined && { shards: options.shards }),
+    ...(options.logger !== undefined && { logger: options.logger }),
+  });
+}

@@ -1,0 +1,193 @@
+/**
+ * The lab's node processes: each `observatory node` runs as a child in its own process group
+ * (so a kill reaches everything it started, and a Ctrl-C in the terminal reaches only the
+ * launcher, which then stops the children in order). Restart re-spawns under the same name and
+ * port, so peers and seeds find it again.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../paths.ts';
+import type { LabControl } from '../control/control.ts';
+
+/** Time a node gets to print its `listening` line. */
+export const NODE_START_TIMEOUT_MS = 15_000;
+/** Time given to SIGTERM before SIGKILL when the lab stops. */
+export const NODE_STOP_GRACE_MS = 3_000;
+
+export interface LabNodeSpec {
+  /** short name, e.g. `n1` */
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** extra arguments (e.g. shard options of the demo workload) */
+  readonly extraArgs?: readonly string[];
+}
+
+export interface LabNodesOptions {
+  readonly nodes: readonly LabNodeSpec[];
+  readonly cookie: string;
+  readonly observatoryUrl: string;
+  readonly agentToken: string;
+  /** node output lines, prefixed with the node name */
+  readonly log?: (line: string) => void;
+  /** default: `node bin/observatory.mjs` of this repository */
+  readonly command?: readonly string[];
+}
+
+/** Raised when a node process does not come up. */
+export class LabNodeStartError extends Error {
+  readonly code = 'LAB_NODE_START_FAILED';
+  constructor(name: string, reason: string) {
+    super(`lab node ${name} did not start: ${reason}`);
+    this.name = 'LabNodeStartError';
+  }
+}
+
+interface Running {
+  spec: LabNodeSpec;
+  fullName: string;
+  child: ChildProcess | undefined;
+  exited: Promise<void>;
+}
+
+/** Signals a whole process group; a group already gone is fine. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: exited between the check and the kill.
+  }
+}
+
+export class LabNodes implements LabControl {
+  private readonly running = new Map<string, Running>();
+  private stopped = false;
+
+  constructor(private readonly options: LabNodesOptions) {
+    for (const spec of options.nodes) {
+      const fullName = `${spec.name}@${spec.host}`;
+      this.running.set(fullName, { spec, fullName, child: undefined, exited: Promise.resolve() });
+    }
+  }
+
+  /** Full names (`n1@127.0.0.1`) of every lab node. */
+  names(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** pid of each node's process, undefined while it is not running. */
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries(
+      [...this.running].map(([name, r]) => [
+        name,
+        r.child?.exitCode === null ? r.child.pid : undefined,
+      ]),
+    );
+  }
+
+  knows(node: string): boolean {
+    return this.running.has(node);
+  }
+
+  /** Starts every node; resolves when each printed its `listening` line. */
+  async start(): Promise<void> {
+    await Promise.all([...this.running.values()].map((r) => this.spawn(r)));
+  }
+
+  kill(node: string): boolean {
+    const r = this.running.get(node);
+    if (r?.child === undefined) return false;
+    signalGroup(r.child, 'SIGKILL');
+    return true;
+  }
+
+  async restart(node: string): Promise<void> {
+    const r = this.running.get(node);
+    if (r === undefined) throw new LabNodeStartError(node, 'not a lab node');
+    if (r.child !== undefined && r.child.exitCode === null && r.child.signalCode === null) {
+      signalGroup(r.child, 'SIGKILL');
+      await r.exited;
+    }
+    await this.spawn(r);
+  }
+
+  /** SIGTERM to every node group, SIGKILL after the grace period; resolves when all exited. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const all = [...this.running.values()];
+    for (const r of all) if (r.child !== undefined) signalGroup(r.child, 'SIGTERM');
+    const grace = setTimeout(() => {
+      for (const r of all) if (r.child !== undefined) signalGroup(r.child, 'SIGKILL');
+    }, NODE_STOP_GRACE_MS);
+    await Promise.all(all.map((r) => r.exited));
+    clearTimeout(grace);
+  }
+
+  private seedsFor(spec: LabNodeSpec): string {
+    const others = this.options.nodes.filter((n) => n.name !== spec.name);
+    return others.map((n) => `${n.host}:${n.port}`).join(',');
+  }
+
+  private spawn(r: Running): Promise<void> {
+    if (this.stopped)
+      return Promise.reject(new LabNodeStartError(r.fullName, 'the lab is stopping'));
+    const [cmd, ...pre] = this.options.command ?? [
+      process.execPath,
+      join(PROJECT_ROOT, 'bin', 'observatory.mjs'),
+    ];
+    const args = [
+      ...pre,
+      'node',
+      '--name',
+      r.spec.name,
+      '--host',
+      r.spec.host,
+      '--port',
+      String(r.spec.port),
+      '--cookie',
+      this.options.cookie,
+      '--events',
+      'json',
+      '--observatory',
+      this.options.observatoryUrl,
+      '--agent-token',
+      this.options.agentToken,
+      ...(this.seedsFor(r.spec) === '' ? [] : ['--seeds', this.seedsFor(r.spec)]),
+      ...(r.spec.extraArgs ?? []),
+    ];
+    const child = spawn(cmd!, args, {
+      cwd: PROJECT_ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' },
+    });
+    r.child = child;
+    r.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const log = this.options.log ?? (() => {});
+    createInterface({ input: child.stderr! }).on('line', (line) => log(`[${r.spec.name}] ${line}`));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new LabNodeStartError(r.fullName, `no listening line within ${NODE_START_TIMEOUT_MS} ms`),
+        );
+      }, NODE_START_TIMEOUT_MS);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.includes('"event":"listening"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+        log(`[${r.spec.name}] ${line}`);
+      });
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        reject(new LabNodeStartError(r.fullName, error.message));
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new LabNodeStartError(r.fullName, `exited (${signal ?? code}) before listening`));
+      });
+    });
+  }
+}
