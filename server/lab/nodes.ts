@@ -166,14 +166,14 @@ export class LabNodes implements LabControl {
     r.child = child;
     r.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     const log = this.options.log ?? (() => {});
-    createInterface({ input: child.stderr! }).on('line', (line) => log(`[${r.spec.name}] ${line}`));
+    createInterface({ input: child.stderr }).on('line', (line) => log(`[${r.spec.name}] ${line}`));
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(
           new LabNodeStartError(r.fullName, `no listening line within ${NODE_START_TIMEOUT_MS} ms`),
         );
       }, NODE_START_TIMEOUT_MS);
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         if (line.includes('"event":"listening"')) {
           clearTimeout(timer);
           resolve();
