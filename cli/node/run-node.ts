@@ -19,20 +19,19 @@ export const processIo: NodeIo = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** Human log lines on stderr, so that stdout stays one event per line. */
-export function stderrLogger(label: string, io: NodeIo, debug = false): Logger {
-  const write = (level: string, msg: string, data?: Record<string, unknown>) =>
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LEVELS)[number];
+
+/** Human log lines on stderr, so that stdout stays one event per line; below `min` is dropped. */
+export function stderrLogger(label: string, io: NodeIo, min: LogLevel = 'info'): Logger {
+  const floor = LEVELS.indexOf(min);
+  const at = (level: LogLevel) => (msg: string, data?: Record<string, unknown>) => {
+    if (LEVELS.indexOf(level) < floor) return;
     io.err(
       `${new Date().toISOString()} ${label} ${level} ${msg}${data ? ` ${JSON.stringify(data)}` : ''}`,
     );
-  return {
-    debug: (msg, data) => {
-      if (debug) write('debug', msg, data);
-    },
-    info: (msg, data) => write('info', msg, data),
-    warn: (msg, data) => write('warn', msg, data),
-    error: (msg, data) => write('error', msg, data),
   };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 export interface RunningNode {

@@ -5,12 +5,17 @@ import { keepSeedsConnected } from './seeds.ts';
 function fakeNode(answers: boolean[]) {
   const attempts: string[] = [];
   let listener: ((e: MembershipEvent) => void) | undefined;
+  const linked = new Map<string, string>();
   const node = {
     address: { host: '127.0.0.1', port: 9101 },
     connect(target: string) {
       attempts.push(target);
-      return Promise.resolve(answers.shift() ?? false);
+      const ok = answers.shift() ?? false;
+      if (ok) linked.set(`peer-${target}`, target);
+      return Promise.resolve(ok);
     },
+    nodes: () => [...linked.keys()],
+    addressOf: (peer: string) => linked.get(peer),
     monitorNodes(l: (e: MembershipEvent) => void) {
       listener = l;
       return () => {
@@ -18,9 +23,20 @@ function fakeNode(answers: boolean[]) {
       };
     },
   };
-  const down = () =>
+  const down = () => {
+    linked.clear();
     listener?.({ event: 'nodedown', node: 'b@h', hidden: false, reason: 'timeout', at: 0 });
-  return { node, attempts, down, subscribed: () => listener !== undefined };
+  };
+  /** another link went down: the seed is still linked and must not be dialled again */
+  const otherDown = () =>
+    listener?.({
+      event: 'nodedown',
+      node: 'x@h',
+      hidden: true,
+      reason: 'connection_closed',
+      at: 0,
+    });
+  return { node, attempts, down, otherDown, subscribed: () => listener !== undefined };
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,9 +50,12 @@ describe('cli seeds', () => {
     loop.stop();
   });
 
-  it('cli seeds — reconnects after a nodedown and stops cleanly', async () => {
+  it('cli seeds — redials only a seed that went down, and stops cleanly', async () => {
     const f = fakeNode([true, true]);
     const loop = keepSeedsConnected(f.node, ['127.0.0.1:9102'], { initialMs: 1, maxMs: 2 });
+    await settle(20);
+    expect(f.attempts).toHaveLength(1);
+    f.otherDown();
     await settle(20);
     expect(f.attempts).toHaveLength(1);
     f.down();

@@ -2,8 +2,8 @@
  * Keeps a node connected to its `--seeds` until it closes: tries each seed at once, retries with
  * capped exponential backoff while it does not answer, and tries again whenever a link goes down
  * (so a peer that was stopped or restarted is rejoined). A stopgap until the discovery module's
- * static strategy replaces it; connect() on a peer that is already up is cheap, so re-trying
- * every seed after any nodedown needs no bookkeeping of which node a seed turned out to be.
+ * static strategy replaces it. A seed counts as linked when a connected peer advertised exactly
+ * that `host:port`; a seed written differently (`localhost:…`) is re-dialled with backoff.
  */
 import type { ClusterNode } from '../../cluster/api.ts';
 
@@ -20,7 +20,7 @@ export interface SeedLoop {
   stop(): void;
 }
 
-type SeedNode = Pick<ClusterNode, 'connect' | 'monitorNodes' | 'address'>;
+type SeedNode = Pick<ClusterNode, 'connect' | 'monitorNodes' | 'address' | 'nodes' | 'addressOf'>;
 
 /** Starts one retry loop per seed; `stop()` ends them all and aborts connects in flight. */
 export function keepSeedsConnected(
@@ -52,17 +52,23 @@ export function keepSeedsConnected(
       abort.signal.addEventListener('abort', done, { once: true });
     });
 
+  // Dialing `host:port` of a peer that is already linked makes it refuse a duplicate, so look first.
+  const linked = (seed: string) =>
+    node.nodes({ hidden: true }).some((peer) => node.addressOf(peer) === seed);
+
   const maintain = async (seed: string) => {
     let delay = initialMs;
     while (!abort.signal.aborted) {
-      let ok = false;
-      try {
-        ok = await node.connect(seed, { signal: abort.signal });
-      } catch (error) {
-        if (!abort.signal.aborted) options.onError?.(seed, error);
+      let ok = linked(seed);
+      if (!ok) {
+        try {
+          ok = await node.connect(seed, { signal: abort.signal });
+        } catch (error) {
+          if (!abort.signal.aborted) options.onError?.(seed, error);
+        }
       }
       if (abort.signal.aborted) return;
-      if (ok) {
+      if (ok || linked(seed)) {
         delay = initialMs;
         await pause(undefined);
       } else {

@@ -39,7 +39,8 @@ async function joinTarget(
     port: 0,
     cookie: options.cookie,
     hidden: true,
-    logger: stderrLogger('remsh', io, options.verbose),
+    // The shell's own link chatter would drown its answers; --verbose brings it back.
+    logger: stderrLogger('remsh', io, options.verbose ? 'debug' : 'error'),
   });
   try {
     const ok = await node.connect(options.target.connectTo, {
@@ -103,8 +104,10 @@ async function interactive(
     }
   });
   io.out(`connected to ${ctx.target} as hidden node ${node.name}; 'help' lists commands`);
+  // Piped input (scripts) gets answers only, no prompts between them.
+  const prompt = process.stdin.isTTY ? () => rl.prompt() : () => undefined;
   rl.setPrompt(`${ctx.target}> `);
-  rl.prompt();
+  prompt();
   try {
     for await (const line of rl) {
       try {
@@ -117,7 +120,7 @@ async function interactive(
       } catch (error) {
         io.err(`error: ${describe(error)}`);
       }
-      rl.prompt();
+      prompt();
     }
   } finally {
     unsubscribe();

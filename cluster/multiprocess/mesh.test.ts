@@ -85,12 +85,11 @@ describe('multiprocess mesh', () => {
       expect(up.value.hidden).toBe(true);
       await nodeup(h, a.name);
 
-      const onA = await remsh(a, 'nodes');
+      const [onA, onB] = await Promise.all([remsh(a, 'nodes'), remsh(b, 'nodes')]);
       expect(onA.status).toBe(0);
       expect(onA.stdout).toMatch(new RegExp(`^hidden\\s+${h.name}\\s`, 'm'));
       expect(onA.stdout).not.toMatch(new RegExp(`^visible\\s+${h.name}\\s`, 'm'));
       // b never hears of h: the mesh is not extended to hidden nodes.
-      const onB = await remsh(b, 'nodes');
       expect(onB.stdout).toContain(a.name);
       expect(onB.stdout).not.toContain(h.name);
       expect(b.child.stdout.all().some((l) => l.text.includes(h.name))).toBe(false);
@@ -105,25 +104,28 @@ describe('multiprocess mesh', () => {
       const b = await startCliNode('b', { seeds: [a] });
       await nodeup(a, b.name);
 
-      const nodes = await remsh(a, 'nodes');
+      // Independent shells, run side by side to keep the test short.
+      const [nodes, called, unknown, badCookie] = await Promise.all([
+        remsh(a, 'nodes'),
+        remsh(a, `call ${b.name} echo {"n": [1, 2]}`),
+        remsh(a, 'call a@127.0.0.1 no.such.handler'),
+        runToEnd(
+          spawnCli('remsh bad cookie', remshArgs(a.target, 'nodes', 'wrong-cookie')),
+          REMSH_TIMEOUT_MS,
+        ),
+      ]);
       expect(nodes.status).toBe(0);
       expect(nodes.stdout).toMatch(new RegExp(`^self\\s+${a.name}\\s+${a.address}$`, 'm'));
       expect(nodes.stdout).toMatch(new RegExp(`^visible\\s+${b.name}\\s`, 'm'));
       // The shell's own hidden node is listed on a, but not as a visible member.
       expect(nodes.stdout).toMatch(/^hidden\s+remsh-\d+@127\.0\.0\.1\s/m);
 
-      const called = await remsh(a, `call ${b.name} echo {"n": [1, 2]}`);
       expect(called.status).toBe(0);
       expect(JSON.parse(called.stdout)).toEqual({ n: [1, 2] });
 
-      const unknown = await remsh(a, 'call a@127.0.0.1 no.such.handler');
       expect(unknown.status).not.toBe(0);
       expect(unknown.stderr).toContain('no_such_handler');
 
-      const badCookie = await runToEnd(
-        spawnCli('remsh bad cookie', remshArgs(a.target, 'nodes', 'wrong-cookie')),
-        REMSH_TIMEOUT_MS,
-      );
       expect(badCookie.status).not.toBe(0);
       expect(badCookie.stderr).toMatch(/remsh: /);
     },
