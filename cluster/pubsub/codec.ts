@@ -27,17 +27,34 @@ export interface DecodedMessage {
   readonly message: Payload;
 }
 
+// Consecutive messages mostly share a topic: reuse its decoded string instead of allocating one.
+let lastTopicBytes = new Uint8Array(0);
+let lastTopic = '';
+const utf8 = new TextDecoder();
+
+function topicOf(data: Uint8Array, length: number): string {
+  if (length === lastTopicBytes.length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (data[2 + i] !== lastTopicBytes[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastTopic;
+  }
+  lastTopicBytes = data.slice(2, 2 + length);
+  lastTopic = utf8.decode(lastTopicBytes);
+  return lastTopic;
+}
+
 /** Inverse of encodeMessage; undefined for anything malformed (never throws). */
 export function decodeMessage(data: Payload): DecodedMessage | undefined {
   if (data instanceof Uint8Array) {
     if (data.length < 2) return undefined;
-    const view = Buffer.from(data.buffer, data.byteOffset, data.length);
-    const topicLength = view.readUInt16BE(0);
-    if (2 + topicLength > view.length) return undefined;
-    return {
-      topic: view.toString('utf8', 2, 2 + topicLength),
-      message: data.subarray(2 + topicLength),
-    };
+    const topicLength = (data[0]! << 8) | data[1]!;
+    if (2 + topicLength > data.length) return undefined;
+    return { topic: topicOf(data, topicLength), message: data.subarray(2 + topicLength) };
   }
   if (typeof data !== 'string') return undefined;
   const kind = data.charCodeAt(0);

@@ -33,6 +33,7 @@ export class PubSub {
   readonly #local = new Map<string, Set<TopicHandler>>();
   /** topic → peers with at least one subscriber */
   readonly #remote = new Map<string, Set<NodeName>>();
+  readonly #optionsByTopic = new Map<string, { channel: Channel }>();
   readonly #counters = { published: 0, sent: 0, delivered: 0, handler_errors: 0, malformed: 0 };
   #offMembership: () => void = () => undefined;
 
@@ -97,7 +98,7 @@ export class PubSub {
     if (peers && peers.size > 0) {
       // Encoded once, sent as is to every interested node.
       const data = encodeMessage(topic, message);
-      const options = { channel: `pubsub:${topic}` as Channel };
+      const options = this.#sendOptions(topic);
       for (const peer of peers) {
         this.#node.send({ name: PUBSUB_MESSAGE_ENDPOINT, node: peer }, data, options);
         nodes++;
@@ -106,6 +107,17 @@ export class PubSub {
     }
     this.#deliver(topic, message, this.#node.name);
     return nodes;
+  }
+
+  #sendOptions(topic: string): { channel: Channel } {
+    let options = this.#optionsByTopic.get(topic);
+    if (!options) {
+      options = { channel: `pubsub:${topic}` };
+      // Bounded: topics come and go, and this is only a cache.
+      if (this.#optionsByTopic.size >= 1_024) this.#optionsByTopic.clear();
+      this.#optionsByTopic.set(topic, options);
+    }
+    return options;
   }
 
   /** Deliver to this node's subscribers only. */
