@@ -17,7 +17,7 @@ export const FRAGMENT_SLACK_BYTES = 1024;
 /** Data is held back while the socket already buffers this much, so control frames stay near the head. */
 export const DEFAULT_SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
 /** Pending encoded bytes that force a flush before the end of the event-loop turn. */
-export const FLUSH_THRESHOLD_BYTES = 1024 * 1024;
+export const FLUSH_THRESHOLD_BYTES = 128 * 1024;
 /** Initial size of the outgoing slab that small frames are encoded into. */
 export const SLAB_BYTES = 256 * 1024;
 /** Version of the wire protocol, checked in the handshake. */

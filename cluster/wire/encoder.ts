@@ -83,6 +83,22 @@ export class FrameEncoder {
   /** u8 length + UTF-8 (names, channels) */
   shortStr(s: string): void {
     this.ensure(1 + s.length * 3);
+    // short ASCII names (the common case) are copied by hand: cheaper than a Buffer.write call
+    if (s.length <= 32) {
+      const buf = this.buf;
+      let p = this.pos + 1;
+      let i = 0;
+      for (; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (i === s.length) {
+        buf[this.pos] = i;
+        this.pos = p;
+        return;
+      }
+    }
     const n = this.buf.write(s, this.pos + 1, 'utf8');
     if (n > 255) throw new BadArgumentError(`name too long: ${s.slice(0, 40)}…`);
     this.buf[this.pos] = n;
@@ -119,7 +135,8 @@ export class FrameEncoder {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    this.renew(Math.max(this.slabBytes, this.pos - this.taken + n + 64));
+    // grow geometrically so a long run of untaken frames is not copied once per frame
+    this.renew(Math.max(this.slabBytes, 2 * (this.pos - this.taken + n)));
   }
 
   /** Moves untaken bytes (a frame in progress and frames not yet taken) into a new slab. */
