@@ -3,7 +3,7 @@
  * and one `respond` that routes every error through `toErrorResponse`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sameSecret } from '../ingest/validate.ts';
+import { isAdminRequest } from '../control/auth.ts';
 import { BadRequestError, toErrorResponse, UnauthorizedError } from './errors.ts';
 
 /** Control bodies are small; anything larger is refused before it is buffered. */
@@ -13,11 +13,12 @@ export type Reply =
   | { readonly status: number; readonly json: unknown }
   | { readonly status: number; readonly text: string; readonly contentType: string };
 
-/** Requires `Authorization: Bearer <token>`; compared in constant time. */
-export function requireBearer(req: IncomingMessage, token: string): void {
-  const header = req.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!sameSecret(match?.[1], token)) throw new UnauthorizedError();
+/**
+ * Requires the admin: `Authorization: Bearer <token>` or the dashboard's signed session cookie
+ * (server/control/auth.ts); compared in constant time.
+ */
+export function requireAdmin(req: IncomingMessage, token: string, now: number = Date.now()): void {
+  if (!isAdminRequest(req.headers, token, now)) throw new UnauthorizedError();
 }
 
 /** Reads a JSON body; an empty body is `{}`. */

@@ -11,7 +11,7 @@ import { CONTROL_ACTIONS } from '../control/requests.ts';
 import type { Control } from '../control/control.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.ts';
 import { UnavailableError } from './errors.ts';
-import { queryOf, readJson, requireBearer, respond, type Reply } from './http.ts';
+import { queryOf, readJson, requireAdmin, respond, type Reply } from './http.ts';
 import {
   eventsQuerySchema,
   historyQuerySchema,
@@ -63,7 +63,7 @@ async function controlAction(
   req: IncomingMessage,
   action: ControlAction,
 ): Promise<Reply> {
-  requireBearer(req, services.adminToken);
+  requireAdmin(req, services.adminToken);
   const result = await services.control(action, await readJson(req));
   // Some agent failed or did not answer: the request was valid, the cluster did not comply.
   return { status: result.ok ? 200 : 502, json: result };
