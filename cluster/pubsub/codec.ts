@@ -1,5 +1,9 @@
 import type { Payload } from '../api.ts';
 
+// The topic of the last bytes message, encoded: publishers mostly repeat one topic.
+let encodedTopic = '';
+let encodedTopicBytes = Buffer.alloc(0);
+
 /**
  * Encoding of one published message so that it is encoded once per broadcast, whatever the
  * number of peers, and keeps its type: the runtime sends bytes and strings as they are but
@@ -11,11 +15,17 @@ import type { Payload } from '../api.ts';
  */
 export function encodeMessage(topic: string, message: Payload): Payload {
   if (message instanceof Uint8Array) {
-    const topicBytes = Buffer.from(topic, 'utf8');
-    const out = Buffer.allocUnsafe(2 + topicBytes.length + message.length);
-    out.writeUInt16BE(topicBytes.length, 0);
-    topicBytes.copy(out, 2);
-    out.set(message, 2 + topicBytes.length);
+    if (topic !== encodedTopic) {
+      encodedTopic = topic;
+      encodedTopicBytes = Buffer.from(topic, 'utf8');
+    }
+    const n = encodedTopicBytes.length;
+    if (n > 0xffff) throw new RangeError('pubsub: topic longer than 65535 bytes');
+    const out = Buffer.allocUnsafe(2 + n + message.length);
+    out[0] = n >>> 8;
+    out[1] = n & 0xff;
+    out.set(encodedTopicBytes, 2);
+    out.set(message, 2 + n);
     return out;
   }
   if (typeof message === 'string') return `s${topic.length}:${topic}${message}`;
