@@ -88,6 +88,7 @@ export class LeaseManager {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private lastReachable: number;
 
   constructor(
     private readonly node: ShardNode,
@@ -108,6 +109,7 @@ export class LeaseManager {
       throw new BadArgumentError(`members must include this node (${node.name})`);
     }
     this.majority = Math.floor(this.members.length / 2) + 1;
+    this.lastReachable = this.members.length; // optimistic until the first round says otherwise
     this.grantor = new LeaseGrantor(
       this.clock,
       this.leaseMs,
@@ -163,6 +165,11 @@ export class LeaseManager {
 
   snapshot(): LeaseInfo[] {
     return [...this.leases.keys()].sort((a, b) => a - b).map((s) => this.info(s));
+  }
+
+  /** how many members (this one included) answered the last lease round */
+  reachable(): number {
+    return this.lastReachable;
   }
 
   /** unexpired grants this member has made, for the dashboard */
@@ -230,7 +237,7 @@ export class LeaseManager {
     this.stopped = true;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
+    // a round in flight is not awaited (its calls may wait out a partition); it checks stopped
     const held = [...this.leases.entries()].filter(([, l]) => l.status === 'held').map(([s]) => s);
     for (const [s, l] of this.leases) this.set(s, l, 'idle', null, 0);
     this.wanted.clear();
@@ -320,6 +327,8 @@ export class LeaseManager {
         }
       }),
     );
+    if (this.stopped) return;
+    this.lastReachable = replies.filter(([, r]) => r !== null).length;
     const grantedBy = new Map<number, NodeName[]>();
     for (const [m, r] of replies) {
       for (const s of r?.granted ?? []) grantedBy.set(s, [...(grantedBy.get(s) ?? []), m]);
@@ -344,7 +353,7 @@ export class LeaseManager {
         try {
           const epoch = await this.options.store.bumpEpoch(s, this.node.name);
           const l = this.lease(s);
-          if (l.gen === gens.get(s) && l.status === 'acquiring')
+          if (!this.stopped && l.gen === gens.get(s) && l.status === 'acquiring')
             this.set(s, l, 'held', epoch, validUntil);
         } catch (err) {
           this.log.warn('could not take epoch', { shard: s, err: String(err) });
