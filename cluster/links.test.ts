@@ -97,4 +97,24 @@ describe('links — ticks, timeouts and faults over real sockets', () => {
     await a.call(b.name, 'h', null);
     expect(rpcs).toHaveLength(1);
   });
+
+  it('links — a 16 MiB message arrives intact and a ping overtakes it', async () => {
+    nodes = await startNodes(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    const order: string[] = [];
+    let received: Uint8Array | null = null;
+    b.register('bulk', (m) => {
+      received = m as Uint8Array;
+      order.push('bulk');
+    });
+    await a.connect(targetOf(b));
+    const big = new Uint8Array(16 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
+    a.send({ name: 'bulk', node: b.name }, big);
+    const pong = await a.ping(b.name);
+    order.push(pong);
+    await until(() => received !== null, 8000, 'bulk message');
+    expect(order).toEqual(['pong', 'bulk']);
+    expect(Buffer.from(received!).equals(Buffer.from(big))).toBe(true);
+  });
 });
