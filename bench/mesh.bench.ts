@@ -3,7 +3,8 @@
  * raw TCP baseline measured in the same run (length-prefixed frames, corked batches), rounds
  * interleaved so that machine noise hits both alike. Targets come from the cluster runtime issue.
  *
- *   npm run bench -- mesh [--json] [--quick]      (or: npx tsx bench/mesh.bench.ts [--json])
+ *   npm run bench -- mesh [--json] [--quick] [--only send,ticks,mesh] [--ticktime ms] [--profile dir]
+ *   (or the same flags with: npx tsx bench/mesh.bench.ts)
  */
 import { spawnCli } from '../cluster/multiprocess/harness/processes.ts';
 import { killAll } from '../cluster/multiprocess/harness/processes.ts';
@@ -370,35 +371,50 @@ export async function runMeshBench(options: MeshBenchOptions = {}): Promise<Benc
   return rows;
 }
 
-export default runMeshBench;
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const argv = process.argv.slice(2);
-  const json = argv.includes('--json');
-  const quick = argv.includes('--quick');
+/** Bench-specific flags: `--only send,ticks,mesh`, `--ticktime ms`, `--profile dir`. */
+export function parseMeshArgs(args: readonly string[]): MeshBenchOptions {
   const valueOf = (flag: string) => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
   };
-  const onlyText = valueOf('--only');
-  const only = onlyText
+  const only = valueOf('--only')
     ?.split(',')
     .filter((p): p is MeshPart => (MESH_PARTS as readonly string[]).includes(p));
   const profileDir = valueOf('--profile');
-  const ticktimeText = valueOf('--ticktime');
+  const ticktime = valueOf('--ticktime');
+  return {
+    ...(only === undefined ? {} : { only }),
+    ...(profileDir === undefined ? {} : { profileDir }),
+    ...(ticktime === undefined ? {} : { ticktimeMs: Number(ticktime) }),
+  };
+}
+
+/** Entry point for `bench/run.ts` (`npm run bench -- mesh …`). */
+export default function meshBench(context: {
+  readonly quick: boolean;
+  readonly args: readonly string[];
+  readonly log: (line: string) => void;
+}): Promise<BenchRow[]> {
+  // Interrupting the run must not leave node processes behind.
   const onSignal = () => {
     void killAll().then(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const rows = await runMeshBench({
-    quick,
-    ...(only === undefined ? {} : { only }),
-    ...(profileDir === undefined ? {} : { profileDir }),
-    ...(ticktimeText === undefined ? {} : { ticktimeMs: Number(ticktimeText) }),
+  return runMeshBench({ quick: context.quick, log: context.log, ...parseMeshArgs(context.args) });
+}
+
+// Also runnable on its own: npx tsx bench/mesh.bench.ts [--json] [--quick] [flags…]
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const rows = await meshBench({
+    quick: args.includes('--quick'),
+    args,
+    log: (line) => process.stderr.write(`${line}\n`),
   });
+  const json = args.includes('--json');
   process.stdout.write(
-    json ? rows.map((r) => JSON.stringify(r)).join('\n') + '\n' : formatRows(rows) + '\n',
+    `${json ? rows.map((r) => JSON.stringify(r)).join('\n') : formatRows(rows)}\n`,
   );
   // A missed target is a finding to report, not a crash: the table says pass or fail per row.
   process.exit(0);
