@@ -6,7 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { formatReport, type BenchFn, type BenchRow } from './report.ts';
+import { formatReport, type BenchFn } from './report.ts';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const SUFFIX = '.bench.ts';
