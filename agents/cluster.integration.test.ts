@@ -42,7 +42,11 @@ function observe(node: ClusterNode) {
     drain();
     return stored.flatMap((s) => s.frames).filter(pred);
   };
-  return { transport, agent, stored, total };
+  const snapshots = () => {
+    drain();
+    return stored;
+  };
+  return { transport, agent, stored, total, snapshots };
 }
 
 describe('agents with real cluster nodes', () => {
@@ -72,7 +76,7 @@ describe('agents with real cluster nodes', () => {
       () => sum(onA.total((f) => f.channel === 'send' && f.direction === 'out')) === 20,
       'a out send',
     );
-    await until(() => onA.stored.some((s) => s.rpc.count > 0), 'rpc stats');
+    await until(() => onA.snapshots().some((s) => s.rpc.count > 0), 'rpc stats');
 
     const outRows = orders('out', onA, b.name)();
     const bytes = outRows.reduce((n, f) => n + f.bytes, 0);

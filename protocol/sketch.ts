@@ -204,7 +204,8 @@ export class QuantileSketch {
    * varint bucket count, then per non-empty bucket a zigzag varint key delta and a varint count].
    */
   serialize(): string {
-    const out = new ByteWriter();
+    const out = scratchWriter;
+    out.reset();
     out.byte(FORMAT_VERSION);
     out.varint(this.zero);
     out.float64(this.total === 0 ? 0 : this.minSeen);
@@ -309,6 +310,9 @@ class ByteWriter {
     this.view.setFloat64(this.len, x, true);
     this.len += 8;
   }
+  reset(): void {
+    this.len = 0;
+  }
   finish(): Uint8Array {
     return this.buf.subarray(0, this.len);
   }
@@ -354,24 +358,37 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const REVERSE = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) REVERSE[ALPHABET.charCodeAt(i)] = i;
 
+// Serializing runs for every row every second: one reused byte buffer, and base64 written as
+// bytes and decoded once, so the only garbage is the resulting (flat) string.
+const scratchWriter = new ByteWriter();
+let scratchChars = new Uint8Array(256);
+const latin1 = new TextDecoder('latin1');
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+
 // Hand-written so the module runs unchanged in Node and in the browser (no Buffer, no atob).
 function encodeBase64(bytes: Uint8Array): string {
-  let out = '';
+  const size = Math.ceil(bytes.length / 3) * 4;
+  if (scratchChars.length < size) scratchChars = new Uint8Array(size * 2);
+  const out = scratchChars;
+  const a = ALPHABET_CODES;
+  let o = 0;
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out +=
-      ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+    out[o++] = a[n >> 18]!;
+    out[o++] = a[(n >> 12) & 63]!;
+    out[o++] = a[(n >> 6) & 63]!;
+    out[o++] = a[n & 63]!;
   }
   const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + '==';
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + '=';
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out[o++] = a[n >> 18]!;
+    out[o++] = a[(n >> 12) & 63]!;
+    out[o++] = rest === 2 ? a[(n >> 6) & 63]! : 61;
+    out[o++] = 61;
   }
-  return out;
+  return latin1.decode(out.subarray(0, o));
 }
 
 function decodeBase64(text: string): Uint8Array {
