@@ -47,7 +47,7 @@ async function main(argv: readonly string[]): Promise<void> {
     args,
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  process.stdout.write(formatReport((rows ?? []), json));
+  process.stdout.write(formatReport(rows ?? [], json));
 }
 
 await main(process.argv.slice(2));
