@@ -104,8 +104,14 @@ describe('multiprocess mesh', () => {
       const b = await startCliNode('b', { seeds: [a] });
       await nodeup(a, b.name);
 
+      // Interactive mode reads commands line by line until quit (piped here: no prompts).
+      const shell = spawnCli('remsh interactive', ['remsh', a.target, '--cookie', TEST_COOKIE]);
+      for (const line of [`ping ${b.name}`, 'bogus', `call ${b.name} node.name`, 'quit']) {
+        shell.writeLine(line);
+      }
       // Independent shells, run side by side to keep the test short.
-      const [nodes, called, unknown, badCookie] = await Promise.all([
+      const [interactive, nodes, called, unknown, badCookie] = await Promise.all([
+        runToEnd(shell, REMSH_TIMEOUT_MS),
         remsh(a, 'nodes'),
         remsh(a, `call ${b.name} echo {"n": [1, 2]}`),
         remsh(a, 'call a@127.0.0.1 no.such.handler'),
@@ -114,6 +120,10 @@ describe('multiprocess mesh', () => {
           REMSH_TIMEOUT_MS,
         ),
       ]);
+      expect(interactive.status).toBe(0);
+      expect(interactive.stdout.split('\n').slice(1)).toEqual(['pong', JSON.stringify(b.name)]);
+      expect(interactive.stderr).toContain("unknown command 'bogus'");
+
       expect(nodes.status).toBe(0);
       expect(nodes.stdout).toMatch(new RegExp(`^self\\s+${a.name}\\s+${a.address}$`, 'm'));
       expect(nodes.stdout).toMatch(new RegExp(`^visible\\s+${b.name}\\s`, 'm'));
