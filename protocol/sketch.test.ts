@@ -84,6 +84,15 @@ describe('protocol/sketch', () => {
     expect(back.serialize()).toBe(s.serialize());
   });
 
+  it('sketch — integer sizes serialize compactly with exact bounds', () => {
+    const s = createSketch();
+    for (let i = 0; i < 1000; i++) s.add(112);
+    const text = s.serialize();
+    expect(text.length).toBeLessThanOrEqual(16);
+    const back = deserializeSketch(text);
+    expect([back.min, back.max, back.count, back.quantile(0.5)]).toEqual([112, 112, 1000, 112]);
+  });
+
   it('sketch — empty sketch serializes and reads as NaN', () => {
     const back = deserializeSketch(createSketch().serialize());
     expect(back.count).toBe(0);

@@ -25,6 +25,7 @@ const INV_LOG_GAMMA = 1 / Math.log(GAMMA);
 const MIN_KEY = Math.ceil(Math.log(SKETCH_MIN_VALUE) * INV_LOG_GAMMA);
 const MAX_KEY = Math.ceil(Math.log(SKETCH_MAX_VALUE) * INV_LOG_GAMMA);
 const FORMAT_VERSION = 1;
+const FLAG_INTEGRAL_BOUNDS = 1;
 const INITIAL_CAPACITY = 16;
 
 /** Raised by `deserializeSketch` for input that is not a valid serialized sketch. */
@@ -200,16 +201,27 @@ export class QuantileSketch {
   }
 
   /**
-   * Compact form for the wire: base64 of [version, varint zero count, float64 min, float64 max,
-   * varint bucket count, then per non-empty bucket a zigzag varint key delta and a varint count].
+   * Compact form for the wire: base64 of [version, flags, varint zero count, min, max, varint
+   * bucket count, then per non-empty bucket a zigzag varint key delta and a varint count]. min
+   * and max are varints when both are safe integers (flag bit 0: byte sizes, the common case),
+   * float64 otherwise.
    */
   serialize(): string {
     const out = scratchWriter;
     out.reset();
+    const min = this.total === 0 ? 0 : this.minSeen;
+    const max = this.total === 0 ? 0 : this.maxSeen;
+    const integral = Number.isSafeInteger(min) && Number.isSafeInteger(max);
     out.byte(FORMAT_VERSION);
+    out.byte(integral ? FLAG_INTEGRAL_BOUNDS : 0);
     out.varint(this.zero);
-    out.float64(this.total === 0 ? 0 : this.minSeen);
-    out.float64(this.total === 0 ? 0 : this.maxSeen);
+    if (integral) {
+      out.varint(min);
+      out.varint(max);
+    } else {
+      out.float64(min);
+      out.float64(max);
+    }
     let buckets = 0;
     for (let key = this.lowKey; key <= this.highKey; key++) {
       if (this.counts[key - this.offset]! > 0) buckets++;
@@ -249,12 +261,16 @@ export function deserializeSketch(text: string): QuantileSketch {
   const version = input.byte();
   if (version !== FORMAT_VERSION) throw new SketchDecodeError(`unknown sketch version ${version}`);
   const sketch = new QuantileSketch();
+  const flags = input.byte();
+  if ((flags & ~FLAG_INTEGRAL_BOUNDS) !== 0)
+    throw new SketchDecodeError(`unknown sketch flags ${flags}`);
   const zero = input.varint();
-  const min = input.float64();
-  const max = input.float64();
+  const integral = (flags & FLAG_INTEGRAL_BOUNDS) !== 0;
+  const min = integral ? input.varint() : input.float64();
+  const max = integral ? input.varint() : input.float64();
   const buckets = input.varint();
   if (buckets > MAX_KEY - MIN_KEY + 1) throw new SketchDecodeError('too many buckets');
-  if (zero > 0) sketch.add(0, zero);
+  if (zero > 0) sketch.decodeZero(zero);
   let key = 0;
   let previous = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < buckets; i++) {
