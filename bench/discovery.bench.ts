@@ -17,7 +17,7 @@ import {
   type DiscoveryConfigInput,
 } from '../cluster/discovery/index.ts';
 import { startNode } from '../cluster/index.ts';
-import { formatRows, type BenchRow } from './fixtures/mesh-rows.ts';
+import { formatReport, type BenchRow } from './report.ts';
 
 const BENCH = 'discovery';
 const dns2 = createRequire(import.meta.url)('dns2') as typeof DNS;
@@ -144,10 +144,6 @@ export default runDiscoveryBench;
 if (import.meta.url === `file://${process.argv[1]}`) {
   const argv = process.argv.slice(2);
   const rows = await runDiscoveryBench({ quick: argv.includes('--quick') });
-  process.stdout.write(
-    argv.includes('--json')
-      ? rows.map((r) => JSON.stringify(r)).join('\n') + '\n'
-      : formatRows(rows) + '\n',
-  );
+  process.stdout.write(formatReport(rows, argv.includes('--json')));
   process.exit(0);
 }

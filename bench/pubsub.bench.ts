@@ -11,7 +11,7 @@ import type { ClusterNode, NodeName } from '../cluster/api.ts';
 import { startNode } from '../cluster/index.ts';
 import { killAll } from '../cluster/multiprocess/harness/processes.ts';
 import { startPubSub, type PubSub } from '../cluster/pubsub/index.ts';
-import { formatRows, type BenchRow } from './fixtures/mesh-rows.ts';
+import { formatReport, type BenchRow } from './report.ts';
 import { bundleServiceNode, startServiceNodes } from './fixtures/service-procs.ts';
 
 const BENCH = 'pubsub';
@@ -114,10 +114,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const rows = await runPubSubBench({ quick: argv.includes('--quick') });
-  process.stdout.write(
-    argv.includes('--json')
-      ? rows.map((r) => JSON.stringify(r)).join('\n') + '\n'
-      : formatRows(rows) + '\n',
-  );
+  process.stdout.write(formatReport(rows, argv.includes('--json')));
   process.exit(0);
 }

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { startNode } from '../cluster/index.ts';
 import { killAll } from '../cluster/multiprocess/harness/processes.ts';
 import { startRegistry } from '../cluster/registry/index.ts';
-import { formatRows, type BenchRow } from './fixtures/mesh-rows.ts';
+import { formatReport, type BenchRow } from './report.ts';
 import { bundleServiceNode, startServiceNodes } from './fixtures/service-procs.ts';
 
 const BENCH = 'registry';
@@ -21,9 +21,9 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 function row(metric: string, value: number, unit: string, extra: Partial<BenchRow> = {}): BenchRow {
-  const r: BenchRow = { bench: BENCH, metric, value, unit, ...extra };
-  if (r.baseline !== undefined) r.ratio = r.baseline === 0 ? Number.NaN : value / r.baseline;
-  return r;
+  const b = extra.baseline;
+  const ratio = b === undefined ? {} : { ratio: b === 0 ? Number.NaN : value / b };
+  return { bench: BENCH, metric, value, unit, ...extra, ...ratio };
 }
 
 export async function runRegistryBench(
@@ -120,10 +120,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const rows = await runRegistryBench({ quick: argv.includes('--quick') });
-  process.stdout.write(
-    argv.includes('--json')
-      ? rows.map((r) => JSON.stringify(r)).join('\n') + '\n'
-      : formatRows(rows) + '\n',
-  );
+  process.stdout.write(formatReport(rows, argv.includes('--json')));
   process.exit(0);
 }
