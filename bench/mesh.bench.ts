@@ -3,7 +3,7 @@
  * raw TCP baseline measured in the same run (length-prefixed frames, corked batches), rounds
  * interleaved so that machine noise hits both alike. Targets come from the cluster runtime issue.
  *
- *   npm run bench -- mesh [--json] [--quick] [--only send,ticks,mesh] [--ticktime ms] [--profile dir]
+ *   npm run bench -- mesh [--json] [--quick] [--only send,rpc,ticks,mesh] [--ticktime ms] [--profile dir]
  *   (or the same flags with: npx tsx bench/mesh.bench.ts)
  */
 import { spawnCli } from '../cluster/multiprocess/harness/processes.ts';
@@ -39,7 +39,7 @@ export interface MeshBenchOptions {
   readonly profileDir?: string;
 }
 
-export const MESH_PARTS = ['send', 'ticks', 'mesh'] as const;
+export const MESH_PARTS = ['send', 'rpc', 'ticks', 'mesh'] as const;
 export type MeshPart = (typeof MESH_PARTS)[number];
 
 interface ThroughputResult {
@@ -90,18 +90,36 @@ const atMost = (value: number, max: number, text: string) => ({
   pass: value <= max,
 });
 
+interface Pair {
+  readonly rawRx: Fixture;
+  readonly rawTx: Fixture;
+  readonly rx: Fixture;
+  readonly tx: Fixture;
+}
+
+/** Two raw TCP processes and two linked node processes. */
+async function startPair(bundles: Bundles): Promise<Pair> {
+  const [rawRx, rawTx, rx, tx] = await Promise.all([
+    startRawFixture(bundles, 'raw-rx', true),
+    startRawFixture(bundles, 'raw-tx', false),
+    startNodeFixture(bundles, 'rx'),
+    startNodeFixture(bundles, 'tx'),
+  ]);
+  await tx.request({ cmd: 'connect', target: `${rx.name}:${rx.port}` }, START_TIMEOUT_MS);
+  return { rawRx, rawTx, rx, tx };
+}
+
+/** Lets node fixtures exit by themselves, so that `--profile` gets their profiles written. */
+async function endPair({ rx, tx }: Pair): Promise<void> {
+  await Promise.all([rx, tx].map((f) => f.request({ cmd: 'exit' }, 5_000).catch(() => undefined)));
+}
+
 async function sendThroughput(
-  bundles: Bundles,
+  { rawRx, rawTx, rx, tx }: Pair,
   quick: boolean,
   log: (s: string) => void,
 ): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const rawRx = await startRawFixture(bundles, 'raw-rx', true);
-  const rawTx = await startRawFixture(bundles, 'raw-tx', false);
-  const rx = await startNodeFixture(bundles, 'rx');
-  const tx = await startNodeFixture(bundles, 'tx');
-  await tx.request({ cmd: 'connect', target: `${rx.name}:${rx.port}` }, START_TIMEOUT_MS);
-
   const rounds = quick ? 1 : 3;
   const cases = [
     { size: 100, count: quick ? 200_000 : 1_000_000, batch: 1024 },
@@ -145,34 +163,41 @@ async function sendThroughput(
     }
   }
 
-  let rawRtt: RttResult | undefined;
-  let nodeRtt: RttResult | undefined;
-  const rttCount = quick ? 2_000 : 20_000;
-  for (let round = 0; round < rounds; round++) {
+  return rows;
+}
+
+async function rpcLatency(
+  { rawRx, rawTx, rx, tx }: Pair,
+  quick: boolean,
+  log: (s: string) => void,
+): Promise<BenchRow[]> {
+  const raw: RttResult[] = [];
+  const node: RttResult[] = [];
+  const count = quick ? 2_000 : 20_000;
+  for (let round = 0; round < (quick ? 1 : 3); round++) {
     const r = await rawTx.request<RttResult>(
-      { cmd: 'rtt', port: rawRx.port, count: rttCount, warmup: 1_000 },
+      { cmd: 'rtt', port: rawRx.port, count, warmup: 1_000 },
       RUN_TIMEOUT_MS,
     );
     const n = await tx.request<RttResult>(
-      { cmd: 'rtt', node: rx.name, count: rttCount, warmup: 1_000 },
+      { cmd: 'rtt', node: rx.name, count, warmup: 1_000 },
       RUN_TIMEOUT_MS,
     );
     log(
-      `rtt round ${round + 1}: raw p50 ${r.p50Us.toFixed(1)} µs, node p50 ${n.p50Us.toFixed(1)} µs p99 ${n.p99Us.toFixed(1)} µs`,
+      `rtt round ${round + 1}: raw p50 ${r.p50Us.toFixed(1)} µs p99 ${r.p99Us.toFixed(1)} µs, ` +
+        `node p50 ${n.p50Us.toFixed(1)} µs p99 ${n.p99Us.toFixed(1)} µs`,
     );
-    if (rawRtt === undefined || r.p50Us < rawRtt.p50Us) rawRtt = r;
-    if (nodeRtt === undefined || n.p50Us < nodeRtt.p50Us) nodeRtt = n;
+    raw.push(r);
+    node.push(n);
   }
-  if (nodeRtt !== undefined && rawRtt !== undefined) {
-    rows.push(
-      row('rpc_rtt_p50', nodeRtt.p50Us, 'µs', atMost(nodeRtt.p50Us, 60, '60 µs'), rawRtt.p50Us),
-    );
-    rows.push(
-      row('rpc_rtt_p99', nodeRtt.p99Us, 'µs', atMost(nodeRtt.p99Us, 250, '250 µs'), rawRtt.p99Us),
-    );
-  }
-  await Promise.all([rx, tx].map((f) => f.request({ cmd: 'exit' }, 5_000).catch(() => undefined)));
-  return rows;
+  // Best round per percentile, as for throughput: the least disturbed by the rest of the machine.
+  const best = (xs: RttResult[], key: keyof RttResult) => Math.min(...xs.map((x) => x[key]));
+  const p50 = best(node, 'p50Us');
+  const p99 = best(node, 'p99Us');
+  return [
+    row('rpc_rtt_p50', p50, 'µs', atMost(p50, 60, '60 µs'), best(raw, 'p50Us')),
+    row('rpc_rtt_p99', p99, 'µs', atMost(p99, 250, '250 µs'), best(raw, 'p99Us')),
+  ];
 }
 
 /**
@@ -356,7 +381,12 @@ export async function runMeshBench(options: MeshBenchOptions = {}): Promise<Benc
   );
   const rows: BenchRow[] = [];
   try {
-    if (only.has('send')) rows.push(...(await sendThroughput(bundles, quick, log)));
+    if (only.has('send') || only.has('rpc')) {
+      const pair = await startPair(bundles);
+      if (only.has('send')) rows.push(...(await sendThroughput(pair, quick, log)));
+      if (only.has('rpc')) rows.push(...(await rpcLatency(pair, quick, log)));
+      await endPair(pair);
+    }
     await killAll();
     if (only.has('ticks')) {
       rows.push(
@@ -371,7 +401,7 @@ export async function runMeshBench(options: MeshBenchOptions = {}): Promise<Benc
   return rows;
 }
 
-/** Bench-specific flags: `--only send,ticks,mesh`, `--ticktime ms`, `--profile dir`. */
+/** Bench-specific flags: `--only send,rpc,ticks,mesh`, `--ticktime ms`, `--profile dir`. */
 export function parseMeshArgs(args: readonly string[]): MeshBenchOptions {
   const valueOf = (flag: string) => {
     const i = args.indexOf(flag);
