@@ -351,7 +351,9 @@ export class Connection {
       this.host.count('dropped_blackhole_out', batch.length);
       return;
     }
-    this.sentMark = true;
+    // a tick alone does not count as traffic, or an idle link would tick every other interval
+    if (batch.length > 1 || batch[0]!.length !== 5 || batch[0]![4] !== Kind.TICK)
+      this.sentMark = true;
     const lat = this.latency;
     if (lat !== undefined && (lat.delayMs > 0 || lat.jitterMs > 0)) return this.delay(batch, lat);
     this.writeNow(batch);

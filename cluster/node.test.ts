@@ -47,6 +47,7 @@ describe('node — two nodes over real sockets', () => {
     nodes = await startNodes(2);
     const [a, b] = nodes as [ClusterNode, ClusterNode];
     b.handle('whoami', () => b.name);
+    b.handle('void', (() => {}) as unknown as () => null);
     b.handle('add', (args) => {
       const [x, y] = args as [number, number];
       return x + y;
@@ -61,6 +62,7 @@ describe('node — two nodes over real sockets', () => {
     await a.connect(targetOf(b));
     expect(await a.call(b.name, 'whoami', null)).toBe(b.name);
     expect(await a.call(b.name, 'add', [2, 3])).toBe(5);
+    expect(await a.call(b.name, 'void', null)).toBeNull();
     await expect(a.call(b.name, 'nope', null)).rejects.toBeInstanceOf(NoSuchHandlerError);
     const err = await a.call(b.name, 'boom', null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteExceptionError);

@@ -185,12 +185,13 @@ export class Rpc {
       answer({ error });
       return;
     }
+    // a handler that returns nothing answers null (undefined has no JSON form)
     if (out instanceof Promise)
       out.then(
-        (value) => answer({ value }),
+        (value) => answer({ value: value ?? null }),
         (error: unknown) => answer({ error }),
       );
-    else answer({ value: out });
+    else answer({ value: out ?? null });
   }
 
   /** The caller gave up: abort the handler serving it. */

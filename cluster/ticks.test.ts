@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClusterNode, NodeDownEvent } from './api.ts';
+import { FakeClock } from './fake-clock.ts';
+import { startNode } from './index.ts';
+import { COOKIE, targetOf } from './testing.ts';
+
+let nodes: ClusterNode[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.map((n) => n.close()));
+  nodes = [];
+});
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+describe('ticks — a real link driven by fake time', () => {
+  it('ticks — an idle link ticks every quarter ticktime and times out after a whole one', async () => {
+    const clock = new FakeClock();
+    const a = await startNode({ name: 'a', cookie: COOKIE, clock, ticktimeMs: 1000 });
+    const b = await startNode({ name: 'b', cookie: COOKIE, ticktimeMs: 60_000 });
+    nodes.push(a, b);
+    await a.connect(targetOf(b));
+    await turn();
+    let ticks = 0;
+    a.instrumentation.onFrame((e) => e.channel === 'tick' && e.direction === 'out' && ticks++);
+    const downs: NodeDownEvent[] = [];
+    a.monitorNodes((e) => e.event === 'nodedown' && downs.push(e));
+    // b never ticks within a's fake second (its own ticktime is a minute), so a hears nothing
+    for (let t = 0; t < 990; t += 10) {
+      clock.advance(10);
+      await turn();
+    }
+    // the first quarter carried the mesh exchange, so no tick there; then one per quarter
+    // (a tick must not count as traffic, or only every other quarter would tick)
+    expect(ticks).toBe(2);
+    expect(downs).toEqual([]);
+    clock.advance(10);
+    await turn();
+    expect(downs.map((d) => d.reason)).toEqual(['timeout']);
+  });
+});
