@@ -63,6 +63,8 @@ export interface AgentOptions {
   /** socket.io reconnection delays; defaults 500 ms and 5000 ms */
   readonly reconnectDelayMs?: number;
   readonly reconnectDelayMaxMs?: number;
+  /** PEM CA(s) to trust when the observatory URL is https with a private CA */
+  readonly ca?: string | string[];
   /** resend a batch with no ack after this long; default 10 000 ms */
   readonly ackTimeoutMs?: number;
   /** for tests: replaces socket.io */
@@ -148,6 +150,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
         ...(options.reconnectDelayMaxMs !== undefined && {
           reconnectDelayMaxMs: options.reconnectDelayMaxMs,
         }),
+        ...(options.ca !== undefined && { ca: options.ca }),
       }),
     buffer,
     clock,

@@ -15,6 +15,8 @@ export interface SocketTransportOptions {
   readonly logger?: Logger;
   readonly reconnectDelayMs?: number;
   readonly reconnectDelayMaxMs?: number;
+  /** PEM CA(s) trusted for an https observatory with a private CA */
+  readonly ca?: string | string[];
 }
 
 /** The `/agent` namespace over socket.io-client (WebSocket only: no long-polling from nodes). */
@@ -34,6 +36,7 @@ export function socketTransport(options: SocketTransportOptions): AgentTransport
           reconnectionDelay: options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS,
           reconnectionDelayMax: delayMax,
           autoConnect: false,
+          ...(options.ca !== undefined && { ca: options.ca }),
         },
       );
       socket = s;
