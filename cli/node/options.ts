@@ -11,7 +11,7 @@ export class CliOptionsError extends Error {
     command: string,
     readonly issues: readonly string[],
   ) {
-    super(`observatory ${command}: invalid options:\n  ${issues.join('\n  ')}`);
+    super(`${command}: invalid options:\n  ${issues.join('\n  ')}`);
     this.name = 'CliOptionsError';
   }
 }
@@ -27,13 +27,19 @@ const port = z
   .transform(Number)
   .refine((n) => n <= 65535, { message: 'must be an integer from 0 to 65535' });
 
+const HOST_PORT = /^[A-Za-z0-9._-]+:(\d{1,5})$/;
+
 /** `host:port`, with the port required (there is no port mapper). */
-export const hostPort = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]+:\d{1,5}$/, { message: 'must be host:port, e.g. 127.0.0.1:9101' })
-  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, {
-    message: 'port must be from 0 to 65535',
-  });
+export const hostPort = z.string().refine(
+  (s) => {
+    const port = HOST_PORT.exec(s)?.[1];
+    return port !== undefined && Number(port) <= 65535;
+  },
+  {
+    error: (issue) =>
+      `'${String(issue.input)}' must be host:port with a port from 0 to 65535, e.g. 127.0.0.1:9101`,
+  },
+);
 
 const cookie = z
   .string({ message: 'is required (--cookie or env CLUSTER_COOKIE)' })
