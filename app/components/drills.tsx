@@ -1,0 +1,83 @@
+'use client';
+/** Start a drill (node loss, split brain, pause), watch it run, read its verdict and past reports. */
+import { useState } from 'react';
+import { DRILL_KINDS, useDrills, type Drill } from '../hooks/use-drills.ts';
+import { clockTime } from '../lib/format.ts';
+
+function verdict(d: Drill): string {
+  if (d.status === 'running') return d.progress ?? 'running…';
+  const r = d.report;
+  if (r?.verdict !== undefined) return String(r.verdict);
+  if (r?.passed !== undefined) return r.passed ? 'passed' : 'failed';
+  return d.status;
+}
+
+export function Drills({ enabled }: { enabled: boolean }) {
+  const { drills, available, error, start } = useDrills();
+  const [message, setMessage] = useState<string | null>(null);
+  const running = drills.some((d) => d.status === 'running');
+  return (
+    <section className="panel" aria-labelledby="drills-title">
+      <h2 id="drills-title">Drills</h2>
+      {available === false && (
+        <p className="notice" data-testid="drills-unavailable">
+          Drills are not available on this server ({error ?? 'no drill API'}).
+        </p>
+      )}
+      <div className="toolbar">
+        {DRILL_KINDS.map((kind) => (
+          <button
+            key={kind}
+            type="button"
+            disabled={!enabled || available !== true || running}
+            onClick={() =>
+              void start(kind).then((r) =>
+                setMessage(r.ok ? `Drill ${kind} started.` : `Drill ${kind}: ${r.message}`),
+              )
+            }
+          >
+            Start {kind} drill
+          </button>
+        ))}
+      </div>
+      {!enabled && (
+        <p className="muted">Drills break the cluster: sign in with the admin token to run one.</p>
+      )}
+      {message !== null && (
+        <p role="status" data-testid="drill-message">
+          {message}
+        </p>
+      )}
+      {drills.length > 0 && (
+        <table className="data" aria-label="Drill reports">
+          <thead>
+            <tr>
+              <th scope="col">started</th>
+              <th scope="col">kind</th>
+              <th scope="col">status</th>
+              <th scope="col">verdict</th>
+            </tr>
+          </thead>
+          <tbody>
+            {drills.map((d) => (
+              <tr key={d.id} data-testid="drill" data-kind={d.kind} data-status={d.status}>
+                <td>{clockTime(d.startedAt)}</td>
+                <td>{d.kind}</td>
+                <td>{d.status}</td>
+                <td>
+                  {verdict(d)}
+                  {d.report !== undefined && (
+                    <details>
+                      <summary>report</summary>
+                      <pre>{d.report.summary ?? JSON.stringify(d.report, null, 2)}</pre>
+                    </details>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,113 @@
+'use client';
+/** Message rate and payload-size percentiles over time, per channel or per sending node. */
+import { useMemo, useState } from 'react';
+import type { TrafficModel } from '../../protocol/model.ts';
+import { useHistory } from '../hooks/use-history.ts';
+import { OWNER_PALETTE } from '../lib/colors.ts';
+import type { FaultPeriod } from '../lib/events.ts';
+import { formatBytes, formatRate, shortName } from '../lib/format.ts';
+import { toChartRows, type GroupBy, type TimeRange } from '../lib/history.ts';
+import { TimeChart } from './time-chart.tsx';
+
+type Percentile = 'p50' | 'p95' | 'p99';
+
+export interface TrafficChartsProps {
+  readonly range: TimeRange;
+  readonly from: number;
+  readonly to: number;
+  readonly trafficLog: readonly TrafficModel[];
+  readonly periods: readonly FaultPeriod[];
+  readonly nodeColors: ReadonlyMap<string, string>;
+}
+
+export function TrafficCharts({
+  range,
+  from,
+  to,
+  trafficLog,
+  periods,
+  nodeColors,
+}: TrafficChartsProps) {
+  const [groupBy, setGroupBy] = useState<GroupBy>('channel');
+  const [percentile, setPercentile] = useState<Percentile>('p95');
+  const history = useHistory(range, groupBy, trafficLog);
+  const keys = useMemo(() => history.series.map((s) => s.key), [history.series]);
+  const rates = useMemo(() => toChartRows(history.series, 'msgPerSec'), [history.series]);
+  const sizes = useMemo(
+    () => toChartRows(history.series, percentile),
+    [history.series, percentile],
+  );
+  const colorOf = (key: string, i: number) =>
+    groupBy === 'node'
+      ? (nodeColors.get(key) ?? OWNER_PALETTE[i % OWNER_PALETTE.length]!)
+      : OWNER_PALETTE[i % OWNER_PALETTE.length]!;
+  const nameOf = groupBy === 'node' ? shortName : (k: string) => k;
+  return (
+    <section
+      className="panel"
+      aria-labelledby="traffic-title"
+      data-testid="traffic-charts"
+      data-source={history.source}
+    >
+      <div className="panel-head">
+        <h2 id="traffic-title">Traffic</h2>
+        <div className="toolbar">
+          <div role="radiogroup" aria-label="Group traffic by">
+            {(['channel', 'node'] as const).map((g) => (
+              <button
+                key={g}
+                type="button"
+                role="radio"
+                aria-checked={groupBy === g}
+                onClick={() => setGroupBy(g)}
+              >
+                per {g}
+              </button>
+            ))}
+          </div>
+          <div role="radiogroup" aria-label="Payload percentile">
+            {(['p50', 'p95', 'p99'] as const).map((p) => (
+              <button
+                key={p}
+                type="button"
+                role="radio"
+                aria-checked={percentile === p}
+                onClick={() => setPercentile(p)}
+              >
+                {p}
+              </button>
+            ))}
+          </div>
+        </div>
+      </div>
+      {history.source === 'live' && (
+        <p className="hint">
+          History unavailable ({history.error ?? 'no answer'}); showing live data since this page
+          opened. Percentiles here are the largest link&apos;s, an upper bound.
+        </p>
+      )}
+      <TimeChart
+        label={`Messages per second, per ${groupBy}`}
+        rows={rates}
+        keys={keys}
+        colorOf={colorOf}
+        nameOf={nameOf}
+        from={from}
+        to={to}
+        periods={periods}
+        format={formatRate}
+      />
+      <TimeChart
+        label={`Payload size ${percentile}, per ${groupBy}`}
+        rows={sizes}
+        keys={keys}
+        colorOf={colorOf}
+        nameOf={nameOf}
+        from={from}
+        to={to}
+        periods={periods}
+        format={formatBytes}
+      />
+    </section>
+  );
+}

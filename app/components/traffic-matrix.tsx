@@ -1,0 +1,55 @@
+'use client';
+/** Sender × receiver bytes/s, all channels, from the latest traffic window. */
+import type { TrafficRow } from '../../protocol/model.ts';
+import { formatBytes, shortName } from '../lib/format.ts';
+import { buildMatrix, matrixShade } from '../lib/traffic.ts';
+
+export interface TrafficMatrixProps {
+  readonly rows: readonly TrafficRow[];
+  readonly nodes: readonly string[];
+}
+
+export function TrafficMatrix({ rows, nodes }: TrafficMatrixProps) {
+  const m = buildMatrix(rows, nodes);
+  return (
+    <section className="panel" aria-labelledby="matrix-title">
+      <h2 id="matrix-title">Bytes/s, sender × receiver</h2>
+      <div className="scroll-x">
+        <table className="matrix" aria-label="Traffic matrix, bytes per second from row to column">
+          <thead>
+            <tr>
+              <th scope="col">from \ to</th>
+              {m.nodes.map((n) => (
+                <th key={n} scope="col">
+                  {shortName(n)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {m.nodes.map((from, i) => (
+              <tr key={from}>
+                <th scope="row">{shortName(from)}</th>
+                {m.nodes.map((to, j) => {
+                  const v = m.cells[i]?.[j] ?? 0;
+                  return (
+                    <td
+                      key={to}
+                      className="num"
+                      title={`${from} → ${to}: ${formatBytes(v)}/s`}
+                      style={{
+                        background: `color-mix(in srgb, var(--accent) ${Math.round(matrixShade(v, m.max) * 70)}%, transparent)`,
+                      }}
+                    >
+                      {i === j ? '—' : v > 0 ? formatBytes(v) : ''}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,82 @@
+'use client';
+/**
+ * The live cluster from the `/ui` socket (model, traffic, events, server status), seeded by
+ * `GET /api/cluster` so the page has content before the socket connects. socket.io reconnects by
+ * itself; `connected` drives the "disconnected" banner.
+ */
+import { useEffect, useState } from 'react';
+import { io, type Socket } from 'socket.io-client';
+import { SOCKET_IO_PATH, UI_NAMESPACE } from '../../protocol/constants.ts';
+import type {
+  ClusterModel,
+  ModelEvent,
+  ModelServerToClientEvents,
+  TrafficModel,
+} from '../../protocol/model.ts';
+import type {
+  UiClientToServerEvents,
+  UiServerToClientEvents,
+  UiStatus,
+} from '../../protocol/ui.ts';
+import { getJson } from '../lib/api.ts';
+import { mergeEvents } from '../lib/events.ts';
+
+/** Live events kept in memory; older ones come from `GET /api/events` when a range needs them. */
+export const LIVE_EVENTS_LIMIT = 2_000;
+
+export interface LiveState {
+  /** null until the first connect attempt settles */
+  readonly connected: boolean | null;
+  readonly model: ClusterModel | null;
+  readonly traffic: TrafficModel | null;
+  readonly status: UiStatus | null;
+  /** events pushed since the page loaded */
+  readonly events: readonly ModelEvent[];
+  /** the latest traffic pushes, oldest first, for charts when the store has no history */
+  readonly trafficLog: readonly TrafficModel[];
+}
+
+/** Traffic pushes kept (one a second: five minutes). */
+export const TRAFFIC_LOG_LIMIT = 300;
+
+type UiSocket = Socket<UiServerToClientEvents & ModelServerToClientEvents, UiClientToServerEvents>;
+
+export function useLive(): LiveState {
+  const [connected, setConnected] = useState<boolean | null>(null);
+  const [model, setModel] = useState<ClusterModel | null>(null);
+  const [traffic, setTraffic] = useState<TrafficModel | null>(null);
+  const [status, setStatus] = useState<UiStatus | null>(null);
+  const [events, setEvents] = useState<readonly ModelEvent[]>([]);
+  const [trafficLog, setTrafficLog] = useState<readonly TrafficModel[]>([]);
+
+  useEffect(() => {
+    let stopped = false;
+    void getJson<ClusterModel>('/api/cluster').then((r) => {
+      // The socket's model is newer whenever it has arrived first.
+      if (!stopped && r.ok) setModel((m) => m ?? r.data);
+    });
+    void getJson<TrafficModel>('/api/traffic').then((r) => {
+      if (!stopped && r.ok) setTraffic((t) => t ?? r.data);
+    });
+    const socket: UiSocket = io(UI_NAMESPACE, {
+      path: SOCKET_IO_PATH,
+      reconnectionDelayMax: 2_000,
+    });
+    socket.on('connect', () => setConnected(true));
+    socket.on('disconnect', () => setConnected(false));
+    socket.on('connect_error', () => setConnected(false));
+    socket.on('status', setStatus);
+    socket.on('model', (next) => setModel((m) => (m !== null && m.at > next.at ? m : next)));
+    socket.on('traffic', (next) => {
+      setTraffic(next);
+      setTrafficLog((log) => [...log.slice(-(TRAFFIC_LOG_LIMIT - 1)), next]);
+    });
+    socket.on('events', (more) => setEvents((held) => mergeEvents(held, more, LIVE_EVENTS_LIMIT)));
+    return () => {
+      stopped = true;
+      socket.disconnect();
+    };
+  }, []);
+
+  return { connected, model, traffic, status, events, trafficLog };
+}
