@@ -14,7 +14,8 @@ import { BodyReader } from './wire/reader.ts';
 export interface ConnectionConfig {
   readonly name: NodeName;
   readonly hidden: boolean;
-  readonly addr: string;
+  /** `host:port` we listen on; set once the listener is bound */
+  addr: string;
   readonly cookie: string;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -50,7 +50,6 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
     },
     host,
   );
-  node.tlsOptions = options.tls;
-  await node.start(options.port ?? 0, options.tls);
+  await node.start(options.port ?? 0);
   return node;
 }

@@ -44,6 +44,7 @@ export class Node implements ClusterNode, ConnectionHost {
   readonly instrumentation: Hooks;
   readonly faults: Faults;
   readonly config: ConnectionConfig;
+  private readonly tlsOptions: NodeOptions['tls'];
   private listener: Listener | null = null;
   private readonly conns = new Set<Connection>();
   private readonly links = new Map<NodeName, Connection>();
@@ -67,6 +68,7 @@ export class Node implements ClusterNode, ConnectionHost {
     this.name = config.name;
     this.hidden = options.hidden ?? false;
     this.config = config;
+    this.tlsOptions = options.tls;
     this.address = { host, port: 0 };
     this.instrumentation = new Hooks(config.logger);
     this.faults = new Faults((peer) => {
@@ -97,10 +99,11 @@ export class Node implements ClusterNode, ConnectionHost {
     });
   }
 
-  async start(port: number, tls: NodeOptions['tls']): Promise<void> {
-    this.listener = await listen(this.address.host, port, tls, (s) => this.accept(s));
+  /** Listens; the advertised `addr` is known only once the port is resolved. */
+  async start(port: number): Promise<void> {
+    this.listener = await listen(this.address.host, port, this.tlsOptions, (s) => this.accept(s));
     this.address.port = this.listener.port;
-    (this.config as { addr: string }).addr = `${this.address.host}:${this.listener.port}`;
+    this.config.addr = `${this.address.host}:${this.listener.port}`;
   }
 
   // ---- membership ------------------------------------------------------------------------
@@ -156,8 +159,6 @@ export class Node implements ClusterNode, ConnectionHost {
       });
     });
   }
-
-  tlsOptions: NodeOptions['tls'];
 
   private accept(socket: Socket): void {
     if (this.closing) {
