@@ -1,4 +1,5 @@
 export {
+  topicEndpoint,
   PubSub,
   PUBSUB_ENDPOINT,
   PUBSUB_INTEREST_CHANNEL,

@@ -132,4 +132,18 @@ describe('pubsub on a fake network', () => {
     expect(got).toEqual([{ x: 1 }]);
     await expect(nodes[0]!.invoke('r@h', 'pubsub.publish', 42)).rejects.toThrow(/expects/);
   });
+
+  it('pubsub — topics too long for a registered name still work, with types kept', async () => {
+    const { net, ps } = cluster(['a@h', 'b@h']);
+    const topic = 'x'.repeat(300);
+    const got: Payload[] = [];
+    ps[1]!.subscribe(topic, (m) => got.push(m));
+    await settle();
+    ps[0]!.broadcast(topic, new Uint8Array([7, 8]));
+    ps[0]!.broadcast(topic, { ok: true });
+    expect(ps[0]!.directBroadcast('b@h', topic, 'direct')).toBe(true);
+    await settle();
+    expect(got).toEqual([new Uint8Array([7, 8]), { ok: true }, 'direct']);
+    expect(topicFrames(net, topic)).toHaveLength(3);
+  });
 });

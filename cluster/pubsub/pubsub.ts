@@ -5,8 +5,25 @@ import { decodeMessage, encodeMessage } from './codec.ts';
 
 /** The registered name through which pub/sub nodes exchange interest. */
 export const PUBSUB_ENDPOINT = '$pubsub';
-/** The registered name that receives published messages (see codec.ts for their encoding). */
+/**
+ * Messages of a topic go to the registered name `$ps:<topic>` on each interested node, as they
+ * are: no envelope to encode or decode, the runtime keeps bytes, strings and JSON apart. Topics
+ * too long for a name (255 bytes) go to this endpoint instead, encoded by codec.ts.
+ */
 export const PUBSUB_MESSAGE_ENDPOINT = '$pubsub.msg';
+const TOPIC_ENDPOINT_PREFIX = '$ps:';
+const MAX_NAME_BYTES = 255;
+
+/** The registered name of a topic on subscribing nodes, or undefined when the topic is too long. */
+export function topicEndpoint(topic: string): string | undefined {
+  const name = TOPIC_ENDPOINT_PREFIX + topic;
+  return Buffer.byteLength(name) <= MAX_NAME_BYTES ? name : undefined;
+}
+
+interface Route {
+  readonly endpoint: string | undefined;
+  readonly options: { readonly channel: Channel };
+}
 /** Instrumentation label of interest updates (topic traffic is labelled `pubsub:<topic>`). */
 export const PUBSUB_INTEREST_CHANNEL: Channel = 'pubsub-interest:update';
 
@@ -33,7 +50,7 @@ export class PubSub {
   readonly #local = new Map<string, Set<TopicHandler>>();
   /** topic → peers with at least one subscriber */
   readonly #remote = new Map<string, Set<NodeName>>();
-  readonly #optionsByTopic = new Map<string, { channel: Channel }>();
+  readonly #routes = new Map<string, Route>();
   readonly #counters = { published: 0, sent: 0, delivered: 0, handler_errors: 0, malformed: 0 };
   #offMembership: () => void = () => undefined;
 
@@ -64,6 +81,10 @@ export class PubSub {
     this.#offMembership();
     this.#node.unregister(PUBSUB_ENDPOINT);
     this.#node.unregister(PUBSUB_MESSAGE_ENDPOINT);
+    for (const topic of this.#local.keys()) {
+      const endpoint = topicEndpoint(topic);
+      if (endpoint) this.#node.unregister(endpoint);
+    }
   }
 
   /** Subscribe `handler` to `topic`; returns a function that unsubscribes it. */
@@ -72,6 +93,10 @@ export class PubSub {
     if (!handlers) {
       handlers = new Set();
       this.#local.set(topic, handlers);
+      // Listen before telling anyone, so that nothing sent after the news can miss the name.
+      const endpoint = topicEndpoint(topic);
+      if (endpoint)
+        this.#node.register(endpoint, (message, from) => this.#deliver(topic, message, from));
       this.#tellAll(['s', topic]);
     }
     handlers.add(handler);
@@ -86,6 +111,8 @@ export class PubSub {
     else handlers.clear();
     if (handlers.size === 0) {
       this.#local.delete(topic);
+      const endpoint = topicEndpoint(topic);
+      if (endpoint) this.#node.unregister(endpoint);
       this.#tellAll(['u', topic]);
     }
   }
@@ -96,11 +123,11 @@ export class PubSub {
     let nodes = 0;
     const peers = this.#remote.get(topic);
     if (peers && peers.size > 0) {
-      // Encoded once, sent as is to every interested node.
-      const data = encodeMessage(topic, message);
-      const options = this.#sendOptions(topic);
+      const { endpoint, options } = this.#route(topic);
+      const name = endpoint ?? PUBSUB_MESSAGE_ENDPOINT;
+      const data = endpoint ? message : encodeMessage(topic, message);
       for (const peer of peers) {
-        this.#node.send({ name: PUBSUB_MESSAGE_ENDPOINT, node: peer }, data, options);
+        this.#node.send({ name, node: peer }, data, options);
         nodes++;
       }
       this.#counters.sent += nodes;
@@ -109,15 +136,15 @@ export class PubSub {
     return nodes;
   }
 
-  #sendOptions(topic: string): { channel: Channel } {
-    let options = this.#optionsByTopic.get(topic);
-    if (!options) {
-      options = { channel: `pubsub:${topic}` };
+  #route(topic: string): Route {
+    let route = this.#routes.get(topic);
+    if (!route) {
+      route = { endpoint: topicEndpoint(topic), options: { channel: `pubsub:${topic}` } };
       // Bounded: topics come and go, and this is only a cache.
-      if (this.#optionsByTopic.size >= 1_024) this.#optionsByTopic.clear();
-      this.#optionsByTopic.set(topic, options);
+      if (this.#routes.size >= 1_024) this.#routes.clear();
+      this.#routes.set(topic, route);
     }
-    return options;
+    return route;
   }
 
   /** Deliver to this node's subscribers only. */
@@ -135,9 +162,14 @@ export class PubSub {
     if (!this.#remote.get(topic)?.has(node)) return false;
     this.#counters.published++;
     this.#counters.sent++;
-    this.#node.send({ name: PUBSUB_MESSAGE_ENDPOINT, node }, encodeMessage(topic, message), {
-      channel: `pubsub:${topic}`,
-    });
+    const { endpoint, options } = this.#route(topic);
+    if (endpoint) this.#node.send({ name: endpoint, node }, message, options);
+    else
+      this.#node.send(
+        { name: PUBSUB_MESSAGE_ENDPOINT, node },
+        encodeMessage(topic, message),
+        options,
+      );
     return true;
   }
 
