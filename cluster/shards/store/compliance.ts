@@ -119,6 +119,29 @@ export function storeCompliance(name: string, open: () => Promise<FencedStore>):
       expect(await store.get('k1')).toBe(2);
     });
 
+    it(`${name} — concurrent writes are judged one by one: a stale one fails alone`, async () => {
+      await store.bumpEpoch(3, 'a@h');
+      await store.bumpEpoch(3, 'b@h');
+      const results = await Promise.allSettled([
+        store.commitWrite(write(2, 'ok1', 1)),
+        store.commitWrite(write(1, 'stale', 100)),
+        store.commitWrite(write(2, 'ok2', 1)),
+        store.commitWrite(write(2, 'ok1', 1)),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(FencedError);
+      expect((results[3] as PromiseFulfilledResult<{ replayed: boolean }>).value.replayed).toBe(
+        true,
+      );
+      expect(await store.get('k1')).toBe(2);
+      expect((await store.history()).map((h) => h.requestId).sort()).toEqual(['ok1', 'ok2']);
+    });
+
     it(`${name} — malformed writes are typed errors, not crashes`, async () => {
       await store.bumpEpoch(3, 'a@h');
       await expect(store.commitWrite(write(1, 'r', 1, ''))).rejects.toBeInstanceOf(BadKeyError);

@@ -122,7 +122,7 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Fence
     return next;
   });
 
-  const commit = db.transaction((w: WriteRequest): WriteResult => {
+  const commitOne = (w: WriteRequest): WriteResult => {
     const previous = st.byRequest.get(w.requestId);
     if (previous) return { ...previous, replayed: true };
     const current = st.epoch.get(w.shard)?.epoch ?? 0;
@@ -151,7 +151,41 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Fence
       committedAt,
       replayed: false,
     };
-  });
+  };
+
+  // Group commit: writes that arrive in the same turn of the event loop share one transaction
+  // (and one WAL append), each checked on its own; a fenced write changes nothing and fails
+  // alone, any other failure fails the whole batch, which then committed nothing.
+  interface Pending {
+    w: WriteRequest;
+    resolve: (r: WriteResult) => void;
+    reject: (e: unknown) => void;
+  }
+  let queue: Pending[] = [];
+  const commitBatch = db.transaction((batch: Pending[]) =>
+    batch.map((p): WriteResult | FencedError => {
+      try {
+        return commitOne(p.w);
+      } catch (err) {
+        if (err instanceof FencedError) return err;
+        throw err;
+      }
+    }),
+  );
+  const flush = (): void => {
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    try {
+      const results = wrap('commitWrite', () => commitBatch.immediate(batch));
+      results.forEach((r, i) => {
+        if (r instanceof FencedError) batch[i]!.reject(r);
+        else batch[i]!.resolve(r);
+      });
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  };
 
   let closed = false;
   const open = (): void => {
@@ -182,10 +216,11 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Fence
         return wrap('bumpEpoch', () => bump.immediate(shard, node, expected));
       }),
     commitWrite: (request) =>
-      Promise.resolve().then(() => {
+      new Promise<WriteResult>((resolve, reject) => {
         open();
         validateWrite(request);
-        return wrap('commitWrite', () => commit.immediate(request));
+        if (queue.length === 0) setImmediate(flush);
+        queue.push({ w: request, resolve, reject });
       }),
     get: (key) =>
       Promise.resolve().then(() => {
@@ -224,6 +259,7 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Fence
       }),
     close: () => {
       if (!closed) {
+        flush();
         closed = true;
         db.close();
       }
