@@ -64,7 +64,10 @@ export function decodeMessage(data: Payload): DecodedMessage | undefined {
     if (data.length < 2) return undefined;
     const topicLength = (data[0]! << 8) | data[1]!;
     if (2 + topicLength > data.length) return undefined;
-    return { topic: topicOf(data, topicLength), message: data.subarray(2 + topicLength) };
+    const start = data.byteOffset + 2 + topicLength;
+    // A plain Uint8Array view, as the runtime itself delivers bytes (not a Buffer).
+    const message = new Uint8Array(data.buffer, start, data.length - 2 - topicLength);
+    return { topic: topicOf(data, topicLength), message };
   }
   if (typeof data !== 'string') return undefined;
   const kind = data.charCodeAt(0);
