@@ -9,7 +9,7 @@ import { encodeFrame } from './wire/encoder.ts';
 import { Reassembler } from './wire/fragments.ts';
 import { FrameParser } from './wire/framing.ts';
 import { Kind, isHandshakeKind } from './wire/kinds.ts';
-import { BodyReader } from './wire/reader.ts';
+import { BodyReader, NameCache } from './wire/reader.ts';
 
 export interface ConnectionConfig {
   readonly name: NodeName;
@@ -60,6 +60,9 @@ export class Connection {
   blackholed = false;
   latency: LatencyFault | undefined;
   readonly outbound: Outbound;
+  /** last destination name and channel decoded on this connection */
+  readonly nameCache = new NameCache();
+  readonly channelCache = new NameCache();
   private readonly parser: FrameParser;
   private readonly reassembler: Reassembler;
   private heartbeat: Heartbeat | null = null;

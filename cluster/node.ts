@@ -458,8 +458,8 @@ export class Node implements ClusterNode, ConnectionHost {
   frame(conn: Connection, kind: number, r: BodyReader, bytes: number): void {
     const peer = conn.peer!;
     if (kind === Kind.SEND) {
-      const name = r.shortStr();
-      const channel = r.shortStr();
+      const name = r.shortStrCached(conn.nameCache);
+      const channel = r.shortStrCached(conn.channelCache);
       const payload = r.payload();
       this.counters.received++;
       if (this.instrumentation.hasFrame)

@@ -43,6 +43,30 @@ export class BodyReader {
     this.pos += n;
     return s;
   }
+  /**
+   * Like shortStr, but returns the cached string when the bytes equal the last ones seen at
+   * this call site: names and channels repeat message after message, and comparing a few bytes
+   * is cheaper than decoding a fresh string each time.
+   */
+  shortStrCached(cache: NameCache): string {
+    const n = this.u8();
+    this.need(n);
+    const buf = this.buf;
+    const p = this.pos;
+    this.pos += n;
+    const key = cache.bytes;
+    if (key.length === n) {
+      let i = 0;
+      while (i < n && buf[p + i] === key[i]) i++;
+      if (i === n) return cache.value;
+    }
+    const s = buf.toString('utf8', p, p + n);
+    if (n <= 64) {
+      cache.bytes = Buffer.from(buf.subarray(p, p + n));
+      cache.value = s;
+    }
+    return s;
+  }
   /** u16 length + UTF-8 */
   str(): string {
     const n = this.u16();
@@ -70,4 +94,10 @@ export class BodyReader {
   done(): void {
     if (this.pos !== this.end) throw new ProtocolError('trailing bytes in frame');
   }
+}
+
+/** One remembered name for `BodyReader.shortStrCached` (one per connection and field). */
+export class NameCache {
+  bytes: Buffer = Buffer.alloc(0);
+  value = '';
 }

@@ -134,3 +134,16 @@ describe('wire — fragments', () => {
     );
   });
 });
+
+describe('wire — name cache', () => {
+  it('wire — cached names decode like uncached ones, including after a change', async () => {
+    const { NameCache } = await import('./reader.ts');
+    const cache = new NameCache();
+    const names = ['inbox', 'inbox', 'inboy', '', 'ü-name', 'ü-name', 'inbox'];
+    const enc = new FrameEncoder(256);
+    for (const n of names) enc.shortStr(n);
+    const buf = enc.take()!;
+    const r = new BodyReader(buf, 0, buf.length);
+    expect(names.map(() => r.shortStrCached(cache))).toEqual(names);
+  });
+});
