@@ -43,6 +43,7 @@ type Wire = readonly ['i', readonly string[]] | readonly ['s', string] | readonl
  * Distributed pub/sub in the manner of Phoenix.PubSub. Each node tells its peers which topics
  * it has local subscribers for, so a broadcast crosses each link at most once and only toward
  * nodes that care; messages from one publisher reach each subscriber in the order published.
+ * Only visible nodes take part (hidden ones, like a remsh, neither send nor receive).
  */
 export class PubSub {
   readonly #node: ServicePort;
@@ -67,12 +68,14 @@ export class PubSub {
       if (decoded) this.#deliver(decoded.topic, decoded.message, from);
       else this.#malformed(from);
     });
+    // Hidden nodes (a remsh, a monitoring tool) take no part, as with the registry.
     this.#offMembership = this.#node.monitorNodes((e) => {
+      if (e.hidden) return;
       if (e.event === 'nodeup')
         this.#post(e.node, ['i', [...this.#local.keys()]], PUBSUB_INTEREST_CHANNEL);
       else this.#forget(e.node);
     });
-    for (const peer of this.#node.nodes({ hidden: true })) {
+    for (const peer of this.#node.nodes()) {
       this.#post(peer, ['i', [...this.#local.keys()]], PUBSUB_INTEREST_CHANNEL);
     }
   }
@@ -202,8 +205,7 @@ export class PubSub {
   }
 
   #tellAll(message: Wire): void {
-    for (const peer of this.#node.nodes({ hidden: true }))
-      this.#post(peer, message, PUBSUB_INTEREST_CHANNEL);
+    for (const peer of this.#node.nodes()) this.#post(peer, message, PUBSUB_INTEREST_CHANNEL);
   }
 
   #post(peer: NodeName, message: Wire, channel: Channel): void {
