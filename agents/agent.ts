@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClusterNode, Clock, Logger, MembershipEvent } from '../cluster/api.ts';
 import type { AgentCapability, AgentHello } from '../protocol/agent.ts';
-import { AGENT_PROTOCOL_VERSION } from '../protocol/agent.ts';
+import { AGENT_PROTOCOL_VERSION, MAX_SNAPSHOT_BATCH_BYTES } from '../protocol/agent.ts';
 import type { ControlCommand } from '../protocol/control.ts';
 import type { NodeEvent, ShardRow, Snapshot } from '../protocol/telemetry.ts';
 import {
@@ -17,6 +17,7 @@ import { ControlExecutor } from './control.ts';
 import { DEFAULT_AGENT_INTERVAL_MS, DEFAULT_FAULT_UNREACHABLE_REVERT_MS } from './defaults.ts';
 import { AgentDetachedError, AgentOptionsError } from './errors.ts';
 import { EventLog } from './events.ts';
+import { fitSnapshot } from './fit.ts';
 import { LinkTable } from './links.ts';
 import type { ProcessStatsSource } from './process-stats.ts';
 import { processStatsSource } from './process-stats.ts';
@@ -244,6 +245,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
     };
     const shards = buildShards();
     if (shards !== undefined) snapshot.shards = shards;
+    snapshot.agent.overflowFrames += fitSnapshot(snapshot, MAX_SNAPSHOT_BATCH_BYTES);
     windowStart = windowEnd;
     streamer.enqueue(snapshot);
     schedule();

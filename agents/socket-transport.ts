@@ -2,7 +2,7 @@ import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type { Clock, Logger } from '../cluster/api.ts';
 import type { AgentHello, AgentToServerEvents, ServerToAgentEvents } from '../protocol/agent.ts';
-import { AGENT_NAMESPACE } from '../protocol/agent.ts';
+import { AGENT_NAMESPACE, SOCKET_IO_PATH } from '../protocol/agent.ts';
 import type { AgentTransport, TransportHandlers } from './stream.ts';
 import { DEFAULT_RECONNECT_DELAY_MAX_MS, DEFAULT_RECONNECT_DELAY_MS } from './defaults.ts';
 
@@ -32,6 +32,7 @@ export function socketTransport(options: SocketTransportOptions): AgentTransport
         new URL(AGENT_NAMESPACE, options.url).href,
         {
           auth: (cb) => cb(options.hello()),
+          path: SOCKET_IO_PATH,
           transports: ['websocket'],
           reconnectionDelay: options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS,
           reconnectionDelayMax: delayMax,

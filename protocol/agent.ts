@@ -21,16 +21,17 @@ import { CONTROL_COMMAND_TYPES } from './control.ts';
 import type { Snapshot } from './telemetry.ts';
 import { MAX_INTERVAL_MS, nodeNameSchema } from './telemetry.ts';
 
-export const AGENT_NAMESPACE = '/agent';
+export { AGENT_NAMESPACE, SOCKET_IO_PATH } from './constants.ts';
 export const AGENT_PROTOCOL_VERSION = 1;
 /** most snapshots in one `snapshots` emit */
 export const MAX_SNAPSHOT_BATCH = 60;
 /**
- * The agent keeps one batch under this many bytes (estimated). The server must set socket.io's
- * `maxHttpBufferSize` above it (its default, 1e6, is too small for 32-peer replay batches).
+ * The agent keeps one batch under this many bytes (its estimate runs above the real JSON size),
+ * so batches fit socket.io's default `maxHttpBufferSize` (1e6) with room to spare. A message
+ * over that limit makes socket.io drop the connection, and the agent would resend it forever.
  */
-export const MAX_SNAPSHOT_BATCH_BYTES = 1_000_000;
-/** what the server should set as `maxHttpBufferSize` on the `/agent` server */
+export const MAX_SNAPSHOT_BATCH_BYTES = 500_000;
+/** a safe `maxHttpBufferSize` for the server (one snapshot at the row limits can exceed 1e6) */
 export const AGENT_MAX_HTTP_BUFFER_BYTES = 4_000_000;
 
 export const agentCapabilitySchema = z.enum([...CONTROL_COMMAND_TYPES, 'shards']);
