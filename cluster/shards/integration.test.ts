@@ -56,6 +56,19 @@ const sameView = (s: Shards[]): boolean => {
   return s.every((x) => JSON.stringify(x.router.ownership()) === first);
 };
 
+let storePath = '';
+const members = (): string[] => ['a', 'b', 'c'].map((n) => `${n}@127.0.0.1`);
+const shardOptions = {
+  shardCount: SHARDS,
+  leaseMs: LEASE,
+  driftMarginMs: 200,
+  renewIntervalMs: 300,
+  acquireRetryMs: 100,
+  leaseRpcTimeoutMs: 250,
+  grantorQuarantineMs: 0,
+  handoffWaitMs: 3_000,
+};
+
 async function cluster(): Promise<void> {
   nodes = [];
   for (const name of ['a', 'b', 'c'])
@@ -64,21 +77,10 @@ async function cluster(): Promise<void> {
   await a.connect(`${b.name}:${b.address.port}`);
   await a.connect(`${c.name}:${c.address.port}`);
   await until(() => nodes.every((n) => n.nodes().length === 2), 5_000, 'full mesh');
-  const path = join(dir, `ledger-${Date.now()}.db`);
-  const members = nodes.map((n) => n.name);
+  storePath = join(dir, `ledger-${Date.now()}.db`);
+  expect(nodes.map((n) => n.name)).toEqual(members());
   shards = nodes.map((n) =>
-    startShards(n, {
-      members,
-      store: openSqliteStore(path),
-      shardCount: SHARDS,
-      leaseMs: LEASE,
-      driftMarginMs: 200,
-      renewIntervalMs: 300,
-      acquireRetryMs: 100,
-      leaseRpcTimeoutMs: 250,
-      grantorQuarantineMs: 0,
-      handoffWaitMs: 3_000,
-    }),
+    startShards(n, { members: members(), store: openSqliteStore(storePath), ...shardOptions }),
   );
   await until(() => allHeld(shards), 5_000, 'every shard leased');
 }
@@ -190,5 +192,65 @@ describe('shards/integration — three real nodes', () => {
     });
     expect(report.rejectedNoQuorum).toBeGreaterThan(0);
     expect(report.maxUnavailableMs).toBeGreaterThan(0);
+  });
+
+  it('shards/integration — node loss moves exactly its shards, its return moves them back', async () => {
+    await cluster();
+    const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const [sa, sb, sc] = shards as [Shards, Shards, Shards];
+    const cShards = sa.router.ownership().flatMap((o, s) => (o === c.name ? [s] : []));
+    const moves: { moved: readonly number[]; optimal: number }[] = [];
+    sa.router.onOwnershipChange((ch) => moves.push(ch));
+    const outcomes: Outcome[] = [];
+    const load = Promise.all([
+      workload(sa, 'la', 4_000, outcomes),
+      workload(sb, 'lb', 4_000, outcomes),
+    ]);
+
+    // c dies without releasing anything (its sockets close, as on SIGKILL)
+    await sleep(300);
+    const killedAt = Date.now();
+    await c.close();
+    await until(() => moves.length === 1, 3_000, 'ownership change on loss');
+    expect([...moves[0]!.moved]).toEqual(cShards);
+    expect(moves[0]!.optimal).toBe(cShards.length);
+    await until(
+      () => cShards.every((s) => sa.lease.tokenFor(s) !== null || sb.lease.tokenFor(s) !== null),
+      5_000,
+      'failover',
+    );
+    const failoverMs = Date.now() - killedAt;
+    expect(failoverMs).toBeLessThan(LEASE + TICKTIME + 1_000);
+
+    // c comes back under the same name and takes its shards back
+    await sc.stop();
+    const c2 = await startNode({ name: 'c', cookie: COOKIE, ticktimeMs: TICKTIME });
+    nodes[2] = c2;
+    await c2.connect(`${a.name}:${a.address.port}`);
+    await until(() => nodes.every((n) => n.nodes().length === 2), 5_000, 'mesh after restart');
+    shards[2] = startShards(c2, {
+      members: members(),
+      store: openSqliteStore(storePath),
+      ...shardOptions,
+      grantorQuarantineMs: LEASE + 200,
+    });
+    await until(() => moves.length === 2, 3_000, 'ownership change on return');
+    expect([...moves[1]!.moved]).toEqual(cShards);
+    expect(moves[1]!.moved.length).toBeLessThanOrEqual(Math.floor(SHARDS / 3) + 2);
+    await until(() => sameView(shards) && allHeld(shards), 8_000, 'rebalanced');
+    await load;
+
+    const report = await checkStore(sa.store, outcomes, {
+      shardCount: SHARDS,
+      shardsMoved: moves.reduce((n, m) => n + m.moved.length, 0),
+      optimalShardsMoved: moves.reduce((n, m) => n + m.optimal, 0),
+    });
+    expect(report.violations).toEqual([]);
+    expect(report).toMatchObject({ verdict: 'pass', doubleWrites: 0, lostAckedWrites: 0 });
+    // loss: exactly c's shards; return: c's shards again, within one of its fair share
+    expect(report.shardsMoved).toBe(2 * cShards.length);
+    expect(report.shardsMoved).toBeLessThanOrEqual(report.optimalShardsMoved + 2);
+    expect(report.writesAcked).toBeGreaterThan(0);
+    void b;
   });
 });
