@@ -119,4 +119,15 @@ describe('gossip discovery over real sockets', () => {
     await new Promise<void>((r) => squatter.close(r));
     await until(() => (s.stats?.().announcements_sent ?? 0) > 0);
   });
+
+  it('gossip discovery — stop right after start leaves nothing running', async () => {
+    const port = await freeUdpPort();
+    const a = realContext('a@127.0.0.1', '127.0.0.1:9201');
+    const s = gossipStrategy({ cookie: 'c1', group, port, intervalMs: 100 });
+    await s.start(a.ctx);
+    await s.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.errors).toEqual([]);
+    expect(s.stats?.().announcements_sent).toBe(0);
+  });
 });

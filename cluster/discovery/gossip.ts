@@ -140,6 +140,7 @@ export function gossipStrategy(options: GossipStrategyOptions): DiscoveryStrateg
     socket = s;
     s.on('message', onMessage);
     s.on('error', (err) => {
+      if (stopped || socket !== s) return; // closed by stop(): nothing to report or retry
       if (ready) {
         c.logger.warn('gossip: socket error', { error: errorText(err) });
         return;
@@ -154,12 +155,17 @@ export function gossipStrategy(options: GossipStrategyOptions): DiscoveryStrateg
         message,
         at: c.clock.now(),
       });
-      s.close();
-      if (socket === s) socket = undefined;
+      socket = undefined;
+      try {
+        s.close();
+      } catch {
+        // never bound: nothing to close
+      }
       if (!stopped) retryTimer = c.clock.setTimeout(bind, bindRetryMs);
     });
     // Binding to the group address (not 0.0.0.0) receives only this group's datagrams.
     s.bind({ port, address: group }, () => {
+      if (stopped || socket !== s) return;
       try {
         s.addMembership(group, iface);
         s.setMulticastInterface(iface);
