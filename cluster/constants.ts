@@ -28,3 +28,5 @@ export const CHALLENGE_BYTES = 32;
 export const DEFAULT_HOST = '127.0.0.1';
 /** Max length of a registered name or handler name, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;
+/** Byte payloads at least this big are queued as they are instead of copied into the slab. */
+export const EXTERNAL_PAYLOAD_MIN_BYTES = 16 * 1024;

@@ -43,6 +43,20 @@ describe('node — two nodes over real sockets', () => {
     expect(Array.from((got[2] as [Uint8Array])[0])).toEqual([1, 2, 3]);
   });
 
+  it('node — byte payloads of every size class arrive intact and in order', async () => {
+    nodes = await startNodes(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    const got: Uint8Array[] = [];
+    b.register('bytes', (m) => got.push(m as Uint8Array));
+    await a.connect(targetOf(b));
+    const sizes = [0, 100, 20_000, 65_530, 70_000, 200_000, 10];
+    const sent = sizes.map((n, k) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + k) & 0xff));
+    for (const s of sent) a.send({ name: 'bytes', node: b.name }, s);
+    await until(() => got.length === sizes.length);
+    expect(got.map((g) => g.length)).toEqual(sizes);
+    got.forEach((g, k) => expect(Buffer.from(g).equals(Buffer.from(sent[k]!))).toBe(true));
+  });
+
   it('node — call returns the remote result, errors come back typed', async () => {
     nodes = await startNodes(2);
     const [a, b] = nodes as [ClusterNode, ClusterNode];

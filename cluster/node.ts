@@ -15,7 +15,7 @@ import type {
   RpcHandler,
   SendOptions,
 } from './api.ts';
-import { DEFAULT_CALL_TIMEOUT_MS } from './constants.ts';
+import { DEFAULT_CALL_TIMEOUT_MS, EXTERNAL_PAYLOAD_MIN_BYTES } from './constants.ts';
 import { Connection, type ConnectionConfig, type ConnectionHost } from './connection.ts';
 import { BadArgumentError, NoConnectionError, ProtocolError } from './errors.ts';
 import { Faults } from './faults.ts';
@@ -27,6 +27,7 @@ import { Monitors } from './monitors.ts';
 import { Rpc } from './rpc.ts';
 import { dial, listen, type Listener, type Socket } from './transport.ts';
 import { Kind, channelOf } from './wire/kinds.ts';
+import { PayloadTag } from './wire/payload.ts';
 import type { BodyReader } from './wire/reader.ts';
 import { Stats } from './stats.ts';
 import { parseTarget } from './target.ts';
@@ -249,16 +250,24 @@ export class Node implements ClusterNode, ConnectionHost {
     }
     const enc = conn.outbound.encoder;
     enc.begin(Kind.SEND);
+    let size: number;
     try {
       enc.shortStr(to.name);
       enc.shortStr(options?.channel ?? '');
-      enc.payload(message);
+      if (message instanceof Uint8Array && message.length >= EXTERNAL_PAYLOAD_MIN_BYTES) {
+        enc.u8(PayloadTag.BYTES);
+        const head = enc.endExternal(message.length);
+        conn.outbound.dataEndedExternal(head, message);
+        size = head + message.length;
+      } else {
+        enc.payload(message);
+        size = enc.end();
+        conn.outbound.dataEnded(size);
+      }
     } catch (err) {
       enc.abort();
       throw err;
     }
-    const size = enc.end();
-    conn.outbound.dataEnded(size);
     this.counters.sent++;
     if (this.instrumentation.hasFrame)
       this.instrumentation.emitFrame({

@@ -3,6 +3,8 @@ import { FrameEncoder } from './wire/encoder.ts';
 import { Fragmenter } from './wire/fragments.ts';
 
 /** Where the scheduler writes: one batch of buffers per call, and how full the socket already is. */
+const EMPTY = Buffer.alloc(0);
+
 export interface WritePort {
   writeBatch(buffers: Buffer[]): void;
   writableLength(): number;
@@ -27,7 +29,9 @@ export interface OutboundOptions {
 export class Outbound {
   readonly encoder: FrameEncoder;
   private readonly control: Buffer[] = [];
-  private readonly data: (Buffer | Fragmenter)[] = [];
+  /** data waiting for socket room; `head` indexes its first item (no O(n) shift per item) */
+  private data: (Buffer | Fragmenter)[] = [];
+  private head = 0;
   private scheduled = false;
   private closed = false;
   private readonly flushBound = (): void => this.flush();
@@ -53,6 +57,24 @@ export class Outbound {
     this.requestFlush();
   }
 
+  /**
+   * Call after `encoder.endExternal(external.length)`: the frame's payload is `external`, queued
+   * as is (not copied), so the caller must not modify it afterwards, as with `socket.write`.
+   */
+  dataEndedExternal(headSize: number, external: Uint8Array): void {
+    if (headSize + external.length > this.options.fragmentBytes + FRAGMENT_SLACK_BYTES) {
+      const head = this.encoder.extractLast(headSize);
+      const before = this.encoder.take();
+      if (before !== null) this.data.push(before);
+      this.data.push(new Fragmenter(head, this.options.fragmentBytes, external));
+    } else {
+      const withHead = this.encoder.take();
+      if (withHead !== null) this.data.push(withHead);
+      this.data.push(Buffer.from(external.buffer, external.byteOffset, external.length));
+    }
+    this.requestFlush();
+  }
+
   /** Queues a control frame ahead of all data. */
   sendControl(frame: Buffer): void {
     this.control.push(frame);
@@ -61,7 +83,7 @@ export class Outbound {
 
   /** bytes waiting in this scheduler (not counting the socket's own buffer) */
   get queuedItems(): number {
-    return this.data.length + this.control.length;
+    return this.data.length - this.head + this.control.length;
   }
 
   requestFlush(): void {
@@ -77,18 +99,25 @@ export class Outbound {
     if (slab !== null) this.data.push(slab);
     const batch: Buffer[] = this.control.splice(0);
     let budget = this.options.highWaterBytes - this.port.writableLength();
-    while (this.data.length > 0 && budget > 0) {
-      const item = this.data[0]!;
+    while (this.head < this.data.length && budget > 0) {
+      const item = this.data[this.head]!;
       if (item instanceof Fragmenter) {
         const frag = item.next();
         batch.push(frag);
         budget -= frag.length;
-        if (item.done) this.data.shift();
+        if (item.done) this.data[this.head++] = EMPTY;
       } else {
         batch.push(item);
         budget -= item.length;
-        this.data.shift();
+        this.data[this.head++] = EMPTY;
       }
+    }
+    if (this.head === this.data.length) {
+      this.data.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.data = this.data.slice(this.head);
+      this.head = 0;
     }
     if (batch.length > 0) this.port.writeBatch(batch);
   }
@@ -96,6 +125,7 @@ export class Outbound {
   close(): void {
     this.closed = true;
     this.control.length = 0;
-    this.data.length = 0;
+    this.data = [];
+    this.head = 0;
   }
 }

@@ -39,6 +39,17 @@ export class FrameEncoder {
     return size;
   }
 
+  /**
+   * Ends a frame whose last `externalBytes` bytes are not in the slab (they follow as a separate
+   * buffer, uncopied). Returns the size of the part in the slab.
+   */
+  endExternal(externalBytes: number): number {
+    const size = this.pos - this.frameStart;
+    this.buf.writeUInt32BE(size - 4 + externalBytes, this.frameStart);
+    this.frameStart = -1;
+    return size;
+  }
+
   /** Drops the frame begun last (when encoding it failed halfway). */
   abort(): void {
     if (this.frameStart >= 0) this.pos = this.frameStart;

@@ -9,26 +9,42 @@ import { Kind, isFragmentableKind } from './kinds.ts';
  */
 export class Fragmenter {
   private offset = 4; // skip the inner length prefix
+  private readonly total: number;
   constructor(
-    private readonly frame: Buffer,
+    private readonly head: Buffer,
     private readonly fragmentBytes: number,
-  ) {}
+    /** bytes that logically follow `head` (a big payload sent without copying it first) */
+    private readonly tail: Uint8Array | null = null,
+  ) {
+    this.total = head.length + (tail?.length ?? 0);
+  }
 
   get done(): boolean {
-    return this.offset >= this.frame.length;
+    return this.offset >= this.total;
   }
 
   /** The next fragment frame (header included). */
   next(): Buffer {
     const first = this.offset === 4;
-    const take = Math.min(this.fragmentBytes, this.frame.length - this.offset);
+    const take = Math.min(this.fragmentBytes, this.total - this.offset);
     const extra = first ? 4 : 0;
     const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + extra + take);
     out.writeUInt32BE(1 + extra + take, 0);
     out[4] = first ? Kind.FRAG_FIRST : Kind.FRAG_NEXT;
-    if (first) out.writeUInt32BE(this.frame.length - 4, FRAME_HEADER_BYTES);
-    this.frame.copy(out, FRAME_HEADER_BYTES + extra, this.offset, this.offset + take);
-    this.offset += take;
+    if (first) out.writeUInt32BE(this.total - 4, FRAME_HEADER_BYTES);
+    let at = FRAME_HEADER_BYTES + extra;
+    const end = this.offset + take;
+    const hl = this.head.length;
+    if (this.offset < hl) {
+      const stop = Math.min(end, hl);
+      this.head.copy(out, at, this.offset, stop);
+      at += stop - this.offset;
+    }
+    if (end > hl && this.tail !== null) {
+      const from = Math.max(this.offset, hl) - hl;
+      out.set(this.tail.subarray(from, end - hl), at);
+    }
+    this.offset = end;
     return out;
   }
 }

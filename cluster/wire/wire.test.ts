@@ -123,6 +123,18 @@ describe('wire — fragments', () => {
     expect(inner!.subarray(1).equals(body)).toBe(true);
   });
 
+  it('wire — a frame given as head plus an uncopied tail fragments the same as whole', () => {
+    const body = Buffer.alloc(200_000);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff;
+    const whole = encodeFrame(Kind.SEND, body);
+    const head = whole.subarray(0, 1000);
+    const tail = new Uint8Array(whole.subarray(1000));
+    const a = new Fragmenter(whole, 65536);
+    const b = new Fragmenter(head, 65536, tail);
+    while (!a.done) expect(b.next().equals(a.next())).toBe(true);
+    expect(b.done).toBe(true);
+  });
+
   it('wire — fragments out of order or over the size limit are protocol errors', () => {
     const ra = new Reassembler(1000);
     expect(() => ra.push(Kind.FRAG_NEXT, Buffer.from([1, 2]), 0, 2)).toThrow(ProtocolError);
