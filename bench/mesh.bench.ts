@@ -57,6 +57,8 @@ interface GapResult {
   ticksIn: number;
   tickGapMaxMs: number;
   silenceGapMaxMs: number;
+  ticksOut?: number;
+  tickOutGapMaxMs?: number;
   loopDelayMaxMs: number;
 }
 
@@ -201,8 +203,12 @@ async function rpcLatency(
 }
 
 /**
- * Ticks while 64 MiB messages cross: the busy direction must keep the peer hearing something
- * (data fragments or ticks) and the idle direction must keep ticking, both within ticktime/4 + 50.
+ * Ticks while 64 MiB messages cross. The receiver of the bulk data has nothing else to send, so
+ * it ticks every ticktime/4; the gate is the longest gap between those ticks as the *sender*
+ * hears them, i.e. whether the bulk transfer delays control frames on the shared link and in the
+ * sender's event loop. The busy direction needs no ticks (data is traffic); what its receiver
+ * hears is reported for information only, since `onFrame` reports a fragmented message once, on
+ * reassembly, not per fragment.
  */
 async function tickGaps(
   bundles: Bundles,
@@ -211,11 +217,15 @@ async function tickGaps(
   log: (s: string) => void,
 ): Promise<BenchRow[]> {
   const bound = ticktimeMs / 4 + 50;
-  const rx = await startNodeFixture(bundles, 'big-rx', ticktimeMs);
-  const tx = await startNodeFixture(bundles, 'big-tx', ticktimeMs);
+  const target = `${bound} ms (ticktime ${ticktimeMs}/4 + 50)`;
+  const [rx, tx] = await Promise.all([
+    startNodeFixture(bundles, 'big-rx', ticktimeMs),
+    startNodeFixture(bundles, 'big-tx', ticktimeMs),
+  ]);
   await tx.request({ cmd: 'connect', target: `${rx.name}:${rx.port}` }, START_TIMEOUT_MS);
+  // After any traffic the next tick may come two quarters later by design: start when settled.
+  await sleep(ticktimeMs);
 
-  // Idle first: how the link ticks with nothing else on it.
   await rx.request({ cmd: 'gaps-start', node: tx.name }, 5_000);
   await sleep(ticktimeMs * 2.5);
   const idle = await rx.request<GapResult>({ cmd: 'gaps-stop' }, 5_000);
@@ -223,7 +233,7 @@ async function tickGaps(
     'tick_gap_idle_link',
     idle.tickGapMaxMs,
     'ms',
-    atMost(idle.tickGapMaxMs, bound, `${bound} ms`),
+    atMost(idle.tickGapMaxMs, bound, target),
   );
 
   await rx.request({ cmd: 'gaps-start', node: tx.name }, 5_000);
@@ -241,29 +251,34 @@ async function tickGaps(
     log(`receiver stderr: ${rx.child.stderrTail().slice(-2000)}`);
     log(`sender stderr: ${tx.child.stderrTail().slice(-2000)}`);
     const failed = row('tick_gap_during_64MiB', Number.NaN, 'ms', {
-      text: `≤ ${bound} ms`,
+      text: `≤ ${target}`,
       pass: false,
     });
     failed.note = `link went down during the transfer (ticktime ${ticktimeMs} ms)`;
     return [failed, idleRow];
   }
   const heard = await rx.request<GapResult>({ cmd: 'gaps-stop' }, 5_000);
+  const mbps = ((count * 64 * MiB) / (sent.elapsedMs ?? Number.NaN) / 1e3).toFixed(0);
   log(
-    `64 MiB ×${count} in ${sent.elapsedMs?.toFixed(0)} ms: sender heard ${sent.ticksIn} ticks, max gap ` +
-      `${sent.tickGapMaxMs.toFixed(0)} ms, loop delay ${sent.loopDelayMaxMs.toFixed(0)} ms; receiver ` +
-      `silence gap ${heard.silenceGapMaxMs.toFixed(0)} ms, loop delay ${heard.loopDelayMaxMs.toFixed(0)} ms`,
+    `64 MiB ×${count} in ${sent.elapsedMs?.toFixed(0)} ms (${mbps} MB/s): sender heard ${sent.ticksIn} ticks, ` +
+      `max gap ${sent.tickGapMaxMs.toFixed(0)} ms, loop delay ${sent.loopDelayMaxMs.toFixed(0)} ms; ` +
+      `receiver sent ${heard.ticksOut} ticks, max gap ${heard.tickOutGapMaxMs?.toFixed(0)} ms, ` +
+      `loop delay ${heard.loopDelayMaxMs.toFixed(0)} ms, heard nothing for ${heard.silenceGapMaxMs.toFixed(0)} ms at most`,
   );
-  const worst = Math.max(sent.tickGapMaxMs, heard.silenceGapMaxMs);
-  const target = `${bound} ms (ticktime ${ticktimeMs}/4 + 50)`;
   const rows = [
-    row('tick_gap_during_64MiB', worst, 'ms', atMost(worst, bound, target)),
-    row('tick_gap_idle_direction', sent.tickGapMaxMs, 'ms', undefined),
-    row('silence_gap_busy_direction', heard.silenceGapMaxMs, 'ms', undefined),
+    row('tick_gap_during_64MiB', sent.tickGapMaxMs, 'ms', atMost(sent.tickGapMaxMs, bound, target)),
+    row('tick_send_gap_during_64MiB', heard.tickOutGapMaxMs ?? Number.NaN, 'ms', undefined),
     idleRow,
     row(
       'loop_delay_max_64MiB',
       Math.max(sent.loopDelayMaxMs, heard.loopDelayMaxMs),
       'ms',
+      undefined,
+    ),
+    row(
+      'bulk_64MiB_throughput',
+      (count * 64 * MiB * 1000) / (sent.elapsedMs ?? Number.NaN),
+      'B/s',
       undefined,
     ),
   ];
