@@ -203,6 +203,114 @@ export function openPostgresStore(url: string, options: StoreOptions = {}): Fenc
       };
     });
 
+  /**
+   * Group commit: the writes that arrive while a batch is in flight go together in the next
+   * transaction (one commit, one WAL flush). Shard rows are locked in shard order, so batches of
+   * different nodes cannot deadlock; each write is still judged on its own (replay, fence).
+   */
+  const commitBatch = (batch: readonly WriteRequest[]): Promise<(WriteResult | FencedError)[]> =>
+    tx(async (c) => {
+      const at = now();
+      const shards = [...new Set(batch.map((w) => w.shard))].sort((a, b) => a - b);
+      await c.query(
+        `INSERT INTO ledger_shards (shard, epoch, node, updated_at)
+         SELECT s, 0, NULL, $2 FROM unnest($1::int[]) AS s ON CONFLICT (shard) DO NOTHING`,
+        [shards, at],
+      );
+      const locked = await c.query<{ shard: number; epoch: string }>(
+        'SELECT shard, epoch FROM ledger_shards WHERE shard = ANY($1::int[]) ORDER BY shard FOR UPDATE',
+        [shards],
+      );
+      const epochs = new Map(locked.rows.map((r) => [r.shard, Number(r.epoch)]));
+      const prev = await c.query<RawHistory>(
+        `SELECT ${HISTORY_COLUMNS} FROM ledger_history WHERE request_id = ANY($1::text[])`,
+        [batch.map((w) => w.requestId)],
+      );
+      const done = new Map(prev.rows.map((r) => [r.requestId, toHistory(r)]));
+      const out: (WriteResult | FencedError)[] = [];
+      for (const w of batch) {
+        const before = done.get(w.requestId);
+        if (before) {
+          out.push({ ...before, replayed: true });
+          continue;
+        }
+        const current = epochs.get(w.shard) ?? 0;
+        if (current !== w.epoch) {
+          out.push(new FencedError(w.shard, w.epoch, current));
+          continue;
+        }
+        const committedAt = now();
+        const r = await c.query<{ seq: string; value: string }>(
+          `WITH c AS (
+             INSERT INTO ledger_counters (key, value) VALUES ($5, $6)
+             ON CONFLICT (key) DO UPDATE SET value = ledger_counters.value + excluded.value
+             RETURNING value)
+           INSERT INTO ledger_history (shard, epoch, node, request_id, key, amount, value, committed_at)
+           SELECT $1, $2, $3, $4, $5, $6, c.value, $7 FROM c RETURNING seq, value`,
+          [w.shard, w.epoch, w.node, w.requestId, w.key, w.amount, committedAt],
+        );
+        const row = r.rows[0]!;
+        const result: WriteResult = {
+          seq: Number(row.seq),
+          shard: w.shard,
+          epoch: w.epoch,
+          node: w.node,
+          requestId: w.requestId,
+          key: w.key,
+          amount: w.amount,
+          value: Number(row.value),
+          committedAt,
+          replayed: false,
+        };
+        done.set(w.requestId, result);
+        out.push(result);
+      }
+      return out;
+    });
+
+  interface Pending {
+    w: WriteRequest;
+    resolve: (r: WriteResult) => void;
+    reject: (e: unknown) => void;
+  }
+  let queue: Pending[] = [];
+  let flushing = false;
+  const MAX_BATCH = 500;
+  const flush = async (): Promise<void> => {
+    if (flushing) return;
+    flushing = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, MAX_BATCH);
+        queue = queue.slice(batch.length);
+        try {
+          const results = await wrap('commitWrite', async () => {
+            await init();
+            return commitBatch(batch.map((p) => p.w));
+          });
+          results.forEach((r, i) => {
+            if (r instanceof FencedError) batch[i]!.reject(r);
+            else batch[i]!.resolve(r);
+          });
+        } catch (err) {
+          if (
+            (err as { cause?: { code?: unknown } }).cause?.code === '23505' ||
+            (err as { code?: unknown }).code === '23505'
+          ) {
+            // a request id raced with another process's batch: settle each write on its own
+            for (const p of batch) {
+              wrap('commitWrite', () => commitOnce(p.w)).then(p.resolve, (e: unknown) =>
+                p.reject(e),
+              );
+            }
+          } else for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  };
+
   return {
     kind: 'postgres',
     epochs: () =>
@@ -247,15 +355,11 @@ export function openPostgresStore(url: string, options: StoreOptions = {}): Fenc
         });
       }),
     commitWrite: (request) =>
-      run('commitWrite', async () => {
+      new Promise<WriteResult>((resolve, reject) => {
+        if (closed) throw new StoreUnavailableError('store is closed');
         validateWrite(request);
-        try {
-          return await commitOnce(request);
-        } catch (err) {
-          // the same request id raced on another shard row: the winner's result is the answer
-          if ((err as { code?: unknown }).code === '23505') return commitOnce(request);
-          throw err;
-        }
+        queue.push({ w: request, resolve, reject });
+        void flush();
       }),
     get: (key) =>
       run('get', async () => {
