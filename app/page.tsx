@@ -1,10 +1,9 @@
-import { LiveStatus } from './components/live-status.tsx';
+import { Dashboard } from './components/dashboard.tsx';
 
 export default function DashboardPage() {
   return (
     <main>
-      <h1>Cluster Observatory</h1>
-      <LiveStatus />
+      <Dashboard />
     </main>
   );
 }

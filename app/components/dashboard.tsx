@@ -3,9 +3,10 @@
  * The dashboard: live state from the `/ui` socket, history from the store, one time range shared
  * by every chart and the timeline, and the controls. Composition only; each panel is its own file.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import '../dashboard.css';
 import { useLive } from '../hooks/use-live.ts';
+import { useNow } from '../hooks/use-now.ts';
 import { useRangeEvents } from '../hooks/use-range-events.ts';
 import { useSession } from '../hooks/use-session.ts';
 import { ownerColors } from '../lib/colors.ts';
@@ -19,23 +20,12 @@ import { EventsTimeline } from './events-timeline.tsx';
 import { LinkDetails } from './link-details.tsx';
 import { RangePicker } from './range-picker.tsx';
 import { ShardMap } from './shard-map.tsx';
+import { ServerStatus } from './server-status.tsx';
 import { ShardMoves } from './shard-moves.tsx';
 import { SignIn } from './sign-in.tsx';
 import { Topology } from './topology.tsx';
 import { TrafficCharts } from './traffic-charts.tsx';
 import { TrafficMatrix } from './traffic-matrix.tsx';
-
-/** How often relative ranges slide and countdowns tick. */
-const TICK_MS = 1_000;
-
-function useNow(): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), TICK_MS);
-    return () => clearInterval(timer);
-  }, []);
-  return now;
-}
 
 export function Dashboard() {
   const live = useLive();
@@ -60,6 +50,11 @@ export function Dashboard() {
       : model?.links.find((l) => l.a === selected.a && l.b === selected.b);
   const up = model?.nodes.filter((n) => n.status === 'up').length ?? 0;
 
+  // Server rendering and hydration know no time: the dashboard renders on the client only.
+  if (now === 0) {
+    return <p className="muted">Loading the dashboard…</p>;
+  }
+
   return (
     <>
       <ConnectionBanner connected={live.connected} />
@@ -73,6 +68,7 @@ export function Dashboard() {
             {live.connected === true && <span className="live-dot" aria-label="live" />}
           </p>
         </div>
+        <ServerStatus status={live.status} />
         <SignIn session={session} />
       </header>
       {model !== null && (

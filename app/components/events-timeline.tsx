@@ -3,6 +3,7 @@
  * Events on the shared time axis, one lane per category (membership, faults, ownership, fencing,
  * drills, controls), fault periods shaded behind them, and the newest events listed below.
  */
+import { memo } from 'react';
 import type { ModelEvent } from '../../protocol/model.ts';
 import {
   categoryOf,
@@ -37,7 +38,13 @@ export interface EventsTimelineProps {
   readonly error: string | null;
 }
 
-export function EventsTimeline({ events, from, to, periods, error }: EventsTimelineProps) {
+export const EventsTimeline = memo(function EventsTimeline({
+  events,
+  from,
+  to,
+  periods,
+  error,
+}: EventsTimelineProps) {
   const span = Math.max(1, to - from);
   const x = (t: number) =>
     LEFT + ((Math.min(to, Math.max(from, t)) - from) / span) * (WIDTH - LEFT - 10);
@@ -119,4 +126,4 @@ export function EventsTimeline({ events, from, to, periods, error }: EventsTimel
       </ol>
     </section>
   );
-}
+});

@@ -3,6 +3,7 @@
  * One cell per shard, coloured by owner: epoch and claimants on hover, conflicting owners flagged,
  * handoffs marked, and a legend that doubles as "shards per node".
  */
+import { memo } from 'react';
 import type { ModelShard } from '../../protocol/model.ts';
 import { CONFLICT_COLOR, shardColor, UNOWNED_COLOR } from '../lib/colors.ts';
 import { shortName } from '../lib/format.ts';
@@ -13,7 +14,7 @@ export interface ShardMapProps {
   readonly colors: ReadonlyMap<string, string>;
 }
 
-export function ShardMap({ shards, colors }: ShardMapProps) {
+export const ShardMap = memo(function ShardMap({ shards, colors }: ShardMapProps) {
   const counts = shardsPerOwner(shards);
   const conflicts = shards.filter((s) => s.conflict).length;
   const handoffs = shards.filter((s) => s.handoff).length;
@@ -70,4 +71,4 @@ export function ShardMap({ shards, colors }: ShardMapProps) {
       </ul>
     </section>
   );
-}
+});

@@ -3,6 +3,7 @@
  * A time-series chart on the dashboard's one time axis: every chart gets the same `[from, to]`
  * domain and the same fault periods shaded, so a dip lines up with the fault that caused it.
  */
+import { memo } from 'react';
 import {
   Bar,
   BarChart,
@@ -35,7 +36,7 @@ export interface TimeChartProps {
   readonly nameOf?: (key: string) => string;
 }
 
-export function TimeChart({
+export const TimeChart = memo(function TimeChart({
   label,
   rows,
   keys,
@@ -120,4 +121,4 @@ export function TimeChart({
       </ResponsiveContainer>
     </figure>
   );
-}
+});

@@ -4,6 +4,7 @@
  * shaded islands, hidden nodes dashed. "As seen by" redraws it as one node's own view, so an
  * asymmetric partition shows as two nodes disagreeing. Clicking a link selects it.
  */
+import { memo } from 'react';
 import type { ClusterModel, TrafficRow } from '../../protocol/model.ts';
 import { convexHull, toPointsAttr } from '../lib/circle-layout.ts';
 import { LINK_COLORS, sideColor } from '../lib/colors.ts';
@@ -25,7 +26,14 @@ export interface TopologyProps {
   readonly onSelect: (link: DrawnLink | null) => void;
 }
 
-export function Topology({ model, rows, viewer, onViewer, selected, onSelect }: TopologyProps) {
+export const Topology = memo(function Topology({
+  model,
+  rows,
+  viewer,
+  onViewer,
+  selected,
+  onSelect,
+}: TopologyProps) {
   const topo = buildTopology(model, rows, { size: SIZE, viewer });
   const pos = new Map(topo.nodes.map((n) => [n.name, n.at]));
   return (
@@ -170,4 +178,4 @@ export function Topology({ model, rows, viewer, onViewer, selected, onSelect }: 
       </ul>
     </section>
   );
-}
+});

@@ -1,5 +1,6 @@
 'use client';
 /** Sender × receiver bytes/s, all channels, from the latest traffic window. */
+import { memo } from 'react';
 import type { TrafficRow } from '../../protocol/model.ts';
 import { formatBytes, shortName } from '../lib/format.ts';
 import { buildMatrix, matrixShade } from '../lib/traffic.ts';
@@ -9,7 +10,7 @@ export interface TrafficMatrixProps {
   readonly nodes: readonly string[];
 }
 
-export function TrafficMatrix({ rows, nodes }: TrafficMatrixProps) {
+export const TrafficMatrix = memo(function TrafficMatrix({ rows, nodes }: TrafficMatrixProps) {
   const m = buildMatrix(rows, nodes);
   return (
     <section className="panel" aria-labelledby="matrix-title">
@@ -52,4 +53,4 @@ export function TrafficMatrix({ rows, nodes }: TrafficMatrixProps) {
       </div>
     </section>
   );
-}
+});

@@ -1,12 +1,14 @@
 /** Stable colours: one per shard owner, and one per link state. */
 import type { LinkState } from '../../protocol/model.ts';
 
-/** Distinguishable on light and dark backgrounds (Tableau 10, then Tableau 20's lighter tones). */
+/**
+ * Distinguishable on light and dark backgrounds (Tableau 10, then Tableau 20's lighter tones),
+ * without the reds: red means down, blackholed or conflicting on this dashboard.
+ */
 export const OWNER_PALETTE = [
   '#4e79a7',
   '#f28e2b',
   '#59a14f',
-  '#e15759',
   '#76b7b2',
   '#edc948',
   '#b07aa1',
@@ -16,7 +18,6 @@ export const OWNER_PALETTE = [
   '#a0cbe8',
   '#ffbe7d',
   '#8cd17d',
-  '#ff9d9a',
   '#86bcb6',
   '#f1ce63',
   '#d4a6c8',
