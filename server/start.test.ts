@@ -8,6 +8,19 @@ import { startServer, type RunningServer } from './start.ts';
 
 const AGENT_TOKEN = 'agent-token-for-tests';
 
+/** A valid `AgentHello` (protocol/agent.ts) with `token`. */
+const hello = (token: string) => ({
+  token,
+  protocol: 1,
+  node: 'a@127.0.0.1',
+  bootId: 'boot-1',
+  hidden: false,
+  address: '127.0.0.1:9101',
+  intervalMs: 1_000,
+  capabilities: [],
+  now: Date.now(),
+});
+
 describe('server', () => {
   let server: RunningServer | undefined;
   let database: TestDatabase | undefined;
@@ -33,7 +46,7 @@ describe('server', () => {
     return server;
   }
 
-  function connect<S extends Socket>(url: string, auth?: Record<string, string>): S {
+  function connect<S extends Socket>(url: string, auth?: Record<string, unknown>): S {
     const socket = io(url, { transports: ['websocket'], reconnection: false, auth }) as S;
     sockets.push(socket);
     return socket;
@@ -75,7 +88,7 @@ describe('server', () => {
     const first = await nextStatus(ui, () => true);
     expect(first).toMatchObject({ bootId, agentsConnected: 0 });
 
-    const agent = connect(`${url}${AGENT_NAMESPACE}`, { token: AGENT_TOKEN });
+    const agent = connect(`${url}${AGENT_NAMESPACE}`, hello(AGENT_TOKEN));
     await new Promise<void>((resolve) => agent.on('connect', resolve));
     const later = await nextStatus(ui, (s) => s.agentsConnected === 1);
     expect(later.uptimeMs).toBeGreaterThan(first.uptimeMs);
@@ -83,11 +96,11 @@ describe('server', () => {
 
   it('server — refuses an agent with a wrong token', async () => {
     const { url } = await start();
-    const agent = connect(`${url}${AGENT_NAMESPACE}`, { token: 'wrong' });
+    const agent = connect(`${url}${AGENT_NAMESPACE}`, hello('wrong'));
     const error = await new Promise<Error & { data?: unknown }>((resolve) =>
       agent.on('connect_error', resolve),
     );
-    expect(error.data).toEqual({ code: 'AGENT_UNAUTHORIZED' });
+    expect(error.data).toEqual({ code: 'unauthorized', message: 'agent token missing or invalid' });
   });
 
   it('server — records its boot at start and its clean stop at close', async () => {

@@ -18,11 +18,14 @@ import { healthHandler } from './http/health.ts';
 import { prepareNext, type NextApp } from './next-app.ts';
 import { PROJECT_ROOT } from './paths.ts';
 import { createRealtime } from './realtime/io.ts';
+import type { PushTarget } from './model/ui-push.ts';
 import { publishUiStatus, takeUiStatus } from './realtime/ui-status.ts';
 import { recordBoot, recordShutdown } from './store/boots.ts';
 import { closeDb, getDb, type Db } from './store/client.ts';
 import { parseDatabaseUrl } from './store/database-url.ts';
 import { migrate } from './store/migrate.ts';
+import type { HistoryConfig } from './history/config.ts';
+import { startObservatory } from './observatory.ts';
 import { VERSION } from './version.ts';
 
 export interface StartServerOptions {
@@ -46,6 +49,8 @@ export interface StartServerOptions {
   readonly clock?: Clock;
   /** An already open store; by default the process-wide client for `databaseUrl`. */
   readonly db?: Db;
+  /** History retention and batching; defaults in server/history/config.ts. */
+  readonly history?: Partial<HistoryConfig>;
   /** Where progress lines go. Default: nowhere. */
   readonly log?: (line: string) => void;
 }
@@ -116,6 +121,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   );
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     if (api(req, res)) return;
+    // Requests arrive only after listen(), when `observatory` below is initialised.
+    if (observatory.handle(req, res)) return;
     if (nextApp === undefined) {
       res.writeHead(options.dashboard === false ? 404 : 503, { 'content-type': 'text/plain' });
       res.end(options.dashboard === false ? 'dashboard disabled\n' : 'starting\n');
@@ -129,6 +136,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
   const httpServer = createServer(onRequest);
   const realtime = createRealtime(httpServer, { agentToken: options.agentToken });
+  const observatory = startObservatory({
+    db,
+    agentNamespace: realtime.agent,
+    uiNamespace: realtime.ui as unknown as PushTarget,
+    uiClients: () => realtime.ui.sockets.size,
+    adminToken: options.adminToken,
+    agentToken: options.agentToken,
+    now: () => clock.now(),
+    log,
+    ...(options.history !== undefined && { history: options.history }),
+  });
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -140,6 +158,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
   } catch (error) {
     await realtime.io.close();
+    await observatory.close();
     if (ownsDb) await closeDb();
     throw new ServerListenError(host, requestedPort, error);
   }
@@ -177,6 +196,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     realtime,
     adminToken: options.adminToken,
     agentToken: options.agentToken,
+    observatory,
   };
   setServerContext(context);
   log(`${LISTENING_LINE_PREFIX}${url}`);
@@ -193,6 +213,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await realtime.io.close();
       clearTimeout(cut);
       await nextApp?.close();
+      // After the sockets: no new snapshots arrive while the last ones are flushed.
+      await observatory.close();
       await recordShutdown(db, bootId, new Date(clock.now()));
       if (ownsDb) await closeDb();
       log('Observatory stopped');

@@ -6,6 +6,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { agentHelloSchema, MAX_SNAPSHOT_BATCH, type AgentHello } from '../../protocol/agent.ts';
 import { snapshotSchema, type Snapshot } from '../../protocol/telemetry.ts';
+import { parseFrames } from './frames.ts';
+
+// Frames are checked by the hand-written `parseFrames` (same rules, far cheaper); zod checks the rest.
+const snapshotWithoutFrames = snapshotSchema.omit({ frames: true });
 
 /** Stable reasons a message is rejected; also the `reason` label of the rejection counter. */
 export type RejectReason =
@@ -83,13 +87,16 @@ export function checkBatch(batch: unknown, node: string, bootId: string): BatchC
   let first: { reason: RejectReason; message: string } | undefined;
   let refused = 0;
   for (const [i, raw] of batch.entries()) {
-    const parsed = snapshotSchema.safeParse(raw);
+    const parsed = snapshotWithoutFrames.safeParse(raw);
+    const frames = parseFrames((raw as { frames?: unknown } | null)?.frames);
     let problem: { reason: RejectReason; message: string } | undefined;
     if (!parsed.success) {
       problem = {
         reason: 'bad_snapshot',
         message: `snapshot ${i}: ${summarize(parsed.error.issues)}`,
       };
+    } else if (!frames.ok) {
+      problem = { reason: 'bad_snapshot', message: `snapshot ${i}: ${frames.message}` };
     } else if (parsed.data.node !== node || parsed.data.bootId !== bootId) {
       problem = {
         reason: 'wrong_sender',
@@ -101,7 +108,8 @@ export function checkBatch(batch: unknown, node: string, bootId: string): BatchC
         message: `snapshot ${i}: seqs must increase within a batch`,
       };
     }
-    if (problem === undefined && parsed.success) valid.push(parsed.data);
+    if (problem === undefined && parsed.success && frames.ok)
+      valid.push({ ...parsed.data, frames: frames.frames });
     else {
       refused++;
       first ??= problem;

@@ -31,6 +31,8 @@ export interface LabNodesOptions {
   readonly agentToken: string;
   /** node output lines, prefixed with the node name */
   readonly log?: (line: string) => void;
+  /** `--ticktime` of every node; default the runtime's */
+  readonly ticktimeMs?: number;
   /** default: `node bin/observatory.mjs` of this repository */
   readonly command?: readonly string[];
 }
@@ -155,6 +157,9 @@ export class LabNodes implements LabControl {
       '--agent-token',
       this.options.agentToken,
       ...(this.seedsFor(r.spec) === '' ? [] : ['--seeds', this.seedsFor(r.spec)]),
+      ...(this.options.ticktimeMs === undefined
+        ? []
+        : ['--ticktime', String(this.options.ticktimeMs)]),
       ...(r.spec.extraArgs ?? []),
     ];
     const child = spawn(cmd!, args, {

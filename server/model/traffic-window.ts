@@ -15,7 +15,21 @@ interface Row {
   channel: string;
   count: number;
   bytes: number;
-  sketch: QuantileSketch | undefined;
+  /** serialized; decoded on the first read that needs it (most slices are never read) */
+  text: string;
+  sketch: QuantileSketch | null | undefined;
+}
+
+function sketchOf(row: Row): QuantileSketch | null {
+  if (row.sketch === undefined) {
+    try {
+      row.sketch = deserializeSketch(row.text);
+    } catch {
+      // A sketch that does not decode still leaves its counts useful.
+      row.sketch = null;
+    }
+  }
+  return row.sketch;
 }
 
 interface Slice {
@@ -27,21 +41,23 @@ interface Slice {
 
 export class TrafficWindow {
   private readonly slices = new Map<string, Slice[]>();
+  private cached: Omit<TrafficModel, 'at'> | undefined;
 
   constructor(private readonly windowMs = DEFAULT_TRAFFIC_WINDOW_MS) {}
 
   add(s: Snapshot): void {
+    this.cached = undefined;
     const rows: Row[] = [];
     for (const f of s.frames) {
       if (f.direction !== 'out' || f.count === 0) continue;
-      let sketch: QuantileSketch | undefined;
-      try {
-        sketch = deserializeSketch(f.sketch);
-      } catch {
-        // A sketch that does not decode still leaves its counts useful.
-        sketch = undefined;
-      }
-      rows.push({ peer: f.peer, channel: f.channel, count: f.count, bytes: f.bytes, sketch });
+      rows.push({
+        peer: f.peer,
+        channel: f.channel,
+        count: f.count,
+        bytes: f.bytes,
+        text: f.sketch,
+        sketch: undefined,
+      });
     }
     const list = this.slices.get(s.node) ?? [];
     list.push({ start: s.t * 1000, intervalMs: s.intervalMs, rows });
@@ -54,10 +70,17 @@ export class TrafficWindow {
 
   /** Forgets a node (its process is gone). */
   drop(node: string): void {
+    this.cached = undefined;
     this.slices.delete(node);
   }
 
+  /** The rates now; cached until the next `add`, so many readers cost one computation. */
   read(at: number): TrafficModel {
+    if (this.cached === undefined) this.cached = this.compute();
+    return { ...this.cached, at };
+  }
+
+  private compute(): Omit<TrafficModel, 'at'> {
     const rows: TrafficRow[] = [];
     for (const [node, slices] of [...this.slices].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
       const seconds = slices.reduce((sum, x) => sum + x.intervalMs, 0) / 1000;
@@ -73,7 +96,7 @@ export class TrafficWindow {
       }
       for (const [key, group] of [...groups].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
         const [to, channel] = key.split('\n') as [string, string];
-        const merged = mergeSketches(group.flatMap((r) => (r.sketch ? [r.sketch] : [])));
+        const merged = mergeSketches(group.flatMap((r) => sketchOf(r) ?? []));
         const q = (p: number) => (merged.count > 0 ? merged.quantile(p) : null);
         rows.push({
           from: node,
@@ -87,6 +110,6 @@ export class TrafficWindow {
         });
       }
     }
-    return { at, windowMs: this.windowMs, rows };
+    return { windowMs: this.windowMs, rows };
   }
 }

@@ -44,6 +44,8 @@ export interface UiPushOptions {
   readonly events: EventFeed;
   readonly timers?: PushTimers;
   readonly maxHz?: number;
+  /** false while no dashboard is connected: nothing is computed or sent. Default always true. */
+  readonly active?: () => boolean;
 }
 
 /** Starts pushing; returns a function that stops. */
@@ -54,8 +56,13 @@ export function startUiPush(target: PushTarget, options: UiPushOptions): () => v
   let pending: unknown;
   let queued: ModelEvent[] = [];
 
+  const active = options.active ?? (() => true);
   const push = () => {
     pending = undefined;
+    if (!active()) {
+      queued = [];
+      return;
+    }
     lastPush = timers.now();
     if (queued.length > 0) {
       const events = queued;
@@ -79,10 +86,9 @@ export function startUiPush(target: PushTarget, options: UiPushOptions): () => v
     socket.emit('model', options.model.read());
     socket.emit('traffic', options.traffic.read(timers.now()));
   });
-  const traffic = timers.setInterval(
-    () => target.emit('traffic', options.traffic.read(timers.now())),
-    UI_TRAFFIC_INTERVAL_MS,
-  );
+  const traffic = timers.setInterval(() => {
+    if (active()) target.emit('traffic', options.traffic.read(timers.now()));
+  }, UI_TRAFFIC_INTERVAL_MS);
   return () => {
     offModel();
     offEvents();

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Namespace } from 'socket.io';
+import { AGENT_MAX_HTTP_BUFFER_BYTES } from '../../protocol/agent.ts';
 import { AGENT_NAMESPACE, SOCKET_IO_PATH, UI_NAMESPACE } from '../../protocol/constants.ts';
 import type { UiClientToServerEvents, UiServerToClientEvents } from '../../protocol/ui.ts';
 
@@ -40,13 +41,16 @@ export function sameSecret(given: unknown, expected: string): boolean {
 }
 
 /** Attaches socket.io to `httpServer` with both namespaces. */
-export function createRealtime(httpServer: HttpServer, options: RealtimeOptions): Realtime {
-  const io = new Server(httpServer, { path: SOCKET_IO_PATH, serveClient: false });
+export function createRealtime(httpServer: HttpServer, _options: RealtimeOptions): Realtime {
+  // Agents replay up to MAX_SNAPSHOT_BATCH_BYTES per batch; socket.io's 1 MB default is too small.
+  const io = new Server(httpServer, {
+    path: SOCKET_IO_PATH,
+    serveClient: false,
+    maxHttpBufferSize: AGENT_MAX_HTTP_BUFFER_BYTES,
+  });
   const ui: UiNamespace = io.of(UI_NAMESPACE);
   const agent = io.of(AGENT_NAMESPACE);
-  agent.use((socket, next) => {
-    const auth = socket.handshake.auth as { token?: unknown };
-    next(sameSecret(auth.token, options.agentToken) ? undefined : new AgentAuthError());
-  });
+  // Ingest (server/ingest) installs the /agent middleware: token and the whole hello, with the
+  // protocol's error data (`AgentConnectErrorData`); `options.agentToken` is what it checks.
   return { io, ui, agent };
 }

@@ -1,0 +1,178 @@
+/**
+ * `npm run bench -- ingest`: how many agents one observatory server sustains on this machine.
+ * Simulated agents (real socket.io clients in a child process, 32 peers × 6 channels × 2
+ * directions each, one snapshot a second) stream to a real server with a real SQLite store.
+ * A count is sustained when the p99 ingest lag (end of the snapshot's interval → its ack, which
+ * is sent only after the snapshot is committed) stays under 1 s, nothing fails, and every
+ * snapshot sent is in the store. Steps up from 100 agents until one is not sustained.
+ *
+ * Flags: --agents a,b,c (counts to try), --seconds n (per step), --peers n, --channels n.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../server/start.ts';
+import type { BenchContext, BenchRow } from './report.ts';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/ingest-agents.ts', import.meta.url));
+const TOKEN = 'bench-agent-token';
+
+function flag(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))]!;
+}
+
+interface StepResult {
+  agents: number;
+  sent: number;
+  acked: number;
+  failed: number;
+  stored: number;
+  lagP50: number;
+  lagP99: number;
+  lagMax: number;
+}
+
+async function step(
+  agents: number,
+  seconds: number,
+  peers: number,
+  channels: number,
+  log: (line: string) => void,
+): Promise<StepResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'observatory-ingest-bench-'));
+  const server = await startServer({
+    port: 0,
+    databaseUrl: `file:${join(dir, 'bench.db')}`,
+    adminToken: 'bench-admin-token-0000',
+    agentToken: TOKEN,
+    dashboard: false,
+  });
+  try {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        FIXTURE,
+        server.url,
+        TOKEN,
+        String(agents),
+        String(peers),
+        String(channels),
+        String(seconds * 1000),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
+    );
+    const lags: number[] = [];
+    let last: { done?: boolean; acked: number; failed: number; sent: number } | undefined;
+    let lines = 0;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('ingest fixture timed out')),
+        (seconds + 60) * 1000,
+      );
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const msg = JSON.parse(line) as {
+          done?: boolean;
+          acked: number;
+          failed: number;
+          sent: number;
+          latencies?: number[];
+        };
+        // The first two seconds warm up connections and JIT; they are not the steady state.
+        if (msg.latencies !== undefined && ++lines > 2) lags.push(...msg.latencies);
+        if (msg.done === true) {
+          last = msg;
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        if (last === undefined) {
+          clearTimeout(timer);
+          reject(new Error(`ingest fixture exited with ${code}`));
+        }
+      });
+    });
+    await server.context.observatory.history.flush();
+    const stored = await server.context.db.rawSnapshot.count();
+    lags.sort((a, b) => a - b);
+    const result = {
+      agents,
+      sent: last!.sent,
+      acked: last!.acked,
+      failed: last!.failed,
+      stored,
+      lagP50: quantile(lags, 0.5),
+      lagP99: quantile(lags, 0.99),
+      lagMax: lags.at(-1) ?? Number.NaN,
+    };
+    log(`ingest: ${JSON.stringify(result)}`);
+    return result;
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const sustained = (r: StepResult) =>
+  r.failed === 0 && r.stored === r.sent && r.acked === r.sent && r.lagP99 < 1000;
+
+export default async function ingestBench(context: BenchContext): Promise<BenchRow[]> {
+  const seconds = Number(flag(context.args, 'seconds') ?? (context.quick ? 5 : 15));
+  const peers = Number(flag(context.args, 'peers') ?? 32);
+  const channels = Number(flag(context.args, 'channels') ?? 6);
+  const counts = (flag(context.args, 'agents') ?? (context.quick ? '20' : '100,150,200,300'))
+    .split(',')
+    .map(Number);
+  const rows: BenchRow[] = [];
+  let best = 0;
+  for (const agents of counts) {
+    context.log(
+      `ingest: ${agents} agents × ${peers} peers × ${channels} channels for ${seconds} s`,
+    );
+    const r = await step(agents, seconds, peers, channels, context.log);
+    const ok = sustained(r);
+    rows.push(
+      {
+        bench: 'ingest',
+        metric: `lag p99 @${agents} agents`,
+        value: r.lagP99,
+        unit: 'ms',
+        target: '< 1000',
+        pass: r.lagP99 < 1000,
+      },
+      { bench: 'ingest', metric: `lag p50 @${agents} agents`, value: r.lagP50, unit: 'ms' },
+      {
+        bench: 'ingest',
+        metric: `persisted @${agents} agents`,
+        value: r.stored,
+        unit: 'snapshots',
+        baseline: r.sent,
+        ratio: r.sent === 0 ? 0 : r.stored / r.sent,
+        target: 'all',
+        pass: r.stored === r.sent && r.failed === 0,
+      },
+    );
+    if (!ok) break;
+    best = agents;
+  }
+  rows.push({
+    bench: 'ingest',
+    metric: 'largest agent count sustained',
+    value: best,
+    unit: 'agents',
+    target: '>= 100',
+    pass: best >= 100,
+  });
+  return rows;
+}

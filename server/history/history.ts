@@ -1,0 +1,208 @@
+/**
+ * The observatory's history through Prisma: what ingest stores (raw snapshots, events, stored
+ * seqs), the control audit, the periodic rollup and retention jobs, and the queries behind
+ * `/api/history` and `/api/events`.
+ */
+import type { EventsQuery, HistoryQuery, HistoryResult, Resolution } from '../api/queries.ts';
+import type { ModelEvent } from '../../protocol/model.ts';
+import type { Snapshot } from '../../protocol/telemetry.ts';
+import type { AuditEntry } from '../control/control.ts';
+import type { IngestStore } from '../ingest/ingest.ts';
+import type { Db } from '../store/client.ts';
+import { matches, toSeries, type TrafficRecord } from './aggregate.ts';
+import { DEFAULT_HISTORY_CONFIG, type HistoryConfig } from './config.ts';
+import { recordsOfRaw, runRetention, runRollup10, runRollup60 } from './rollups.ts';
+import { HistoryWriter } from './writer.ts';
+
+/** A history range with no `from` covers this much. */
+export const DEFAULT_HISTORY_RANGE_MS = 5 * 60_000;
+
+export interface HistoryOptions {
+  readonly config?: Partial<HistoryConfig>;
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+export class History implements IngestStore {
+  readonly config: HistoryConfig;
+  private readonly writer: HistoryWriter;
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+  private timers: NodeJS.Timeout[] = [];
+  private jobs: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    options: HistoryOptions = {},
+  ) {
+    this.config = { ...DEFAULT_HISTORY_CONFIG, ...options.config };
+    this.writer = new HistoryWriter(db, this.config);
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? (() => {});
+  }
+
+  async storedSeq(node: string, bootId: string): Promise<number | null> {
+    const row = await this.db.agentCursor.findUnique({ where: { node_bootId: { node, bootId } } });
+    return row?.seq ?? null;
+  }
+
+  persist(snapshots: readonly Snapshot[], receivedAt: number): Promise<void> {
+    return this.writer.writeSnapshots(snapshots, receivedAt);
+  }
+
+  /** Stores server-side events (node events are stored with their snapshots). */
+  recordEvents(events: readonly ModelEvent[]): Promise<void> {
+    return this.writer.writeEvents(events.filter((e) => e.source === 'server'));
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.db.controlAudit.create({
+      data: {
+        id: entry.id,
+        at: new Date(entry.at),
+        action: entry.action,
+        request: JSON.stringify(entry.request ?? null).slice(0, 65_536),
+        ok: entry.ok,
+        result: JSON.stringify(entry.result ?? null).slice(0, 65_536),
+      },
+    });
+  }
+
+  /** The audit log, newest first. */
+  async auditLog(limit = 100): Promise<AuditEntry[]> {
+    const rows = await this.db.controlAudit.findMany({ orderBy: { at: 'desc' }, take: limit });
+    return rows.map((r) => ({
+      id: r.id,
+      at: r.at.getTime(),
+      action: r.action as AuditEntry['action'],
+      request: JSON.parse(r.request) as unknown,
+      ok: r.ok,
+      result: JSON.parse(r.result) as unknown,
+    }));
+  }
+
+  /** Runs one rollup pass of both resolutions. */
+  async rollup(nowMs = this.now()): Promise<number> {
+    let n = 0;
+    n += await runRollup10(this.db, nowMs, this.config.rollupGraceMs);
+    n += await runRollup60(this.db, nowMs, this.config.rollupGraceMs);
+    return n;
+  }
+
+  retention(nowMs = this.now()) {
+    return runRetention(this.db, nowMs, this.config);
+  }
+
+  /** Starts the periodic rollup and retention jobs (they never overlap each other). */
+  startJobs(): void {
+    const run = (name: string, job: () => Promise<unknown>) => {
+      this.jobs = this.jobs
+        .then(job)
+        .catch((error: unknown) => this.log(`history: ${name} failed: ${String(error)}`));
+    };
+    this.timers.push(
+      setInterval(() => run('rollup', () => this.rollup()), this.config.rollupEveryMs).unref(),
+      setInterval(
+        () => run('retention', () => this.retention()),
+        this.config.retentionEveryMs,
+      ).unref(),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.jobs;
+    await this.writer.close();
+  }
+
+  /** Flushes pending writes now (tests, shutdown). */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  pickResolution(from: number, to: number, asked: HistoryQuery['resolution']): Resolution {
+    if (asked !== 'auto') return Number(asked) as Resolution;
+    const now = this.now();
+    const span = to - from;
+    if (span <= 15 * 60_000 && from >= now - this.config.rawRetentionMs) return 1;
+    if (span <= 24 * 3_600_000 && from >= now - this.config.rollup10RetentionMs) return 10;
+    return 60;
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryResult> {
+    const to = query.to ?? this.now();
+    const from = query.from ?? to - DEFAULT_HISTORY_RANGE_MS;
+    const resolution = this.pickResolution(from, to, query.resolution);
+    const fromS = Math.floor(from / 1000 / resolution) * resolution;
+    const toS = Math.ceil(to / 1000);
+    const nodeFilter = query.node === undefined ? {} : { node: query.node };
+    const records: TrafficRecord[] = [];
+    const covered = new Set<string>();
+    if (resolution !== 1) {
+      const rows = await this.db.trafficRollup.findMany({
+        where: {
+          resolution,
+          t: { gte: fromS, lt: toS },
+          direction: 'out',
+          ...nodeFilter,
+          ...(query.peer === undefined ? {} : { peer: query.peer }),
+          ...(query.channel === undefined ? {} : { channel: query.channel }),
+        },
+      });
+      for (const r of rows) {
+        covered.add(`${r.node}\n${r.t}`);
+        records.push({ ...r, direction: 'out' });
+      }
+    }
+    // The newest buckets are not rolled up yet: answer them from the raw rows.
+    const raw = await this.db.rawSnapshot.findMany({
+      where: {
+        t: { gte: fromS, lt: toS },
+        ...nodeFilter,
+        ...(resolution === 1 ? {} : { [resolution === 10 ? 'rolled10' : 'rolled60']: false }),
+      },
+      select: { node: true, t: true, data: true },
+    });
+    for (const r of recordsOfRaw(raw)) {
+      if (covered.has(`${r.node}\n${Math.floor(r.t / resolution) * resolution}`)) continue;
+      records.push(r);
+    }
+    const wanted = records.filter((r) => matches(r, query));
+    return {
+      from,
+      to,
+      resolution,
+      groupBy: query.groupBy,
+      series: toSeries(wanted, resolution, query.groupBy),
+    };
+  }
+
+  async events(query: EventsQuery): Promise<{ events: ModelEvent[] }> {
+    const rows = await this.db.event.findMany({
+      where: {
+        ...(query.from !== undefined || query.to !== undefined
+          ? {
+              at: {
+                ...(query.from !== undefined && { gte: new Date(query.from) }),
+                ...(query.to !== undefined && { lt: new Date(query.to) }),
+              },
+            }
+          : {}),
+        ...(query.node === undefined ? {} : { node: query.node }),
+        ...(query.type === undefined ? {} : { type: query.type }),
+      },
+      orderBy: [{ at: 'desc' }, { id: 'desc' }],
+      take: query.limit,
+    });
+    return {
+      events: rows.reverse().map((r) => ({
+        id: r.id,
+        at: r.at.getTime(),
+        node: r.node,
+        source: r.source as ModelEvent['source'],
+        event: JSON.parse(r.data) as ModelEvent['event'],
+      })),
+    };
+  }
+}

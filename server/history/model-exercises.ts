@@ -1,0 +1,82 @@
+/**
+ * One round trip per history model, for the store test (server/store/store.test.ts) that
+ * exercises every model on both databases so schema and SQL migrations cannot drift apart.
+ */
+import { expect } from 'vitest';
+import type { Db } from '../store/client.ts';
+
+type HistoryModel = 'AgentCursor' | 'RawSnapshot' | 'TrafficRollup' | 'Event' | 'ControlAudit';
+
+const at = new Date('2026-01-02T03:04:05.678Z');
+
+export const historyModelExercises: Record<HistoryModel, (db: Db) => Promise<void>> = {
+  async AgentCursor(db) {
+    await db.agentCursor.create({
+      data: { node: 'a@h', bootId: 'b', seq: 2_000_000_000, updatedAt: at },
+    });
+    expect(
+      await db.agentCursor.findUnique({ where: { node_bootId: { node: 'a@h', bootId: 'b' } } }),
+    ).toEqual({
+      node: 'a@h',
+      bootId: 'b',
+      seq: 2_000_000_000,
+      updatedAt: at,
+    });
+    await db.agentCursor.deleteMany();
+  },
+  async RawSnapshot(db) {
+    const row = {
+      node: 'a@h',
+      bootId: 'b',
+      seq: 1,
+      t: 1_767_225_600,
+      intervalMs: 1000,
+      data: new Uint8Array([1, 2, 3]),
+      receivedAt: at,
+    };
+    await db.rawSnapshot.createMany({ data: [row, { ...row, seq: 2 }] });
+    await db.rawSnapshot.updateMany({ where: { seq: 2 }, data: { rolled10: true } });
+    const rows = await db.rawSnapshot.findMany({ orderBy: { seq: 'asc' } });
+    expect(rows).toEqual([
+      { ...row, rolled10: false, rolled60: false },
+      { ...row, seq: 2, rolled10: true, rolled60: false },
+    ]);
+    await expect(db.rawSnapshot.create({ data: row })).rejects.toThrow();
+    await db.rawSnapshot.deleteMany();
+  },
+  async TrafficRollup(db) {
+    const row = {
+      resolution: 10,
+      t: 1_767_225_600,
+      node: 'a',
+      peer: 'b',
+      channel: 'rpc',
+      direction: 'out',
+      count: 3,
+      bytes: 5e12,
+      sketch: 'AQ==',
+    };
+    await db.trafficRollup.create({ data: row });
+    expect(await db.trafficRollup.findFirst({ select: { bytes: true, count: true } })).toEqual({
+      bytes: 5e12,
+      count: 3,
+    });
+    await expect(db.trafficRollup.create({ data: row })).rejects.toThrow();
+    await db.trafficRollup.deleteMany();
+  },
+  async Event(db) {
+    const e = await db.event.create({
+      data: { at, node: 'a', source: 'node', type: 'nodeup', data: '{}' },
+    });
+    expect(e.id).toBeGreaterThan(0);
+    expect(await db.event.count({ where: { at: { gte: at } } })).toBe(1);
+    await db.event.deleteMany();
+  },
+  async ControlAudit(db) {
+    await db.controlAudit.create({
+      data: { id: 'c', at, action: 'heal', request: '{}', ok: true, result: '[]' },
+    });
+    expect((await db.controlAudit.findUnique({ where: { id: 'c' } }))?.ok).toBe(true);
+    await db.controlAudit.deleteMany();
+  },
+};

@@ -1,0 +1,215 @@
+/**
+ * The rollup job: raw snapshots → 10 s and 1 min traffic rollups, computed from the raw rows of
+ * each whole bucket (so a late snapshot re-rolls its bucket instead of being lost), and the
+ * retention job that deletes what is past its time.
+ */
+import type { FrameRow } from '../../protocol/telemetry.ts';
+import type { Db } from '../store/client.ts';
+import { rollUp, type TrafficRecord } from './aggregate.ts';
+import { readSnapshotData } from './writer.ts';
+import type { HistoryConfig } from './config.ts';
+
+export const ROLLUP_RESOLUTIONS_S = [10, 60] as const;
+export type RollupResolution = (typeof ROLLUP_RESOLUTIONS_S)[number];
+
+interface RawRow {
+  node: string;
+  t: number;
+  data: Uint8Array;
+}
+
+/** The traffic records of raw rows (frames of every direction). */
+export function recordsOfRaw(rows: readonly RawRow[]): TrafficRecord[] {
+  const out: TrafficRecord[] = [];
+  for (const row of rows) {
+    let frames: FrameRow[];
+    try {
+      frames = readSnapshotData(row.data).frames;
+    } catch {
+      continue;
+    }
+    for (const f of frames) {
+      out.push({
+        t: row.t,
+        node: row.node,
+        peer: f.peer,
+        channel: f.channel,
+        direction: f.direction,
+        count: f.count,
+        bytes: f.bytes,
+        sketch: f.sketch,
+      });
+    }
+  }
+  return out;
+}
+
+/** Bucket keys rolled per job run and resolution, so one run stays short after a long outage. */
+const MAX_BUCKETS = 5_000;
+/** Rows written in the last moments may still be mid-flush; they are rolled on the next run. */
+const SETTLE_MS = 2_000;
+
+/** Pending buckets of `resolution` (whole buckets only), grouped by bucket start. */
+function groupBuckets(
+  pending: readonly { node: string; t: number }[],
+  resolution: number,
+): Map<number, string[]> {
+  const groups = new Map<number, Set<string>>();
+  let n = 0;
+  for (const p of pending) {
+    const t = Math.floor(p.t / resolution) * resolution;
+    const nodes = groups.get(t) ?? new Set<string>();
+    if (!nodes.has(p.node)) {
+      if (++n > MAX_BUCKETS) break;
+      nodes.add(p.node);
+    }
+    groups.set(t, nodes);
+  }
+  return new Map([...groups].map(([t, nodes]) => [t, [...nodes]]));
+}
+
+async function writeRollups(
+  db: Db,
+  resolution: RollupResolution,
+  groups: ReadonlyMap<number, string[]>,
+  rows: readonly TrafficRecord[],
+  markRaw: (t: number, nodes: string[]) => ReturnType<Db['rawSnapshot']['updateMany']>,
+): Promise<void> {
+  await db.$transaction([
+    ...[...groups].map(([t, nodes]) =>
+      db.trafficRollup.deleteMany({ where: { resolution, t, node: { in: nodes } } }),
+    ),
+    db.trafficRollup.createMany({ data: rows.map((r) => ({ resolution, ...r })) }),
+    ...[...groups].map(([t, nodes]) => markRaw(t, nodes)),
+  ]);
+}
+
+/**
+ * 10 s rollups from raw rows: every bucket with raw rows not yet rolled that ended at least
+ * `graceMs` before `nowMs` is recomputed from all its raw rows (so late rows are merged, never
+ * lost). Returns the number of (node, bucket) pairs written.
+ */
+export async function runRollup10(db: Db, nowMs: number, graceMs: number): Promise<number> {
+  const resolution = 10;
+  const limitT = Math.floor((nowMs - graceMs) / 1000 / resolution) * resolution;
+  const pending = await db.rawSnapshot.findMany({
+    where: { rolled10: false, t: { lt: limitT } },
+    select: { node: true, t: true },
+    orderBy: [{ t: 'asc' }],
+    take: MAX_BUCKETS * resolution,
+  });
+  const groups = groupBuckets(pending, resolution);
+  if (groups.size === 0) return 0;
+  const settled = new Date(nowMs - SETTLE_MS);
+  const rows: TrafficRecord[] = [];
+  let count = 0;
+  for (const [t, nodes] of groups) {
+    const raw = await db.rawSnapshot.findMany({
+      where: { t: { gte: t, lt: t + resolution }, node: { in: nodes } },
+      select: { node: true, t: true, data: true },
+    });
+    rows.push(...rollUp(recordsOfRaw(raw), resolution));
+    count += nodes.length;
+  }
+  await writeRollups(db, resolution, groups, rows, (t, nodes) =>
+    db.rawSnapshot.updateMany({
+      where: {
+        t: { gte: t, lt: t + resolution },
+        node: { in: nodes },
+        rolled10: false,
+        receivedAt: { lt: settled },
+      },
+      data: { rolled10: true },
+    }),
+  );
+  return count;
+}
+
+/**
+ * 1 min rollups from the 10 s rollups (sketch merges are exact, so this equals rolling up the
+ * raw rows), for minutes whose raw rows are all in 10 s rollups already.
+ */
+export async function runRollup60(db: Db, nowMs: number, graceMs: number): Promise<number> {
+  const resolution = 60;
+  const limitT = Math.floor((nowMs - graceMs) / 1000 / resolution) * resolution;
+  const pending = await db.rawSnapshot.findMany({
+    where: { rolled60: false, rolled10: true, t: { lt: limitT } },
+    select: { node: true, t: true },
+    orderBy: [{ t: 'asc' }],
+    take: MAX_BUCKETS * resolution,
+  });
+  const groups = groupBuckets(pending, resolution);
+  if (groups.size === 0) return 0;
+  const rows: TrafficRecord[] = [];
+  let count = 0;
+  for (const [t, nodes] of groups) {
+    const tens = await db.trafficRollup.findMany({
+      where: { resolution: 10, t: { gte: t, lt: t + resolution }, node: { in: nodes } },
+      select: {
+        t: true,
+        node: true,
+        peer: true,
+        channel: true,
+        direction: true,
+        count: true,
+        bytes: true,
+        sketch: true,
+      },
+    });
+    rows.push(
+      ...rollUp(
+        tens.map((r) => ({ ...r, direction: r.direction as TrafficRecord['direction'] })),
+        resolution,
+      ),
+    );
+    count += nodes.length;
+  }
+  await writeRollups(db, resolution, groups, rows, (t, nodes) =>
+    db.rawSnapshot.updateMany({
+      where: {
+        t: { gte: t, lt: t + resolution },
+        node: { in: nodes },
+        rolled10: true,
+        rolled60: false,
+      },
+      data: { rolled60: true },
+    }),
+  );
+  return count;
+}
+
+/** Deletes rows past their retention. Returns how many rows of each kind went. */
+export async function runRetention(
+  db: Db,
+  nowMs: number,
+  config: Pick<
+    HistoryConfig,
+    'rawRetentionMs' | 'rollup10RetentionMs' | 'rollup60RetentionMs' | 'eventRetentionMs'
+  >,
+): Promise<{ raw: number; rollup10: number; rollup60: number; events: number; audit: number }> {
+  const s = (ms: number) => Math.floor((nowMs - ms) / 1000);
+  const [raw, rollup10, rollup60, events, audit] = await db.$transaction([
+    db.rawSnapshot.deleteMany({ where: { t: { lt: s(config.rawRetentionMs) } } }),
+    db.trafficRollup.deleteMany({
+      where: { resolution: 10, t: { lt: s(config.rollup10RetentionMs) } },
+    }),
+    db.trafficRollup.deleteMany({
+      where: { resolution: 60, t: { lt: s(config.rollup60RetentionMs) } },
+    }),
+    db.event.deleteMany({ where: { at: { lt: new Date(nowMs - config.eventRetentionMs) } } }),
+    db.controlAudit.deleteMany({
+      where: { at: { lt: new Date(nowMs - config.eventRetentionMs) } },
+    }),
+  ]);
+  // Cursors of boots that sent nothing for as long as events are kept are of no use any more.
+  await db.agentCursor.deleteMany({
+    where: { updatedAt: { lt: new Date(nowMs - config.eventRetentionMs) } },
+  });
+  return {
+    raw: raw.count,
+    rollup10: rollup10.count,
+    rollup60: rollup60.count,
+    events: events.count,
+    audit: audit.count,
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The observatory end to end with real node processes: a server in this process, three
+ * `observatory node` children with agents, control through the HTTP API.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterModel } from '../../protocol/model.ts';
+import { startServer, type RunningServer } from '../start.ts';
+import { openDb } from '../store/client.ts';
+import { LabNodes } from './nodes.ts';
+
+const ADMIN = 'admin-token-for-lab-tests';
+const AGENT = 'agent-token-for-lab-tests';
+const TICKTIME_MS = 2_000;
+
+let dir: string;
+let databaseUrl: string;
+let server: RunningServer;
+let nodes: LabNodes;
+let port: number;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address() as { port: number };
+      probe.close(() => resolve(p));
+    });
+  });
+}
+
+async function start(): Promise<void> {
+  server = await startServer({
+    port,
+    databaseUrl,
+    adminToken: ADMIN,
+    agentToken: AGENT,
+    dashboard: false,
+  });
+  server.context.observatory.setLab(nodes);
+}
+
+async function cluster(): Promise<ClusterModel> {
+  const res = await fetch(`${server.url}/api/cluster`);
+  return (await res.json()) as ClusterModel;
+}
+
+function control(action: string, body: unknown, token: string | null = ADMIN) {
+  return fetch(`${server.url}/api/control/${action}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Polls until `check` holds; bounded, so a broken cluster fails the test instead of hanging. */
+async function until(
+  check: (m: ClusterModel) => boolean,
+  timeoutMs = 15_000,
+): Promise<ClusterModel> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ClusterModel | undefined;
+  while (Date.now() < deadline) {
+    last = await cluster();
+    if (check(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms; last model: ${JSON.stringify(last)}`);
+}
+
+const N = (i: number) => `n${i}@127.0.0.1`;
+const fullMesh = (m: ClusterModel) =>
+  m.nodes.filter((n) => n.status === 'up').length === 3 &&
+  m.sides.length === 1 &&
+  m.links.filter((l) => l.state === 'up').length === 3;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'observatory-lab-'));
+  databaseUrl = `file:${join(dir, 'lab.db')}`;
+  port = await freePort();
+  const ports = [await freePort(), await freePort(), await freePort()];
+  nodes = new LabNodes({
+    nodes: ports.map((p, i) => ({ name: `n${i + 1}`, host: '127.0.0.1', port: p })),
+    cookie: 'lab-test-cookie',
+    observatoryUrl: `http://127.0.0.1:${port}`,
+    agentToken: AGENT,
+    ticktimeMs: TICKTIME_MS,
+  });
+  await start();
+  await nodes.start();
+}, 60_000);
+
+afterAll(async () => {
+  await nodes?.stop();
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('lab', () => {
+  it('lab — three nodes appear up in /api/cluster as one full mesh', async () => {
+    const m = await until(fullMesh);
+    expect(m.nodes.map((n) => n.name)).toEqual([N(1), N(2), N(3)]);
+    expect(m.nodes[0]?.view?.nodes).toEqual([N(2), N(3)]);
+  });
+
+  it('lab — control without the admin token is refused with 401; bad input gets 400', async () => {
+    expect((await control('heal', {}, null)).status).toBe(401);
+    expect((await control('heal', {}, 'wrong-token')).status).toBe(401);
+    const unknown = await control('kill', { node: 'nobody' });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'UNKNOWN_NODE' } });
+    const overlap = await control('partition', { sides: [['n1'], ['n1', 'n2']] });
+    expect(overlap.status).toBe(400);
+    expect((await control('partition', { sides: [['n1'], []] })).status).toBe(400);
+    expect((await control('partition', { sides: [['n1'], ['n2']], ttlMs: -5 })).status).toBe(400);
+  });
+
+  it('lab — a partition shows two sides and diverging views; heal restores the mesh', async () => {
+    await until(fullMesh);
+    const res = await control('partition', { sides: [['n1'], ['n2', 'n3']], ttlMs: 60_000 });
+    expect(res.status).toBe(200);
+    const split = await until((m) => m.sides.length === 2);
+    expect(split.sides).toEqual([[N(2), N(3)], [N(1)]]);
+    const views = Object.fromEntries(split.nodes.map((n) => [n.name, n.view?.nodes]));
+    expect(views[N(1)]).toEqual([]);
+    expect(views[N(2)]).toEqual([N(3)]);
+    expect(split.faults.map((f) => f.node).sort()).toEqual([N(1), N(2), N(3)]);
+    expect((await control('heal', {})).status).toBe(200);
+    const healed = await until((m) => fullMesh(m) && m.faults.length === 0);
+    expect(healed.partitioned).toBe(false);
+  });
+
+  it('lab — a fault whose time runs out reverts by itself', async () => {
+    await until(fullMesh);
+    expect(
+      (await control('partition', { sides: [['n3'], ['n1', 'n2']], ttlMs: 2_000 })).status,
+    ).toBe(200);
+    await until((m) => m.faults.length > 0);
+    await until((m) => m.faults.length === 0 && fullMesh(m), 20_000);
+  });
+
+  it('lab — kill through the API marks the node down within 2 s; restart brings it back', async () => {
+    await until(fullMesh);
+    const started = Date.now();
+    expect((await control('kill', { node: 'n3' })).status).toBe(200);
+    await until((m) => m.nodes.find((n) => n.name === N(3))?.status === 'down', 5_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect((await control('restart', { node: 'n3' })).status).toBe(200);
+    await until(fullMesh);
+  });
+
+  it('lab — a server restarted mid-run loses no agent data: no gap, no duplicate', async () => {
+    await until(fullMesh);
+    await server.close();
+    // The agents buffer while the server is away and replay once it is back.
+    await new Promise((r) => setTimeout(r, 2_500));
+    await start();
+    await until(fullMesh);
+    await new Promise((r) => setTimeout(r, 2_500));
+    const db = await openDb(databaseUrl);
+    try {
+      const rows = await db.rawSnapshot.findMany({
+        select: { node: true, bootId: true, seq: true },
+      });
+      const byBoot = new Map<string, number[]>();
+      for (const r of rows)
+        byBoot.set(`${r.node} ${r.bootId}`, [
+          ...(byBoot.get(`${r.node} ${r.bootId}`) ?? []),
+          r.seq,
+        ]);
+      expect(byBoot.size).toBeGreaterThanOrEqual(3);
+      for (const [boot, seqs] of byBoot) {
+        const sorted = [...seqs].sort((a, b) => a - b);
+        const cursor = await db.agentCursor.findFirst({
+          where: { node: boot.split(' ')[0]!, bootId: boot.split(' ')[1]! },
+        });
+        // Every seq from 1 to the highest stored is there exactly once.
+        expect({ boot, seqs: sorted }).toEqual({
+          boot,
+          seqs: Array.from({ length: sorted.at(-1)! }, (_, i) => i + 1),
+        });
+        expect(cursor?.seq).toBe(sorted.at(-1));
+      }
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+  it('lab — /metrics serves Prometheus text with node and ingest series', async () => {
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain(`observatory_node_up{node="${N(1)}"} 1`);
+    expect(text).toMatch(/observatory_snapshots_stored_total \d+/);
+  });
+});

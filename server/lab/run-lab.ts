@@ -1,0 +1,184 @@
+/**
+ * `observatory start`: the whole lab on this machine. Starts the server (SQLite store by
+ * default), then N real node processes with agents that stream to it, prints the URL and the
+ * admin token, and on Ctrl-C stops every node before the server, so nothing is orphaned.
+ */
+import { createServer } from 'node:net';
+import { EnvError, generateToken, loadEnv } from '../env.ts';
+import { ensureNextBuild } from '../next-build.ts';
+import { startServer, type RunningServer } from '../start.ts';
+import { LabNodes, type LabNodeSpec } from './nodes.ts';
+
+/** First node port of the lab; nodes take consecutive ports from here. */
+export const DEFAULT_LAB_BASE_PORT = 9101;
+const LAB_HOST = '127.0.0.1';
+/** Lab nodes notice a partition within seconds, not a production minute. */
+export const LAB_TICKTIME_MS = 4_000;
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+export interface LabRunOptions {
+  readonly nodes: number;
+  readonly port: number;
+  /** first node port; default 9101, or free ports when those are taken */
+  readonly basePort?: number;
+  readonly dev?: boolean;
+  /** false: API and sockets only, no Next.js (tests) */
+  readonly dashboard?: boolean;
+  /**
+   * Hook for the demo workload: extra `observatory node` arguments for each node (e.g. shard
+   * options), and a function started once every node listens.
+   */
+  readonly workload?: {
+    readonly nodeArgs?: (name: string) => readonly string[];
+    readonly start?: (lab: RunningLab) => void | Promise<void>;
+  };
+}
+
+export interface RunningLab {
+  readonly server: RunningServer;
+  readonly nodes: LabNodes;
+  stop(): Promise<void>;
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, LAB_HOST, () => probe.close(() => resolve(true)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, LAB_HOST, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Consecutive ports from `base` when all are free, otherwise any free ports. */
+async function nodePorts(count: number, base: number): Promise<number[]> {
+  const wanted = Array.from({ length: count }, (_, i) => base + i);
+  const free = await Promise.all(wanted.map(portFree));
+  if (free.every(Boolean)) return wanted;
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) ports.push(await freePort());
+  return ports;
+}
+
+/** Starts the lab; exits the process with status 1 on a bad environment. */
+export async function runLab(options: LabRunOptions): Promise<RunningLab> {
+  let env;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    process.stderr.write(`observatory: ${error.message}\n`);
+    process.exit(1);
+  }
+  const dashboard = options.dashboard !== false;
+  const dev = options.dev === true || env.dev;
+  if (dashboard && !dev) await ensureNextBuild();
+  const server = await startServer({
+    port: options.port,
+    host: env.host,
+    databaseUrl: env.databaseUrl,
+    adminToken: env.adminToken,
+    agentToken: env.agentToken,
+    dev,
+    dashboard,
+    log: out,
+  });
+  const ports = await nodePorts(options.nodes, options.basePort ?? DEFAULT_LAB_BASE_PORT);
+  const specs: LabNodeSpec[] = ports.map((port, i) => {
+    const name = `n${i + 1}`;
+    return {
+      name,
+      host: LAB_HOST,
+      port,
+      ...(options.workload?.nodeArgs && { extraArgs: options.workload.nodeArgs(name) }),
+    };
+  });
+  const nodes = new LabNodes({
+    nodes: specs,
+    cookie: env.clusterCookie ?? generateToken(),
+    observatoryUrl: server.url,
+    agentToken: env.agentToken,
+    ticktimeMs: LAB_TICKTIME_MS,
+    log: (line) => {
+      // Membership lines and problems; the nodes' routine info stays out of the terminal.
+      if (line.includes('"event"') || / (warn|error) /.test(line)) out(line);
+    },
+  });
+  const observatory = server.context.observatory;
+  observatory.setLab(nodes);
+
+  let stopping: Promise<void> | undefined;
+  const lab: RunningLab = {
+    server,
+    nodes,
+    stop() {
+      stopping ??= (async () => {
+        observatory.setLab(undefined);
+        await nodes.stop();
+        await server.close();
+      })();
+      return stopping;
+    },
+  };
+  stopOnSignals(lab);
+  try {
+    await nodes.start();
+  } catch (error) {
+    process.stderr.write(
+      `observatory: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    await lab.stop();
+    process.exit(1);
+  }
+  for (const [name, pid] of Object.entries(nodes.pids())) {
+    const spec = specs.find((s) => `${s.name}@${s.host}` === name);
+    out(`Lab node ${name} port ${spec?.port} pid ${pid}`);
+  }
+  await options.workload?.start?.(lab);
+  out(`Dashboard: ${server.url}/`);
+  out(
+    env.adminTokenGenerated
+      ? `Admin token (generated; set OBSERVATORY_ADMIN_TOKEN to keep one): ${env.adminToken}`
+      : 'Admin token: from OBSERVATORY_ADMIN_TOKEN',
+  );
+  out(`Lab ready: ${options.nodes} node(s). Ctrl-C stops the lab and every node.`);
+  return lab;
+}
+
+function stopOnSignals(lab: RunningLab): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // Even in a hurry, the nodes go first: no orphans.
+      for (const name of lab.nodes.names()) lab.nodes.kill(name);
+      process.exit(1);
+    }
+    stopping = true;
+    out(`observatory: ${signal}, stopping the lab`);
+    setTimeout(() => {
+      for (const name of lab.nodes.names()) lab.nodes.kill(name);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    lab.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`observatory: error while stopping: ${String(error)}\n`);
+        for (const name of lab.nodes.names()) lab.nodes.kill(name);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

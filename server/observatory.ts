@@ -1,0 +1,156 @@
+/**
+ * The observatory's services, wired together: ingest on `/agent` → live model, traffic window
+ * and history; the model pushed to `/ui`; the control plane; Prometheus metrics; the HTTP API.
+ * `startServer` creates one per process and closes it on shutdown.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Namespace } from 'socket.io';
+import { apiRoutes, createApiListener, type ApiServices } from './api/routes.ts';
+import { createControl, type Control, type LabControl } from './control/control.ts';
+import type { HistoryConfig } from './history/config.ts';
+import { History } from './history/history.ts';
+import { attachIngest, type Ingest } from './ingest/ingest.ts';
+import { MetricsRegistry } from './metrics/registry.ts';
+import { registerModelMetrics } from './metrics/model-metrics.ts';
+import { EventFeed } from './model/event-feed.ts';
+import { LiveModel } from './model/live-model.ts';
+import { TrafficWindow } from './model/traffic-window.ts';
+import { startUiPush, type PushTarget } from './model/ui-push.ts';
+import type { Db } from './store/client.ts';
+
+export interface ObservatoryOptions {
+  readonly db: Db;
+  readonly agentNamespace: Namespace;
+  readonly uiNamespace: PushTarget;
+  /** number of dashboards connected to `/ui` */
+  readonly uiClients?: () => number;
+  readonly adminToken: string;
+  readonly agentToken: string;
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+  readonly history?: Partial<HistoryConfig>;
+}
+
+export interface Observatory {
+  readonly model: LiveModel;
+  readonly traffic: TrafficWindow;
+  readonly history: History;
+  readonly ingest: Ingest;
+  readonly control: Control;
+  readonly events: EventFeed;
+  readonly metrics: MetricsRegistry;
+  /** Serves the API paths; returns false for any other request. */
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Lets control restart and kill lab nodes (`observatory start`). */
+  setLab(lab: LabControl | undefined): void;
+  /** Stops pushes and jobs and flushes pending writes. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** How often time-based model state (staleness, fault time left) is re-evaluated. */
+const MODEL_TICK_MS = 1_000;
+
+export function startObservatory(options: ObservatoryOptions): Observatory {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => {});
+  const metrics = new MetricsRegistry();
+  const model = new LiveModel({ now });
+  const traffic = new TrafficWindow();
+  const events = new EventFeed();
+  const history = new History(options.db, {
+    now,
+    log,
+    ...(options.history && { config: options.history }),
+  });
+  const ingest = attachIngest(options.agentNamespace, {
+    agentToken: options.agentToken,
+    model,
+    traffic,
+    store: history,
+    events,
+    metrics,
+    now,
+    log,
+  });
+  const offEvents = events.subscribe((list) => {
+    history
+      .recordEvents(list)
+      .catch((error: unknown) => log(`history: events not stored: ${String(error)}`));
+  });
+
+  let lab: LabControl | undefined;
+  const controlCounter = metrics.counter(
+    'observatory_control_actions_total',
+    'Control actions by action and outcome',
+  );
+  const run = createControl({
+    agents: ingest,
+    model,
+    audit: (entry) => history.audit(entry),
+    events,
+    now,
+    get lab() {
+      return lab;
+    },
+  });
+  const control: Control = async (action, body) => {
+    try {
+      const result = await run(action, body);
+      controlCounter({ action, outcome: result.ok ? 'ok' : 'failed' });
+      return result;
+    } catch (error) {
+      controlCounter({ action, outcome: 'refused' });
+      throw error;
+    }
+  };
+  registerModelMetrics(metrics, model, traffic, now);
+
+  const services: ApiServices = {
+    adminToken: options.adminToken,
+    cluster: () => model.read(),
+    traffic: () => traffic.read(now()),
+    history: (q) => history.history(q),
+    events: (q) => history.events(q),
+    control,
+    metrics: () => metrics.render(),
+  };
+  const handle = createApiListener(
+    apiRoutes(() => services),
+    log,
+  );
+
+  const uiClients = options.uiClients;
+  const stopPush = startUiPush(options.uiNamespace, {
+    model,
+    traffic,
+    events,
+    ...(uiClients !== undefined && { active: () => uiClients() > 0 }),
+  });
+  const tick = setInterval(() => model.tick(now()), MODEL_TICK_MS);
+  tick.unref();
+  history.startJobs();
+
+  let closing: Promise<void> | undefined;
+  return {
+    model,
+    traffic,
+    history,
+    ingest,
+    control,
+    events,
+    metrics,
+    handle,
+    setLab: (l) => {
+      lab = l;
+    },
+    close() {
+      closing ??= (async () => {
+        clearInterval(tick);
+        stopPush();
+        offEvents();
+        await history.close();
+      })();
+      return closing;
+    },
+  };
+}
