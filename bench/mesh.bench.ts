@@ -3,7 +3,7 @@
  * raw TCP baseline measured in the same run (length-prefixed frames, corked batches), rounds
  * interleaved so that machine noise hits both alike. Targets come from the cluster runtime issue.
  *
- *   npm run bench -- mesh [--json] [--quick] [--only send,rpc,ticks,mesh] [--ticktime ms] [--profile dir]
+ *   npm run bench -- mesh [--json] [--quick] [--only send,rpc,ticks,kill,mesh] [--ticktime ms] [--profile dir]
  *   (or the same flags with: npx tsx bench/mesh.bench.ts)
  */
 import { spawnCli } from '../cluster/multiprocess/harness/processes.ts';
@@ -42,7 +42,7 @@ export interface MeshBenchOptions {
   readonly profileDir?: string;
 }
 
-export const MESH_PARTS = ['send', 'rpc', 'ticks', 'mesh'] as const;
+export const MESH_PARTS = ['send', 'rpc', 'ticks', 'kill', 'mesh'] as const;
 export type MeshPart = (typeof MESH_PARTS)[number];
 
 interface ThroughputResult {
@@ -328,6 +328,45 @@ async function meshFormation(
   return { ms: done - Math.min(...started.map((s) => s.startedAt)), fixtures };
 }
 
+/**
+ * SIGKILL of a linked peer: the kernel resets its sockets, so the survivor must report nodedown
+ * (connection_closed) at once, not after a ticktime. Timed from the kill to the survivor's event.
+ */
+async function killDetection(
+  bundles: Bundles,
+  quick: boolean,
+  log: (s: string) => void,
+): Promise<BenchRow[]> {
+  const samples: number[] = [];
+  for (let round = 0; round < (quick ? 2 : 7); round++) {
+    const [survivor, victim] = await Promise.all([
+      startNodeFixture(bundles, `k${round}-a`),
+      startNodeFixture(bundles, `k${round}-b`),
+    ]);
+    await survivor.request(
+      { cmd: 'connect', target: `${victim.name}:${victim.port}` },
+      START_TIMEOUT_MS,
+    );
+    await sleep(200);
+    const killedAt = victim.child.signal('SIGKILL');
+    const down = await survivor.child.stdout.event<{ at: number }>(
+      'nodedown',
+      { node: victim.name },
+      10_000,
+    );
+    samples.push(down.value.at - killedAt);
+    await killAll();
+  }
+  samples.sort((a, b) => a - b);
+  const median = samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+  const max = samples[samples.length - 1] ?? Number.NaN;
+  log(`SIGKILL → nodedown: ${samples.map((x) => x.toFixed(1)).join(', ')} ms`);
+  return [
+    row('sigkill_nodedown_median', median, 'ms', atMost(median, 50, '50 ms')),
+    row('sigkill_nodedown_max', max, 'ms', undefined),
+  ];
+}
+
 async function meshRows(
   bundles: Bundles,
   quick: boolean,
@@ -412,6 +451,8 @@ export async function runMeshBench(options: MeshBenchOptions = {}): Promise<Benc
       );
     }
     await killAll();
+    if (only.has('kill')) rows.push(...(await killDetection(bundles, quick, log)));
+    await killAll();
     if (only.has('mesh')) rows.push(...(await meshRows(bundles, quick, log)));
   } finally {
     await killAll();
@@ -419,7 +460,7 @@ export async function runMeshBench(options: MeshBenchOptions = {}): Promise<Benc
   return rows;
 }
 
-/** Bench-specific flags: `--only send,rpc,ticks,mesh`, `--ticktime ms`, `--profile dir`. */
+/** Bench-specific flags: `--only send,rpc,ticks,kill,mesh`, `--ticktime ms`, `--profile dir`. */
 export function parseMeshArgs(args: readonly string[]): MeshBenchOptions {
   const valueOf = (flag: string) => {
     const i = args.indexOf(flag);
