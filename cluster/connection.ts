@@ -8,7 +8,7 @@ import type { Socket } from './transport.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { Reassembler } from './wire/fragments.ts';
 import { FrameParser } from './wire/framing.ts';
-import { Kind, isHandshakeKind } from './wire/kinds.ts';
+import { Kind, channelOf, isHandshakeKind } from './wire/kinds.ts';
 import { BodyReader, NameCache } from './wire/reader.ts';
 
 export interface ConnectionConfig {
@@ -35,7 +35,10 @@ export interface ConnectionHost {
   admitChallenge(conn: Connection, peer: NodeName): hs.RejectReason | 'already' | null;
   handshakeDone(conn: Connection): void;
   handshakeFailed(conn: Connection, reason: string, rejectedWith?: hs.RejectReason): void;
-  /** a post-handshake frame: `r` reads the body */
+  /**
+   * A post-handshake frame: `r` reads the body; `bytes` is its wire size, or 0 for a message
+   * reassembled from fragments (already reported fragment by fragment).
+   */
   frame(conn: Connection, kind: number, r: BodyReader, bytes: number): void;
   down(conn: Connection, reason: NodeDownReason): void;
   isBlackholed(peer: NodeName): boolean;
@@ -43,6 +46,8 @@ export interface ConnectionHost {
   count(stat: string, n?: number): void;
   /** a control frame was queued (for instrumentation) */
   controlSent(conn: Connection, kind: number, bytes: number): void;
+  /** one fragment of a message on `channel` crossed the link (for instrumentation) */
+  fragment(conn: Connection, channel: string, direction: 'in' | 'out', bytes: number): void;
 }
 
 type State = 'handshake' | 'up' | 'closed';
@@ -70,6 +75,12 @@ export class Connection {
   private myChallenge = '';
   private sentMark = false;
   private heardInChunk = false;
+  /** after a fault edge: FRAG_NEXT frames of a message cut by the fault are lost frames, dropped */
+  private orphanFragments = false;
+  /** a fragmented message we were sending was cut by a blackhole: tell the peer once healed */
+  private abortOwed = false;
+  /** channel of the fragmented message being received */
+  private fragChannel = '';
   private delayed: { due: number; batch: Buffer[] }[] = [];
   private delayTimer: unknown = null;
   private lastDue = 0;
@@ -84,7 +95,11 @@ export class Connection {
     const c = host.config;
     this.peer = expectedPeer;
     this.outbound = new Outbound(
-      { writeBatch: (b) => this.writeBatch(b), writableLength: () => socket.writableLength },
+      {
+        writeBatch: (b) => this.writeBatch(b),
+        writableLength: () => socket.writableLength,
+        fragmentSent: (channel, bytes) => host.fragment(this, channel, 'out', bytes),
+      },
       {
         fragmentBytes: c.fragmentBytes,
         highWaterBytes: DEFAULT_SOCKET_HIGH_WATER_BYTES,
@@ -127,8 +142,29 @@ export class Connection {
 
   refreshFaults(): void {
     if (this.peer === undefined) return;
+    const was = this.blackholed;
     this.blackholed = this.host.isBlackholed(this.peer);
     this.latency = this.host.latencyOf(this.peer);
+    if (was !== this.blackholed && this.state === 'up') this.faultEdge();
+  }
+
+  /**
+   * A blackhole drops whole frames, so when one starts or ends a fragmented message may have lost
+   * some of its fragments. Both ends discard such a message, as if it were lost: the receiver
+   * drops its partial reassembly and the orphaned fragments that follow, the sender drops the
+   * rest of the message and, once it can be heard again, tells the peer to discard its part.
+   */
+  private faultEdge(): void {
+    if (this.reassembler.reset()) this.host.count('dropped_partial_messages');
+    this.orphanFragments = true;
+    if (this.outbound.abandonPartial()) {
+      this.host.count('dropped_partial_messages');
+      this.abortOwed = true;
+    }
+    if (!this.blackholed && this.abortOwed) {
+      this.abortOwed = false;
+      this.sendControl(Kind.FRAG_ABORT);
+    }
   }
 
   /** Queues a control frame (never behind data). Returns its size on the wire. */
@@ -210,17 +246,25 @@ export class Connection {
         return;
       }
       if (kind === Kind.FRAG_FIRST || kind === Kind.FRAG_NEXT) {
+        if (kind === Kind.FRAG_NEXT && this.orphanFragments && !this.reassembler.busy) {
+          this.host.count('dropped_orphan_fragments');
+          return;
+        }
+        this.orphanFragments = false;
+        if (kind === Kind.FRAG_FIRST) this.fragChannel = innerChannel(buf, start + 5, end);
+        this.host.fragment(this, this.fragChannel, 'in', end - start + 4);
         const inner = this.reassembler.push(kind, buf, start + 1, end);
         if (inner !== null)
-          this.host.frame(
-            this,
-            inner[0]!,
-            new BodyReader(inner, 1, inner.length),
-            inner.length + 4,
-          );
+          this.host.frame(this, inner[0]!, new BodyReader(inner, 1, inner.length), 0);
+        return;
+      }
+      if (kind === Kind.FRAG_ABORT) {
+        if (this.reassembler.reset()) this.host.count('dropped_partial_messages');
+        this.orphanFragments = true;
         return;
       }
       if (this.reassembler.busy) throw new ProtocolError('data frame inside a fragmented message');
+      this.orphanFragments = false;
       this.host.frame(this, kind, new BodyReader(buf, start + 1, end), end - start + 4);
     } catch (err) {
       // anything the decoders throw means the peer sent what we cannot handle; user handler
@@ -402,4 +446,22 @@ export class Connection {
       return clock.now();
     }
   }
+}
+
+/**
+ * The instrumentation channel of a fragmented message, read from its first fragment: a SEND's
+ * own channel (u8 name, u8 channel after the kind) when it fits, else the kind's channel.
+ */
+function innerChannel(buf: Buffer, at: number, end: number): string {
+  const kind = buf[at];
+  if (kind === Kind.SEND && at + 2 <= end) {
+    const c = at + 2 + buf[at + 1]!;
+    if (c < end) {
+      const n = buf[c]!;
+      if (n === 0) return 'send';
+      if (c + 1 + n <= end) return buf.toString('utf8', c + 1, c + 1 + n);
+    }
+    return 'send';
+  }
+  return (kind === undefined ? undefined : channelOf(kind)) ?? 'send';
 }

@@ -17,12 +17,13 @@ import type {
 } from './api.ts';
 import { DEFAULT_CALL_TIMEOUT_MS, EXTERNAL_PAYLOAD_MIN_BYTES } from './constants.ts';
 import { Connection, type ConnectionConfig, type ConnectionHost } from './connection.ts';
-import { BadArgumentError, NoConnectionError, ProtocolError } from './errors.ts';
+import { admitChallenge, admitHello, type AdmissionView } from './admission.ts';
+import { dispatchFrame, type DispatchTarget } from './dispatch.ts';
+import { BadArgumentError, NoConnectionError } from './errors.ts';
 import { Faults } from './faults.ts';
 import type * as hs from './handshake.ts';
-import { keepOutgoingOnSimultaneous } from './handshake.ts';
 import { Hooks } from './instrumentation.ts';
-import { parseMeshPeers, type MeshPeer } from './mesh.ts';
+import type { MeshPeer } from './mesh.ts';
 import { Monitors } from './monitors.ts';
 import { Rpc } from './rpc.ts';
 import { dial, listen, type Listener, type Socket } from './transport.ts';
@@ -64,6 +65,7 @@ export class Node implements ClusterNode, ConnectionHost {
   private readonly counters = new Stats();
   private readonly rpc: Rpc;
   private readonly monitors: Monitors;
+  private readonly dispatch: DispatchTarget;
 
   constructor(options: NodeOptions, config: ConnectionConfig, host: string) {
     this.name = config.name;
@@ -98,6 +100,19 @@ export class Node implements ClusterNode, ConnectionHost {
       sendDemonitor: (n, ref) => this.control(n, Kind.DEMONITOR, controlBody(ref)),
       sendDown: (n, ref, reason) => this.control(n, Kind.MONITOR_DOWN, controlBody(ref, reason)),
     });
+    this.dispatch = {
+      counters: this.counters,
+      instrumentation: this.instrumentation,
+      rpc: this.rpc,
+      monitors: this.monitors,
+      deliver: (name, message, from) => this.deliver(name, message, from),
+      pong: (id) => this.pings.get(id)?.finish('pong'),
+      disconnected: (conn) => {
+        conn.destroy();
+        this.down(conn, 'disconnect');
+      },
+      meshPeers: (conn, peers) => this.meshPeers(conn, peers),
+    };
   }
 
   /** Listens; the advertised `addr` is known only once the port is resolved. */
@@ -249,30 +264,33 @@ export class Node implements ClusterNode, ConnectionHost {
       return;
     }
     const enc = conn.outbound.encoder;
+    const channel = options?.channel ?? '';
     enc.begin(Kind.SEND);
     let size: number;
+    let fragmented: boolean;
     try {
       enc.shortStr(to.name);
-      enc.shortStr(options?.channel ?? '');
+      enc.shortStr(channel);
       if (message instanceof Uint8Array && message.length >= EXTERNAL_PAYLOAD_MIN_BYTES) {
         enc.u8(PayloadTag.BYTES);
         const head = enc.endExternal(message.length);
-        conn.outbound.dataEndedExternal(head, message);
+        fragmented = conn.outbound.dataEndedExternal(head, message, channel || 'send');
         size = head + message.length;
       } else {
         enc.payload(message);
         size = enc.end();
-        conn.outbound.dataEnded(size);
+        fragmented = conn.outbound.dataEnded(size, channel || 'send');
       }
     } catch (err) {
       enc.abort();
       throw err;
     }
     this.counters.sent++;
-    if (this.instrumentation.hasFrame)
+    // a fragmented message is reported fragment by fragment as it leaves (see fragment())
+    if (this.instrumentation.hasFrame && !fragmented)
       this.instrumentation.emitFrame({
         peer: to.node,
-        channel: options?.channel ?? 'send',
+        channel: (channel || 'send'),
         direction: 'out',
         bytes: size,
       });
@@ -346,26 +364,11 @@ export class Node implements ClusterNode, ConnectionHost {
   // ---- ConnectionHost --------------------------------------------------------------------
 
   admitHello(conn: Connection, hello: hs.Hello): hs.RejectReason | null {
-    if (this.closing) return 'shutdown';
-    if (hello.name === this.name) return 'self';
-    const linked = this.links.get(hello.name);
-    if (linked !== undefined && linked !== conn) return 'duplicate';
-    for (const other of this.conns) {
-      if (other === conn || other.peer !== hello.name || other.state !== 'handshake') continue;
-      if (!other.initiator) return 'duplicate';
-      if (keepOutgoingOnSimultaneous(this.name, hello.name)) return 'simultaneous';
-    }
-    return null;
+    return admitHello(this.admissionView(), conn, hello.name);
   }
 
   admitChallenge(conn: Connection, peer: NodeName): hs.RejectReason | 'already' | null {
-    if (this.closing) return 'shutdown';
-    if (peer === this.name) return 'self';
-    if (this.links.has(peer)) return 'already';
-    for (const other of this.conns)
-      if (other !== conn && other.initiator && other.peer === peer && other.state === 'handshake')
-        return 'already';
-    return null;
+    return admitChallenge(this.admissionView(), conn, peer);
   }
 
   handshakeDone(conn: Connection): void {
@@ -465,89 +468,17 @@ export class Node implements ClusterNode, ConnectionHost {
   }
 
   frame(conn: Connection, kind: number, r: BodyReader, bytes: number): void {
-    const peer = conn.peer!;
-    if (kind === Kind.SEND) {
-      const name = r.shortStrCached(conn.nameCache);
-      const channel = r.shortStrCached(conn.channelCache);
-      const payload = r.payload();
-      this.counters.received++;
-      if (this.instrumentation.hasFrame)
-        this.instrumentation.emitFrame({
-          peer,
-          channel: (channel || 'send') as Channel,
-          direction: 'in',
-          bytes,
-        });
-      this.deliver(name, payload, peer);
-      return;
-    }
-    if (this.instrumentation.hasFrame) {
-      const channel = channelOf(kind);
-      if (channel !== undefined)
-        this.instrumentation.emitFrame({ peer, channel, direction: 'in', bytes });
-    }
-    switch (kind) {
-      case Kind.TICK:
-        return;
-      case Kind.RPC_CALL: {
-        const id = r.u32();
-        const handler = r.shortStr();
-        this.rpc.serve(peer, id, handler, r.payload(), true);
-        return;
-      }
-      case Kind.RPC_CAST: {
-        r.u32();
-        const handler = r.shortStr();
-        this.rpc.serve(peer, 0, handler, r.payload(), false);
-        return;
-      }
-      case Kind.RPC_REPLY: {
-        const id = r.u32();
-        r.shortStr();
-        this.rpc.replied(id, r.payload());
-        return;
-      }
-      case Kind.RPC_ERROR: {
-        const id = r.u32();
-        r.shortStr();
-        this.rpc.failed(id, r.payload());
-        return;
-      }
-      case Kind.RPC_CANCEL:
-        this.rpc.cancelled(peer, r.u32());
-        return;
-      case Kind.MONITOR: {
-        const ref = r.u32();
-        this.monitors.remoteMonitor(peer, ref, r.shortStr());
-        return;
-      }
-      case Kind.DEMONITOR:
-        this.monitors.remoteDemonitor(peer, r.u32());
-        return;
-      case Kind.MONITOR_DOWN: {
-        const ref = r.u32();
-        const reason = r.shortStr();
-        if (reason !== 'noproc' && reason !== 'noconnection')
-          throw new ProtocolError(`bad DOWN reason ${reason}`);
-        this.monitors.down(ref, reason);
-        return;
-      }
-      case Kind.PING:
-        conn.sendControl(Kind.PONG, controlBody(r.u32()));
-        return;
-      case Kind.PONG:
-        this.pings.get(r.u32())?.finish('pong');
-        return;
-      case Kind.DISCONNECT:
-        conn.destroy();
-        this.down(conn, 'disconnect');
-        return;
-      case Kind.MESH_PEERS:
-        this.meshPeers(conn, parseMeshPeers(r.json()));
-        return;
-      default:
-        throw new ProtocolError(`unknown frame kind ${kind}`);
-    }
+    dispatchFrame(this.dispatch, conn, kind, r, bytes);
+  }
+
+  fragment(conn: Connection, channel: string, direction: 'in' | 'out', bytes: number): void {
+    if (this.instrumentation.hasFrame && conn.peer !== undefined)
+      this.instrumentation.emitFrame({
+        peer: conn.peer,
+        channel: channel as Channel,
+        direction,
+        bytes,
+      });
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -582,8 +513,8 @@ export class Node implements ClusterNode, ConnectionHost {
       throw err;
     }
     const size = enc.end();
-    conn.outbound.dataEnded(size);
-    if (this.instrumentation.hasFrame)
+    const fragmented = conn.outbound.dataEnded(size, channel);
+    if (this.instrumentation.hasFrame && !fragmented)
       this.instrumentation.emitFrame({ peer: node, channel, direction: 'out', bytes: size });
   }
 
@@ -607,6 +538,10 @@ export class Node implements ClusterNode, ConnectionHost {
       this.counters.handler_errors++;
       this.config.logger.error('message handler threw', { name, error: String(err) });
     }
+  }
+
+  private admissionView(): AdmissionView {
+    return { self: this.name, closing: this.closing, conns: this.conns, links: this.links };
   }
 
   private isHiddenLink(c: Connection): boolean {

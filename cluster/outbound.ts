@@ -8,6 +8,8 @@ const EMPTY = Buffer.alloc(0);
 export interface WritePort {
   writeBatch(buffers: Buffer[]): void;
   writableLength(): number;
+  /** a fragment of a message on `channel` was handed to the socket (for instrumentation) */
+  fragmentSent?(channel: string, bytes: number): void;
 }
 
 export interface OutboundOptions {
@@ -43,36 +45,55 @@ export class Outbound {
     this.encoder = new FrameEncoder(options.slabBytes);
   }
 
-  /** Call after encoding one data frame of `size` bytes into `encoder`. */
-  dataEnded(size: number): void {
+  /**
+   * Call after encoding one data frame of `size` bytes into `encoder`. Returns true when the
+   * frame will travel as fragments (each reported to `fragmentSent` as it leaves).
+   */
+  dataEnded(size: number, channel = ''): boolean {
     if (size > this.options.fragmentBytes + FRAGMENT_SLACK_BYTES) {
       const frame = this.encoder.extractLast(size);
       const before = this.encoder.take();
       if (before !== null) this.data.push(before);
-      this.data.push(new Fragmenter(frame, this.options.fragmentBytes));
-    } else if (this.encoder.pending >= FLUSH_THRESHOLD_BYTES) {
-      this.flush();
-      return;
+      this.data.push(new Fragmenter(frame, this.options.fragmentBytes, null, channel));
+      this.requestFlush();
+      return true;
     }
-    this.requestFlush();
+    if (this.encoder.pending >= FLUSH_THRESHOLD_BYTES) this.flush();
+    else this.requestFlush();
+    return false;
   }
 
   /**
    * Call after `encoder.endExternal(external.length)`: the frame's payload is `external`, queued
    * as is (not copied), so the caller must not modify it afterwards, as with `socket.write`.
    */
-  dataEndedExternal(headSize: number, external: Uint8Array): void {
-    if (headSize + external.length > this.options.fragmentBytes + FRAGMENT_SLACK_BYTES) {
+  dataEndedExternal(headSize: number, external: Uint8Array, channel = ''): boolean {
+    const fragmented =
+      headSize + external.length > this.options.fragmentBytes + FRAGMENT_SLACK_BYTES;
+    if (fragmented) {
       const head = this.encoder.extractLast(headSize);
       const before = this.encoder.take();
       if (before !== null) this.data.push(before);
-      this.data.push(new Fragmenter(head, this.options.fragmentBytes, external));
+      this.data.push(new Fragmenter(head, this.options.fragmentBytes, external, channel));
     } else {
       const withHead = this.encoder.take();
       if (withHead !== null) this.data.push(withHead);
       this.data.push(Buffer.from(external.buffer, external.byteOffset, external.length));
     }
     this.requestFlush();
+    return fragmented;
+  }
+
+  /**
+   * Drops the rest of a fragmented message that has started to leave (a fault cut it: its
+   * missing fragments are lost frames). Returns true when one was dropped, so the caller can
+   * tell the peer to discard what it has of it.
+   */
+  abandonPartial(): boolean {
+    const item = this.data[this.head];
+    if (!(item instanceof Fragmenter) || item.fresh) return false;
+    this.data[this.head++] = EMPTY;
+    return true;
   }
 
   /** Queues a control frame ahead of all data. */
@@ -102,9 +123,9 @@ export class Outbound {
     while (this.head < this.data.length && budget > 0) {
       const item = this.data[this.head]!;
       if (item instanceof Fragmenter) {
-        const frag = item.next();
-        batch.push(frag);
-        budget -= frag.length;
+        const bytes = item.nextInto(batch);
+        budget -= bytes;
+        this.port.fragmentSent?.(item.channel, bytes);
         if (item.done) this.data[this.head++] = EMPTY;
       } else {
         batch.push(item);

@@ -5,17 +5,23 @@ import { Kind, isFragmentableKind } from './kinds.ts';
 /**
  * Cuts one encoded frame (length prefix included) into FRAG_FIRST/FRAG_NEXT frames of at most
  * `fragmentBytes` payload each. The inner frame travels without its own length prefix:
- * FRAG_FIRST carries the u32 total, then the pieces follow contiguously on the link.
+ * FRAG_FIRST carries the u32 total, then the pieces follow contiguously on the link. Each
+ * fragment is a small fresh header followed by views of `head` and `tail` (never a copy of the
+ * payload), so cutting a 64 MiB message costs a few allocations per fragment, not a memcpy.
  */
 export class Fragmenter {
   private offset = 4; // skip the inner length prefix
   private readonly total: number;
+  private readonly tailBuf: Buffer | null;
   constructor(
     private readonly head: Buffer,
     private readonly fragmentBytes: number,
     /** bytes that logically follow `head` (a big payload sent without copying it first) */
-    private readonly tail: Uint8Array | null = null,
+    tail: Uint8Array | null = null,
+    /** instrumentation channel of the message (the receiver learns it from the inner frame) */
+    readonly channel = '',
   ) {
+    this.tailBuf = tail === null ? null : Buffer.from(tail.buffer, tail.byteOffset, tail.length);
     this.total = head.length + (tail?.length ?? 0);
   }
 
@@ -23,29 +29,40 @@ export class Fragmenter {
     return this.offset >= this.total;
   }
 
-  /** The next fragment frame (header included). */
-  next(): Buffer {
+  /** inner frame bytes (without its length prefix): what FRAG_FIRST announces */
+  get messageBytes(): number {
+    return this.total - 4;
+  }
+
+  /** whether no fragment has been cut yet */
+  get fresh(): boolean {
+    return this.offset === 4;
+  }
+
+  /** Appends the next fragment frame to `out` as a header plus views; returns its wire size. */
+  nextInto(out: Buffer[]): number {
     const first = this.offset === 4;
     const take = Math.min(this.fragmentBytes, this.total - this.offset);
     const extra = first ? 4 : 0;
-    const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + extra + take);
-    out.writeUInt32BE(1 + extra + take, 0);
-    out[4] = first ? Kind.FRAG_FIRST : Kind.FRAG_NEXT;
-    if (first) out.writeUInt32BE(this.total - 4, FRAME_HEADER_BYTES);
-    let at = FRAME_HEADER_BYTES + extra;
+    const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES + extra);
+    header.writeUInt32BE(1 + extra + take, 0);
+    header[4] = first ? Kind.FRAG_FIRST : Kind.FRAG_NEXT;
+    if (first) header.writeUInt32BE(this.total - 4, FRAME_HEADER_BYTES);
+    out.push(header);
     const end = this.offset + take;
     const hl = this.head.length;
-    if (this.offset < hl) {
-      const stop = Math.min(end, hl);
-      this.head.copy(out, at, this.offset, stop);
-      at += stop - this.offset;
-    }
-    if (end > hl && this.tail !== null) {
-      const from = Math.max(this.offset, hl) - hl;
-      out.set(this.tail.subarray(from, end - hl), at);
-    }
+    if (this.offset < hl) out.push(this.head.subarray(this.offset, Math.min(end, hl)));
+    if (end > hl && this.tailBuf !== null)
+      out.push(this.tailBuf.subarray(Math.max(this.offset, hl) - hl, end - hl));
     this.offset = end;
-    return out;
+    return header.length + take;
+  }
+
+  /** The next fragment frame as one buffer (a copy; for tests and tools). */
+  next(): Buffer {
+    const parts: Buffer[] = [];
+    this.nextInto(parts);
+    return Buffer.concat(parts);
   }
 }
 
@@ -58,6 +75,14 @@ export class Reassembler {
 
   get busy(): boolean {
     return this.buf !== null;
+  }
+
+  /** Discards a partial message (its missing fragments were lost); true when there was one. */
+  reset(): boolean {
+    const had = this.buf !== null;
+    this.buf = null;
+    this.fill = 0;
+    return had;
   }
 
   /** Feeds one fragment frame body; returns the complete inner frame (kind at 0) or null. */

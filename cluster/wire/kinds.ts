@@ -23,6 +23,8 @@ export const Kind = {
   MONITOR_DOWN: 32,
   FRAG_FIRST: 40,
   FRAG_NEXT: 41,
+  /** the sender dropped the rest of a fragmented message (a fault cut it): discard the partial */
+  FRAG_ABORT: 42,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
