@@ -2,6 +2,7 @@
  * The `/ui` namespace contract: what the server pushes to dashboards and what dashboards may send.
  * Typed event maps for both directions, as socket.io's `lib/socket-types.ts` does.
  */
+import type { ModelServerToClientEvents } from './model.ts';
 
 /** The server's own heartbeat, pushed every `UI_STATUS_INTERVAL_MS`. */
 export interface UiStatus {
@@ -17,8 +18,8 @@ export interface UiStatus {
   readonly version: string;
 }
 
-/** Events the server emits on `/ui`. */
-export interface UiServerToClientEvents {
+/** Events the server emits on `/ui`: its status, and the live model's pushes (protocol/model.ts). */
+export interface UiServerToClientEvents extends ModelServerToClientEvents {
   status: (status: UiStatus) => void;
 }
 

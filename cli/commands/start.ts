@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { DEFAULT_LAB_NODES, DEFAULT_SERVER_PORT } from '../../protocol/constants.ts';
 import { parsePort, parsePositiveInt } from '../options.ts';
-import { runServer } from '../run-server.ts';
 
 /** `observatory start`: the whole lab on this machine (`npm start`). */
 export function startCommand(): Command {
@@ -12,8 +11,14 @@ export function startCommand(): Command {
     .option('--nodes <n>', 'number of local nodes', parsePositiveInt, DEFAULT_LAB_NODES)
     .option('--port <port>', 'HTTP port; 0 picks a free one', parsePort, DEFAULT_SERVER_PORT)
     .option('--dev', 'run the dashboard with Next.js in development mode', false)
-    .action(async (opts: { nodes: number; port: number; dev: boolean }) => {
-      // The lab launcher (server/lab/) will spawn `opts.nodes` nodes here; for now the server alone.
-      await runServer({ port: opts.port, dev: opts.dev });
+    .option('--no-dashboard', 'serve the API and sockets only, without Next.js')
+    .action(async (opts: { nodes: number; port: number; dev: boolean; dashboard: boolean }) => {
+      const env = process.env as Record<string, string | undefined>;
+      const dev = opts.dev || env.OBSERVATORY_DEV === '1' || env.OBSERVATORY_DEV === 'true';
+      // Next.js and React pick their build flavour from NODE_ENV; it must be set before they load.
+      env.NODE_ENV ??= dev ? 'development' : 'production';
+      // Loaded only now so that `observatory --help` does not load the server.
+      const { runLab } = await import('../../server/lab/run-lab.ts');
+      await runLab({ nodes: opts.nodes, port: opts.port, dev, dashboard: opts.dashboard });
     });
 }
