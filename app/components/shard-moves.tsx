@@ -1,5 +1,6 @@
 'use client';
 /** Shard ownership moves per time bucket, on the shared time axis. */
+import { memo, useMemo } from 'react';
 import type { ModelEvent } from '../../protocol/model.ts';
 import type { FaultPeriod } from '../lib/events.ts';
 import { movesOverTime } from '../lib/shards.ts';
@@ -14,18 +15,23 @@ export interface ShardMovesProps {
   readonly periods: readonly FaultPeriod[];
 }
 
-export function ShardMoves({ events, from, to, periods }: ShardMovesProps) {
-  const bucketMs = Math.max(1_000, Math.ceil((to - from) / BUCKETS / 1_000) * 1_000);
-  const rows = movesOverTime(events, from, to, bucketMs).map((b) => ({
-    t: b.t + bucketMs / 2,
-    moves: b.moves,
-  }));
+const movesColor = () => '#8250df';
+const MOVES_KEYS = ['moves'];
+
+export const ShardMoves = memo(function ShardMoves({ events, from, to, periods }: ShardMovesProps) {
+  const rows = useMemo(() => {
+    const bucketMs = Math.max(1_000, Math.ceil((to - from) / BUCKETS / 1_000) * 1_000);
+    return movesOverTime(events, from, to, bucketMs).map((b) => ({
+      t: b.t + bucketMs / 2,
+      moves: b.moves,
+    }));
+  }, [events, from, to]);
   return (
     <TimeChart
       label="Shard moves over time"
       rows={rows}
-      keys={['moves']}
-      colorOf={() => '#8250df'}
+      keys={MOVES_KEYS}
+      colorOf={movesColor}
       from={from}
       to={to}
       periods={periods}
@@ -33,4 +39,4 @@ export function ShardMoves({ events, from, to, periods }: ShardMovesProps) {
       height={140}
     />
   );
-}
+});

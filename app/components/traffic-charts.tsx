@@ -1,6 +1,6 @@
 'use client';
 /** Message rate and payload-size percentiles over time, per channel or per sending node. */
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { TrafficModel } from '../../protocol/model.ts';
 import { useHistory } from '../hooks/use-history.ts';
 import { OWNER_PALETTE } from '../lib/colors.ts';
@@ -10,6 +10,8 @@ import { toChartRows, type GroupBy, type TimeRange } from '../lib/history.ts';
 import { TimeChart } from './time-chart.tsx';
 
 type Percentile = 'p50' | 'p95' | 'p99';
+
+const sameName = (key: string) => key;
 
 export interface TrafficChartsProps {
   readonly range: TimeRange;
@@ -37,11 +39,13 @@ export function TrafficCharts({
     () => toChartRows(history.series, percentile),
     [history.series, percentile],
   );
-  const colorOf = (key: string, i: number) =>
-    groupBy === 'node'
-      ? (nodeColors.get(key) ?? OWNER_PALETTE[i % OWNER_PALETTE.length]!)
-      : OWNER_PALETTE[i % OWNER_PALETTE.length]!;
-  const nameOf = groupBy === 'node' ? shortName : (k: string) => k;
+  const colorOf = useCallback(
+    (key: string, i: number) =>
+      (groupBy === 'node' ? nodeColors.get(key) : undefined) ??
+      OWNER_PALETTE[i % OWNER_PALETTE.length]!,
+    [groupBy, nodeColors],
+  );
+  const nameOf = groupBy === 'node' ? shortName : sameName;
   return (
     <section
       className="panel"

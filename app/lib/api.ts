@@ -1,4 +1,5 @@
 /** Small fetch helpers for the dashboard: JSON in, JSON out, and a readable message on failure. */
+import { clockTime } from './format.ts';
 
 export type ApiOutcome<T> =
   | { readonly ok: true; readonly status: number; readonly data: T }
@@ -64,7 +65,7 @@ export interface ControlResult {
 export function describeControl(outcome: ApiOutcome<ControlResult>, what: string): string {
   if (outcome.ok) {
     const expires = outcome.data.results.find((r) => r.expiresAt !== null)?.expiresAt;
-    return `${what}: done${expires != null ? `, reverts by itself at ${new Date(expires).toLocaleTimeString([], { hour12: false })}` : ''}.`;
+    return `${what}: done${expires != null ? `, reverts by itself at ${clockTime(expires)}` : ''}.`;
   }
   const result = outcome.data as Partial<ControlResult> | undefined;
   const failed = result?.results?.filter((r) => !r.ok) ?? [];

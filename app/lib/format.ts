@@ -38,7 +38,17 @@ export function formatDuration(ms: number): string {
   return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
 }
 
+// `toLocaleTimeString` with options builds a formatter per call (milliseconds each); charts and
+// the timeline format thousands of times a second, so one formatter is made and kept.
+let timeFormat: Intl.DateTimeFormat | undefined;
+
 /** Local wall-clock time of a timestamp, `HH:MM:SS`. */
 export function clockTime(at: number): string {
-  return new Date(at).toLocaleTimeString([], { hour12: false });
+  timeFormat ??= new Intl.DateTimeFormat(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  });
+  return timeFormat.format(at);
 }
