@@ -1,12 +1,92 @@
-import { Command } from 'commander';
-import { notYetAvailable } from './not-yet.ts';
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { CliOptionsError, formatIssues } from '../node/options.ts';
 
-/** `observatory drill`: runs a failure drill and its checker (owned by the drills issue). */
+/**
+ * `observatory drill node-loss|split-brain|pause`: spawns a lab of real node processes, breaks it
+ * under load, and runs the checker. Exit status 0 only when the drill passes, 1 when it fails,
+ * 2 on bad options. With --json, stdout is exactly one JSON object; with --progress, stderr gets
+ * one JSON object per line ({drill, phase, at, elapsedMs, attempted, acked, …}).
+ */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: 'must be an integer' })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `must be from ${min} to ${max}` });
+
+const DrillSchema = z.object({
+  name: z.enum(['node-loss', 'split-brain', 'pause'], {
+    message: "must be 'node-loss', 'split-brain' or 'pause'",
+  }),
+  nodes: int(3, 9).optional(),
+  store: z.string().min(1).optional(),
+  shardCount: int(1, 4096),
+  leaseMs: int(300, 60_000),
+  ticktime: int(200, 60_000),
+  rate: int(1, 100_000),
+  keys: int(1, 1_000_000),
+  holdMs: int(100, 60_000),
+  json: z.boolean(),
+  progress: z.boolean(),
+  keep: z.boolean(),
+  unsafeNoFence: z.boolean(),
+});
+
+const DEFAULT_NODES = { 'node-loss': 5, 'split-brain': 5, pause: 3 } as const;
+
 export function drillCommand(): Command {
   return new Command('drill')
     .description('run a failure drill (node-loss, split-brain, pause); exit 0 only if it passes')
-    .argument('<name>', 'drill name')
-    .option('--nodes <n>', 'number of nodes in the drill lab', '5')
-    .option('--json', 'print the report as JSON', false)
-    .action(() => notYetAvailable('drill'));
+    .argument('<name>', 'node-loss | split-brain | pause')
+    .option('--nodes <n>', 'nodes in the drill lab (default 5; pause: 3)')
+    .option('--json', 'print the report as one JSON object on stdout', false)
+    .option('--progress', 'progress on stderr, one JSON object per line', false)
+    .option('--store <url>', 'fenced store (default: a SQLite file in a temp dir); postgres://…')
+    .option('--shard-count <n>', 'shards', '64')
+    .option('--lease-ms <ms>', 'lease length (lab default 1200)', '1200')
+    .option('--ticktime <ms>', 'net_ticktime of the lab (lab default 1000)', '1000')
+    .option('--rate <n>', 'writes/s started by each node', '100')
+    .option('--keys <n>', 'ledger keys', '256')
+    .option('--hold-ms <ms>', 'time under load between steps', '1000')
+    .option('--keep', 'keep the temp dir (store, outcome logs) and print its path', false)
+    .addOption(
+      new Option('--unsafe-no-fence', 'tests: the pause victim defeats the fence').hideHelp(),
+    )
+    .action(async (name: string, raw: Record<string, unknown>) => {
+      const parsed = DrillSchema.safeParse({
+        ...raw,
+        name,
+        json: raw.json === true,
+        progress: raw.progress === true,
+        keep: raw.keep === true,
+        unsafeNoFence: raw.unsafeNoFence === true,
+      });
+      if (!parsed.success) throw new CliOptionsError('drill', formatIssues(parsed.error));
+      const o = parsed.data;
+      const { runDrill } = await import('../drill/run-drill.ts');
+      const { formatReport } = await import('../drill/report.ts');
+      const report = await runDrill({
+        drill: o.name,
+        nodes: o.nodes ?? DEFAULT_NODES[o.name],
+        ...(o.store === undefined ? {} : { storeUrl: o.store }),
+        shardCount: o.shardCount,
+        leaseMs: o.leaseMs,
+        ticktimeMs: o.ticktime,
+        rate: o.rate,
+        keys: o.keys,
+        holdMs: o.holdMs,
+        keep: o.keep,
+        unsafeNoFence: o.unsafeNoFence,
+        ...(o.progress
+          ? {
+              progress: (line: Record<string, unknown>) =>
+                process.stderr.write(`${JSON.stringify(line)}\n`),
+            }
+          : {}),
+      });
+      process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : `${formatReport(report)}\n`);
+      // pipes are synchronous on Linux, so the report is out; lingering sockets must not hold the exit
+      process.exit(report.verdict === 'pass' ? 0 : 1);
+    });
 }

@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import { parseNodeOptions, type RawNodeOptions } from '../node/options.ts';
+import { addShardOptions, parseShardOptions } from '../node/shards.ts';
 
 /** `observatory node`: runs one cluster node (owned by the cluster runtime issue). */
 export function nodeCommand(): Command {
-  return new Command('node')
+  const command = new Command('node')
     .description('run one cluster node (name@host) with an optional embedded agent')
     .requiredOption('--name <name>', 'short node name; the full name is name@host')
     .option('--host <host>', 'address to listen on and to advertise', '127.0.0.1')
@@ -18,24 +19,32 @@ export function nodeCommand(): Command {
     )
     .option('--discovery <strategy>', 'static | gossip | dns', 'static')
     .option('--observatory <url>', 'observatory server URL to stream telemetry to')
-    .option('--agent-token <token>', 'token for the observatory /agent namespace')
-    .action(async (raw: RawNodeOptions & { observatory?: string; agentToken?: string }) => {
+    .option('--agent-token <token>', 'token for the observatory /agent namespace');
+  return addShardOptions(command).action(
+    async (raw: RawNodeOptions & { observatory?: string; agentToken?: string }) => {
       const options = parseNodeOptions(raw, process.env.CLUSTER_COOKIE);
+      const shardOptions = parseShardOptions(raw as Record<string, unknown>);
       // Loaded only now so that `observatory --help` does not load the runtime.
       const { runNode } = await import('../node/run-node.ts');
       const running = await runNode(options);
+      const shards =
+        shardOptions === undefined
+          ? undefined
+          : (await import('../node/shards-attach.ts')).attachShards(running.node, shardOptions);
       const agent =
         raw.observatory === undefined
           ? undefined
           : (await import('../node/agent.ts')).attachAgentFromCli(running.node, {
               observatory: raw.observatory,
               agentToken: raw.agentToken ?? process.env.OBSERVATORY_AGENT_TOKEN,
+              ...(shards === undefined ? {} : { shards: () => shards.agentRows() }),
             });
       const shutdown = (signal: NodeJS.Signals) => {
         // A second signal while closing means "now".
         process.once(signal, () => process.exit(130));
         // The agent goes first so the faults it set are reverted while the node still runs.
         (agent?.detach() ?? Promise.resolve())
+          .then(() => shards?.stop())
           .then(() => running.stop())
           .then(
             () => process.exit(0),
@@ -47,5 +56,6 @@ export function nodeCommand(): Command {
       };
       process.once('SIGTERM', shutdown);
       process.once('SIGINT', shutdown);
-    });
+    },
+  );
 }

@@ -1,0 +1,123 @@
+/**
+ * The drill report: the checker's report, what the drill measured, and the drill's own
+ * expectations; `verdict` is "pass" only when the checker passed and every expectation held.
+ */
+import type { CheckReport } from '../../cluster/shards/index.ts';
+import type { DrillFindings, DrillName } from './scenarios.ts';
+
+export interface Expectation {
+  readonly name: string;
+  readonly pass: boolean;
+  readonly detail: string;
+}
+
+export interface DrillReport extends Omit<CheckReport, 'verdict'> {
+  readonly verdict: 'pass' | 'fail';
+  readonly drill: DrillName;
+  readonly nodes: number;
+  readonly store: string;
+  readonly shardCount: number;
+  readonly leaseMs: number;
+  readonly ticktimeMs: number;
+  readonly durationMs: number;
+  readonly checker: 'pass' | 'fail';
+  readonly findings: DrillFindings;
+  readonly expectations: readonly Expectation[];
+  readonly timeline: readonly { phase: string; atMs: number }[];
+  /** why the drill could not run to the end (then verdict is fail) */
+  readonly error?: string;
+}
+
+/** The drill-specific expectations on top of the checker's invariants. */
+export function expectationsFor(
+  drill: DrillName,
+  check: CheckReport,
+  findings: DrillFindings,
+  timing: { leaseMs: number; ticktimeMs: number; shardCount: number; nodes: number },
+): Expectation[] {
+  const out: Expectation[] = [
+    { name: 'writes acknowledged', pass: check.writesAcked > 0, detail: `${check.writesAcked}` },
+  ];
+  const failoverBound = timing.leaseMs + timing.ticktimeMs + 1_000;
+  if (drill === 'node-loss') {
+    out.push({
+      name: "loss moved exactly the victim's shards",
+      pass: findings.lossMoved === findings.victimShards && (findings.lossMoved ?? 0) > 0,
+      detail: `${findings.lossMoved} moved, victim owned ${findings.victimShards}`,
+    });
+    out.push({
+      name: 'return moved at most shardCount/N + 2',
+      pass: (findings.returnMoved ?? Infinity) <= Math.floor(timing.shardCount / timing.nodes) + 2,
+      detail: `${findings.returnMoved} moved ≤ ${Math.floor(timing.shardCount / timing.nodes) + 2}`,
+    });
+    out.push({
+      name: 'shards moved = optimal',
+      pass: findings.shardsMoved === findings.optimalShardsMoved,
+      detail: `${findings.shardsMoved} moved, ${findings.optimalShardsMoved} optimal`,
+    });
+    out.push({
+      name: 'failover within lease + ticktime + 1 s',
+      pass: (findings.failoverMs ?? Infinity) <= failoverBound,
+      detail: `${findings.failoverMs} ms ≤ ${failoverBound} ms`,
+    });
+  }
+  if (drill === 'split-brain') {
+    out.push({
+      name: 'minority refused writes (no_quorum)',
+      pass: check.rejectedNoQuorum > 0,
+      detail: `${check.rejectedNoQuorum} no_quorum`,
+    });
+  }
+  if (drill === 'pause') {
+    out.push({
+      name: 'stale writes refused by the fence',
+      pass: check.rejectedFenced > 0,
+      detail: `${check.rejectedFenced} fenced`,
+    });
+  }
+  return out;
+}
+
+const ms = (v: number | undefined): string => (v === undefined ? '-' : `${Math.round(v)} ms`);
+
+/** The report for people. */
+export function formatReport(r: DrillReport): string {
+  const lines = [
+    `drill ${r.drill}: ${r.verdict.toUpperCase()}  (${r.nodes} nodes, ${r.store} store, ${r.shardCount} shards, lease ${r.leaseMs} ms, ticktime ${r.ticktimeMs} ms, ${(r.durationMs / 1000).toFixed(1)} s)`,
+  ];
+  if (r.error) lines.push(`  error: ${r.error}`);
+  lines.push(
+    '',
+    `  writes attempted   ${r.writesAttempted}`,
+    `  acknowledged       ${r.writesAcked}`,
+    `  refused no_quorum  ${r.rejectedNoQuorum}`,
+    `  refused fenced     ${r.rejectedFenced}`,
+    `  other failures     ${r.rejectedOther}   (retryable: wrong_owner, handoff_timeout, forward_failed, …)`,
+    `  committed          ${r.writesCommitted}`,
+    '',
+    `  double writes      ${r.doubleWrites}`,
+    `  lost acked writes  ${r.lostAckedWrites}`,
+    `  epoch regressions  ${r.epochRegressions}`,
+    `  two writers/epoch  ${r.splitBrainEpochs}`,
+    `  foreign-epoch      ${r.foreignEpochWrites}`,
+    `  ack mismatches     ${r.ackMismatches}`,
+    `  counter mismatches ${r.counterMismatches}`,
+    '',
+    `  max unavailable    ${ms(r.maxUnavailableMs)} (one shard, first failure to next success)`,
+    `  failover           ${ms(r.findings.failoverMs)}`,
+    `  shards moved       ${r.shardsMoved} (optimal ${r.optimalShardsMoved})`,
+    '',
+    `  checker: ${r.checker}`,
+  );
+  for (const e of r.expectations)
+    lines.push(`  ${e.pass ? 'ok  ' : 'FAIL'} ${e.name}: ${e.detail}`);
+  if (r.violations.length > 0) {
+    lines.push('', '  violations:');
+    for (const v of r.violations.slice(0, 20)) lines.push(`    ${v.kind}: ${v.detail}`);
+  }
+  lines.push(
+    '',
+    '  timeline: ' + r.timeline.map((t) => `${t.phase} +${(t.atMs / 1000).toFixed(1)}s`).join(', '),
+  );
+  return lines.join('\n');
+}

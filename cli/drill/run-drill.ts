@@ -1,0 +1,164 @@
+/**
+ * Runs one drill end to end: a temp dir with the SQLite store (or --store URL), the lab's node
+ * processes, the scenario, then the checker over the store and every outcome the nodes logged.
+ * Node processes are always killed, whatever happens.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkStore, openStore, type CheckReport } from '../../cluster/shards/index.ts';
+import { Lab } from './lab.ts';
+import { expectationsFor, type DrillReport } from './report.ts';
+import { SCENARIOS, type DrillFindings, type DrillName } from './scenarios.ts';
+
+export interface DrillOptions {
+  readonly drill: DrillName;
+  readonly nodes: number;
+  readonly storeUrl?: string;
+  readonly shardCount: number;
+  readonly leaseMs: number;
+  readonly ticktimeMs: number;
+  readonly rate: number;
+  readonly keys: number;
+  readonly holdMs: number;
+  /** progress lines (one JSON object each) */
+  readonly progress?: (line: Record<string, unknown>) => void;
+  /** keep the temp dir (store, outcome logs) and name it in the report */
+  readonly keep?: boolean;
+  /** tests only: the pause victim defeats the store fence, so the checker must fail */
+  readonly unsafeNoFence?: boolean;
+}
+
+const EMPTY_CHECK: CheckReport = {
+  verdict: 'fail',
+  writesAttempted: 0,
+  writesAcked: 0,
+  rejectedNoQuorum: 0,
+  rejectedFenced: 0,
+  rejectedOther: 0,
+  writesCommitted: 0,
+  doubleWrites: 0,
+  lostAckedWrites: 0,
+  epochRegressions: 0,
+  splitBrainEpochs: 0,
+  foreignEpochWrites: 0,
+  ackMismatches: 0,
+  counterMismatches: 0,
+  maxUnavailableMs: 0,
+  shardsMoved: 0,
+  optimalShardsMoved: 0,
+  violations: [],
+};
+
+export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `drill-${o.drill}-`));
+  const storeUrl = o.storeUrl ?? `file:${join(dir, 'ledger.db')}`;
+  const victim = o.nodes - 1;
+  const lab = new Lab({
+    nodes: o.nodes,
+    dir,
+    storeUrl,
+    shardCount: o.shardCount,
+    leaseMs: o.leaseMs,
+    ticktimeMs: o.ticktimeMs,
+    extraFlags: (i) =>
+      o.drill === 'pause' && i === victim
+        ? ['--trust-fence-only', ...(o.unsafeNoFence ? ['--unsafe-no-fence'] : [])]
+        : [],
+  });
+  const started = Date.now();
+  const timeline: { phase: string; atMs: number }[] = [];
+  let acked = 0;
+  let attempted = 0;
+  let ticker: NodeJS.Timeout | null = null;
+  const emit = (phase: string, extra: Record<string, unknown> = {}): void => {
+    o.progress?.({
+      drill: o.drill,
+      phase,
+      at: Date.now(),
+      elapsedMs: Date.now() - started,
+      attempted,
+      acked,
+      ...extra,
+    });
+  };
+  const phase = (name: string, extra: Record<string, unknown> = {}): void => {
+    timeline.push({ phase: name, atMs: Date.now() - started });
+    emit(name, extra);
+  };
+
+  let findings: DrillFindings = {};
+  let check: CheckReport = EMPTY_CHECK;
+  let error: string | undefined;
+  try {
+    phase('start', { nodes: o.nodes, store: storeUrl.startsWith('file:') ? 'sqlite' : 'postgres' });
+    await lab.start();
+    if (o.progress) {
+      let polling = false;
+      ticker = setInterval(() => {
+        if (polling) return;
+        polling = true;
+        void lab
+          .counts()
+          .then((c) => {
+            attempted = Math.max(attempted, c.attempted);
+            acked = Math.max(acked, c.acked);
+            emit(timeline[timeline.length - 1]?.phase ?? 'start', { tick: true });
+          })
+          .finally(() => (polling = false));
+      }, 1_000);
+    }
+    findings = await SCENARIOS[o.drill]({
+      lab,
+      rate: o.rate,
+      keys: o.keys,
+      holdMs: o.holdMs,
+      phase,
+    });
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  } finally {
+    if (ticker) clearInterval(ticker);
+    await lab.stop();
+  }
+
+  phase('check');
+  const store = openStore(storeUrl);
+  try {
+    const outcomes = lab.outcomes();
+    check = await checkStore(store, outcomes, {
+      shardCount: o.shardCount,
+      ...(findings.shardsMoved === undefined ? {} : { shardsMoved: findings.shardsMoved }),
+      ...(findings.optimalShardsMoved === undefined
+        ? {}
+        : { optimalShardsMoved: findings.optimalShardsMoved }),
+    });
+  } catch (err) {
+    error ??= `checker: ${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    await store.close();
+  }
+  const expectations = expectationsFor(o.drill, check, findings, o);
+  const pass = error === undefined && check.verdict === 'pass' && expectations.every((e) => e.pass);
+  attempted = check.writesAttempted;
+  acked = check.writesAcked;
+  phase('done', { verdict: pass ? 'pass' : 'fail' });
+  if (!o.keep) rmSync(dir, { recursive: true, force: true });
+  return {
+    ...check,
+    verdict: pass ? 'pass' : 'fail',
+    drill: o.drill,
+    nodes: o.nodes,
+    store: storeUrl.startsWith('file:') ? 'sqlite' : 'postgres',
+    shardCount: o.shardCount,
+    leaseMs: o.leaseMs,
+    ticktimeMs: o.ticktimeMs,
+    durationMs: Date.now() - started,
+    checker: check.verdict,
+    findings,
+    expectations,
+    timeline,
+    ...(error === undefined ? {} : { error }),
+    ...(o.keep ? { dir } : {}),
+  };
+}

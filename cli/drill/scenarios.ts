@@ -1,0 +1,175 @@
+/**
+ * The three drills. Each one drives a started lab under load through one failure and back, and
+ * returns what the checker cannot know by itself (ownership moves, failover time) plus the
+ * drill's own expectations (e.g. the minority answered no_quorum).
+ */
+import type { Lab, LabNode } from './lab.ts';
+
+export type DrillName = 'node-loss' | 'split-brain' | 'pause';
+export const DRILLS: readonly DrillName[] = ['node-loss', 'split-brain', 'pause'];
+
+/** What a drill reports on top of the checker's report. */
+export interface DrillFindings {
+  shardsMoved?: number;
+  optimalShardsMoved?: number;
+  /** SIGKILL (node-loss) or cut (split-brain) or SIGSTOP (pause) to every shard held again */
+  failoverMs?: number;
+  /** how long the victim was stopped (pause) */
+  pausedMs?: number;
+  minority?: string[];
+  majority?: string[];
+  victim?: string;
+  /** node-loss: the victim's shards before the loss, and the moves of each step */
+  victimShards?: number;
+  lossMoved?: number;
+  lossOptimal?: number;
+  returnMoved?: number;
+  returnOptimal?: number;
+}
+
+export interface DrillContext {
+  readonly lab: Lab;
+  readonly rate: number;
+  readonly keys: number;
+  /** records a phase (progress line and timeline) */
+  readonly phase: (name: string, extra?: Record<string, unknown>) => void;
+  /** extra time under load between steps */
+  readonly holdMs: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const SETTLE_TIMEOUT_MS = 20_000;
+
+async function warmUp(ctx: DrillContext): Promise<void> {
+  const { lab } = ctx;
+  ctx.phase('settle');
+  await lab.until(() => lab.settled(lab.live()), SETTLE_TIMEOUT_MS, 'every shard leased');
+  ctx.phase('load');
+  await lab.startWorkloads(ctx.rate, ctx.keys);
+  await sleep(ctx.holdMs);
+}
+
+async function finish(ctx: DrillContext): Promise<void> {
+  const { lab } = ctx;
+  ctx.phase('settle-all');
+  await lab.until(() => lab.settled(lab.live()), SETTLE_TIMEOUT_MS, 'ownership after recovery');
+  await sleep(ctx.holdMs);
+  ctx.phase('drain');
+  await lab.stopWorkloads();
+}
+
+/** Ownership moves an observer saw after `since` entries. */
+async function movesSince(
+  lab: Lab,
+  observer: LabNode,
+  since: number,
+): Promise<{ moved: number; optimal: number }> {
+  const s = await lab.status(observer);
+  const moves = s?.moves.slice(since) ?? [];
+  return {
+    moved: moves.reduce((n, m) => n + m.moved, 0),
+    optimal: moves.reduce((n, m) => n + m.optimal, 0),
+  };
+}
+
+/**
+ * SIGKILL a node under load; its shards fail over; restart it; ownership rebalances. The victim
+ * is a node with the smallest share (floor(shardCount/N)), so that both moves have an exact
+ * optimum: its loss must move exactly its shards, its return exactly as many back.
+ */
+export async function nodeLoss(ctx: DrillContext): Promise<DrillFindings> {
+  const { lab } = ctx;
+  await warmUp(ctx);
+  const observer = lab.nodes[0]!;
+  const before = await lab.status(observer);
+  const share = (n: LabNode): number => before?.ownership.filter((o) => o === n.name).length ?? 0;
+  const candidates = lab.nodes.slice(1);
+  const fewest = Math.min(...candidates.map(share));
+  const victim = [...candidates].reverse().find((n) => share(n) === fewest)!;
+  const baseline = before?.moves.length ?? 0;
+  const killedAt = Date.now();
+  lab.kill(victim);
+  ctx.phase('kill', { node: victim.name, shards: share(victim) });
+  const survivors = lab.live();
+  await lab.until(() => lab.settled(survivors), SETTLE_TIMEOUT_MS, 'failover');
+  const failoverMs = Date.now() - killedAt;
+  const loss = await movesSince(lab, observer, baseline);
+  const afterLoss = (await lab.status(observer))?.moves.length ?? baseline;
+  ctx.phase('failover', { failoverMs, moved: loss.moved });
+  await sleep(ctx.holdMs);
+  ctx.phase('restart', { node: victim.name });
+  await lab.spawn(victim);
+  await lab.until(() => lab.settled(lab.live()), SETTLE_TIMEOUT_MS, 'rebalance');
+  const back = await movesSince(lab, observer, afterLoss);
+  ctx.phase('rebalance', { moved: back.moved });
+  await lab.startWorkloads(ctx.rate, ctx.keys, [victim]);
+  await finish(ctx);
+  return {
+    victim: victim.name,
+    victimShards: share(victim),
+    failoverMs,
+    lossMoved: loss.moved,
+    lossOptimal: loss.optimal,
+    returnMoved: back.moved,
+    returnOptimal: back.optimal,
+    shardsMoved: loss.moved + back.moved,
+    optimalShardsMoved: loss.optimal + back.optimal,
+  };
+}
+
+/** Partition 2|3 (minority|majority) under load on both sides; heal; check. */
+export async function splitBrain(ctx: DrillContext): Promise<DrillFindings> {
+  const { lab } = ctx;
+  await warmUp(ctx);
+  const size = Math.floor((lab.nodes.length - 1) / 2);
+  const minority = lab.nodes.slice(0, size);
+  const majority = lab.nodes.slice(size);
+  const cutAt = Date.now();
+  await lab.partition(minority, majority);
+  ctx.phase('partition', {
+    minority: minority.map((n) => n.name),
+    majority: majority.map((n) => n.name),
+  });
+  await lab.until(() => lab.settled(majority), SETTLE_TIMEOUT_MS, 'majority takeover');
+  const failoverMs = Date.now() - cutAt;
+  ctx.phase('takeover', { failoverMs });
+  // both sides keep writing: the minority must be answering no_quorum by now
+  await sleep(ctx.holdMs);
+  ctx.phase('heal');
+  await lab.heal();
+  await finish(ctx);
+  return {
+    failoverMs,
+    minority: minority.map((n) => n.name),
+    majority: majority.map((n) => n.name),
+  };
+}
+
+/** SIGSTOP an owner past its lease; the majority takes over; SIGCONT: its stale writes are fenced. */
+export async function pause(ctx: DrillContext): Promise<DrillFindings> {
+  const { lab } = ctx;
+  await warmUp(ctx);
+  const victim = lab.nodes[lab.nodes.length - 1]!;
+  const others = lab.nodes.filter((n) => n !== victim);
+  const stoppedAt = Date.now();
+  victim.proc?.signal('SIGSTOP');
+  ctx.phase('pause', { node: victim.name });
+  await lab.until(() => lab.settled(others), SETTLE_TIMEOUT_MS, 'takeover by the majority');
+  const failoverMs = Date.now() - stoppedAt;
+  ctx.phase('takeover', { failoverMs });
+  // make sure the majority has written in its new epochs before the victim wakes up
+  await sleep(Math.max(300, ctx.holdMs / 2));
+  const pausedMs = Date.now() - stoppedAt;
+  victim.proc?.signal('SIGCONT');
+  ctx.phase('resume', { node: victim.name, pausedMs });
+  await lab.link(victim);
+  await lab.heal();
+  await finish(ctx);
+  return { victim: victim.name, failoverMs, pausedMs };
+}
+
+export const SCENARIOS: Record<DrillName, (ctx: DrillContext) => Promise<DrillFindings>> = {
+  'node-loss': nodeLoss,
+  'split-brain': splitBrain,
+  pause,
+};

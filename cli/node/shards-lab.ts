@@ -1,0 +1,205 @@
+/**
+ * The node's side of the drills. A local ledger workload (started by `--workload-rate` or by the
+ * `lab.workload.start` RPC) whose every outcome goes to the `--outcome-log` file, and — only when
+ * the node runs with `--lab` — RPC handlers a drill controller calls over the cluster link:
+ *
+ * - `lab.status`: shard ownership, held leases, ownership moves, workload counts;
+ * - `lab.workload.start` `{rate, keys?, distribution?, durationMs?, seed?}` / `lab.workload.stop`;
+ * - `lab.partition` `{peers}`: blackhole those peers (frames dropped silently, both ways once the
+ *   peers are told too), `lab.heal` `{connect?}`: clear every fault and dial the given targets.
+ *
+ * These are lab controls: they exist only on nodes started with `--lab`, and only a node that
+ * knows the cookie can call them. The observatory's agent injects the same faults through
+ * `node.faults` on its own control channel; nothing here is exposed over HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ClusterNode, Payload } from '../../cluster/api.ts';
+import {
+  BadArgumentError,
+  runWorkload,
+  type OwnershipChange,
+  type Shards,
+} from '../../cluster/shards/index.ts';
+
+export const LAB_STATUS = 'lab.status';
+export const LAB_WORKLOAD_START = 'lab.workload.start';
+export const LAB_WORKLOAD_STOP = 'lab.workload.stop';
+export const LAB_PARTITION = 'lab.partition';
+export const LAB_HEAL = 'lab.heal';
+
+/** ownership moves kept for lab.status */
+const MAX_MOVES = 1_000;
+const MAX_RATE = 1_000_000;
+
+export interface WorkloadSpec {
+  readonly rate: number;
+  readonly keys: number;
+  readonly distribution: 'uniform' | 'zipf';
+  readonly durationMs?: number;
+  readonly seed?: number;
+  readonly maxInFlight?: number;
+}
+
+export interface WorkloadCounts {
+  readonly running: boolean;
+  readonly attempted: number;
+  readonly acked: number;
+  readonly failed: number;
+  readonly byCode: Record<string, number>;
+}
+
+export interface Lab {
+  startWorkload(spec: WorkloadSpec): void;
+  stopWorkload(): Promise<WorkloadCounts>;
+  counts(): WorkloadCounts;
+  stop(): Promise<void>;
+}
+
+function object(args: Payload): Record<string, unknown> {
+  if (
+    typeof args !== 'object' ||
+    args === null ||
+    Array.isArray(args) ||
+    args instanceof Uint8Array
+  )
+    return {};
+  return args as Record<string, unknown>;
+}
+
+function positiveInt(value: unknown, name: string, max: number, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max)
+    throw new BadArgumentError(`${name} must be an integer from 1 to ${max}`);
+  return value;
+}
+
+function parseSpec(args: Payload): WorkloadSpec {
+  const a = object(args);
+  const distribution = a.distribution ?? 'uniform';
+  if (distribution !== 'uniform' && distribution !== 'zipf')
+    throw new BadArgumentError("distribution must be 'uniform' or 'zipf'");
+  return {
+    rate: positiveInt(a.rate, 'rate', MAX_RATE),
+    keys: positiveInt(a.keys, 'keys', 10_000_000, 1000),
+    distribution,
+    ...(a.durationMs === undefined
+      ? {}
+      : { durationMs: positiveInt(a.durationMs, 'durationMs', 86_400_000) }),
+    ...(a.seed === undefined ? {} : { seed: positiveInt(a.seed, 'seed', 2 ** 31) }),
+    ...(a.maxInFlight === undefined
+      ? {}
+      : { maxInFlight: positiveInt(a.maxInFlight, 'maxInFlight', 100_000) }),
+  };
+}
+
+function peerList(args: Payload, field: string): string[] {
+  const list = object(args)[field] ?? [];
+  if (!Array.isArray(list) || list.some((p) => typeof p !== 'string') || list.length > 1_000)
+    throw new BadArgumentError(`${field} must be a list of node names`);
+  return list as string[];
+}
+
+/** Creates the node's workload runner; registers the lab handlers when `handlers` is true. */
+export function attachLab(
+  node: ClusterNode,
+  shards: Shards,
+  options: { handlers: boolean; outcomeLog?: string },
+): Lab {
+  const boot = randomUUID().slice(0, 8);
+  const short = node.name.split('@')[0] ?? node.name;
+  let runs = 0;
+  let abort: AbortController | null = null;
+  let running: Promise<unknown> | null = null;
+  let attempted = 0;
+  let acked = 0;
+  const byCode: Record<string, number> = {};
+  const moves: OwnershipChange[] = [];
+  const off = shards.router.onOwnershipChange((c) => {
+    if (moves.length < MAX_MOVES) moves.push(c);
+  });
+
+  const counts = (): WorkloadCounts => ({
+    running: running !== null,
+    attempted,
+    acked,
+    failed: attempted - acked,
+    byCode: { ...byCode },
+  });
+
+  const lab: Lab = {
+    startWorkload(spec) {
+      if (running !== null) throw new BadArgumentError('a workload is already running');
+      abort = new AbortController();
+      const run = runWorkload({
+        incr: (k, amount, id) => shards.ledger.incr(k, amount, id),
+        ratePerSec: spec.rate,
+        durationMs: spec.durationMs ?? 86_400_000,
+        keyCount: spec.keys,
+        distribution: spec.distribution,
+        seed: spec.seed ?? runs + 1,
+        shardCount: shards.router.shardCount,
+        requestIdPrefix: `${short}-${boot}-${runs++}`,
+        signal: abort.signal,
+        ...(spec.maxInFlight === undefined ? {} : { maxInFlight: spec.maxInFlight }),
+        ...(options.outcomeLog === undefined ? {} : { outcomeLog: options.outcomeLog }),
+        onOutcome: (o) => {
+          attempted++;
+          if (o.ok) acked++;
+          else byCode[o.code ?? 'internal'] = (byCode[o.code ?? 'internal'] ?? 0) + 1;
+        },
+      });
+      running = run.finally(() => {
+        running = null;
+      });
+    },
+    async stopWorkload() {
+      abort?.abort();
+      await running;
+      return counts();
+    },
+    counts,
+    async stop() {
+      off();
+      await lab.stopWorkload();
+    },
+  };
+
+  if (!options.handlers) return lab;
+
+  node.handle(LAB_STATUS, () => {
+    const status = shards.status();
+    return {
+      node: node.name,
+      pid: process.pid,
+      at: Date.now(),
+      visible: node.nodes(),
+      ownership: status.map((s) => s.owner),
+      held: status.flatMap((s) =>
+        s.lease.status === 'held' && s.lease.epoch !== null
+          ? [{ shard: s.shard, epoch: s.lease.epoch }]
+          : [],
+      ),
+      moves: moves.map((m) => ({ at: m.at, moved: m.moved.length, optimal: m.optimal })),
+      workload: { ...counts() },
+      router: shards.router.stats(),
+      faults: node.faults.list().blackholed,
+    };
+  });
+  node.handle(LAB_WORKLOAD_START, (args) => {
+    lab.startWorkload(parseSpec(args));
+    return { started: true };
+  });
+  node.handle(LAB_WORKLOAD_STOP, async () => ({ ...(await lab.stopWorkload()) }));
+  node.handle(LAB_PARTITION, (args) => {
+    const peers = peerList(args, 'peers');
+    for (const p of peers) node.faults.blackhole(p);
+    return { blackholed: node.faults.list().blackholed };
+  });
+  node.handle(LAB_HEAL, async (args) => {
+    const targets = peerList(args, 'connect');
+    node.faults.clear();
+    await Promise.all(targets.map((t) => node.connect(t).catch(() => false)));
+    return { visible: node.nodes() };
+  });
+  return lab;
+}
