@@ -12,13 +12,28 @@ export function startCommand(): Command {
     .option('--port <port>', 'HTTP port; 0 picks a free one', parsePort, DEFAULT_SERVER_PORT)
     .option('--dev', 'run the dashboard with Next.js in development mode', false)
     .option('--no-dashboard', 'serve the API and sockets only, without Next.js')
-    .action(async (opts: { nodes: number; port: number; dev: boolean; dashboard: boolean }) => {
-      const env = process.env as Record<string, string | undefined>;
-      const dev = opts.dev || env.OBSERVATORY_DEV === '1' || env.OBSERVATORY_DEV === 'true';
-      // Next.js and React pick their build flavour from NODE_ENV; it must be set before they load.
-      env.NODE_ENV ??= dev ? 'development' : 'production';
-      // Loaded only now so that `observatory --help` does not load the server.
-      const { runLab } = await import('../../server/lab/run-lab.ts');
-      await runLab({ nodes: opts.nodes, port: opts.port, dev, dashboard: opts.dashboard });
-    });
+    .option('--no-workload', 'start the nodes without the shards ledger demo')
+    .action(
+      async (opts: {
+        nodes: number;
+        port: number;
+        dev: boolean;
+        dashboard: boolean;
+        workload: boolean;
+      }) => {
+        const env = process.env as Record<string, string | undefined>;
+        const dev = opts.dev || env.OBSERVATORY_DEV === '1' || env.OBSERVATORY_DEV === 'true';
+        // Next.js and React pick their build flavour from NODE_ENV; it must be set before they load.
+        env.NODE_ENV ??= dev ? 'development' : 'production';
+        // Loaded only now so that `observatory --help` does not load the server.
+        const { runLab } = await import('../../server/lab/run-lab.ts');
+        await runLab({
+          nodes: opts.nodes,
+          port: opts.port,
+          dev,
+          dashboard: opts.dashboard,
+          ...(opts.workload ? {} : { workload: false }),
+        });
+      },
+    );
 }

@@ -11,6 +11,7 @@ import type { ClusterModel } from '../../protocol/model.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { openDb } from '../store/client.ts';
 import { LabNodes } from './nodes.ts';
+import { shardsDemo } from './run-lab.ts';
 
 const ADMIN = 'admin-token-for-lab-tests';
 const AGENT = 'agent-token-for-lab-tests';
@@ -86,8 +87,15 @@ beforeAll(async () => {
   databaseUrl = `file:${join(dir, 'lab.db')}`;
   port = await freePort();
   const ports = [await freePort(), await freePort(), await freePort()];
+  const demo = shardsDemo(dir);
+  const members = ports.map((_, i) => N(i + 1));
   nodes = new LabNodes({
-    nodes: ports.map((p, i) => ({ name: `n${i + 1}`, host: '127.0.0.1', port: p })),
+    nodes: ports.map((p, i) => ({
+      name: `n${i + 1}`,
+      host: '127.0.0.1',
+      port: p,
+      extraArgs: demo.nodeArgs!(`n${i + 1}`, members),
+    })),
     cookie: 'lab-test-cookie',
     observatoryUrl: `http://127.0.0.1:${port}`,
     agentToken: AGENT,
@@ -146,12 +154,20 @@ describe('lab', () => {
     await until((m) => m.faults.length === 0 && fullMesh(m), 20_000);
   });
 
-  it('lab — kill through the API marks the node down within 2 s; restart brings it back', async () => {
-    await until(fullMesh);
+  it('lab — kill through the API marks the node down within 2 s and its shards move; restart brings it back', async () => {
+    const before = await until((m) => fullMesh(m) && m.shards.some((s) => s.owner === N(3)));
+    const owned = before.shards.filter((s) => s.owner === N(3)).map((s) => s.shard);
     const started = Date.now();
     expect((await control('kill', { node: 'n3' })).status).toBe(200);
     await until((m) => m.nodes.find((n) => n.name === N(3))?.status === 'down', 5_000);
     expect(Date.now() - started).toBeLessThan(2_000);
+    const moved = await until((m) =>
+      owned.every((id) => {
+        const shard = m.shards.find((s) => s.shard === id);
+        return shard?.owner !== undefined && shard.owner !== null && shard.owner !== N(3);
+      }),
+    );
+    expect(moved.shards.filter((s) => s.conflict)).toEqual([]);
     expect((await control('restart', { node: 'n3' })).status).toBe(200);
     await until(fullMesh);
   });
@@ -191,6 +207,29 @@ describe('lab', () => {
     } finally {
       await db.$disconnect();
     }
+  });
+
+  it('lab — /api/events, /api/history and /api/traffic answer from the store and the live window', async () => {
+    const events = (await (await fetch(`${server.url}/api/events?limit=1000`)).json()) as {
+      events: { source: string; event: { type: string; action?: string } }[];
+    };
+    const kinds = new Set(events.events.map((e) => `${e.event.type}:${e.event.action ?? ''}`));
+    expect(kinds).toContain('control:kill');
+    expect(kinds).toContain('control:partition');
+    expect(kinds).toContain('fault:applied');
+    expect(kinds).toContain('fault:reverted');
+    expect(kinds).toContain('agent:connected');
+    const history = (await (
+      await fetch(`${server.url}/api/history?groupBy=node&from=${Date.now() - 120_000}`)
+    ).json()) as { resolution: number; series: { key: string; points: unknown[] }[] };
+    expect(history.resolution).toBe(1);
+    expect(history.series.map((s) => s.key)).toEqual([N(1), N(2), N(3)]);
+    const bad = await fetch(`${server.url}/api/history?from=10&to=5`);
+    expect(bad.status).toBe(400);
+    const traffic = (await (await fetch(`${server.url}/api/traffic`)).json()) as {
+      rows: { from: string; msgPerSec: number; p95: number | null }[];
+    };
+    expect(traffic.rows.some((r) => r.msgPerSec > 0 && r.p95 !== null)).toBe(true);
   });
 
   it('lab — /metrics serves Prometheus text with node and ingest series', async () => {

@@ -3,7 +3,9 @@
  * default), then N real node processes with agents that stream to it, prints the URL and the
  * admin token, and on Ctrl-C stops every node before the server, so nothing is orphaned.
  */
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 import { EnvError, generateToken, loadEnv } from '../env.ts';
 import { ensureNextBuild } from '../next-build.ts';
 import { startServer, type RunningServer } from '../start.ts';
@@ -25,12 +27,39 @@ export interface LabRunOptions {
   /** false: API and sockets only, no Next.js (tests) */
   readonly dashboard?: boolean;
   /**
-   * Hook for the demo workload: extra `observatory node` arguments for each node (e.g. shard
-   * options), and a function started once every node listens.
+   * The demo workload: extra `observatory node` arguments for each node, and a function started
+   * once every node listens. Default: the shards ledger demo (`shardsDemo`); false: none.
    */
-  readonly workload?: {
-    readonly nodeArgs?: (name: string) => readonly string[];
-    readonly start?: (lab: RunningLab) => void | Promise<void>;
+  readonly workload?: LabWorkload | false;
+}
+
+export interface LabWorkload {
+  /** extra arguments for the node with this short name, given every member's full name */
+  readonly nodeArgs?: (name: string, members: readonly string[]) => readonly string[];
+  readonly start?: (lab: RunningLab) => void | Promise<void>;
+}
+
+/** Writes per second each lab node's local ledger workload starts. */
+export const LAB_WORKLOAD_RATE = 20;
+
+/**
+ * The shards ledger demo: every node runs the shards service over one fenced SQLite store and
+ * a small local workload, so the shard map, leases and fencing have something to show.
+ */
+export function shardsDemo(dataDir: string): LabWorkload {
+  mkdirSync(dataDir, { recursive: true });
+  const store = `file:${join(dataDir, 'lab-ledger.db')}`;
+  return {
+    nodeArgs: (_name, members) => [
+      '--shards',
+      '--members',
+      members.join(','),
+      '--store',
+      store,
+      '--workload-rate',
+      String(LAB_WORKLOAD_RATE),
+      '--lab',
+    ],
   };
 }
 
@@ -95,14 +124,15 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
     log: out,
   });
   const ports = await nodePorts(options.nodes, options.basePort ?? DEFAULT_LAB_BASE_PORT);
+  const workload =
+    options.workload === false
+      ? undefined
+      : (options.workload ?? shardsDemo(resolve(process.cwd(), 'data')));
+  const members = ports.map((_, i) => `n${i + 1}@${LAB_HOST}`);
   const specs: LabNodeSpec[] = ports.map((port, i) => {
     const name = `n${i + 1}`;
-    return {
-      name,
-      host: LAB_HOST,
-      port,
-      ...(options.workload?.nodeArgs && { extraArgs: options.workload.nodeArgs(name) }),
-    };
+    const extraArgs = workload?.nodeArgs?.(name, members);
+    return { name, host: LAB_HOST, port, ...(extraArgs !== undefined && { extraArgs }) };
   });
   const nodes = new LabNodes({
     nodes: specs,
@@ -145,7 +175,7 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
     const spec = specs.find((s) => `${s.name}@${s.host}` === name);
     out(`Lab node ${name} port ${spec?.port} pid ${pid}`);
   }
-  await options.workload?.start?.(lab);
+  await workload?.start?.(lab);
   out(`Dashboard: ${server.url}/`);
   out(
     env.adminTokenGenerated
