@@ -15,7 +15,6 @@ import type {
   RpcHandler,
   SendOptions,
 } from './api.ts';
-import { DEFAULT_CALL_TIMEOUT_MS, EXTERNAL_PAYLOAD_MIN_BYTES } from './constants.ts';
 import { Connection, type ConnectionConfig, type ConnectionHost } from './connection.ts';
 import { admitChallenge, admitHello, type AdmissionView } from './admission.ts';
 import { dispatchFrame, type DispatchTarget } from './dispatch.ts';
@@ -23,15 +22,15 @@ import { BadArgumentError, NoConnectionError } from './errors.ts';
 import { Faults } from './faults.ts';
 import type * as hs from './handshake.ts';
 import { Hooks } from './instrumentation.ts';
-import type { MeshPeer } from './mesh.ts';
 import { Monitors } from './monitors.ts';
 import { Rpc } from './rpc.ts';
-import { dial, listen, type Listener, type Socket } from './transport.ts';
+import { listen, type Listener } from './transport.ts';
 import { Kind, channelOf } from './wire/kinds.ts';
-import { PayloadTag } from './wire/payload.ts';
 import type { BodyReader } from './wire/reader.ts';
 import { Stats } from './stats.ts';
-import { parseTarget } from './target.ts';
+import { encodeRpc, encodeSend } from './encode-data.ts';
+import { Pings } from './pings.ts';
+import { LinkTable } from './link-table.ts';
 import { controlBody } from './wire/control.ts';
 
 /**
@@ -48,19 +47,10 @@ export class Node implements ClusterNode, ConnectionHost {
   readonly config: ConnectionConfig;
   private readonly tlsOptions: NodeOptions['tls'];
   private listener: Listener | null = null;
-  private readonly conns = new Set<Connection>();
-  private readonly links = new Map<NodeName, Connection>();
-  private readonly outResolvers = new Map<Connection, (ok: boolean) => void>();
-  private readonly upWaiters = new Map<NodeName, Set<(ok: boolean) => void>>();
-  private readonly dialing = new Map<NodeName, Promise<boolean>>();
-  private readonly knownAddr = new Map<NodeName, string>();
-  private readonly membership = new Set<(e: MembershipEvent) => void>();
+  private readonly table: LinkTable;
+  private readonly links: Map<NodeName, Connection>;
   private readonly names = new Map<string, MessageHandler>();
-  private readonly pings = new Map<
-    number,
-    { peer: NodeName; finish: (r: 'pong' | 'pang') => void }
-  >();
-  private nextPing = 1;
+  private readonly pings: Pings;
   private closing = false;
   private readonly counters = new Stats();
   private readonly rpc: Rpc;
@@ -74,8 +64,26 @@ export class Node implements ClusterNode, ConnectionHost {
     this.tlsOptions = options.tls;
     this.address = { host, port: 0 };
     this.instrumentation = new Hooks(config.logger);
+    this.pings = new Pings(config.clock);
+    this.table = new LinkTable({
+      name: this.name,
+      hidden: this.hidden,
+      config,
+      tls: options.tls,
+      instrumentation: this.instrumentation,
+      isClosing: () => this.closing,
+      newConnection: (socket, initiator, expected) =>
+        new Connection(this, socket, initiator, expected),
+      peerDown: (peer) => {
+        this.rpc.peerDown(peer);
+        this.monitors.peerDown(peer);
+        this.pings.fail(peer);
+      },
+    });
+    this.links = this.table.links;
     this.faults = new Faults((peer) => {
-      for (const c of this.conns) if (peer === undefined || c.peer === peer) c.refreshFaults();
+      for (const c of this.table.conns)
+        if (peer === undefined || c.peer === peer) c.refreshFaults();
     });
     const port = {
       self: this.name,
@@ -106,82 +114,28 @@ export class Node implements ClusterNode, ConnectionHost {
       rpc: this.rpc,
       monitors: this.monitors,
       deliver: (name, message, from) => this.deliver(name, message, from),
-      pong: (id) => this.pings.get(id)?.finish('pong'),
+      pong: (id) => this.pings.pong(id),
       disconnected: (conn) => {
         conn.destroy();
         this.down(conn, 'disconnect');
       },
-      meshPeers: (conn, peers) => this.meshPeers(conn, peers),
+      meshPeers: (conn, peers) => this.table.meshPeers(conn, peers),
     };
   }
 
   /** Listens; the advertised `addr` is known only once the port is resolved. */
   async start(port: number): Promise<void> {
-    this.listener = await listen(this.address.host, port, this.tlsOptions, (s) => this.accept(s));
+    this.listener = await listen(this.address.host, port, this.tlsOptions, (s) =>
+      this.table.accept(s),
+    );
     this.address.port = this.listener.port;
     this.config.addr = `${this.address.host}:${this.listener.port}`;
   }
 
   // ---- membership ------------------------------------------------------------------------
 
-  async connect(target: string, options?: { signal?: AbortSignal }): Promise<boolean> {
-    const t = parseTarget(target);
-    if (t.name === this.name) return true;
-    if (this.closing) return false;
-    if (t.name !== undefined) {
-      if (this.links.has(t.name)) return true;
-      const inFlight = this.dialing.get(t.name);
-      if (inFlight !== undefined) return inFlight;
-      if (this.handshaking(t.name)) return this.waitUp(t.name);
-      const p = this.dial(t.host, t.port, t.name, options?.signal).finally(() =>
-        this.dialing.delete(t.name!),
-      );
-      this.dialing.set(t.name, p);
-      return p;
-    }
-    return this.dial(t.host, t.port, undefined, options?.signal);
-  }
-
-  private async dial(
-    host: string,
-    port: number,
-    expected: NodeName | undefined,
-    signal?: AbortSignal,
-  ): Promise<boolean> {
-    let socket: Socket;
-    if (expected !== undefined && this.instrumentation.hasLink)
-      this.instrumentation.emitLink({
-        peer: expected,
-        state: 'connecting',
-        hidden: this.hidden,
-        at: this.config.clock.now(),
-      });
-    try {
-      socket = await dial(host, port, this.tlsOptions, signal);
-    } catch (err) {
-      this.config.logger.debug('connect failed', { host, port, error: String(err) });
-      return false;
-    }
-    if (this.closing) {
-      socket.destroy();
-      return false;
-    }
-    return new Promise<boolean>((resolve) => {
-      const conn = new Connection(this, socket, true, expected);
-      this.conns.add(conn);
-      this.outResolvers.set(conn, resolve);
-      signal?.addEventListener('abort', () => conn.fail('connection_closed', 'aborted'), {
-        once: true,
-      });
-    });
-  }
-
-  private accept(socket: Socket): void {
-    if (this.closing) {
-      socket.destroy();
-      return;
-    }
-    this.conns.add(new Connection(this, socket, false));
+  connect(target: string, options?: { signal?: AbortSignal }): Promise<boolean> {
+    return this.table.connect(target, options?.signal);
   }
 
   disconnect(node: NodeName): boolean {
@@ -196,34 +150,14 @@ export class Node implements ClusterNode, ConnectionHost {
   async ping(node: NodeName, options?: CallOptions): Promise<'pong' | 'pang'> {
     if (node === this.name) return 'pong';
     if (!this.links.has(node)) {
-      const addr = this.knownAddr.get(node);
-      if (addr === undefined || !(await this.connect(`${node.split('@')[0]}@${addr}`)))
-        return 'pang';
+      const target = this.table.reconnectTarget(node);
+      if (target === undefined || !(await this.connect(target))) return 'pang';
     }
-    const id = this.nextPing++;
-    return new Promise((resolve) => {
-      const timer = this.config.clock.setTimeout(
-        () => finish('pang'),
-        options?.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-      );
-      const onAbort = (): void => finish('pang');
-      options?.signal?.addEventListener('abort', onAbort, { once: true });
-      const finish = (r: 'pong' | 'pang'): void => {
-        if (!this.pings.delete(id)) return;
-        this.config.clock.clearTimeout(timer);
-        options?.signal?.removeEventListener('abort', onAbort);
-        resolve(r);
-      };
-      this.pings.set(id, { peer: node, finish });
-      if (!this.control(node, Kind.PING, controlBody(id))) finish('pang');
-    });
+    return this.pings.start(node, (id) => this.control(node, Kind.PING, controlBody(id)), options);
   }
 
   nodes(options?: { hidden?: boolean }): NodeName[] {
-    const out: NodeName[] = [];
-    for (const [name, c] of this.links)
-      if (options?.hidden === true || !this.isHiddenLink(c)) out.push(name);
-    return out;
+    return this.table.nodes(options?.hidden === true);
   }
 
   addressOf(node: NodeName): string | undefined {
@@ -231,8 +165,7 @@ export class Node implements ClusterNode, ConnectionHost {
   }
 
   monitorNodes(listener: (event: MembershipEvent) => void): () => void {
-    this.membership.add(listener);
-    return () => this.membership.delete(listener);
+    return this.table.monitorNodes(listener);
   }
 
   // ---- named endpoints -------------------------------------------------------------------
@@ -263,34 +196,14 @@ export class Node implements ClusterNode, ConnectionHost {
       this.counters.dropped_noconnection++;
       return;
     }
-    const enc = conn.outbound.encoder;
     const channel = options?.channel ?? '';
-    enc.begin(Kind.SEND);
-    let size: number;
-    let fragmented: boolean;
-    try {
-      enc.shortStr(to.name);
-      enc.shortStr(channel);
-      if (message instanceof Uint8Array && message.length >= EXTERNAL_PAYLOAD_MIN_BYTES) {
-        enc.u8(PayloadTag.BYTES);
-        const head = enc.endExternal(message.length);
-        fragmented = conn.outbound.dataEndedExternal(head, message, channel || 'send');
-        size = head + message.length;
-      } else {
-        enc.payload(message);
-        size = enc.end();
-        fragmented = conn.outbound.dataEnded(size, channel || 'send');
-      }
-    } catch (err) {
-      enc.abort();
-      throw err;
-    }
+    const size = encodeSend(conn, to.name, channel, message);
     this.counters.sent++;
-    // a fragmented message is reported fragment by fragment as it leaves (see fragment())
-    if (this.instrumentation.hasFrame && !fragmented)
+    // a fragmented message (size < 0) is reported fragment by fragment as it leaves
+    if (this.instrumentation.hasFrame && size > 0)
       this.instrumentation.emitFrame({
         peer: to.node,
-        channel: (channel || 'send'),
+        channel: channel || 'send',
         direction: 'out',
         bytes: size,
       });
@@ -344,7 +257,7 @@ export class Node implements ClusterNode, ConnectionHost {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    for (const c of [...this.conns]) {
+    for (const c of [...this.table.conns]) {
       if (c.isUp) {
         c.destroy();
         this.down(c, 'shutdown');
@@ -355,9 +268,9 @@ export class Node implements ClusterNode, ConnectionHost {
     }
     this.rpc.closeAll();
     this.monitors.closeAll();
-    for (const p of [...this.pings.values()]) p.finish('pang');
+    this.pings.fail();
     await this.listener?.close();
-    this.membership.clear();
+    this.table.clearListeners();
     this.instrumentation.clear();
   }
 
@@ -372,80 +285,15 @@ export class Node implements ClusterNode, ConnectionHost {
   }
 
   handshakeDone(conn: Connection): void {
-    const peer = conn.peer!;
-    if (this.links.has(peer) || this.closing) {
-      conn.destroy();
-      this.handshakeFailed(conn, 'already connected');
-      return;
-    }
-    this.links.set(peer, conn);
-    this.knownAddr.set(peer, conn.peerAddr);
-    const hidden = this.isHiddenLink(conn);
-    const at = this.config.clock.now();
-    this.config.logger.info('nodeup', { node: peer, hidden });
-    this.emitMembership({ event: 'nodeup', node: peer, hidden, at });
-    if (this.instrumentation.hasLink)
-      this.instrumentation.emitLink({ peer, state: 'up', hidden, at });
-    const r = this.outResolvers.get(conn);
-    this.outResolvers.delete(conn);
-    r?.(true);
-    this.wakeUp(peer, true);
-    if (!hidden) {
-      const peers: MeshPeer[] = [];
-      for (const [n, c] of this.links)
-        if (n !== peer && !this.isHiddenLink(c)) peers.push({ name: n, addr: c.peerAddr });
-      conn.sendControl(Kind.MESH_PEERS, JSON.stringify(peers));
-    }
+    this.table.handshakeDone(conn);
   }
 
   handshakeFailed(conn: Connection, reason: string, rejectedWith?: hs.RejectReason): void {
-    this.conns.delete(conn);
-    const r = this.outResolvers.get(conn);
-    if (r === undefined) return;
-    this.outResolvers.delete(conn);
-    const peer = conn.peer;
-    if (peer !== undefined && this.instrumentation.hasLink && !this.links.has(peer))
-      this.instrumentation.emitLink({
-        peer,
-        state: 'down',
-        hidden: this.hidden,
-        at: this.config.clock.now(),
-      });
-    if (
-      peer !== undefined &&
-      !this.closing &&
-      (rejectedWith === 'simultaneous' || reason === 'already connected')
-    ) {
-      // the other connection between us wins; report its outcome
-      if (this.links.has(peer)) r(true);
-      else void this.waitUp(peer).then(r);
-      return;
-    }
-    if (peer !== undefined && this.links.has(peer)) return r(true);
-    this.config.logger.info('connect failed', { peer, reason });
-    r(false);
+    this.table.handshakeFailed(conn, reason, rejectedWith);
   }
 
   down(conn: Connection, reason: NodeDownReason): void {
-    this.conns.delete(conn);
-    const peer = conn.peer;
-    if (peer === undefined || this.links.get(peer) !== conn) return;
-    this.links.delete(peer);
-    const hidden = this.isHiddenLink(conn);
-    const at = this.config.clock.now();
-    this.config.logger[reason === 'shutdown' || reason === 'disconnect' ? 'info' : 'warn'](
-      'nodedown',
-      {
-        node: peer,
-        reason,
-      },
-    );
-    this.rpc.peerDown(peer);
-    this.monitors.peerDown(peer);
-    for (const p of [...this.pings.values()]) if (p.peer === peer) p.finish('pang');
-    this.emitMembership({ event: 'nodedown', node: peer, hidden, reason, at });
-    if (this.instrumentation.hasLink)
-      this.instrumentation.emitLink({ peer, state: 'down', hidden, reason, at });
+    this.table.down(conn, reason);
   }
 
   isBlackholed(peer: NodeName): boolean {
@@ -483,14 +331,6 @@ export class Node implements ClusterNode, ConnectionHost {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private meshPeers(conn: Connection, peers: MeshPeer[]): void {
-    if (this.hidden || this.isHiddenLink(conn)) return;
-    for (const p of peers) {
-      if (p.name === this.name || this.links.has(p.name) || this.dialing.has(p.name)) continue;
-      void this.connect(`${p.name.split('@')[0]}@${p.addr}`);
-    }
-  }
-
   /** Encodes one data frame (rpc) straight into the link's slab. Throws if not connected. */
   private sendData(
     node: NodeName,
@@ -502,19 +342,8 @@ export class Node implements ClusterNode, ConnectionHost {
   ): void {
     const conn = this.links.get(node);
     if (conn === undefined) throw new NoConnectionError(`not connected to ${node}`);
-    const enc = conn.outbound.encoder;
-    enc.begin(kind);
-    try {
-      enc.u32(id < 0 ? 0 : id);
-      enc.shortStr(handler ?? '');
-      enc.payload(payload as Payload);
-    } catch (err) {
-      enc.abort();
-      throw err;
-    }
-    const size = enc.end();
-    const fragmented = conn.outbound.dataEnded(size, channel);
-    if (this.instrumentation.hasFrame && !fragmented)
+    const size = encodeRpc(conn, kind, id, handler, payload);
+    if (this.instrumentation.hasFrame && size > 0)
       this.instrumentation.emitFrame({ peer: node, channel, direction: 'out', bytes: size });
   }
 
@@ -541,50 +370,7 @@ export class Node implements ClusterNode, ConnectionHost {
   }
 
   private admissionView(): AdmissionView {
-    return { self: this.name, closing: this.closing, conns: this.conns, links: this.links };
-  }
-
-  private isHiddenLink(c: Connection): boolean {
-    return this.hidden || c.peerHidden;
-  }
-
-  private handshaking(peer: NodeName): boolean {
-    for (const c of this.conns) if (c.peer === peer && c.state === 'handshake') return true;
-    return false;
-  }
-
-  private waitUp(peer: NodeName): Promise<boolean> {
-    if (this.links.has(peer)) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      let set = this.upWaiters.get(peer);
-      if (set === undefined) this.upWaiters.set(peer, (set = new Set()));
-      const done = (ok: boolean): void => {
-        this.config.clock.clearTimeout(timer);
-        set.delete(done);
-        resolve(ok);
-      };
-      const timer = this.config.clock.setTimeout(
-        () => done(this.links.has(peer)),
-        this.config.handshakeTimeoutMs,
-      );
-      set.add(done);
-    });
-  }
-
-  private wakeUp(peer: NodeName, ok: boolean): void {
-    const set = this.upWaiters.get(peer);
-    if (set === undefined) return;
-    this.upWaiters.delete(peer);
-    for (const f of set) f(ok);
-  }
-
-  private emitMembership(e: MembershipEvent): void {
-    for (const l of this.membership) {
-      try {
-        l(e);
-      } catch (err) {
-        this.config.logger.error('membership listener threw', { error: String(err) });
-      }
-    }
+    const { conns, links } = this.table;
+    return { self: this.name, closing: this.closing, conns, links };
   }
 }

@@ -52,8 +52,7 @@ export class Outbound {
   dataEnded(size: number, channel = ''): boolean {
     if (size > this.options.fragmentBytes + FRAGMENT_SLACK_BYTES) {
       const frame = this.encoder.extractLast(size);
-      const before = this.encoder.take();
-      if (before !== null) this.data.push(before);
+      this.encoder.takeInto(this.data);
       this.data.push(new Fragmenter(frame, this.options.fragmentBytes, null, channel));
       this.requestFlush();
       return true;
@@ -72,12 +71,10 @@ export class Outbound {
       headSize + external.length > this.options.fragmentBytes + FRAGMENT_SLACK_BYTES;
     if (fragmented) {
       const head = this.encoder.extractLast(headSize);
-      const before = this.encoder.take();
-      if (before !== null) this.data.push(before);
+      this.encoder.takeInto(this.data);
       this.data.push(new Fragmenter(head, this.options.fragmentBytes, external, channel));
     } else {
-      const withHead = this.encoder.take();
-      if (withHead !== null) this.data.push(withHead);
+      this.encoder.takeInto(this.data);
       this.data.push(Buffer.from(external.buffer, external.byteOffset, external.length));
     }
     this.requestFlush();
@@ -116,8 +113,7 @@ export class Outbound {
   flush(): void {
     this.scheduled = false;
     if (this.closed) return;
-    const slab = this.encoder.take();
-    if (slab !== null) this.data.push(slab);
+    this.encoder.takeInto(this.data);
     const batch: Buffer[] = this.control.splice(0);
     let budget = this.options.highWaterBytes - this.port.writableLength();
     while (this.head < this.data.length && budget > 0) {

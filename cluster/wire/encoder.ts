@@ -14,14 +14,29 @@ export class FrameEncoder {
   private pos = 0;
   private taken = 0;
   private frameStart = -1;
+  /** complete frames moved out of a full slab, not yet taken (kept in order before the slab's) */
+  private spilled: Buffer[] = [];
 
   constructor(private readonly slabBytes: number) {
     this.buf = Buffer.allocUnsafe(slabBytes);
   }
 
+  private spilledBytes = 0;
+
   /** bytes encoded and not yet taken */
   get pending(): number {
-    return this.pos - this.taken;
+    return this.spilledBytes + this.pos - this.taken;
+  }
+
+  /** Appends everything encoded and not yet taken to `out`, in order (see `take`). */
+  takeInto(out: unknown[]): void {
+    if (this.spilled.length > 0) {
+      for (const b of this.spilled) out.push(b);
+      this.spilled = [];
+      this.spilledBytes = 0;
+    }
+    const rest = this.takeSlab();
+    if (rest !== null) out.push(rest);
   }
 
   begin(kind: number): void {
@@ -64,7 +79,18 @@ export class FrameEncoder {
     return copy;
   }
 
+  /**
+   * Everything since the last take as one buffer: a view of the slab, or a copy when frames
+   * spilled out of a full slab (the send path uses `takeInto`, which never copies).
+   */
   take(): Buffer | null {
+    if (this.spilled.length === 0) return this.takeSlab();
+    const parts: Buffer[] = [];
+    this.takeInto(parts);
+    return Buffer.concat(parts);
+  }
+
+  private takeSlab(): Buffer | null {
     if (this.pos === this.taken) return null;
     const out = this.buf.subarray(this.taken, this.pos);
     this.taken = this.pos;
@@ -146,7 +172,14 @@ export class FrameEncoder {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    // grow geometrically so a long run of untaken frames is not copied once per frame
+    // complete frames stay where they are (handed out as a view of the old slab); only the frame
+    // in progress moves, so no byte is copied twice however many frames a turn encodes
+    const done = this.frameStart >= 0 ? this.frameStart : this.pos;
+    if (done > this.taken) {
+      this.spilled.push(this.buf.subarray(this.taken, done));
+      this.spilledBytes += done - this.taken;
+      this.taken = done;
+    }
     this.renew(Math.max(this.slabBytes, 2 * (this.pos - this.taken + n)));
   }
 

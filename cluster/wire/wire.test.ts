@@ -82,6 +82,24 @@ describe('wire — encoder and reader', () => {
     expect(Array.from(r2.payload() as Uint8Array)).toEqual([9, 8, 7]);
   });
 
+  it('wire — frames past a full slab leave in order, as views, each byte encoded once', () => {
+    const enc = new FrameEncoder(4096);
+    for (let i = 0; i < 1000; i++) {
+      enc.begin(Kind.SEND);
+      enc.u32(i);
+      enc.bytes(new Uint8Array(96).fill(i & 0xff));
+      enc.end();
+    }
+    expect(enc.pending).toBe(1000 * 105);
+    const parts: Buffer[] = [];
+    enc.takeInto(parts);
+    expect(parts.length).toBeGreaterThan(1);
+    const { p, frames } = collect();
+    for (const b of parts) p.push(b);
+    expect(frames.map((f) => f.readUInt32BE(1))).toEqual([...Array(1000).keys()]);
+    expect(enc.pending).toBe(0);
+  });
+
   it('wire — a view handed out by take is never overwritten by later frames', () => {
     const enc = new FrameEncoder(32);
     enc.begin(Kind.SEND);

@@ -1,0 +1,224 @@
+import type { MembershipEvent, NodeDownReason, NodeName, TlsOptions } from './api.ts';
+import type { Connection, ConnectionConfig } from './connection.ts';
+import type * as hs from './handshake.ts';
+import type { Hooks } from './instrumentation.ts';
+import type { MeshPeer } from './mesh.ts';
+import { dial, type Socket } from './transport.ts';
+import { UpWaiters } from './waiters.ts';
+import { Kind } from './wire/kinds.ts';
+import { parseTarget } from './target.ts';
+
+/** What the link table needs from its node. */
+export interface LinkTableHost {
+  readonly name: NodeName;
+  readonly hidden: boolean;
+  readonly config: ConnectionConfig;
+  readonly tls: TlsOptions | undefined;
+  readonly instrumentation: Hooks;
+  isClosing(): boolean;
+  /** a connection on a fresh socket, with the node as its host */
+  newConnection(socket: Socket, initiator: boolean, expected?: NodeName): Connection;
+  /** the link to `peer` is gone: fail what waits on it (calls, monitors, pings) */
+  peerDown(peer: NodeName): void;
+}
+
+/**
+ * Every socket of a node and the links by peer name: dialing (one dial per named peer at a
+ * time), handshake outcomes, nodeup/nodedown with their listeners, and the mesh (a new visible
+ * link is told our visible peers, and we dial at once, in parallel, the peers we are told of).
+ */
+export class LinkTable {
+  readonly conns = new Set<Connection>();
+  readonly links = new Map<NodeName, Connection>();
+  private readonly outResolvers = new Map<Connection, (ok: boolean) => void>();
+  private readonly dialing = new Map<NodeName, Promise<boolean>>();
+  private readonly knownAddr = new Map<NodeName, string>();
+  private readonly membership = new Set<(e: MembershipEvent) => void>();
+  readonly waiters: UpWaiters;
+
+  constructor(private readonly host: LinkTableHost) {
+    this.waiters = new UpWaiters(host.config.clock, host.config.handshakeTimeoutMs, (n) =>
+      this.links.has(n),
+    );
+  }
+
+  connect(target: string, signal?: AbortSignal): Promise<boolean> {
+    const t = parseTarget(target);
+    if (t.name === this.host.name) return Promise.resolve(true);
+    if (this.host.isClosing()) return Promise.resolve(false);
+    const name = t.name;
+    if (name === undefined) return this.dial(t.host, t.port, undefined, signal);
+    if (this.links.has(name)) return Promise.resolve(true);
+    const inFlight = this.dialing.get(name);
+    if (inFlight !== undefined) return inFlight;
+    if (this.handshaking(name)) return this.waiters.wait(name);
+    const p = this.dial(t.host, t.port, name, signal).finally(() => this.dialing.delete(name));
+    this.dialing.set(name, p);
+    return p;
+  }
+
+  /** `name@host:port` of a peer we were linked to, to reconnect (as `ping` does) */
+  reconnectTarget(peer: NodeName): string | undefined {
+    const addr = this.knownAddr.get(peer);
+    return addr === undefined ? undefined : `${peer.split('@')[0]}@${addr}`;
+  }
+
+  accept(socket: Socket): void {
+    if (this.host.isClosing()) {
+      socket.destroy();
+      return;
+    }
+    this.conns.add(this.host.newConnection(socket, false));
+  }
+
+  nodes(hiddenToo: boolean): NodeName[] {
+    const out: NodeName[] = [];
+    for (const [name, c] of this.links) if (hiddenToo || !this.isHiddenLink(c)) out.push(name);
+    return out;
+  }
+
+  monitorNodes(listener: (event: MembershipEvent) => void): () => void {
+    this.membership.add(listener);
+    return () => this.membership.delete(listener);
+  }
+
+  clearListeners(): void {
+    this.membership.clear();
+  }
+
+  isHiddenLink(c: Connection): boolean {
+    return this.host.hidden || c.peerHidden;
+  }
+
+  handshakeDone(conn: Connection): void {
+    const peer = conn.peer!;
+    if (this.links.has(peer) || this.host.isClosing()) {
+      conn.destroy();
+      this.handshakeFailed(conn, 'already connected');
+      return;
+    }
+    this.links.set(peer, conn);
+    this.knownAddr.set(peer, conn.peerAddr);
+    const hidden = this.isHiddenLink(conn);
+    const { config, instrumentation } = this.host;
+    const at = config.clock.now();
+    // tell the new peer who else is here first, so that its dials start as early as possible
+    if (!hidden) {
+      const peers: MeshPeer[] = [];
+      for (const [n, c] of this.links)
+        if (n !== peer && !this.isHiddenLink(c)) peers.push({ name: n, addr: c.peerAddr });
+      conn.sendControl(Kind.MESH_PEERS, JSON.stringify(peers));
+    }
+    config.logger.info('nodeup', { node: peer, hidden });
+    this.emitMembership({ event: 'nodeup', node: peer, hidden, at });
+    if (instrumentation.hasLink) instrumentation.emitLink({ peer, state: 'up', hidden, at });
+    const r = this.outResolvers.get(conn);
+    this.outResolvers.delete(conn);
+    r?.(true);
+    this.waiters.wake(peer, true);
+  }
+
+  handshakeFailed(conn: Connection, reason: string, rejectedWith?: hs.RejectReason): void {
+    this.conns.delete(conn);
+    const r = this.outResolvers.get(conn);
+    if (r === undefined) return;
+    this.outResolvers.delete(conn);
+    const peer = conn.peer;
+    const { config, instrumentation } = this.host;
+    if (peer !== undefined && instrumentation.hasLink && !this.links.has(peer))
+      instrumentation.emitLink({
+        peer,
+        state: 'down',
+        hidden: this.host.hidden,
+        at: config.clock.now(),
+      });
+    if (
+      peer !== undefined &&
+      !this.host.isClosing() &&
+      (rejectedWith === 'simultaneous' || reason === 'already connected')
+    ) {
+      // the other connection between us wins; report its outcome
+      if (this.links.has(peer)) r(true);
+      else void this.waiters.wait(peer).then(r);
+      return;
+    }
+    if (peer !== undefined && this.links.has(peer)) return r(true);
+    config.logger.info('connect failed', { peer, reason });
+    r(false);
+  }
+
+  down(conn: Connection, reason: NodeDownReason): void {
+    this.conns.delete(conn);
+    const peer = conn.peer;
+    if (peer === undefined || this.links.get(peer) !== conn) return;
+    this.links.delete(peer);
+    const hidden = this.isHiddenLink(conn);
+    const { config, instrumentation } = this.host;
+    const at = config.clock.now();
+    const quiet = reason === 'shutdown' || reason === 'disconnect';
+    config.logger[quiet ? 'info' : 'warn']('nodedown', { node: peer, reason });
+    this.host.peerDown(peer);
+    this.emitMembership({ event: 'nodedown', node: peer, hidden, reason, at });
+    if (instrumentation.hasLink)
+      instrumentation.emitLink({ peer, state: 'down', hidden, reason, at });
+  }
+
+  /** Dials, at once and in parallel, each advertised peer we have no link or dial to. */
+  meshPeers(conn: Connection, peers: MeshPeer[]): void {
+    if (this.host.hidden || this.isHiddenLink(conn)) return;
+    for (const p of peers) {
+      if (p.name === this.host.name || this.links.has(p.name) || this.dialing.has(p.name)) continue;
+      void this.connect(`${p.name.split('@')[0]}@${p.addr}`);
+    }
+  }
+
+  private async dial(
+    host: string,
+    port: number,
+    expected: NodeName | undefined,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const { config, instrumentation } = this.host;
+    if (expected !== undefined && instrumentation.hasLink)
+      instrumentation.emitLink({
+        peer: expected,
+        state: 'connecting',
+        hidden: this.host.hidden,
+        at: config.clock.now(),
+      });
+    let socket: Socket;
+    try {
+      socket = await dial(host, port, this.host.tls, signal);
+    } catch (err) {
+      config.logger.debug('connect failed', { host, port, error: String(err) });
+      return false;
+    }
+    if (this.host.isClosing()) {
+      socket.destroy();
+      return false;
+    }
+    return new Promise<boolean>((resolve) => {
+      const conn = this.host.newConnection(socket, true, expected);
+      this.conns.add(conn);
+      this.outResolvers.set(conn, resolve);
+      signal?.addEventListener('abort', () => conn.fail('connection_closed', 'aborted'), {
+        once: true,
+      });
+    });
+  }
+
+  private handshaking(peer: NodeName): boolean {
+    for (const c of this.conns) if (c.peer === peer && c.state === 'handshake') return true;
+    return false;
+  }
+
+  private emitMembership(e: MembershipEvent): void {
+    for (const l of this.membership) {
+      try {
+        l(e);
+      } catch (err) {
+        this.host.config.logger.error('membership listener threw', { error: String(err) });
+      }
+    }
+  }
+}
