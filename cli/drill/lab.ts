@@ -154,13 +154,20 @@ export class Lab {
     return this.nodes.filter((n) => n.proc !== null);
   }
 
-  call(
+  /** Calls a lab handler; a link that timed out (a loaded or paused node) is dialled once more. */
+  async call(
     n: LabNode,
     handler: string,
     args: Payload = null,
     timeoutMs = RPC_TIMEOUT_MS,
   ): Promise<Payload> {
-    return this.ctl().call(n.name, handler, args, { timeoutMs });
+    try {
+      return await this.ctl().call(n.name, handler, args, { timeoutMs });
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'noconnection' || n.proc === null) throw err;
+      await this.link(n);
+      return this.ctl().call(n.name, handler, args, { timeoutMs });
+    }
   }
 
   async status(n: LabNode): Promise<NodeStatus | null> {

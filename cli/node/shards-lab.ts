@@ -6,7 +6,10 @@
  * - `lab.status`: shard ownership, held leases, ownership moves, workload counts;
  * - `lab.workload.start` `{rate, keys?, distribution?, durationMs?, seed?}` / `lab.workload.stop`;
  * - `lab.partition` `{peers}`: blackhole those peers (frames dropped silently, both ways once the
- *   peers are told too), `lab.heal` `{connect?}`: clear every fault and dial the given targets.
+ *   peers are told too), `lab.heal` `{connect?}`: clear every fault and dial the given targets;
+ * - `lab.probe` `{key, samples}`: times `samples` sequential reads of `key` through the router and
+ *   as many echo RPCs of the same size to the key's owner: one round trip, for the benchmark's
+ *   "a forward costs at most one extra round trip" check.
  *
  * These are lab controls: they exist only on nodes started with `--lab`, and only a node that
  * knows the cookie can call them. The observatory's agent injects the same faults through
@@ -20,12 +23,14 @@ import {
   type OwnershipChange,
   type Shards,
 } from '../../cluster/shards/index.ts';
+import { SHELL_HANDLERS } from './handlers.ts';
 
 export const LAB_STATUS = 'lab.status';
 export const LAB_WORKLOAD_START = 'lab.workload.start';
 export const LAB_WORKLOAD_STOP = 'lab.workload.stop';
 export const LAB_PARTITION = 'lab.partition';
 export const LAB_HEAL = 'lab.heal';
+export const LAB_PROBE = 'lab.probe';
 
 /** ownership moves kept for lab.status */
 const MAX_MOVES = 1_000;
@@ -200,6 +205,37 @@ export function attachLab(
     node.faults.clear();
     await Promise.all(targets.map((t) => node.connect(t).catch(() => false)));
     return { visible: node.nodes() };
+  });
+  node.handle(LAB_PROBE, async (args) => {
+    const a = object(args);
+    if (typeof a.key !== 'string') throw new BadArgumentError('key must be a string');
+    const key = a.key;
+    const samples = positiveInt(a.samples, 'samples', 100_000, 1_000);
+    const owner = shards.router.ownerOf(key);
+    const route: number[] = [];
+    const rtt: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      let t = performance.now();
+      await shards.ledger.get(key);
+      route.push(performance.now() - t);
+      if (owner !== null && owner !== node.name) {
+        t = performance.now();
+        await node.call(owner, SHELL_HANDLERS.echo, { key, op: 'ledger.get', args: null });
+        rtt.push(performance.now() - t);
+      }
+    }
+    const p = (xs: number[], q: number): number => {
+      const sorted = [...xs].sort((x, y) => x - y);
+      return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+    };
+    return {
+      owner,
+      local: owner === node.name,
+      routeP50Ms: p(route, 0.5),
+      routeP99Ms: p(route, 0.99),
+      rttP50Ms: p(rtt, 0.5),
+      rttP99Ms: p(rtt, 0.99),
+    };
   });
   return lab;
 }

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/**
+ * Each drill through the real CLI (`node bin/observatory.mjs drill … --json --progress`): real node
+ * processes, a real SQLite file, the checker. The drill kills its own nodes; the drill process
+ * itself runs in its own group so that a failing test still reaps everything.
+ */
+const BIN = fileURLToPath(new URL('../../bin/observatory.mjs', import.meta.url));
+const DRILL_TIMEOUT_MS = 60_000;
+
+interface Run {
+  status: number | string;
+  report: Record<string, unknown>;
+  progress: Record<string, unknown>[];
+  stderr: string;
+}
+
+const groups = new Set<number>();
+afterEach(() => {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  groups.clear();
+});
+
+function drill(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'drill', ...args, '--json', '--progress'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (child.pid !== undefined) groups.add(child.pid);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(
+      () => reject(new Error(`drill timed out: ${stderr}`)),
+      DRILL_TIMEOUT_MS,
+    );
+    child.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      const lines = stdout.trim().split('\n');
+      try {
+        expect(lines).toHaveLength(1);
+        const progress = stderr
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        resolve({
+          status: code ?? sig ?? 'unknown',
+          report: JSON.parse(lines[0]!) as Record<string, unknown>,
+          progress,
+          stderr,
+        });
+      } catch (err) {
+        reject(new Error(`bad drill output (${String(err)}): ${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+const invariants = {
+  verdict: 'pass',
+  checker: 'pass',
+  doubleWrites: 0,
+  lostAckedWrites: 0,
+  epochRegressions: 0,
+  splitBrainEpochs: 0,
+  foreignEpochWrites: 0,
+};
+
+describe('drill — real processes through the CLI', () => {
+  it(
+    'drill — node-loss: failover, exactly the lost shards move and come back, checker passes',
+    async () => {
+      const run = await drill(['node-loss']);
+      expect(run.report, run.stderr).toMatchObject(invariants);
+      expect(run.status).toBe(0);
+      const r = run.report as {
+        shardsMoved: number;
+        optimalShardsMoved: number;
+        writesAcked: number;
+      };
+      expect(r.shardsMoved).toBeGreaterThan(0);
+      expect(r.shardsMoved).toBe(r.optimalShardsMoved);
+      expect(r.writesAcked).toBeGreaterThan(0);
+      const phases = run.progress.map((p) => p.phase);
+      expect(phases).toEqual(
+        expect.arrayContaining(['kill', 'failover', 'restart', 'rebalance', 'done']),
+      );
+      expect(run.progress.every((p) => p.drill === 'node-loss' && typeof p.at === 'number')).toBe(
+        true,
+      );
+    },
+    DRILL_TIMEOUT_MS,
+  );
+
+  it(
+    'drill — split-brain: the minority answers no_quorum, heal, checker passes',
+    async () => {
+      const run = await drill(['split-brain']);
+      expect(run.report, run.stderr).toMatchObject(invariants);
+      expect(run.status).toBe(0);
+      expect(run.report.rejectedNoQuorum as number).toBeGreaterThan(0);
+    },
+    DRILL_TIMEOUT_MS,
+  );
+
+  it(
+    'drill — pause: stale writes of a resumed owner are refused by the fence',
+    async () => {
+      const run = await drill(['pause']);
+      expect(run.report, run.stderr).toMatchObject(invariants);
+      expect(run.status).toBe(0);
+      expect(run.report.rejectedFenced as number).toBeGreaterThan(0);
+    },
+    DRILL_TIMEOUT_MS,
+  );
+
+  it(
+    'drill — pause with the fence defeated: the checker finds two writers in one epoch, exit 1',
+    async () => {
+      const run = await drill(['pause', '--unsafe-no-fence']);
+      expect(run.status).toBe(1);
+      expect(run.report.verdict).toBe('fail');
+      expect(run.report.checker).toBe('fail');
+      expect(run.report.splitBrainEpochs as number).toBeGreaterThan(0);
+    },
+    DRILL_TIMEOUT_MS,
+  );
+
+  it('drill — an unknown drill name fails with a clear message', async () => {
+    const child = spawn(process.execPath, [BIN, 'drill', 'meteor'], { stdio: 'pipe' });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const status = await new Promise((r) => child.once('exit', r));
+    expect(status).not.toBe(0);
+    expect(stderr).toContain("must be 'node-loss', 'split-brain' or 'pause'");
+  });
+});
