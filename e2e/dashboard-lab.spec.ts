@@ -1,0 +1,128 @@
+/**
+ * The dashboard against a real lab: `observatory start --nodes 5 --port 0` (server, SQLite store,
+ * five node processes with agents and the demo workload) and Debian's Chromium, as a person uses it.
+ */
+import { test as base } from '@playwright/test';
+import {
+  confirmAction,
+  expectAllUp,
+  killAndRestart,
+  partitionAndHeal,
+  refusedWithoutSignIn,
+  reloadKeepsHistory,
+  signIn,
+  snap,
+} from './dashboard-steps.ts';
+import { launchObservatory, type ObservatoryServer } from './fixtures/server.ts';
+
+const NODES = 5;
+const LAB_START_TIMEOUT_MS = 120_000;
+
+const test = base.extend<object, { lab: ObservatoryServer }>({
+  lab: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const { server, stop } = await launchObservatory([
+        'start',
+        '--nodes',
+        String(NODES),
+        '--port',
+        '0',
+      ]);
+      try {
+        await labReady(server, stop);
+        await use(server);
+      } finally {
+        await stop();
+      }
+    },
+    { scope: 'worker', timeout: LAB_START_TIMEOUT_MS },
+  ],
+});
+const { expect } = test;
+
+/** Waits, as a person would, until the launcher says the lab is ready and every node reports. */
+async function labReady(server: ObservatoryServer, stop: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + LAB_START_TIMEOUT_MS / 2;
+  for (;;) {
+    const res = await fetch(`${server.url}/api/cluster`).catch(() => null);
+    const model = res?.ok ? ((await res.json()) as { nodes: { status: string }[] }) : null;
+    const up = model?.nodes.filter((n) => n.status === 'up').length ?? 0;
+    if (server.output().includes('Lab ready') && up === NODES) return;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`lab not ready (${up} of ${NODES} up):\n${server.output().slice(-2_000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('dashboard (lab) — the lab’s nodes all appear up, with shards and traffic', async ({
+  lab,
+  page,
+}, testInfo) => {
+  await page.goto(lab.url);
+  await expectAllUp(page, NODES, 60_000);
+  await expect(page.getByRole('img', { name: /^n1@\S+: up/ })).toBeVisible();
+  await expect(page.getByTestId('shard').first()).toBeVisible({ timeout: 30_000 });
+  await snap(page, testInfo, 'lab-overview');
+});
+
+test('dashboard (lab) — a control without sign-in is refused with a message', async ({
+  lab,
+  page,
+}) => {
+  await page.goto(lab.url);
+  await expectAllUp(page, NODES);
+  await refusedWithoutSignIn(page, lab.url, 'n1');
+});
+
+test('dashboard (lab) — kill and restart a node', async ({ lab, page }, testInfo) => {
+  test.setTimeout(120_000);
+  await page.goto(lab.url);
+  await expectAllUp(page, NODES);
+  await signIn(page, lab.adminToken);
+  await killAndRestart(page, testInfo, 'n3', NODES);
+  await snap(page, testInfo, 'lab-restarted');
+});
+
+test('dashboard (lab) — a 2|3 partition shows two islands and differing views; heal restores the mesh', async ({
+  lab,
+  page,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  await page.goto(lab.url);
+  await expectAllUp(page, NODES);
+  await signIn(page, lab.adminToken);
+  await partitionAndHeal(page, testInfo, ['n1', 'n2'], ['n3', 'n4', 'n5'], NODES);
+  await snap(page, testInfo, 'lab-healed');
+});
+
+test('dashboard (lab) — after a reload the history chart still holds the last minutes', async ({
+  lab,
+  page,
+}, testInfo) => {
+  await page.goto(lab.url);
+  await expectAllUp(page, NODES);
+  // By now the lab has run for a while: the store has well over 20 one-second buckets.
+  await reloadKeepsHistory(page, testInfo, 20);
+});
+
+test('dashboard (lab) — a split-brain drill run from the page passes', async ({
+  lab,
+  page,
+}, testInfo) => {
+  test.setTimeout(180_000);
+  await page.goto(lab.url);
+  await expectAllUp(page, NODES);
+  await signIn(page, lab.adminToken);
+  await expect(page.getByTestId('drills-unavailable')).toHaveCount(0, { timeout: 15_000 });
+  await page.getByRole('button', { name: 'Start split-brain drill' }).click();
+  const drill = page.locator('[data-testid="drill"][data-kind="split-brain"]').first();
+  await expect(drill).toHaveAttribute('data-status', /passed|failed/, { timeout: 150_000 });
+  await snap(page, testInfo, 'lab-drill');
+  await expect(drill).toHaveAttribute('data-status', 'passed');
+  await confirmAction(page, 'Heal');
+});
