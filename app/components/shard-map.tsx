@@ -53,7 +53,6 @@ export const ShardMap = memo(function ShardMap({ shards, colors }: ShardMapProps
             >
               {s.shard}
               {s.conflict && <span aria-hidden="true">!</span>}
-              {s.handoff && <span aria-hidden="true">⇄</span>}
             </li>
           ))}
         </ol>

@@ -17,7 +17,13 @@ describe('shards', () => {
 
   it('shards — a move reported by several nodes counts once, in its bucket, with empty buckets kept', () => {
     const buckets = movesOverTime(
-      [move(1_500, 'a', 3, 2, 'b'), move(1_600, 'b', 3, 2, 'b'), move(3_100, 'a', 4, 1, 'a')],
+      [
+        move(1_500, 'a', 3, 2, 'b'),
+        move(1_600, 'b', 3, 2, 'b'),
+        event(1_700, 'b', { type: 'lease', at: 1_700, action: 'acquired', shard: 3, epoch: 2 }),
+        event(3_100, 'a', { type: 'lease', at: 3_100, action: 'acquired', shard: 4, epoch: 1 }),
+        event(3_200, 'a', { type: 'lease', at: 3_200, action: 'renewed', shard: 4, epoch: 1 }),
+      ],
       1_000,
       4_000,
       1_000,

@@ -32,8 +32,10 @@ export function movesOverTime(
   const seen = new Set<string>();
   for (const e of events) {
     const ev = e.event;
-    if (ev.type !== 'ownership' || e.at < start || e.at >= to) continue;
-    const key = `${ev.shard}|${ev.epoch}|${ev.to ?? ''}`;
+    // Nodes with leases report `lease acquired` rather than `ownership`; either marks a move.
+    const moved = ev.type === 'ownership' || (ev.type === 'lease' && ev.action === 'acquired');
+    if (!moved || e.at < start || e.at >= to) continue;
+    const key = `${ev.shard}|${ev.epoch}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const bucket = buckets[Math.floor((e.at - start) / bucketMs)];
