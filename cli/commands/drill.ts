@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CliOptionsError, formatIssues } from '../node/options.ts';
+import { kebabIssues } from '../node/shards.ts';
 
 /**
  * `observatory drill node-loss|split-brain|pause`: spawns a lab of real node processes, breaks it
@@ -62,7 +63,8 @@ export function drillCommand(): Command {
         keep: raw.keep === true,
         unsafeNoFence: raw.unsafeNoFence === true,
       });
-      if (!parsed.success) throw new CliOptionsError('drill', formatIssues(parsed.error));
+      if (!parsed.success)
+        throw new CliOptionsError('drill', kebabIssues(formatIssues(parsed.error)));
       const o = parsed.data;
       const { runDrill } = await import('../drill/run-drill.ts');
       const { formatReport } = await import('../drill/report.ts');

@@ -97,6 +97,16 @@ export function parseShardOptions(raw: Record<string, unknown>): ShardCliOptions
     trustFenceOnly: raw.trustFenceOnly === true,
     unsafeNoFence: raw.unsafeNoFence === true,
   });
-  if (!result.success) throw new CliOptionsError('node', formatIssues(result.error));
+  if (!result.success) throw new CliOptionsError('node', kebabIssues(formatIssues(result.error)));
   return result.data;
+}
+
+/** "--shardCount: …" → "--shard-count: …", as the option is spelled on the command line. */
+export function kebabIssues(lines: readonly string[]): string[] {
+  return lines.map((l) =>
+    l.replace(
+      /^--([A-Za-z]+)/,
+      (_, key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    ),
+  );
 }
