@@ -79,6 +79,8 @@ export class Connection {
   private orphanFragments = false;
   /** a fragmented message we were sending was cut by a blackhole: tell the peer once healed */
   private abortOwed = false;
+  /** reassembly buffer a fragment body is being copied into by the parser */
+  private directBuf: Buffer | null = null;
   /** channel of the fragmented message being received */
   private fragChannel = '';
   private delayed: { due: number; batch: Buffer[] }[] = [];
@@ -107,8 +109,19 @@ export class Connection {
         schedule: queueMicrotask,
       },
     );
-    this.parser = new FrameParser(c.maxFrameBytes, (buf, start, end) =>
-      this.onFrame(buf, start, end),
+    this.parser = new FrameParser(
+      c.maxFrameBytes,
+      (buf, start, end) => this.onFrame(buf, start, end),
+      {
+        // fragment bodies go straight into the reassembly buffer: one copy per byte, not two
+        target: (kind, n) => {
+          if (kind !== Kind.FRAG_NEXT || this.state !== 'up' || this.blackholed) return null;
+          const t = this.reassembler.directTarget(n);
+          this.directBuf = t?.buf ?? null;
+          return t;
+        },
+        done: (_kind, n) => this.onDirectFragment(n),
+      },
     );
     this.reassembler = new Reassembler(c.maxMessageBytes);
     if (expectedPeer !== undefined) this.refreshFaults();
@@ -269,6 +282,27 @@ export class Connection {
     } catch (err) {
       // anything the decoders throw means the peer sent what we cannot handle; user handler
       // errors never get here (the node catches them)
+      this.protocolError(err);
+    }
+  }
+
+  /** A FRAG_NEXT whose body the parser copied straight into the reassembly buffer. */
+  private onDirectFragment(n: number): void {
+    const buf = this.directBuf;
+    this.directBuf = null;
+    if (this.state === 'closed' || buf === null) return;
+    if (this.blackholed) {
+      this.host.count('dropped_blackhole_in');
+      return;
+    }
+    this.heardInChunk = true;
+    this.orphanFragments = false;
+    try {
+      this.host.fragment(this, this.fragChannel, 'in', n + 5);
+      const inner = this.reassembler.directDone(buf, n);
+      if (inner !== null)
+        this.host.frame(this, inner[0]!, new BodyReader(inner, 1, inner.length), 0);
+    } catch (err) {
       this.protocolError(err);
     }
   }

@@ -1,4 +1,12 @@
-import type { CallOptions, Clock, NodeName, Payload, RpcCallEvent, RpcHandler } from './api.ts';
+import type {
+  CallOptions,
+  Clock,
+  NodeName,
+  Payload,
+  RpcCallEvent,
+  RpcContext,
+  RpcHandler,
+} from './api.ts';
 import { DEFAULT_CALL_TIMEOUT_MS } from './constants.ts';
 import {
   AbortedError,
@@ -48,7 +56,7 @@ interface Pending {
 export class Rpc {
   private readonly handlers = new Map<string, RpcHandler>();
   private readonly pending = new Map<number, Pending>();
-  private readonly serving = new Map<NodeName, Map<number, AbortController>>();
+  private readonly serving = new Map<NodeName, Map<number, ServeContext>>();
   private nextId = 1;
 
   constructor(private readonly port: RpcPort) {}
@@ -172,35 +180,36 @@ export class Rpc {
       });
       return;
     }
-    const ac = new AbortController();
-    if (reply && !local) {
-      let m = this.serving.get(from);
-      if (m === undefined) this.serving.set(from, (m = new Map<number, AbortController>()));
-      m.set(id, ac);
-    }
+    const ctx = new ServeContext(from);
     let out: Payload | Promise<Payload>;
     try {
-      out = handler(args, { from, signal: ac.signal });
+      out = handler(args, ctx);
     } catch (error) {
       answer({ error });
       return;
     }
     // a handler that returns nothing answers null (undefined has no JSON form)
-    if (out instanceof Promise)
+    if (out instanceof Promise) {
+      // only a call still running can be cancelled: a synchronous one is answered already
+      if (reply && !local) {
+        let m = this.serving.get(from);
+        if (m === undefined) this.serving.set(from, (m = new Map<number, ServeContext>()));
+        m.set(id, ctx);
+      }
       out.then(
         (value) => answer({ value: value ?? null }),
         (error: unknown) => answer({ error }),
       );
-    else answer({ value: out ?? null });
+    } else answer({ value: out ?? null });
   }
 
   /** The caller gave up: abort the handler serving it. */
   cancelled(from: NodeName, id: number): void {
     const m = this.serving.get(from);
-    const ac = m?.get(id);
-    if (ac === undefined) return;
+    const ctx = m?.get(id);
+    if (ctx === undefined) return;
     m!.delete(id);
-    ac.abort(new AbortedError('caller cancelled'));
+    ctx.abort(new AbortedError('caller cancelled'));
   }
 
   /** The link to `peer` went down. */
@@ -214,7 +223,7 @@ export class Rpc {
     const m = this.serving.get(peer);
     if (m !== undefined) {
       this.serving.delete(peer);
-      for (const ac of m.values()) ac.abort(new NoConnectionError(`${peer} disconnected`));
+      for (const ctx of m.values()) ctx.abort(new NoConnectionError(`${peer} disconnected`));
     }
   }
 
@@ -228,5 +237,33 @@ export class Rpc {
   private cancelRemote(id: number, p: Pending): void {
     if (p.peer !== this.port.self && this.port.isConnected(p.peer))
       this.port.sendCancel(p.peer, id);
+  }
+}
+
+/**
+ * The context a handler gets. Its AbortController is made only when the handler reads `signal`
+ * (most handlers never do, and one controller per call is a measurable share of a round trip);
+ * an abort before that is remembered and shows as an already aborted signal.
+ */
+class ServeContext implements RpcContext {
+  private ac: AbortController | null = null;
+  private reason: unknown = undefined;
+  private aborted = false;
+
+  constructor(readonly from: NodeName) {}
+
+  get signal(): AbortSignal {
+    if (this.ac === null) {
+      this.ac = new AbortController();
+      if (this.aborted) this.ac.abort(this.reason);
+    }
+    return this.ac.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.ac?.abort(reason);
   }
 }

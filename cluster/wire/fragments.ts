@@ -77,6 +77,24 @@ export class Reassembler {
     return this.buf !== null;
   }
 
+  /**
+   * Where the body of a FRAG_NEXT of `n` bytes may be copied straight to (the parser's zero-copy
+   * route), or null when it would not fit (the normal path then raises the error).
+   */
+  directTarget(n: number): { buf: Buffer; offset: number } | null {
+    if (this.buf === null || n === 0 || this.fill + n > this.buf.length) return null;
+    return { buf: this.buf, offset: this.fill };
+  }
+
+  /** The `n` bytes given by `directTarget` into `buf` are written; returns the message if done. */
+  directDone(buf: Buffer, n: number): Buffer | null {
+    if (this.buf !== buf) return null; // discarded meanwhile (a fault edge)
+    this.fill += n;
+    if (this.fill < buf.length) return null;
+    this.buf = null;
+    return buf;
+  }
+
   /** Discards a partial message (its missing fragments were lost); true when there was one. */
   reset(): boolean {
     const had = this.buf !== null;

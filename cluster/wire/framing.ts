@@ -7,6 +7,17 @@ export const FRAME_HEADER_BYTES = 5;
 export type FrameSink = (buf: Buffer, start: number, end: number) => void;
 
 /**
+ * Optional zero-copy route for frames split across chunks: given the kind byte and the body
+ * length (kind excluded), returns where the body may be written directly (`buf` from `offset`),
+ * or null for the normal path. When the body is complete, `done(kind, length)` is called
+ * instead of the sink. Used to copy fragment payloads straight into the reassembly buffer.
+ */
+export interface DirectRoute {
+  target(kind: number, bodyBytes: number): { buf: Buffer; offset: number } | null;
+  done(kind: number, bodyBytes: number): void;
+}
+
+/**
  * A push parser for length-prefixed frames: feed it chunks as they arrive, it calls the sink once
  * per complete frame. Frames inside one chunk are passed as views of that chunk (no copy); only a
  * frame split across chunks is copied, into a buffer allocated once its length has been checked
@@ -18,10 +29,18 @@ export class FrameParser {
   private partial: Buffer | null = null;
   private partialFill = 0;
   private failed = false;
+  /** a split frame whose body goes straight to a DirectRoute target */
+  private pendingLen = 0;
+  private directKind = -1;
+  private directBuf: Buffer | null = null;
+  private directAt = 0;
+  private directEnd = 0;
+  private directLen = 0;
 
   constructor(
     private readonly maxFrameBytes: number,
     private readonly sink: FrameSink,
+    private readonly direct: DirectRoute | null = null,
   ) {}
 
   /** Throws ProtocolError on a bad length; the parser is then unusable (close the connection). */
@@ -30,6 +49,43 @@ export class FrameParser {
     let pos = 0;
     const n = chunk.length;
     while (pos < n) {
+      if (this.directBuf !== null) {
+        const take = Math.min(this.directEnd - this.directAt, n - pos);
+        chunk.copy(this.directBuf, this.directAt, pos, pos + take);
+        this.directAt += take;
+        pos += take;
+        if (this.directAt === this.directEnd) {
+          const kind = this.directKind;
+          const len = this.directLen;
+          this.directBuf = null;
+          this.directKind = -1;
+          this.direct!.done(kind, len);
+        }
+        continue;
+      }
+      if (this.pendingLen > 0) {
+        // a split frame's kind byte has arrived: route its body directly, or buffer it
+        const len = this.pendingLen;
+        const kind = chunk[pos]!;
+        const t = this.direct!.target(kind, len - 1);
+        if (t === null) {
+          this.pendingLen = 0;
+          this.startPartial(len, true);
+          continue;
+        }
+        pos += 1;
+        this.pendingLen = 0;
+        if (len === 1) {
+          this.direct!.done(kind, 0);
+          continue;
+        }
+        this.directKind = kind;
+        this.directLen = len - 1;
+        this.directBuf = t.buf;
+        this.directAt = t.offset;
+        this.directEnd = t.offset + len - 1;
+        continue;
+      }
       if (this.partial !== null) {
         const need = this.partial.length - this.partialFill;
         const take = Math.min(need, n - pos);
@@ -68,7 +124,9 @@ export class FrameParser {
 
   /** Whether bytes of an unfinished frame are buffered (for truncation detection at close). */
   get midFrame(): boolean {
-    return this.partial !== null || this.headerFill > 0;
+    return (
+      this.partial !== null || this.headerFill > 0 || this.pendingLen > 0 || this.directBuf !== null
+    );
   }
 
   private check(len: number): void {
@@ -78,7 +136,12 @@ export class FrameParser {
     }
   }
 
-  private startPartial(len: number): void {
+  private startPartial(len: number, routed = false): void {
+    if (this.direct !== null && !routed) {
+      // wait for the kind byte before choosing where the body goes
+      this.pendingLen = len;
+      return;
+    }
     this.partial = Buffer.allocUnsafe(len);
     this.partialFill = 0;
   }

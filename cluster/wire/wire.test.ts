@@ -153,6 +153,50 @@ describe('wire — fragments', () => {
     expect(b.done).toBe(true);
   });
 
+  it('wire — fragment bodies routed straight into the reassembly buffer, any chunking', () => {
+    const body = Buffer.alloc(200_000);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 13) & 0xff;
+    const frag = new Fragmenter(encodeFrame(Kind.SEND, body), 65536);
+    const parts: Buffer[] = [encodeFrame(Kind.TICK)];
+    while (!frag.done) frag.nextInto(parts);
+    parts.push(encodeFrame(Kind.PING, 'x'));
+    const stream = Buffer.concat(parts);
+    for (const step of [1, 7, 4096, 65536, 70_000]) {
+      const ra = new Reassembler(1 << 20);
+      const kinds: number[] = [];
+      let inner: Buffer | null = null;
+      let routed = 0;
+      let target: Buffer | null = null;
+      const p = new FrameParser(
+        1 << 20,
+        (buf, s, e) => {
+          kinds.push(buf[s]!);
+          if (buf[s] === Kind.FRAG_FIRST || buf[s] === Kind.FRAG_NEXT)
+            inner = ra.push(buf[s]!, buf, s + 1, e) ?? inner;
+        },
+        {
+          target: (kind, n) => {
+            if (kind !== Kind.FRAG_NEXT) return null;
+            const t = ra.directTarget(n);
+            target = t?.buf ?? null;
+            return t;
+          },
+          done: (kind, n) => {
+            kinds.push(kind);
+            routed++;
+            inner = ra.directDone(target!, n) ?? inner;
+          },
+        },
+      );
+      for (let at = 0; at < stream.length; at += step) p.push(stream.subarray(at, at + step));
+      expect(kinds).toEqual([Kind.TICK, Kind.FRAG_FIRST, 40 + 1, 41, 41, Kind.PING]);
+      expect(routed).toBeGreaterThan(0);
+      expect(inner![0]).toBe(Kind.SEND);
+      expect(inner!.subarray(1).equals(body)).toBe(true);
+      expect(p.midFrame).toBe(false);
+    }
+  });
+
   it('wire — fragments out of order or over the size limit are protocol errors', () => {
     const ra = new Reassembler(1000);
     expect(() => ra.push(Kind.FRAG_NEXT, Buffer.from([1, 2]), 0, 2)).toThrow(ProtocolError);
