@@ -142,6 +142,25 @@ export function storeCompliance(name: string, open: () => Promise<FencedStore>):
       expect((await store.history()).map((h) => h.requestId).sort()).toEqual(['ok1', 'ok2']);
     });
 
+    it(`${name} — writes committed together keep each key's value chain in commit order`, async () => {
+      await store.bumpEpoch(3, 'a@h');
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          store.commitWrite(write(1, `w${i}`, i + 1, i % 3 === 0 ? 'k1' : 'k2')),
+        ),
+      );
+      const history = await store.history();
+      const sums = new Map<string, number>();
+      for (const h of history) {
+        const expected = (sums.get(h.key) ?? 0) + h.amount;
+        expect(h.value).toBe(expected);
+        sums.set(h.key, expected);
+      }
+      for (const r of results)
+        expect(history.find((h) => h.requestId === r.requestId)?.value).toBe(r.value);
+      expect(await store.counters()).toEqual(Object.fromEntries(sums));
+    });
+
     it(`${name} — malformed writes are typed errors, not crashes`, async () => {
       await store.bumpEpoch(3, 'a@h');
       await expect(store.commitWrite(write(1, 'r', 1, ''))).rejects.toBeInstanceOf(BadKeyError);

@@ -227,30 +227,60 @@ export function openPostgresStore(url: string, options: StoreOptions = {}): Fenc
         [batch.map((w) => w.requestId)],
       );
       const done = new Map(prev.rows.map((r) => [r.requestId, toHistory(r)]));
-      const out: (WriteResult | FencedError)[] = [];
+      // judge each write on its own; a request id repeated inside the batch is a replay of the
+      // first copy, settled once that one is inserted
+      const out: (WriteResult | FencedError | string)[] = [];
+      const accepted: WriteRequest[] = [];
+      const inBatch = new Set<string>();
       for (const w of batch) {
         const before = done.get(w.requestId);
-        if (before) {
-          out.push({ ...before, replayed: true });
-          continue;
+        if (before) out.push({ ...before, replayed: true });
+        else if (inBatch.has(w.requestId)) out.push(w.requestId);
+        else if ((epochs.get(w.shard) ?? 0) !== w.epoch)
+          out.push(new FencedError(w.shard, w.epoch, epochs.get(w.shard) ?? 0));
+        else {
+          inBatch.add(w.requestId);
+          accepted.push(w);
+          out.push(w.requestId);
         }
-        const current = epochs.get(w.shard) ?? 0;
-        if (current !== w.epoch) {
-          out.push(new FencedError(w.shard, w.epoch, current));
-          continue;
-        }
-        const committedAt = now();
-        const r = await c.query<{ seq: string; value: string }>(
-          `WITH c AS (
-             INSERT INTO ledger_counters (key, value) VALUES ($5, $6)
-             ON CONFLICT (key) DO UPDATE SET value = ledger_counters.value + excluded.value
-             RETURNING value)
-           INSERT INTO ledger_history (shard, epoch, node, request_id, key, amount, value, committed_at)
-           SELECT $1, $2, $3, $4, $5, $6, c.value, $7 FROM c RETURNING seq, value`,
-          [w.shard, w.epoch, w.node, w.requestId, w.key, w.amount, committedAt],
-        );
-        const row = r.rows[0]!;
-        const result: WriteResult = {
+      }
+      if (accepted.length === 0) return out.map((r) => r as WriteResult | FencedError);
+      // One statement for the whole batch: each key's counter moves by the batch's sum, and each
+      // history row records the old value plus the running sum up to it, in batch order (the
+      // order seq is assigned in, so the checker's per-key value chain holds).
+      const committedAt = now();
+      const r = await c.query<{ seq: string; requestId: string; value: string }>(
+        `WITH input AS (
+           SELECT * FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::text[],
+             $6::bigint[]) WITH ORDINALITY AS t(shard, epoch, node, request_id, key, amount, ord)),
+         upd AS (
+           INSERT INTO ledger_counters (key, value)
+           SELECT key, sum(amount) FROM input GROUP BY key
+           ON CONFLICT (key) DO UPDATE SET value = ledger_counters.value + excluded.value
+           RETURNING key, value),
+         rows AS (
+           SELECT i.*, u.value - sum(i.amount) OVER (PARTITION BY i.key)
+             + sum(i.amount) OVER (PARTITION BY i.key ORDER BY i.ord ROWS UNBOUNDED PRECEDING)
+             AS after
+           FROM input i JOIN upd u ON u.key = i.key)
+         INSERT INTO ledger_history (shard, epoch, node, request_id, key, amount, value, committed_at)
+         SELECT shard, epoch, node, request_id, key, amount, after, $7 FROM rows ORDER BY ord
+         RETURNING seq, request_id AS "requestId", value`,
+        [
+          accepted.map((w) => w.shard),
+          accepted.map((w) => w.epoch),
+          accepted.map((w) => w.node),
+          accepted.map((w) => w.requestId),
+          accepted.map((w) => w.key),
+          accepted.map((w) => w.amount),
+          committedAt,
+        ],
+      );
+      const byId = new Map(accepted.map((w) => [w.requestId, w]));
+      const results = new Map<string, WriteResult>();
+      for (const row of r.rows) {
+        const w = byId.get(row.requestId)!;
+        results.set(row.requestId, {
           seq: Number(row.seq),
           shard: w.shard,
           epoch: w.epoch,
@@ -261,11 +291,16 @@ export function openPostgresStore(url: string, options: StoreOptions = {}): Fenc
           value: Number(row.value),
           committedAt,
           replayed: false,
-        };
-        done.set(w.requestId, result);
-        out.push(result);
+        });
       }
-      return out;
+      const first = new Set<string>();
+      return out.map((o) => {
+        if (typeof o !== 'string') return o;
+        const result = results.get(o)!;
+        if (first.has(o)) return { ...result, replayed: true };
+        first.add(o);
+        return result;
+      });
     });
 
   interface Pending {
