@@ -87,6 +87,23 @@ describe('node — two nodes over real sockets', () => {
     await expect(a.call('zz@127.0.0.1', 'whoami', null)).rejects.toBeInstanceOf(NoConnectionError);
   });
 
+  it('node — a handler that reads ctx.signal only after the caller gave up sees it aborted', async () => {
+    nodes = await startNodes(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    let seen: boolean | undefined;
+    b.handle('late', async (_a, ctx) => {
+      await new Promise((r) => setTimeout(r, 150));
+      seen = ctx.signal.aborted;
+      return null;
+    });
+    await a.connect(targetOf(b));
+    await expect(a.call(b.name, 'late', null, { timeoutMs: 30 })).rejects.toBeInstanceOf(
+      TimeoutError,
+    );
+    await until(() => seen !== undefined, 2_000, 'the handler to finish');
+    expect(seen).toBe(true);
+  });
+
   it('node — cast runs the handler without a reply; multicall reports bad nodes', async () => {
     nodes = await startNodes(3);
     const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
