@@ -31,10 +31,14 @@ afterEach(() => {
 
 function drill(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'drill', ...args, '--json', '--progress'], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'drill', ...args, '--json', '--progress', '--hold-ms', '500'],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     if (child.pid !== undefined) groups.add(child.pid);
     let stdout = '';
     let stderr = '';
