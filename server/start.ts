@@ -18,7 +18,6 @@ import { healthHandler } from './http/health.ts';
 import { prepareNext, type NextApp } from './next-app.ts';
 import { PROJECT_ROOT } from './paths.ts';
 import { createRealtime } from './realtime/io.ts';
-import type { PushTarget } from './model/ui-push.ts';
 import { publishUiStatus, takeUiStatus } from './realtime/ui-status.ts';
 import { recordBoot, recordShutdown } from './store/boots.ts';
 import { closeDb, getDb, type Db } from './store/client.ts';
@@ -139,7 +138,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const observatory = startObservatory({
     db,
     agentNamespace: realtime.agent,
-    uiNamespace: realtime.ui as unknown as PushTarget,
+    uiNamespace: realtime.ui,
     uiClients: () => realtime.ui.sockets.size,
     adminToken: options.adminToken,
     agentToken: options.agentToken,
