@@ -93,7 +93,7 @@ async function throughput(
       baseline,
       target: label === 'sqlite' ? '≥ 5000' : 'report',
       ...(label === 'sqlite' ? { pass: acked >= 5_000 } : {}),
-      note: `baseline: one process committing straight to the store; ${failed} failed in window`,
+      note: `offered ${rate * NODES}/s; baseline: one process committing straight to the store; ${failed} failed in window`,
     }),
     row(`checker after load, ${label}`, verdict === 'pass' ? 1 : 0, 'pass', {
       pass: verdict === 'pass',
