@@ -5,6 +5,7 @@
  */
 import { useMemo, useState } from 'react';
 import '../dashboard.css';
+import type { TrafficRow } from '../../protocol/model.ts';
 import { useLive } from '../hooks/use-live.ts';
 import { useNow } from '../hooks/use-now.ts';
 import { useRangeEvents } from '../hooks/use-range-events.ts';
@@ -27,6 +28,8 @@ import { Topology } from './topology.tsx';
 import { TrafficCharts } from './traffic-charts.tsx';
 import { TrafficMatrix } from './traffic-matrix.tsx';
 
+const NO_ROWS: readonly TrafficRow[] = [];
+
 /** How far the charts' time axis moves at a time. */
 const CHART_STEP_MS = 5_000;
 
@@ -43,7 +46,7 @@ export function Dashboard() {
   const { events, error: eventsError } = useRangeEvents(range, live.events, chartClock);
   const { from, to } = rangeBounds(range, chartClock);
   const model = live.model;
-  const rows = live.traffic?.rows ?? [];
+  const rows = live.trafficView?.rows ?? NO_ROWS;
   const nodeNames = useMemo(() => model?.nodes.map((n) => n.name) ?? [], [model]);
   const colors = useMemo(() => ownerColors(nodeNames), [nodeNames]);
   // Model pushes (up to 10 a second) bring new fault arrays with the same content: key the

@@ -34,7 +34,15 @@ export interface LiveState {
   readonly events: readonly ModelEvent[];
   /** the latest traffic pushes, oldest first, for charts when the store has no history */
   readonly trafficLog: readonly TrafficModel[];
+  /**
+   * `traffic` renewed at most every `TRAFFIC_VIEW_MS`: the topology's link widths and the matrix
+   * (a thousand cells at 32 nodes) follow 5-second averages, so redrawing them every second
+   * costs main-thread time and shows nothing new.
+   */
+  readonly trafficView: TrafficModel | null;
 }
+
+export const TRAFFIC_VIEW_MS = 5_000;
 
 /** Traffic pushes kept (one a second: five minutes). */
 export const TRAFFIC_LOG_LIMIT = 300;
@@ -48,6 +56,7 @@ export function useLive(): LiveState {
   const [status, setStatus] = useState<UiStatus | null>(null);
   const [events, setEvents] = useState<readonly ModelEvent[]>([]);
   const [trafficLog, setTrafficLog] = useState<readonly TrafficModel[]>([]);
+  const [trafficView, setTrafficView] = useState<TrafficModel | null>(null);
 
   useEffect(() => {
     let stopped = false;
@@ -56,7 +65,10 @@ export function useLive(): LiveState {
       if (!stopped && r.ok) setModel((m) => m ?? r.data);
     });
     void getJson<TrafficModel>('/api/traffic').then((r) => {
-      if (!stopped && r.ok) setTraffic((t) => t ?? r.data);
+      if (!stopped && r.ok) {
+        setTraffic((t) => t ?? r.data);
+        setTrafficView((t) => t ?? r.data);
+      }
     });
     const socket: UiSocket = io(UI_NAMESPACE, {
       path: SOCKET_IO_PATH,
@@ -69,6 +81,9 @@ export function useLive(): LiveState {
     socket.on('model', (next) => setModel((m) => (m !== null && m.at > next.at ? m : next)));
     socket.on('traffic', (next) => {
       setTraffic(next);
+      setTrafficView((shown) =>
+        shown === null || next.at - shown.at >= TRAFFIC_VIEW_MS ? next : shown,
+      );
       setTrafficLog((log) => [...log.slice(-(TRAFFIC_LOG_LIMIT - 1)), next]);
     });
     socket.on('events', (more) => setEvents((held) => mergeEvents(held, more, LIVE_EVENTS_LIMIT)));
@@ -78,5 +93,5 @@ export function useLive(): LiveState {
     };
   }, []);
 
-  return { connected, model, traffic, status, events, trafficLog };
+  return { connected, model, traffic, status, events, trafficLog, trafficView };
 }

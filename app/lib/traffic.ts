@@ -27,7 +27,8 @@ export const MAX_LINK_WIDTH = 9;
 export function linkWidth(bytesPerSec: number, maxBytesPerSec: number): number {
   if (maxBytesPerSec <= 0 || bytesPerSec <= 0) return MIN_LINK_WIDTH;
   const ratio = Math.min(1, Math.sqrt(bytesPerSec / maxBytesPerSec));
-  return Math.round((MIN_LINK_WIDTH + ratio * (MAX_LINK_WIDTH - MIN_LINK_WIDTH)) * 10) / 10;
+  // Half-unit steps: small rate changes leave the attribute alone instead of touching every line.
+  return Math.round((MIN_LINK_WIDTH + ratio * (MAX_LINK_WIDTH - MIN_LINK_WIDTH)) * 2) / 2;
 }
 
 /** The rows of one link (either direction), sorted by direction, then channel. */
