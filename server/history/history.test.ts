@@ -142,6 +142,16 @@ describe.each(backends)('history on $name', ({ create }) => {
     expect(await history.auditLog()).toHaveLength(1);
   });
 
+  it('history — the stored seq survives raw retention through the cursor', async () => {
+    await history.persist([snapshot('a', 1)], now);
+    await history.persist([snapshot('a', 2), snapshot('a', 3)], now);
+    expect(await history.storedSeq('a', 'boot-a')).toBe(3);
+    now = (T0 + 3 * 3600) * 1000;
+    expect((await history.retention()).raw).toBe(3);
+    expect(await db.rawSnapshot.count()).toBe(0);
+    expect(await history.storedSeq('a', 'boot-a')).toBe(3);
+  });
+
   it('history — the control audit keeps request and result', async () => {
     await history.audit({
       id: 'c1',

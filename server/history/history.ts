@@ -42,8 +42,14 @@ export class History implements IngestStore {
   }
 
   async storedSeq(node: string, bootId: string): Promise<number | null> {
-    const row = await this.db.agentCursor.findUnique({ where: { node_bootId: { node, bootId } } });
-    return row?.seq ?? null;
+    // Raw rows are exact for the last hour; the cursor (written every few seconds) covers a boot
+    // whose raw rows retention already deleted.
+    const [cursor, raw] = await Promise.all([
+      this.db.agentCursor.findUnique({ where: { node_bootId: { node, bootId } } }),
+      this.db.rawSnapshot.aggregate({ where: { node, bootId }, _max: { seq: true } }),
+    ]);
+    const seq = Math.max(cursor?.seq ?? 0, raw._max.seq ?? 0);
+    return seq === 0 ? null : seq;
   }
 
   persist(snapshots: readonly Snapshot[], receivedAt: number): Promise<void> {

@@ -188,6 +188,23 @@ export async function runRetention(
   >,
 ): Promise<{ raw: number; rollup10: number; rollup60: number; events: number; audit: number }> {
   const s = (ms: number) => Math.floor((nowMs - ms) / 1000);
+  // Raw rows are about to go: make sure each boot's cursor remembers their highest seq first.
+  const leaving = await db.rawSnapshot.groupBy({
+    by: ['node', 'bootId'],
+    where: { t: { lt: s(config.rawRetentionMs) } },
+    _max: { seq: true },
+  });
+  for (const g of leaving) {
+    const seq = g._max.seq ?? 0;
+    const where = { node_bootId: { node: g.node, bootId: g.bootId } };
+    const cursor = await db.agentCursor.findUnique({ where });
+    if (cursor !== null && cursor.seq >= seq) continue;
+    await db.agentCursor.upsert({
+      where,
+      create: { node: g.node, bootId: g.bootId, seq, updatedAt: new Date(nowMs) },
+      update: { seq, updatedAt: new Date(nowMs) },
+    });
+  }
   const [raw, rollup10, rollup60, events, audit] = await db.$transaction([
     db.rawSnapshot.deleteMany({ where: { t: { lt: s(config.rawRetentionMs) } } }),
     db.trafficRollup.deleteMany({

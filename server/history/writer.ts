@@ -45,12 +45,19 @@ export function eventRow(e: ModelEvent) {
   };
 }
 
+/** An agent boot's stored-seq cursor is rewritten at most this often (raw rows cover the rest). */
+export const CURSOR_WRITE_EVERY_MS = 10_000;
+// Forgetting only makes the next write of each cursor come sooner; it bounds memory.
+const MAX_REMEMBERED_CURSORS = 100_000;
+
 export class HistoryWriter {
   private queue: Pending[] = [];
   private queuedSnapshots = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** when each (node, bootId) cursor was last written, by this process */
+  private readonly cursorWrittenAt = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -135,10 +142,18 @@ export class HistoryWriter {
       for (const e of p.events) events.push(eventRow(e));
     }
     const db = this.db;
+    // The raw rows themselves say what is stored; the cursor only has to outlive raw retention,
+    // so each agent boot's cursor is written at most every CURSOR_WRITE_EVERY_MS (upserts are
+    // the costliest statements of a flush).
+    const now = Date.now();
+    const due = [...cursors].filter(
+      ([k]) =>
+        now - (this.cursorWrittenAt.get(k) ?? Number.NEGATIVE_INFINITY) >= CURSOR_WRITE_EVERY_MS,
+    );
     await db.$transaction([
       ...(raw.length > 0 ? [db.rawSnapshot.createMany({ data: raw })] : []),
       ...(events.length > 0 ? [db.event.createMany({ data: events })] : []),
-      ...[...cursors.values()].map((c) =>
+      ...due.map(([, c]) =>
         db.agentCursor.upsert({
           where: { node_bootId: { node: c.node, bootId: c.bootId } },
           create: { node: c.node, bootId: c.bootId, seq: c.seq, updatedAt: new Date(c.at) },
@@ -146,6 +161,8 @@ export class HistoryWriter {
         }),
       ),
     ]);
+    for (const [k] of due) this.cursorWrittenAt.set(k, now);
+    if (this.cursorWrittenAt.size > MAX_REMEMBERED_CURSORS) this.cursorWrittenAt.clear();
   }
 
   /** Flushes what is queued and refuses further writes. */
