@@ -35,6 +35,7 @@ export const LAB_PROBE = 'lab.probe';
 /** ownership moves kept for lab.status */
 const MAX_MOVES = 1_000;
 const MAX_RATE = 1_000_000;
+const ORPHAN_CHECK_MS = 500;
 
 export interface WorkloadSpec {
   readonly rate: number;
@@ -119,6 +120,7 @@ export function attachLab(
   let acked = 0;
   const byCode: Record<string, number> = {};
   const moves: OwnershipChange[] = [];
+  let orphanWatch: NodeJS.Timeout | null = null;
   const off = shards.router.onOwnershipChange((c) => {
     if (moves.length < MAX_MOVES) moves.push(c);
   });
@@ -164,12 +166,21 @@ export function attachLab(
     },
     counts,
     async stop() {
+      if (orphanWatch) clearInterval(orphanWatch);
       off();
       await lab.stopWorkload();
     },
   };
 
   if (!options.handlers) return lab;
+
+  // A lab node belongs to whoever started it (a drill, the lab launcher): when that process dies,
+  // even by SIGKILL, the node is re-parented and ends itself, so no lab outlives its controller.
+  const parent = process.ppid;
+  orphanWatch = setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL');
+  }, ORPHAN_CHECK_MS);
+  orphanWatch.unref();
 
   node.handle(LAB_STATUS, () => {
     const status = shards.status();
