@@ -1,4 +1,11 @@
 import { Command } from 'commander';
+import { ZodError } from 'zod';
+import { DiscoveryConfigError } from '../../cluster/discovery/config.ts';
+import {
+  addDiscoveryOptions,
+  discoveryConfigFromOptions,
+  type DiscoveryCliOptions,
+} from '../discovery-options.ts';
 import { parseNodeOptions, type RawNodeOptions } from '../node/options.ts';
 import { addShardOptions, parseShardOptions } from '../node/shards.ts';
 
@@ -17,16 +24,17 @@ export function nodeCommand(): Command {
       '--events <format>',
       "membership events on stdout: 'json' (one object per line) or 'text'",
     )
-    .option('--discovery <strategy>', 'static | gossip | dns', 'static')
     .option('--observatory <url>', 'observatory server URL to stream telemetry to')
     .option('--agent-token <token>', 'token for the observatory /agent namespace');
+  addDiscoveryOptions(command);
   return addShardOptions(command).action(
     async (raw: RawNodeOptions & { observatory?: string; agentToken?: string }) => {
+      const discoveryConfig = discoveryOrExit(raw as DiscoveryCliOptions);
       const options = parseNodeOptions(raw, process.env.CLUSTER_COOKIE);
       const shardOptions = parseShardOptions(raw as Record<string, unknown>);
       // Loaded only now so that `observatory --help` does not load the runtime.
       const { runNode } = await import('../node/run-node.ts');
-      const running = await runNode(options);
+      const running = await runNode({ ...options, discoveryConfig });
       const shards =
         shardOptions === undefined
           ? undefined
@@ -58,4 +66,53 @@ export function nodeCommand(): Command {
       process.once('SIGINT', shutdown);
     },
   );
+}
+
+/** Config field → the flag a user typed, per strategy, so errors name what to fix. */
+const FLAGS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  static: { seeds: '--seeds' },
+  gossip: {
+    group: '--gossip-group',
+    port: '--gossip-port',
+    multicastInterface: '--gossip-interface',
+    intervalMs: '--gossip-interval',
+  },
+  dns: {
+    query: '--dns-name',
+    recordType: '--dns-type',
+    port: '--dns-port',
+    servers: '--dns-resolver',
+    intervalMs: '--dns-interval',
+  },
+};
+
+/** Bad discovery options are a usage error: name each flag and exit 2 before anything starts. */
+function discoveryOrExit(raw: DiscoveryCliOptions & { port?: unknown }) {
+  // --dns-port defaults to the node's own port (a port of 0 is no default).
+  const port = typeof raw.port === 'string' && /^\d{1,5}$/.test(raw.port) ? Number(raw.port) : 0;
+  try {
+    return discoveryConfigFromOptions(raw, port === 0 ? undefined : port);
+  } catch (error) {
+    if (!(error instanceof DiscoveryConfigError)) throw error;
+    const flags = FLAGS[raw.discovery ?? 'static'] ?? {};
+    const issues =
+      error.cause instanceof ZodError
+        ? error.cause.issues.map((issue) => {
+            const key = String(issue.path[0] ?? 'strategy');
+            const flag =
+              key === 'strategy'
+                ? '--discovery'
+                : key === 'backoffMaxMs'
+                  ? '--discovery-backoff-max'
+                  : (flags[key] ?? key);
+            const message =
+              key === 'strategy' ? "must be 'static', 'gossip' or 'dns'" : issue.message;
+            return `${flag}: ${message}`;
+          })
+        : [error.message];
+    process.stderr.write(
+      `observatory node: invalid discovery options:\n  ${issues.join('\n  ')}\n`,
+    );
+    process.exit(2);
+  }
 }

@@ -4,6 +4,7 @@
  * lines for people.
  */
 import type { MembershipEvent, NodeName } from '../../cluster/api.ts';
+import type { DiscoveryEvent } from '../../cluster/discovery/index.ts';
 
 export type EventFormat = 'json' | 'text';
 
@@ -40,4 +41,18 @@ export function formatMembership(event: MembershipEvent, format: EventFormat): s
 
 export function formatStopped(node: NodeName, format: EventFormat, at: number): string {
   return format === 'json' ? JSON.stringify({ event: 'stopped', node, at }) : `${node} stopped`;
+}
+
+/**
+ * A discovery event as a line, or undefined when it is not shown. JSON shows every kind (a
+ * discovery debugger for scripts); text shows only what a person acts on: targets found, errors.
+ */
+export function formatDiscovery(event: DiscoveryEvent, format: EventFormat): string | undefined {
+  if (format === 'json') return JSON.stringify({ event: 'discovery', ...event });
+  if (event.kind === 'found') {
+    return `discovery ${event.strategy} found ${event.targets.join(', ') || '(nothing)'}`;
+  }
+  if (event.kind === 'error')
+    return `discovery ${event.strategy} error ${event.code}: ${event.message}`;
+  return undefined;
 }

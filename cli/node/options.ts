@@ -73,8 +73,8 @@ const NodeOptionsSchema = z.object({
     })
     .optional(),
   events: z.enum(['json', 'text'], { message: "must be 'json' or 'text'" }).optional(),
-  discovery: z.enum(['static'], {
-    message: "only 'static' is available yet (gossip and dns come with the discovery module)",
+  discovery: z.enum(['static', 'gossip', 'dns'], {
+    message: "must be 'static', 'gossip' or 'dns'",
   }),
 });
 

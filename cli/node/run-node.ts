@@ -1,13 +1,21 @@
 /**
- * Runs one node for `observatory node`: start, report `listening`, print membership events, keep
- * the seeds connected, serve the shell handlers, and close cleanly on SIGTERM/SIGINT.
+ * Runs one node for `observatory node`: start, report `listening`, print membership and discovery
+ * events, run discovery, the global registry and pub/sub, serve the shell handlers, and close
+ * cleanly on SIGTERM/SIGINT.
  */
 import type { ClusterNode, Logger } from '../../cluster/api.ts';
 import { startNode } from '../../cluster/index.ts';
-import { formatListening, formatMembership, formatStopped, type EventFormat } from './events.ts';
+import type { DiscoveryConfig } from '../../cluster/discovery/index.ts';
+import {
+  formatDiscovery,
+  formatListening,
+  formatMembership,
+  formatStopped,
+  type EventFormat,
+} from './events.ts';
 import { registerShellHandlers } from './handlers.ts';
 import type { NodeCliOptions } from './options.ts';
-import { keepSeedsConnected } from './seeds.ts';
+import { startNodeServices, type NodeServices } from './services.ts';
 
 export interface NodeIo {
   readonly out: (line: string) => void;
@@ -40,11 +48,16 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/**
+ * `discoveryConfig` comes from `discoveryConfigFromOptions`; without it the node uses the static
+ * strategy with `options.seeds`.
+ */
 export async function runNode(
-  options: NodeCliOptions,
+  options: NodeCliOptions & { readonly discoveryConfig?: DiscoveryConfig },
   io: NodeIo = processIo,
 ): Promise<RunningNode> {
   const format: EventFormat = options.events ?? 'text';
+  const logger = stderrLogger(`${options.name}@${options.host}`, io);
   const node = await startNode({
     name: options.name,
     host: options.host,
@@ -52,7 +65,7 @@ export async function runNode(
     cookie: options.cookie,
     hidden: options.hidden,
     ...(options.ticktime === undefined ? {} : { ticktimeMs: options.ticktime }),
-    logger: stderrLogger(`${options.name}@${options.host}`, io),
+    logger,
   });
   registerShellHandlers(node);
   const unsubscribe = node.monitorNodes((event) => io.out(formatMembership(event, format)));
@@ -70,17 +83,29 @@ export async function runNode(
       format,
     ),
   );
-  const seeds = keepSeedsConnected(node, options.seeds, {
-    onError: (seed, error) =>
-      io.err(`seed ${seed}: ${error instanceof Error ? error.message : String(error)}`),
-  });
+  let services: NodeServices;
+  try {
+    services = await startNodeServices(node, {
+      discovery: options.discoveryConfig ?? { strategy: 'static', seeds: options.seeds },
+      cookie: options.cookie,
+      logger,
+      onDiscoveryEvent: (event) => {
+        const line = formatDiscovery(event, format);
+        if (line !== undefined) io.out(line);
+      },
+    });
+  } catch (error) {
+    await node.close();
+    unsubscribe();
+    throw error;
+  }
 
   let stopping: Promise<void> | undefined;
   return {
     node,
     stop() {
       stopping ??= (async () => {
-        seeds.stop();
+        await services.stop();
         await node.close();
         unsubscribe();
         io.out(formatStopped(node.name, format, Date.now()));
