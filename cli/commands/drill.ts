@@ -45,8 +45,8 @@ export function drillCommand(): Command {
     .option('--progress', 'progress on stderr, one JSON object per line', false)
     .option('--store <url>', 'fenced store (default: a SQLite file in a temp dir); postgres://…')
     .option('--shard-count <n>', 'shards', '64')
-    .option('--lease-ms <ms>', 'lease length (lab default 1200)', '1200')
-    .option('--ticktime <ms>', 'net_ticktime of the lab (lab default 1000)', '1000')
+    .option('--lease-ms <ms>', 'lease length in ms', '1200')
+    .option('--ticktime <ms>', 'net_ticktime of the lab in ms', '1000')
     .option('--rate <n>', 'writes/s started by each node', '100')
     .option('--keys <n>', 'ledger keys', '256')
     .option('--hold-ms <ms>', 'time under load between steps', '1000')
@@ -87,7 +87,10 @@ export function drillCommand(): Command {
             }
           : {}),
       });
-      process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : `${formatReport(report)}\n`);
+      const kept = report.dir === undefined ? '' : `\n  kept: ${report.dir}`;
+      process.stdout.write(
+        o.json ? `${JSON.stringify(report)}\n` : `${formatReport(report)}${kept}\n`,
+      );
       // pipes are synchronous on Linux, so the report is out; lingering sockets must not hold the exit
       process.exit(report.verdict === 'pass' ? 0 : 1);
     });
