@@ -3,7 +3,7 @@ import { checkHistory } from '../../cluster/shards/index.ts';
 import { expectationsFor, formatReport, type DrillReport } from './report.ts';
 
 const timing = { leaseMs: 1_200, ticktimeMs: 1_000, shardCount: 64, nodes: 5 };
-const ok = (o: { ok: boolean; code?: string }, i: number) => ({
+const ok = (o: { ok: boolean; code?: string; value?: number }, i: number) => ({
   requestId: `r${i}`,
   key: 'k',
   amount: 1,
