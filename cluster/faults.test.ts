@@ -27,7 +27,7 @@ async function cutMidMessage(cut: (a: ClusterNode, b: ClusterNode, on: boolean) 
   let cutDone: () => void = () => {};
   const healed = new Promise<void>((r) => (cutDone = r));
   const off = b.instrumentation.onFrame((e: FrameEvent) => {
-    if (e.direction !== 'in' || e.channel !== 'bulk') return;
+    if (e.direction !== 'in' || e.channel !== 'test:bulk') return;
     off();
     cut(a, b, true);
     setTimeout(() => {
@@ -35,14 +35,14 @@ async function cutMidMessage(cut: (a: ClusterNode, b: ClusterNode, on: boolean) 
       cutDone();
     }, 50);
   });
-  a.send({ name: 'inbox', node: b.name }, new Uint8Array(BIG_BYTES), { channel: 'bulk' });
+  a.send({ name: 'inbox', node: b.name }, new Uint8Array(BIG_BYTES), { channel: 'test:bulk' });
   await healed;
   a.send({ name: 'inbox', node: b.name }, 'after');
   await until(() => got.includes('after'), 5_000, 'the message sent after the heal');
   expect(got).toEqual(['after']);
   expect(downs).toBe(0);
   expect(a.nodes()).toEqual([b.name]);
-  expect(a.stats().protocol_errors + b.stats().protocol_errors).toBe(0);
+  expect((a.stats().protocol_errors ?? 0) + (b.stats().protocol_errors ?? 0)).toBe(0);
   return { a, b };
 }
 
@@ -68,13 +68,13 @@ describe('faults — a blackhole during a fragmented message', () => {
     const [a, b] = nodes as [ClusterNode, ClusterNode];
     const out: FrameEvent[] = [];
     const inn: FrameEvent[] = [];
-    a.instrumentation.onFrame((e) => e.channel === 'bulk' && out.push(e));
-    b.instrumentation.onFrame((e) => e.channel === 'bulk' && inn.push(e));
+    a.instrumentation.onFrame((e) => e.channel === 'test:bulk' && out.push(e));
+    b.instrumentation.onFrame((e) => e.channel === 'test:bulk' && inn.push(e));
     let got = 0;
     b.register('inbox', () => got++);
     await a.connect(targetOf(b));
-    a.send({ name: 'inbox', node: b.name }, new Uint8Array(1024 * 1024), { channel: 'bulk' });
-    a.send({ name: 'inbox', node: b.name }, new Uint8Array(1000), { channel: 'bulk' });
+    a.send({ name: 'inbox', node: b.name }, new Uint8Array(1024 * 1024), { channel: 'test:bulk' });
+    a.send({ name: 'inbox', node: b.name }, new Uint8Array(1000), { channel: 'test:bulk' });
     await until(() => got === 2, 5_000, 'both messages');
     await until(() => inn.length === out.length, 1_000, 'every fragment heard');
     // on the wire (as b hears it): 16 full fragments, a short last one, then the small message
