@@ -4,6 +4,8 @@
  * To add a command, add an entry (see `rpcCommand` for the common "call one handler" shape).
  */
 import type { ClusterNode, NodeName, Payload } from '../../cluster/api.ts';
+import { PUBSUB_REMSH_HANDLERS } from '../../cluster/pubsub/start.ts';
+import { REGISTRY_REMSH_HANDLERS } from '../../cluster/registry/start.ts';
 import { SHELL_HANDLERS, type NodeList } from '../node/handlers.ts';
 import { takeWords } from './words.ts';
 
@@ -91,12 +93,16 @@ export async function reachNode(ctx: ShellContext, arg: string): Promise<NodeNam
   return (await ctx.local.connect(known.address)) ? arg : undefined;
 }
 
-/** A command that calls one handler on the target; `args` builds its arguments from the input. */
+/**
+ * A command that calls one handler on the target; `args` builds its arguments from the input and
+ * `format` renders the result (JSON by default).
+ */
 export function rpcCommand(
   handler: string,
   usage: string,
   summary: string,
   args: (rest: string) => Payload,
+  format: (result: Payload, rest: string) => string = formatPayload,
 ): ShellCommand {
   return {
     usage,
@@ -106,7 +112,7 @@ export function rpcCommand(
         const result = await ctx.local.call(ctx.target, handler, args(rest), {
           timeoutMs: ctx.timeoutMs,
         });
-        return { output: formatPayload(result) };
+        return { output: format(result, rest) };
       } catch (error) {
         if (errorCode(error) === 'no_such_handler') {
           throw new Error(`${ctx.target} does not offer '${handler}' (not registered there)`, {
@@ -187,27 +193,30 @@ export const SHELL_COMMANDS: Readonly<Record<string, ShellCommand>> = {
   call,
   info,
   registered: rpcCommand(
-    'registry.registered',
+    REGISTRY_REMSH_HANDLERS.registered,
     'registered',
-    'globally registered names',
+    'globally registered names and the node holding each',
     () => null,
+    formatRegistered,
   ),
   whereis: rpcCommand(
-    'registry.whereis',
+    REGISTRY_REMSH_HANDLERS.whereis,
     'whereis <name>',
     'the node holding a global name',
-    (rest) => ({
-      name: requireWord(takeWords(rest, 1).words[0], 'name', 'whereis <name>'),
-    }),
+    (rest) => ({ name: requireWord(takeWords(rest, 1).words[0], 'name', 'whereis <name>') }),
+    (owner, rest) =>
+      typeof owner === 'string' ? owner : `${takeWords(rest, 1).words[0] ?? ''} is not registered`,
   ),
   publish: rpcCommand(
-    'pubsub.publish',
+    PUBSUB_REMSH_HANDLERS.publish,
     'publish <topic> <json>',
-    'broadcast a message on a topic from the target',
-    (rest) => {
-      const usage = 'publish <topic> <json>';
-      const { words, rest: json } = takeWords(rest, 1);
-      return { topic: requireWord(words[0], 'topic', usage), message: parseJsonArgs(json, usage) };
+    'broadcast a JSON message on a topic from the target',
+    parsePublish,
+    (result) => {
+      const sent = (result as { nodes?: unknown } | null)?.nodes;
+      return typeof sent === 'number'
+        ? `published to ${sent} node${sent === 1 ? '' : 's'} with subscribers`
+        : formatPayload(result);
     },
   ),
   help: {
@@ -218,6 +227,28 @@ export const SHELL_COMMANDS: Readonly<Record<string, ShellCommand>> = {
   quit,
   exit: quit,
 };
+
+/** `publish <topic> <json>` → the `pubsub.publish` arguments; the message is required. */
+export function parsePublish(rest: string): Payload {
+  const usage = 'publish <topic> <json>';
+  const { words, rest: json } = takeWords(rest, 1);
+  const topic = requireWord(words[0], 'topic', usage);
+  if (json === '') throw new ShellUsageError(`missing message; usage: ${usage}`);
+  return { topic, message: parseJsonArgs(json, usage) };
+}
+
+/** One `name  node` line per registration, sorted by name. */
+export function formatRegistered(result: Payload): string {
+  if (!Array.isArray(result)) return formatPayload(result);
+  const rows = result
+    .map((r) => r as { name?: unknown; node?: unknown })
+    .filter((r) => typeof r.name === 'string')
+    .map((r) => [String(r.name), String(r.node)] as const)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  if (rows.length === 0) return '(no names registered)';
+  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
+  return rows.map(([name, node]) => `${pad(name, width)}${node}`).join('\n');
+}
 
 export function helpText(): string {
   const width = Math.max(...Object.values(SHELL_COMMANDS).map((c) => c.usage.length)) + 2;
