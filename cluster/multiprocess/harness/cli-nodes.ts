@@ -25,6 +25,8 @@ export interface CliNodeOptions {
   readonly hidden?: boolean;
   readonly ticktimeMs?: number;
   readonly cookie?: string;
+  /** more `observatory node` arguments, e.g. `--discovery gossip …` */
+  readonly args?: readonly string[];
 }
 
 async function started(child: ChildHandle): Promise<StartedNode> {
@@ -53,6 +55,7 @@ export async function startCliNode(
   }
   if (options.hidden === true) args.push('--hidden');
   if (options.ticktimeMs !== undefined) args.push('--ticktime', String(options.ticktimeMs));
+  if (options.args !== undefined) args.push(...options.args);
   return started(spawnCli(name, args));
 }
 
