@@ -85,7 +85,7 @@ describe('drill — real processes through the CLI', () => {
     'drill — node-loss: failover, exactly the lost shards move and come back, checker passes',
     async () => {
       const run = await drill(['node-loss']);
-      expect(run.report, run.stderr).toMatchObject(invariants);
+      expect(run.report, String(run.report.error)).toMatchObject(invariants);
       expect(run.status).toBe(0);
       const r = run.report as {
         shardsMoved: number;
@@ -110,7 +110,7 @@ describe('drill — real processes through the CLI', () => {
     'drill — split-brain: the minority answers no_quorum, heal, checker passes',
     async () => {
       const run = await drill(['split-brain']);
-      expect(run.report, run.stderr).toMatchObject(invariants);
+      expect(run.report, String(run.report.error)).toMatchObject(invariants);
       expect(run.status).toBe(0);
       expect(run.report.rejectedNoQuorum as number).toBeGreaterThan(0);
     },
@@ -121,7 +121,7 @@ describe('drill — real processes through the CLI', () => {
     'drill — pause: stale writes of a resumed owner are refused by the fence',
     async () => {
       const run = await drill(['pause']);
-      expect(run.report, run.stderr).toMatchObject(invariants);
+      expect(run.report, String(run.report.error)).toMatchObject(invariants);
       expect(run.status).toBe(0);
       expect(run.report.rejectedFenced as number).toBeGreaterThan(0);
     },

@@ -242,20 +242,22 @@ export class Lab {
     ]);
   }
 
-  /** Clears every fault and has each node dial the others. */
+  /**
+   * Clears every fault everywhere first, then has each node dial the others (a node dialling a
+   * peer that still blackholes it would wait out a handshake timeout). The seed loops would
+   * reconnect too, only later.
+   */
   async heal(): Promise<void> {
+    const live = this.live();
+    await Promise.all(live.map((n) => this.call(n, 'lab.heal', { connect: [] })));
     await Promise.all(
-      this.live().map((n) =>
+      live.map((n) =>
         this.call(
           n,
           'lab.heal',
-          {
-            connect: this.live()
-              .filter((m) => m !== n)
-              .map((m) => m.target),
-          },
+          { connect: live.filter((m) => m !== n).map((m) => m.target) },
           5_000,
-        ),
+        ).catch(() => null),
       ),
     );
   }

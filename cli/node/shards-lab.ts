@@ -36,6 +36,7 @@ export const LAB_PROBE = 'lab.probe';
 const MAX_MOVES = 1_000;
 const MAX_RATE = 1_000_000;
 const ORPHAN_CHECK_MS = 500;
+const HEAL_CONNECT_MS = 2_000;
 
 export interface WorkloadSpec {
   readonly rate: number;
@@ -214,7 +215,12 @@ export function attachLab(
   node.handle(LAB_HEAL, async (args) => {
     const targets = peerList(args, 'connect');
     node.faults.clear();
-    await Promise.all(targets.map((t) => node.connect(t).catch(() => false)));
+    // bounded: a peer that has not cleared its own faults yet drops the handshake silently
+    await Promise.all(
+      targets.map((t) =>
+        node.connect(t, { signal: AbortSignal.timeout(HEAL_CONNECT_MS) }).catch(() => false),
+      ),
+    );
     return { visible: node.nodes() };
   });
   node.handle(LAB_PROBE, async (args) => {
