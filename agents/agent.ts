@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ClusterNode, Clock, Logger, MembershipEvent } from '../cluster/api.ts';
 import type { AgentCapability, AgentHello } from '../protocol/agent.ts';
-import { AGENT_PROTOCOL_VERSION, MAX_SNAPSHOT_BATCH_BYTES } from '../protocol/agent.ts';
+import {
+  AGENT_PROTOCOL_VERSION,
+  MAX_SNAPSHOT_BATCH_BYTES,
+  URGENT_EVENT_TYPES,
+} from '../protocol/agent.ts';
 import type { ControlCommand } from '../protocol/control.ts';
 import type { NodeEvent, ShardRow, Snapshot } from '../protocol/telemetry.ts';
 import {
@@ -110,13 +114,28 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
   const rpc = new RpcAggregator();
   const links = new LinkTable();
   const events = new EventLog();
+  let eventSeq = 0;
+  const urgentTypes: readonly string[] = URGENT_EVENT_TYPES;
+  // Every event gets an eid; membership and fault events also leave at once (the snapshot copy
+  // carries the same eid, so the server shows the event once).
+  const recordEvent = (event: NodeEvent): void => {
+    const stamped: NodeEvent = { ...event, eid: ++eventSeq };
+    events.push(stamped);
+    if (!urgentTypes.includes(stamped.type)) return;
+    streamer.sendUrgent({
+      node: node.name,
+      bootId,
+      event: stamped,
+      ...(stamped.type === 'fault' && { faults: executor.list() }),
+    });
+  };
   const buffer = new SnapshotBuffer(options.buffer);
   const processStats = options.processStats ?? processStatsSource();
   const executor = new ControlExecutor({
     self: node.name,
     faults: node.faults,
     clock,
-    emit: (e) => events.push(e),
+    emit: (e) => recordEvent(e),
     ...(logger !== undefined && { logger }),
     ...(options.onKill !== undefined && { onKill: options.onKill }),
   });
@@ -181,7 +200,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
     node.instrumentation.onRpc(rpc.record),
     node.instrumentation.onLinkState(links.record),
     node.monitorNodes((e: MembershipEvent) => {
-      events.push(
+      recordEvent(
         e.event === 'nodeup'
           ? { type: 'nodeup', at: e.at, node: e.node, hidden: e.hidden }
           : { type: 'nodedown', at: e.at, node: e.node, hidden: e.hidden, reason: e.reason },
@@ -235,6 +254,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
       rpc: rpc.flush(),
       faults: executor.list(),
       events: happened,
+      eventsThrough: eventSeq,
       process: processStats.read(),
       agent: {
         droppedSnapshots: buffer.dropped,
@@ -263,7 +283,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
         logger?.warn('agent.record: malformed event', { error: parsed.error.message });
         return false;
       }
-      events.push(parsed.data);
+      recordEvent(parsed.data);
       return true;
     },
     status() {

@@ -72,6 +72,10 @@ export function socketTransport(options: SocketTransportOptions): AgentTransport
         done(error ?? ack);
       });
     },
+    sendUrgent(event) {
+      if (socket === undefined || !socket.connected) return;
+      socket.emit('urgent', event);
+    },
     close() {
       closed = true;
       if (retry !== undefined) options.clock.clearTimeout(retry);

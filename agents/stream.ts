@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../cluster/api.ts';
-import type { SnapshotAck } from '../protocol/agent.ts';
+import type { SnapshotAck, UrgentEvent } from '../protocol/agent.ts';
 import {
   MAX_SNAPSHOT_BATCH,
   MAX_SNAPSHOT_BATCH_BYTES,
@@ -27,6 +27,8 @@ export interface TransportHandlers {
 export interface AgentTransport {
   open(handlers: TransportHandlers): void;
   send(batch: Snapshot[], timeoutMs: number, done: (result: unknown) => void): void;
+  /** fire and forget; dropped when not connected (the next snapshot carries the event anyway) */
+  sendUrgent?(event: UrgentEvent): void;
   close(): void;
 }
 
@@ -78,6 +80,15 @@ export class Streamer {
   enqueue(snapshot: Snapshot): void {
     this.options.buffer.push(snapshot);
     this.pump();
+  }
+
+  /**
+   * Sends a membership or fault event at once, only while welcomed: an urgent event must not
+   * wait in a socket buffer and arrive after the snapshots that already carry it.
+   */
+  sendUrgent(event: UrgentEvent): void {
+    if (!this.connected || !this.ready || this.closed) return;
+    this.options.transport.sendUrgent?.(event);
   }
 
   get isConnected(): boolean {

@@ -14,12 +14,22 @@
  *    now stored (cumulative). The agent drops everything up to it; anything unacknowledged is
  *    sent again after a reconnect or an ack timeout, so the server must accept repeats silently.
  * 4. The server emits `command`; the agent answers through the ack callback with a `CommandAck`.
+ * 5. Membership and fault events also go out at once as `urgent` (no ack, not buffered: sent only
+ *    while connected and welcomed). The snapshot that follows carries the same event with the
+ *    same `eid` and stays the source of truth for history; the server applies the urgent copy to
+ *    the live model and `/ui` only, and does not show the snapshot copy again.
  */
 import { z } from 'zod';
 import type { CommandAck, ControlCommandInput } from './control.ts';
 import { CONTROL_COMMAND_TYPES } from './control.ts';
 import type { Snapshot } from './telemetry.ts';
-import { MAX_INTERVAL_MS, nodeNameSchema } from './telemetry.ts';
+import {
+  activeFaultSchema,
+  MAX_FAULTS,
+  MAX_INTERVAL_MS,
+  nodeEventSchema,
+  nodeNameSchema,
+} from './telemetry.ts';
 
 export { AGENT_NAMESPACE, SOCKET_IO_PATH } from './constants.ts';
 export const AGENT_PROTOCOL_VERSION = 1;
@@ -79,6 +89,22 @@ export const snapshotAckSchema = z.union([
 ]);
 export type SnapshotAck = z.infer<typeof snapshotAckSchema>;
 
+/** Node event types an agent sends at once on the urgent path. */
+export const URGENT_EVENT_TYPES = ['nodeup', 'nodedown', 'fault'] as const;
+
+export const urgentEventSchema = z.object({
+  node: nodeNameSchema,
+  bootId: z.string().min(1).max(64),
+  /** the event, with its `eid` (required here: it is what dedupes the snapshot copy) */
+  event: nodeEventSchema.refine(
+    (e) => e.eid !== undefined && (URGENT_EVENT_TYPES as readonly string[]).includes(e.type),
+    { message: 'an urgent event is a nodeup, nodedown or fault event with an eid' },
+  ),
+  /** the faults the agent holds right after a fault event, so the model shows them at once */
+  faults: z.array(activeFaultSchema).max(MAX_FAULTS).optional(),
+});
+export type UrgentEvent = z.infer<typeof urgentEventSchema>;
+
 /** `err.data` of a refused connection (socket.io `connect_error`). */
 export interface AgentConnectErrorData {
   readonly code: 'unauthorized' | 'bad_hello' | 'unavailable';
@@ -88,6 +114,8 @@ export interface AgentConnectErrorData {
 /** Events the agent emits (server listens). */
 export interface AgentToServerEvents {
   snapshots: (batch: Snapshot[], ack: (result: SnapshotAck) => void) => void;
+  /** a membership or fault event, sent the moment it happens (see step 5 above) */
+  urgent: (event: UrgentEvent) => void;
 }
 
 /**

@@ -95,7 +95,14 @@ export const activeFaultSchema = z.object({
 });
 export type ActiveFault = z.infer<typeof activeFaultSchema>;
 
-const eventBase = { at: epochMs };
+const eventBase = {
+  at: epochMs,
+  /**
+   * 1, 2, 3… per boot id, on every event the agent records; an event sent at once on the urgent
+   * path carries the same eid as its copy in a later snapshot, so the server shows it once.
+   */
+  eid: z.int().min(1).optional(),
+};
 const detail = z.string().max(512).optional();
 
 /** Events recorded in the node during the interval, in the order they happened. */
@@ -192,6 +199,12 @@ export const snapshotSchema = z.object({
   /** faults this agent holds in force at the end of the interval */
   faults: z.array(activeFaultSchema).max(MAX_FAULTS),
   events: z.array(nodeEventSchema).max(MAX_EVENTS_PER_SNAPSHOT),
+  /**
+   * the highest event eid the agent had assigned when it built this snapshot: every event up to
+   * it is in this snapshot or an earlier one (or was dropped), so an urgent event above it is
+   * newer than this snapshot's state
+   */
+  eventsThrough: z.int().min(0).optional(),
   process: processStatsSchema,
   agent: agentStatsSchema,
 });

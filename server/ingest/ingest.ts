@@ -21,7 +21,8 @@ import type { MetricsRegistry } from '../metrics/registry.ts';
 import type { EventFeed } from '../model/event-feed.ts';
 import type { LiveModel } from '../model/live-model.ts';
 import type { TrafficWindow } from '../model/traffic-window.ts';
-import { checkBatch, checkHello, type RejectReason } from './validate.ts';
+import { UrgentTracker } from './urgent.ts';
+import { checkBatch, checkHello, checkUrgent, type RejectReason } from './validate.ts';
 
 /** What ingest needs from storage. */
 export interface IngestStore {
@@ -113,7 +114,22 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
     'observatory_ingest_lag_seconds',
     'End of the newest stored snapshot interval to its ack, per node',
   );
+  const urgentReceived = metrics.counter(
+    'observatory_urgent_events_total',
+    'Urgent (membership, fault) events received from agents, by outcome',
+  );
   const reject = (reason: RejectReason, n = 1) => rejected({ reason }, n);
+
+  /** urgent-event state of each node's current boot */
+  const urgent = new Map<string, { bootId: string; tracker: UrgentTracker }>();
+  const trackerOf = (node: string, bootId: string): UrgentTracker => {
+    let entry = urgent.get(node);
+    if (entry?.bootId !== bootId) {
+      entry = { bootId, tracker: new UrgentTracker() };
+      urgent.set(node, entry);
+    }
+    return entry.tracker;
+  };
 
   /** highest seq accepted per (node, bootId): stored, or being stored */
   const accepted = new Map<string, number>();
@@ -187,6 +203,23 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
       });
     });
 
+    // Shown live at once; stored only with the snapshot that carries the same event later.
+    socket.on('urgent', (raw: unknown) => {
+      const check = checkUrgent(raw, hello.node, hello.bootId);
+      if (!check.ok) {
+        reject(check.reason);
+        return;
+      }
+      const { event, faults } = check.urgent;
+      if (!trackerOf(hello.node, hello.bootId).accept(check.urgent)) {
+        urgentReceived({ outcome: 'duplicate' });
+        return;
+      }
+      urgentReceived({ outcome: 'applied' });
+      model.applyUrgent(hello.node, hello.bootId, event, faults);
+      options.events.publish([{ id: 0, at: event.at, node: hello.node, source: 'node', event }]);
+    });
+
     socket.on('disconnect', (reason) => {
       if (byNode.get(hello.node)?.socket.id === socket.id) byNode.delete(hello.node);
       const when = options.now();
@@ -216,12 +249,20 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
       accepted.set(k, fresh[fresh.length - 1]!.seq);
       const at = options.now();
       const events: ModelEvent[] = [];
+      const tracker = trackerOf(hello.node, hello.bootId);
+      let replay: ReturnType<UrgentTracker['afterSnapshot']>['replay'] = [];
       for (const s of fresh) {
         model.applySnapshot(s, at);
         options.traffic.add(s);
-        for (const e of s.events)
+        const after = tracker.afterSnapshot(s);
+        replay = after.replay;
+        for (const e of s.events) {
+          if (e.eid !== undefined && after.shown.has(e.eid)) continue;
           events.push({ id: 0, at: e.at, node: s.node, source: 'node', event: e });
+        }
       }
+      // Urgent events newer than the last snapshot stay in force on top of it.
+      for (const u of replay) model.applyUrgent(u.node, u.bootId, u.event, u.faults);
       options.events.publish(events);
       try {
         await store.persist(fresh, at);

@@ -4,7 +4,13 @@
  * never thrown into socket.io.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { agentHelloSchema, MAX_SNAPSHOT_BATCH, type AgentHello } from '../../protocol/agent.ts';
+import {
+  agentHelloSchema,
+  MAX_SNAPSHOT_BATCH,
+  urgentEventSchema,
+  type AgentHello,
+  type UrgentEvent,
+} from '../../protocol/agent.ts';
 import { snapshotSchema, type Snapshot } from '../../protocol/telemetry.ts';
 import { parseFrames } from './frames.ts';
 
@@ -19,7 +25,8 @@ export type RejectReason =
   | 'batch_too_large'
   | 'bad_snapshot'
   | 'wrong_sender'
-  | 'seq_order';
+  | 'seq_order'
+  | 'bad_urgent';
 
 /** Compares secrets in constant time, so response timing does not leak a prefix match. */
 export function sameSecret(given: unknown, expected: string): boolean {
@@ -116,6 +123,22 @@ export function checkBatch(batch: unknown, node: string, bootId: string): BatchC
     }
   }
   return first === undefined ? { valid } : { valid, rejected: { ...first, count: refused } };
+}
+
+export type UrgentCheck =
+  | { readonly ok: true; readonly urgent: UrgentEvent }
+  | { readonly ok: false; readonly reason: RejectReason; readonly message: string };
+
+/** Checks an `urgent` event from the agent of (node, bootId). */
+export function checkUrgent(raw: unknown, node: string, bootId: string): UrgentCheck {
+  const parsed = urgentEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, reason: 'bad_urgent', message: summarize(parsed.error.issues) };
+  }
+  if (parsed.data.node !== node || parsed.data.bootId !== bootId) {
+    return { ok: false, reason: 'wrong_sender', message: 'urgent event from another agent' };
+  }
+  return { ok: true, urgent: parsed.data };
 }
 
 function summarize(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {

@@ -18,6 +18,7 @@ import type {
 import type {
   ActiveFault,
   LinkRow,
+  NodeEvent,
   NodeView,
   ProcessStats,
   ShardRow,
@@ -145,6 +146,45 @@ export class LiveModel {
     } else {
       this.touch();
     }
+    return true;
+  }
+
+  /**
+   * Applies a membership or fault event that the node sent ahead of its next snapshot, to that
+   * node's view, links and faults; the snapshot later overwrites them with the node's own
+   * account. Returns false when the node or boot is not the connected one, or nothing changed.
+   */
+  applyUrgent(
+    node: string,
+    bootId: string,
+    event: NodeEvent,
+    faults: readonly ActiveFault[] | undefined,
+  ): boolean {
+    const n = this.nodes.get(node);
+    if (n === undefined || n.bootId !== bootId || !n.connected) return false;
+    if (event.type === 'nodeup' || event.type === 'nodedown') {
+      const up = event.type === 'nodeup';
+      const view = n.view ?? { nodes: [], hidden: [] };
+      const without = (list: readonly string[]) => list.filter((p) => p !== event.node);
+      const add = (list: readonly string[]) => [...without(list), event.node].sort();
+      n.view = {
+        nodes: up && !event.hidden ? add(view.nodes) : without(view.nodes),
+        hidden: up && event.hidden ? add(view.hidden) : without(view.hidden),
+      };
+      n.links = new Map(n.links);
+      n.links.set(event.node, {
+        peer: event.node,
+        state: up ? 'up' : 'down',
+        hidden: event.hidden,
+        since: event.at,
+        ...(event.type === 'nodedown' && { reason: event.reason }),
+      });
+    } else if (event.type === 'fault' && faults !== undefined) {
+      n.faults = faults;
+    } else {
+      return false;
+    }
+    this.touch();
     return true;
   }
 
