@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Namespace } from 'socket.io';
 import { apiRoutes, createApiListener, type ApiServices } from './api/routes.ts';
+import { Drills } from './drills/drills.ts';
 import { createControl, type Control, type LabControl } from './control/control.ts';
 import type { HistoryConfig } from './history/config.ts';
 import { History } from './history/history.ts';
@@ -37,6 +38,7 @@ export interface Observatory {
   readonly history: History;
   readonly ingest: Ingest;
   readonly control: Control;
+  readonly drills: Drills;
   readonly events: EventFeed;
   readonly metrics: MetricsRegistry;
   /** Serves the API paths; returns false for any other request. */
@@ -105,6 +107,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
   };
   registerModelMetrics(metrics, model, traffic, now);
 
+  const drills = new Drills({ now, log, publish: (event) => events.server('', event) });
   const services: ApiServices = {
     adminToken: options.adminToken,
     cluster: () => model.read(),
@@ -112,6 +115,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     history: (q) => history.history(q),
     events: (q) => history.events(q),
     control,
+    drills,
     metrics: () => metrics.render(),
   };
   const handle = createApiListener(
@@ -137,6 +141,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     history,
     ingest,
     control,
+    drills,
     events,
     metrics,
     handle,
@@ -146,6 +151,8 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     close() {
       closing ??= (async () => {
         clearInterval(tick);
+        // the drill's finish event still reaches the store before history closes
+        await drills.close();
         stopPush();
         offEvents();
         await history.close();

@@ -35,6 +35,18 @@ export class UnauthorizedError extends Error {
   }
 }
 
+/** A request that conflicts with the server's state (e.g. a drill is already running). */
+export class ConflictError extends Error {
+  readonly status = 409;
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
 /** The server is up but a service it needs is not (e.g. called before start-up completed). */
 export class UnavailableError extends Error {
   readonly status = 503;
@@ -71,6 +83,7 @@ export function toErrorResponse(
   if (
     error instanceof BadRequestError ||
     error instanceof UnauthorizedError ||
+    error instanceof ConflictError ||
     error instanceof UnavailableError
   ) {
     return { status: error.status, body: { error: { code: error.code, message: error.message } } };

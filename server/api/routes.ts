@@ -9,6 +9,7 @@ import type { ClusterModel, ModelEvent, TrafficModel } from '../../protocol/mode
 import type { ControlAction } from '../control/requests.ts';
 import { CONTROL_ACTIONS } from '../control/requests.ts';
 import type { Control } from '../control/control.ts';
+import type { Drills } from '../drills/drills.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.ts';
 import { UnavailableError } from './errors.ts';
 import { queryOf, readJson, requireAdmin, respond, type Reply } from './http.ts';
@@ -28,6 +29,7 @@ export interface ApiServices {
   history(query: HistoryQuery): Promise<HistoryResult>;
   events(query: EventsQuery): Promise<{ events: ModelEvent[] }>;
   readonly control: Control;
+  readonly drills: Pick<Drills, 'list' | 'start'>;
   metrics(): string;
 }
 
@@ -49,6 +51,12 @@ export function apiRoutes(services: () => ApiServices | undefined): Record<strin
       ok(await s().history(historyQuerySchema.parse(queryOf(url)))),
     'GET /api/events': async (_req, url) =>
       ok(await s().events(eventsQuerySchema.parse(queryOf(url)))),
+    'GET /api/drills': () => Promise.resolve(ok(s().drills.list())),
+    'POST /api/drills': async (req) => {
+      const services = s();
+      requireAdmin(req, services.adminToken);
+      return { status: 202, json: services.drills.start(await readJson(req)) };
+    },
     'GET /metrics': () =>
       Promise.resolve({ status: 200, text: s().metrics(), contentType: PROMETHEUS_CONTENT_TYPE }),
   };
