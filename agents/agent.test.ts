@@ -104,6 +104,46 @@ describe('agents/agent', () => {
     expect(s.events.map((e) => e.type)).toEqual(['nodeup', 'nodedown', 'lease']);
   });
 
+  it('agent — membership and fault events leave at once as urgent, with the eid their snapshot copy carries', () => {
+    const { clock, node, transport, stored, deliver, agent } = setup();
+    node.emitMembership({ event: 'nodeup', node: 'c@127.0.0.1', hidden: false, at: clock.now() });
+    expect(transport.urgent).toEqual([]); // not connected: the snapshot alone carries it
+    transport.connect();
+    node.emitMembership({
+      event: 'nodedown',
+      node: 'b@127.0.0.1',
+      hidden: false,
+      reason: 'connection_closed',
+      at: clock.now(),
+    });
+    agent.record({ type: 'lease', at: clock.now(), action: 'acquired', shard: 1, epoch: 2 });
+    expect(
+      transport.command({
+        id: 'p1',
+        type: 'partition',
+        args: { peers: ['c@127.0.0.1'] },
+        ttlMs: 60_000,
+      }),
+    ).toMatchObject({ ok: true });
+    expect(transport.urgent.map((u) => [u.event.type, u.event.eid])).toEqual([
+      ['nodedown', 2],
+      ['fault', 4],
+    ]);
+    expect(transport.urgent[0]).toMatchObject({ node: 'a@127.0.0.1', bootId: 'boot-1' });
+    expect(transport.urgent[1]!.faults).toEqual([expect.objectContaining({ id: 'p1' })]);
+    clock.advance(600);
+    deliver();
+    const s = stored[0]!;
+    expect(s.events.map((e) => [e.type, e.eid])).toEqual([
+      ['nodeup', 1],
+      ['nodedown', 2],
+      ['lease', 3],
+      ['fault', 4],
+      ['command', 5],
+    ]);
+    expect(s.eventsThrough).toBe(5);
+  });
+
   it('agent — shard provider rows are included; a throwing provider only omits them', () => {
     let fail = false;
     const { clock, transport, stored, deliver } = setup({

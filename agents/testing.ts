@@ -9,6 +9,7 @@ import type {
   NodeName,
   RpcCallEvent,
 } from '../cluster/api.ts';
+import type { UrgentEvent } from '../protocol/agent.ts';
 import type { CommandAck } from '../protocol/control.ts';
 import type { Snapshot } from '../protocol/telemetry.ts';
 import type { AgentNode } from './agent.ts';
@@ -157,6 +158,7 @@ function add<T>(set: Set<T>, listener: T): () => void {
 export class FakeTransport implements AgentTransport {
   handlers: TransportHandlers | undefined;
   readonly sent: { batch: Snapshot[]; done: (result: unknown) => void }[] = [];
+  readonly urgent: UrgentEvent[] = [];
   closed = false;
 
   open(handlers: TransportHandlers): void {
@@ -164,6 +166,9 @@ export class FakeTransport implements AgentTransport {
   }
   send(batch: Snapshot[], _timeoutMs: number, done: (result: unknown) => void): void {
     this.sent.push({ batch, done });
+  }
+  sendUrgent(event: UrgentEvent): void {
+    this.urgent.push(event);
   }
   close(): void {
     this.closed = true;

@@ -9,7 +9,7 @@ import type { ModelEvent } from '../../protocol/model.ts';
 import type { Snapshot } from '../../protocol/telemetry.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
 import { EventFeed } from '../model/event-feed.ts';
-import { hello, snapshot } from '../model/fixtures.ts';
+import { hello, snapshot, upLinks } from '../model/fixtures.ts';
 import { LiveModel } from '../model/live-model.ts';
 import { TrafficWindow } from '../model/traffic-window.ts';
 import { attachIngest, type Ingest, type IngestStore } from './ingest.ts';
@@ -164,6 +164,40 @@ describe('ingest', () => {
       'nodedown',
       'disconnected',
     ]);
+  });
+
+  it('ingest — an urgent nodedown updates the model and the feed at once, and its snapshot copy is stored but not shown again', async () => {
+    const c = agent(hello('a'));
+    await welcomed(c);
+    await send(c, [snapshot('a', 1, { view: { nodes: ['b'], hidden: [] }, links: upLinks('b') })]);
+    const nodedown = {
+      type: 'nodedown' as const,
+      at: 5,
+      eid: 1,
+      node: 'b',
+      hidden: false,
+      reason: 'connection_closed',
+    };
+    c.emit('urgent', { node: 'a', bootId: 'boot-a', event: nodedown });
+    c.emit('urgent', { node: 'a', bootId: 'boot-a', event: nodedown }); // a repeat
+    c.emit('urgent', { node: 'a', bootId: 'boot-a', event: { ...nodedown, eid: undefined } });
+    c.emit('urgent', { node: 'x', bootId: 'boot-a', event: { ...nodedown, eid: 2 } });
+    await expect
+      .poll(() => model.read().nodes.find((n) => n.name === 'a')?.view?.nodes)
+      .toEqual([]);
+    expect(model.read().links.find((l) => l.b === 'b')?.ends.a).toBe('down');
+    const shown = () => events.filter((e) => e.event.type === 'nodedown');
+    expect(shown()).toHaveLength(1);
+    expect(await send(c, [snapshot('a', 2, { events: [nodedown], eventsThrough: 1 })])).toEqual({
+      ok: true,
+      ackedSeq: 2,
+    });
+    expect(shown()).toHaveLength(1);
+    expect(store.rows.find((r) => r.seq === 2)?.events).toEqual([nodedown]);
+    const text = metrics.render();
+    expect(text).toMatch(/observatory_urgent_events_total\{outcome="duplicate"\} 1/);
+    expect(text).toMatch(/observatory_ingest_rejected_total\{reason="bad_urgent"\} 1/);
+    expect(text).toMatch(/observatory_ingest_rejected_total\{reason="wrong_sender"\} 1/);
   });
 
   it('ingest — a command reaches the agent and its ack comes back; no answer is a timeout', async () => {

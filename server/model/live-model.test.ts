@@ -174,3 +174,49 @@ describe('traffic window', () => {
     expect(w.read(T).rows).toEqual([]);
   });
 });
+
+describe('model — urgent events', () => {
+  it('model — an urgent nodedown/nodeup edits the reporter view and link until the next snapshot', () => {
+    const { model, report } = meshOf(['a', 'b']);
+    report('a', { links: upLinks('b'), view: { nodes: ['b'], hidden: [] } });
+    report('b', { links: upLinks('a'), view: { nodes: ['a'], hidden: [] } });
+    const down = { type: 'nodedown', at: T + 1, node: 'b', hidden: false, reason: 'timeout' };
+    expect(model.applyUrgent('a', 'boot-a', { ...down, type: 'nodedown' }, undefined)).toBe(true);
+    const a = () => model.read().nodes.find((n) => n.name === 'a')!;
+    expect(a().view).toEqual({ nodes: [], hidden: [] });
+    expect(model.read().links[0]).toMatchObject({ state: 'asymmetric', ends: { a: 'down' } });
+    expect(
+      model.applyUrgent('a', 'boot-a', { type: 'nodeup', at: T + 2, node: 'h', hidden: true }, []),
+    ).toBe(true);
+    expect(a().view).toEqual({ nodes: [], hidden: ['h'] });
+    // another boot, or a node whose agent is gone, is not edited
+    expect(model.applyUrgent('a', 'old-boot', { ...down, type: 'nodedown' }, undefined)).toBe(
+      false,
+    );
+    report('a', { links: upLinks('b'), view: { nodes: ['b'], hidden: [] } });
+    expect(a().view).toEqual({ nodes: ['b'], hidden: [] });
+  });
+
+  it('model — an urgent fault event replaces the reporter faults with the list it carries', () => {
+    const { model } = meshOf(['a', 'b']);
+    const fault = {
+      id: 'p1',
+      kind: 'partition' as const,
+      peers: ['b'],
+      appliedAt: T,
+      expiresAt: T + 10_000,
+    };
+    const event = {
+      type: 'fault' as const,
+      at: T,
+      action: 'applied' as const,
+      reason: 'command' as const,
+      id: 'p1',
+      kind: 'partition' as const,
+      peers: ['b'],
+    };
+    expect(model.applyUrgent('a', 'boot-a', event, [fault])).toBe(true);
+    expect(model.read().faults).toEqual([expect.objectContaining({ id: 'p1', node: 'a' })]);
+    expect(model.applyUrgent('a', 'boot-a', event, undefined)).toBe(false);
+  });
+});
