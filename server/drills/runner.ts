@@ -109,7 +109,7 @@ export const spawnDrillCli: DrillSpawner = (args) => {
         // the group is already gone
       }
     },
-  } as DrillChild;
+  };
 };
 
 /** Parses one stderr line as a progress object, or undefined for any other line. */
@@ -237,7 +237,7 @@ export function runDrill(options: RunDrillOptions): RunningDrill {
           passed: false,
           ...(report && { report }),
           error: stopReason + (stderrTail ? `\n${stderrTail}` : ''),
-        } as DrillOutcome);
+        });
         return;
       }
       if (report === undefined) {
