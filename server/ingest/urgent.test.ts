@@ -22,7 +22,7 @@ describe('ingest/urgent', () => {
     t.afterSnapshot(snapshot('a', 1, { events: [down(1)], eventsThrough: 3 }));
     expect(t.accept(urgent(down(3)))).toBe(false); // late: the snapshot holds it
     expect(t.accept(urgent(down(4)))).toBe(true);
-    expect(t.accept(urgent({ ...down(5), eid: undefined } as NodeEvent))).toBe(false);
+    expect(t.accept(urgent({ ...down(5), eid: undefined }))).toBe(false);
   });
 
   it('urgent — the snapshot copy of a shown event is marked shown; unshown ones are not', () => {
