@@ -1,0 +1,245 @@
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ZodError } from 'zod';
+import type { ServerEvent } from '../../protocol/model.ts';
+import { ConflictError } from '../api/errors.ts';
+import { Drills } from './drills.ts';
+import {
+  drillArgs,
+  parseProgressLine,
+  parseReport,
+  runDrill,
+  type DrillChild,
+  type DrillProgress,
+  type DrillTimers,
+} from './runner.ts';
+
+/** A child process whose output, exit and signals the test controls. */
+class FakeChild extends EventEmitter implements DrillChild {
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly signals: string[] = [];
+  args: readonly string[] = [];
+  killGroup(signal: 'SIGTERM' | 'SIGKILL'): void {
+    this.signals.push(signal);
+  }
+  /** Ends both streams, then closes like a process. */
+  exit(code: number | null, signal: string | null = null): void {
+    this.stdout.end();
+    this.stderr.end();
+    // 'close' follows the streams' end, as for a real child
+    setImmediate(() => this.emit('close', code, signal));
+  }
+}
+
+/** Timers that fire only when the test says so. */
+class FakeTimers implements DrillTimers {
+  private next = 1;
+  readonly pending = new Map<number, { fn: () => void; ms: number }>();
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.next++;
+    this.pending.set(id, { fn, ms });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  /** Fires every pending timer of exactly `ms`. */
+  fire(ms: number): void {
+    for (const [id, t] of [...this.pending]) {
+      if (t.ms === ms) {
+        this.pending.delete(id);
+        t.fn();
+      }
+    }
+  }
+}
+
+const REPORT = { verdict: 'pass', drill: 'split-brain', writesAttempted: 10, writesAcked: 9 };
+const line = (o: object) => `${JSON.stringify(o)}\n`;
+const flush = () => new Promise((r) => setImmediate(r));
+
+function fakeRun(extra: { timeoutMs?: number } = {}) {
+  const child = new FakeChild();
+  const timers = new FakeTimers();
+  const progress: DrillProgress[] = [];
+  const run = runDrill({
+    kind: 'split-brain',
+    nodes: 3,
+    timers,
+    killGraceMs: 50,
+    ...extra,
+    spawn: (args) => {
+      child.args = args;
+      return child;
+    },
+    onProgress: (p) => progress.push(p),
+  });
+  return { child, timers, progress, run };
+}
+
+describe('drills runner', () => {
+  it('drills runner — passes the kind, --nodes, --json and --progress to the CLI', () => {
+    const { child } = fakeRun();
+    expect(child.args).toEqual(['drill', 'split-brain', '--json', '--progress', '--nodes', '3']);
+    expect(drillArgs('pause')).toEqual(['drill', 'pause', '--json', '--progress']);
+  });
+
+  it('drills runner — parses progress lines split across chunks and ignores other stderr', async () => {
+    const { child, progress, run } = fakeRun();
+    const first = line({ drill: 'split-brain', phase: 'start', at: 1, attempted: 0, acked: 0 });
+    child.stderr.write(first.slice(0, 10));
+    child.stderr.write(first.slice(10) + 'a warning\n{"not":"progress"}\n');
+    child.stderr.write(line({ phase: 'partition', at: 2, attempted: 5, acked: 4 }));
+    child.stdout.write(line(REPORT));
+    child.exit(0);
+    const outcome = await run.done;
+    expect(progress.map((p) => p.phase)).toEqual(['start', 'partition']);
+    expect(progress[1]).toMatchObject({ attempted: 5, acked: 4 });
+    expect(outcome).toEqual({ passed: true, report: REPORT });
+  });
+
+  it('drills runner — a failing verdict with exit 1 is failed with its report', async () => {
+    const { child, run } = fakeRun();
+    child.stdout.write(line({ ...REPORT, verdict: 'fail', error: 'lab did not start' }));
+    child.exit(1);
+    const outcome = await run.done;
+    expect(outcome.passed).toBe(false);
+    expect(outcome.report?.verdict).toBe('fail');
+    expect(outcome.error).toBe('lab did not start');
+  });
+
+  it('drills runner — a crash without JSON is failed with the last stderr lines', async () => {
+    const { child, run } = fakeRun();
+    child.stderr.write('Error: boom\n    at somewhere\n');
+    child.exit(3);
+    const outcome = await run.done;
+    expect(outcome).toMatchObject({ passed: false });
+    expect(outcome.report).toBeUndefined();
+    expect(outcome.error).toContain('exit status 3');
+    expect(outcome.error).toContain('Error: boom');
+    expect(outcome.error).toContain('at somewhere');
+  });
+
+  it('drills runner — a timeout sends SIGTERM, then SIGKILL after the grace, and fails', async () => {
+    const { child, timers, run } = fakeRun({ timeoutMs: 1_000 });
+    timers.fire(1_000);
+    expect(child.signals).toEqual(['SIGTERM']);
+    timers.fire(50);
+    expect(child.signals).toEqual(['SIGTERM', 'SIGKILL']);
+    child.exit(null, 'SIGKILL');
+    const outcome = await run.done;
+    expect(outcome.passed).toBe(false);
+    expect(outcome.error).toContain('timed out after 1000 ms');
+  });
+
+  it('drills runner — a spawn error fails the drill', async () => {
+    const { child, run } = fakeRun();
+    child.emit('error', new Error('ENOENT'));
+    expect((await run.done).error).toContain('ENOENT');
+  });
+
+  it('drills runner — report and progress parsers reject what is not theirs', () => {
+    expect(parseProgressLine('{"phase":1,"at":2}')).toBeUndefined();
+    expect(parseProgressLine('[1]')).toBeUndefined();
+    expect(parseProgressLine('plain text')).toBeUndefined();
+    expect(parseReport('noise\n{"x":1}\n')).toBeUndefined();
+    expect(parseReport('kept: /tmp\n{"verdict":"pass"}\n\n')).toEqual({ verdict: 'pass' });
+  });
+});
+
+describe('drills service', () => {
+  function service() {
+    const children: FakeChild[] = [];
+    const events: ServerEvent[] = [];
+    let t = 1_000;
+    const drills = new Drills({
+      now: () => t++,
+      publish: (e) => events.push(e),
+      runner: {
+        timers: new FakeTimers(),
+        spawn: () => {
+          const c = new FakeChild();
+          children.push(c);
+          return c;
+        },
+      },
+    });
+    return { drills, children, events };
+  }
+
+  it('drills service — bad kind or nodes is a ZodError with a clear message', () => {
+    const { drills } = service();
+    expect(() => drills.start({ kind: 'meteor' })).toThrow(/kind must be/);
+    expect(() => drills.start({ kind: 'pause', nodes: 2 })).toThrow(/nodes must be an integer/);
+    expect(() => drills.start({ kind: 'pause', nodes: 'x' })).toThrow(ZodError);
+    expect(drills.list().drills).toEqual([]);
+  });
+
+  it('drills service — one drill at a time: a second start is a ConflictError', async () => {
+    const { drills, children } = service();
+    drills.start({ kind: 'pause' });
+    expect(() => drills.start({ kind: 'node-loss' })).toThrow(ConflictError);
+    children[0]!.stdout.write(line({ verdict: 'pass' }));
+    children[0]!.exit(0);
+    await flush();
+    await flush();
+    expect(drills.list().drills[0]!.status).toBe('passed');
+    expect(drills.start({ kind: 'node-loss' }).status).toBe('running');
+  });
+
+  it('drills service — records progress and verdict, publishes start, phases and finish', async () => {
+    const { drills, children, events } = service();
+    const started = drills.start({ kind: 'split-brain', nodes: 3 });
+    const child = children[0]!;
+    child.stderr.write(line({ phase: 'load', at: 5, attempted: 10, acked: 10 }));
+    child.stderr.write(line({ phase: 'load', at: 6, attempted: 20, acked: 19, tick: true }));
+    await flush();
+    const running = drills.list().drills[0]!;
+    expect(running).toMatchObject({
+      id: started.id,
+      status: 'running',
+      progress: 'load · 20 writes, 19 acked',
+    });
+    expect(running.lastProgress).toMatchObject({ phase: 'load', attempted: 20 });
+    child.stdout.write(line(REPORT));
+    child.exit(0);
+    await flush();
+    await flush();
+    const done = drills.list().drills[0]!;
+    expect(done).toMatchObject({ status: 'passed', report: REPORT });
+    expect(done.finishedAt).toBeGreaterThan(done.startedAt);
+    expect(done.progress).toBeUndefined();
+    expect(events.map((e) => (e.type === 'drill' ? e.action : e.type))).toEqual([
+      'started',
+      'phase:load',
+      'passed',
+    ]);
+  });
+
+  it('drills service — close stops the running drill and it is recorded failed', async () => {
+    const { drills, children } = service();
+    drills.start({ kind: 'pause' });
+    const closing = drills.close();
+    expect(children[0]!.signals).toEqual(['SIGTERM']);
+    children[0]!.exit(null, 'SIGTERM');
+    await closing;
+    expect(drills.list().drills[0]).toMatchObject({ status: 'failed' });
+    expect(drills.list().drills[0]!.error).toContain('shut down');
+    expect(() => drills.start({ kind: 'pause' })).toThrow(ConflictError);
+  });
+
+  it('drills service — keeps only the newest 20 records', async () => {
+    const { drills, children } = service();
+    for (let i = 0; i < 22; i++) {
+      drills.start({ kind: 'pause' });
+      children[i]!.exit(1);
+      await flush();
+      await flush();
+    }
+    const list = drills.list().drills;
+    expect(list).toHaveLength(20);
+    expect(list[0]!.startedAt).toBeGreaterThan(list[19]!.startedAt);
+  });
+});
