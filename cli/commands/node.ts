@@ -45,7 +45,9 @@ export function nodeCommand(): Command {
           : (await import('../node/agent.ts')).attachAgentFromCli(running.node, {
               observatory: raw.observatory,
               agentToken: raw.agentToken ?? process.env.OBSERVATORY_AGENT_TOKEN,
-              ...(shards === undefined ? {} : { shards: () => shards.agentRows() }),
+              ...(shards === undefined
+                ? {}
+                : { shards: () => shards.agentRows(), shardEvents: shards.events }),
             });
       const shutdown = (signal: NodeJS.Signals) => {
         // A second signal while closing means "now".

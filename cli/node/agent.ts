@@ -7,6 +7,7 @@ import type { ClusterNode, Logger } from '../../cluster/api.ts';
 import { attachAgent, type Agent, type ShardInfo } from '../../agents/index.ts';
 import type { ControlCommand } from '../../protocol/control.ts';
 import { CliOptionsError } from './options.ts';
+import type { ShardEventReporter } from './shards-events.ts';
 
 export interface AgentCliOptions {
   /** `--observatory`: the server's base URL */
@@ -17,6 +18,8 @@ export interface AgentCliOptions {
   readonly onKill?: (command: ControlCommand) => void;
   /** shard ownership as this node sees it, when the node runs shards */
   readonly shards?: () => readonly ShardInfo[];
+  /** lease, ownership and fencing events of the node's shards, recorded through the agent */
+  readonly shardEvents?: Pick<ShardEventReporter, 'attach'>;
   readonly logger?: Logger;
 }
 
@@ -36,11 +39,13 @@ export function attachAgentFromCli(node: ClusterNode, options: AgentCliOptions):
     issues.push('--agent-token: is required with --observatory (or env OBSERVATORY_AGENT_TOKEN)');
   }
   if (issues.length > 0 || url === undefined) throw new CliOptionsError('node', issues);
-  return attachAgent(node, {
+  const agent = attachAgent(node, {
     url: url.origin,
     token: options.agentToken!,
     onKill: options.onKill ?? (() => process.kill(process.pid, 'SIGKILL')),
     ...(options.shards !== undefined && { shards: options.shards }),
     ...(options.logger !== undefined && { logger: options.logger }),
   });
+  options.shardEvents?.attach((event) => agent.record(event));
+  return agent;
 }

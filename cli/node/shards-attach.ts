@@ -12,6 +12,7 @@ import {
   type ShardsOptions,
 } from '../../cluster/shards/index.ts';
 import { leaseTimings, type ShardCliOptions } from './shards.ts';
+import { reportShardEvents, type ShardEventReporter } from './shards-events.ts';
 import { attachLab, type Lab } from './shards-lab.ts';
 
 /**
@@ -36,6 +37,8 @@ function withoutFence(store: FencedStore): FencedStore {
 export interface AttachedShards {
   readonly shards: Shards;
   readonly lab: Lab | null;
+  /** lease, ownership and fencing events for the observatory agent (`events.attach(record)`) */
+  readonly events: ShardEventReporter;
   /** shard rows for the observatory agent */
   agentRows(): {
     shard: number;
@@ -64,6 +67,7 @@ export function attachShards(
     ...(logger === undefined ? {} : { logger }),
   };
   const shards = startShards(node, shardOptions);
+  const events = reportShardEvents(shards, node.name);
   const lab = attachLab(node, shards, {
     handlers: options.lab,
     ...(options.outcomeLog === undefined ? {} : { outcomeLog: options.outcomeLog }),
@@ -92,9 +96,12 @@ export function attachShards(
               ? 'acquiring'
               : 'observer',
       })),
+    events,
     stop: async () => {
+      events.stopping();
       await lab.stop();
       await shards.stop();
+      events.close();
       await opened.close();
     },
   };

@@ -40,6 +40,7 @@ export {
   type OpDefinition,
   type OpContext,
   type OwnershipChange,
+  type FenceRejection,
 } from './router.ts';
 export { Ledger, LEDGER_INCR, LEDGER_GET, type IncrResult, type GetResult } from './ledger.ts';
 export {

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShardMap, shardOf, startShards, type Shards, type ShardsOptions } from './index.ts';
+import {
+  ShardMap,
+  shardOf,
+  startShards,
+  type FenceRejection,
+  type Shards,
+  type ShardsOptions,
+} from './index.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import type { FencedStore } from './store/types.ts';
 import { FakeClock, settle } from './testing/fake-clock.ts';
@@ -274,8 +281,18 @@ describe('shards/router — partitions and handoff', () => {
     await l.clock.advance(LEASE * 2);
     await taken;
     // a "wakes up" still believing in its old epoch and writes: the store refuses it
+    const rejections: FenceRejection[] = [];
+    get(l, a).router.onFenced((r) => rejections.push(r));
     await attempt(a, 'w3');
     expect(outcomes.map((o) => o.code ?? 'ok')).toEqual(['ok', 'ok', 'fenced']);
+    expect(rejections).toEqual([
+      {
+        at: expect.any(Number) as number,
+        shard: shardOf(key, SHARDS),
+        epoch: outcomes[0]!.epoch,
+        currentEpoch: outcomes[1]!.epoch,
+      },
+    ]);
     const report = await checkStore(l.store, outcomes);
     expect(report).toMatchObject({
       verdict: 'pass',

@@ -78,6 +78,16 @@ export interface OwnershipChange {
   readonly optimal: number;
 }
 
+/** A write of this node that the store refused because its fencing token was stale. */
+export interface FenceRejection {
+  readonly at: number;
+  readonly shard: number;
+  /** the token the write carried */
+  readonly epoch: number;
+  /** the shard's epoch in the store */
+  readonly currentEpoch: number;
+}
+
 type Envelope = { ok: true; value: Payload } | { ok: false; error: WireError };
 
 /**
@@ -100,6 +110,7 @@ export class ShardRouter {
   private readonly draining = new Set<number>();
   private readonly lastEpoch = new Map<number, number>();
   private readonly moveListeners = new Set<(c: OwnershipChange) => void>();
+  private readonly fenceListeners = new Set<(r: FenceRejection) => void>();
   private buffered = 0;
   private unmonitor: (() => void) | null = null;
   private readonly counters = {
@@ -167,6 +178,12 @@ export class ShardRouter {
   onOwnershipChange(listener: (c: OwnershipChange) => void): () => void {
     this.moveListeners.add(listener);
     return () => this.moveListeners.delete(listener);
+  }
+
+  /** Called each time the store refuses a write of this node as fenced (for the dashboard). */
+  onFenced(listener: (r: FenceRejection) => void): () => void {
+    this.fenceListeners.add(listener);
+    return () => this.fenceListeners.delete(listener);
   }
 
   stats(): Record<string, number> {
@@ -254,6 +271,8 @@ export class ShardRouter {
       if (err instanceof FencedError) {
         this.counters.fenced++;
         lease.fenced(shard, err.currentEpoch);
+        const rejection = { at: this.clock.now(), shard, epoch, currentEpoch: err.currentEpoch };
+        for (const fn of [...this.fenceListeners]) fn(rejection);
       }
       throw err;
     } finally {
