@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../start.ts';
+import { freshSqlite, type TestDatabase } from '../store/test-databases.ts';
+
+const ADMIN = 'admin-token-for-drill-tests';
+
+interface DrillJson {
+  id: string;
+  kind: string;
+  status: string;
+  startedAt: number;
+  finishedAt?: number;
+  progress?: string;
+  report?: { verdict: string; writesAttempted: number; writesAcked: number };
+  error?: string;
+}
+
+describe('drills api', () => {
+  let server: RunningServer | undefined;
+  let database: TestDatabase | undefined;
+
+  afterEach(async () => {
+    // closing the server stops a drill still running (and its process group)
+    await server?.close();
+    server = undefined;
+    await database?.drop();
+    database = undefined;
+  });
+
+  async function start(): Promise<RunningServer> {
+    database = freshSqlite();
+    server = await startServer({
+      port: 0,
+      databaseUrl: database.url,
+      adminToken: ADMIN,
+      agentToken: 'agent-token-for-drill-tests',
+      dashboard: false,
+    });
+    return server;
+  }
+
+  const post = (url: string, body: unknown, token: string | null = ADMIN) =>
+    fetch(`${url}/api/drills`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token !== null && { authorization: `Bearer ${token}` }),
+      },
+      body: JSON.stringify(body),
+    });
+
+  it('drills api — refuses without the admin token (401) and bad kind or nodes (400)', async () => {
+    const { url } = await start();
+    expect((await post(url, { kind: 'split-brain' }, null)).status).toBe(401);
+    expect((await post(url, { kind: 'split-brain' }, 'wrong')).status).toBe(401);
+    const badKind = await post(url, { kind: 'meteor' });
+    expect(badKind.status).toBe(400);
+    expect(((await badKind.json()) as { error: { message: string } }).error.message).toMatch(
+      /kind must be 'node-loss', 'split-brain' or 'pause'/,
+    );
+    const badNodes = await post(url, { kind: 'pause', nodes: 100 });
+    expect(badNodes.status).toBe(400);
+    expect(((await badNodes.json()) as { error: { message: string } }).error.message).toMatch(
+      /nodes must be an integer from 3 to 9/,
+    );
+    const list = (await (await fetch(`${url}/api/drills`)).json()) as { drills: DrillJson[] };
+    expect(list.drills).toEqual([]);
+  });
+
+  it('drills api — a split-brain drill on 3 nodes runs to passed, one at a time, with events', async () => {
+    const { url } = await start();
+    const started = await post(url, { kind: 'split-brain', nodes: 3 });
+    expect(started.status).toBe(202);
+    const record = (await started.json()) as DrillJson;
+    expect(record).toMatchObject({ kind: 'split-brain', status: 'running' });
+    expect((await post(url, { kind: 'pause' })).status).toBe(409);
+
+    let drill: DrillJson | undefined;
+    let sawProgress = false;
+    // bounded: 90 polls of 500 ms
+    for (let i = 0; i < 90; i++) {
+      const list = (await (await fetch(`${url}/api/drills`)).json()) as { drills: DrillJson[] };
+      drill = list.drills.find((d) => d.id === record.id);
+      if (drill?.status === 'running' && drill.progress !== 'starting') sawProgress = true;
+      if (drill?.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(drill?.error).toBeUndefined();
+    expect(drill).toMatchObject({ status: 'passed', report: { verdict: 'pass' } });
+    expect(drill!.report!.writesAcked).toBeGreaterThan(0);
+    expect(drill!.finishedAt).toBeGreaterThanOrEqual(drill!.startedAt);
+    expect(sawProgress).toBe(true);
+
+    // start and finish are in the store, so /api/events (and the timeline) list them
+    let actions: string[] = [];
+    for (let i = 0; i < 20 && !actions.includes('passed'); i++) {
+      const body = (await (await fetch(`${url}/api/events?type=drill`)).json()) as {
+        events: { event: { type: string; id: string; action: string } }[];
+      };
+      actions = body.events.filter((e) => e.event.id === record.id).map((e) => e.event.action);
+      if (!actions.includes('passed')) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(actions).toContain('started');
+    expect(actions).toContain('passed');
+  }, 60_000);
+});
