@@ -64,7 +64,8 @@ describe('cli/node/shards-events', () => {
     reporter.attach((e) => got.push(e) > 0);
     f.lease(0, 'acquiring', null); // still ours: expired and re-acquiring
     f.lease(0, 'held', 5);
-    f.move([SELF, SELF, 'b@h'], [1, 2]); // gains 1 (reported), loses 2 (b reports it)
+    f.move([SELF, SELF, 'c@h'], [1, 2]); // gains 1, loses 2
+    f.move([SELF, 'b@h', 'b@h'], [1, 2]); // loses 1; 2 moves between others: not reported
     f.lease(2, 'held', 9);
     f.lease(2, 'idle', null); // moved away: released
     f.fence({ at: 3, shard: 0, epoch: 5, currentEpoch: 6 });
@@ -73,6 +74,8 @@ describe('cli/node/shards-events', () => {
       { type: 'lease', at: 1, action: 'lost', shard: 0, epoch: 4, detail: 'reacquiring' },
       { type: 'lease', at: 1, action: 'acquired', shard: 0, epoch: 5 },
       { type: 'ownership', at: 7, shard: 1, from: 'b@h', to: SELF, epoch: 0 },
+      { type: 'ownership', at: 7, shard: 2, from: SELF, to: 'c@h', epoch: 0 },
+      { type: 'ownership', at: 7, shard: 1, from: SELF, to: 'b@h', epoch: 0 },
       { type: 'lease', at: 1, action: 'acquired', shard: 2, epoch: 9 },
       { type: 'lease', at: 1, action: 'released', shard: 2, epoch: 9 },
       expect.objectContaining({ type: 'fencing', shard: 0, epoch: 5, currentEpoch: 6 }),

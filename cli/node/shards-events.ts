@@ -24,8 +24,9 @@ export interface ShardEventReporter {
 /**
  * Lease renewals are not reported: the lease manager renews every shard about once a second, and
  * an event each time would drown the timeline; the epoch in the shard map shows a live lease.
- * Ownership moves are reported by the node that gains the shard (or by every node when a shard
- * is left without an owner), so one move is one event.
+ * Ownership moves are reported as this node sees them, when they involve it (it gains or loses
+ * the shard) or leave the shard without an owner: views differ while membership settles (each
+ * node first owns every shard alone), so "only the gainer reports" would miss moves.
  */
 export function reportShardEvents(
   shards: Pick<Shards, 'router' | 'lease'>,
@@ -78,13 +79,14 @@ export function reportShardEvents(
   const offMoves = shards.router.onOwnershipChange((change) => {
     const after = shards.router.ownership();
     for (const shard of change.moved) {
+      const from = owners[shard] ?? null;
       const to = after[shard] ?? null;
-      if (to !== self && to !== null) continue;
+      if (from !== self && to !== self && to !== null) continue;
       emit({
         type: 'ownership',
         at: change.at,
         shard,
-        from: owners[shard] ?? null,
+        from,
         to,
         epoch: held.get(shard) ?? shards.lease.info(shard).epoch ?? 0,
       });
