@@ -116,6 +116,13 @@ describe('lab', () => {
     const m = await until(fullMesh);
     expect(m.nodes.map((n) => n.name)).toEqual([N(1), N(2), N(3)]);
     expect(m.nodes[0]?.view?.nodes).toEqual([N(2), N(3)]);
+    // The agents carry the shards service's status: every shard has an owner and a lease epoch.
+    const shards = (
+      await until(
+        (c) => c.shards.length === 64 && c.shards.every((x) => x.owner !== null && x.epoch > 0),
+      )
+    ).shards;
+    expect(shards.filter((x) => x.conflict)).toEqual([]);
   });
 
   it('lab — control without the admin token is refused with 401; bad input gets 400', async () => {
@@ -212,7 +219,7 @@ describe('lab', () => {
 
   it('lab — /api/events, /api/history and /api/traffic answer from the store and the live window', async () => {
     const events = (await (await fetch(`${server.url}/api/events?limit=1000`)).json()) as {
-      events: { source: string; event: { type: string; action?: string } }[];
+      events: { source: string; node: string; event: { type: string; action?: string } }[];
     };
     const kinds = new Set(events.events.map((e) => `${e.event.type}:${e.event.action ?? ''}`));
     expect(kinds).toContain('control:kill');
@@ -220,6 +227,14 @@ describe('lab', () => {
     expect(kinds).toContain('fault:applied');
     expect(kinds).toContain('fault:reverted');
     expect(kinds).toContain('agent:connected');
+    // Shard telemetry recorded through the agent, and membership events shown once although
+    // they travel twice (urgent, then in the snapshot).
+    expect(kinds).toContain('lease:acquired');
+    expect(kinds).toContain('ownership:');
+    expect(kinds).toContain('nodedown:');
+    const nodeEvents = events.events.filter((e) => e.source === 'node');
+    const ids = nodeEvents.map((e) => `${e.node} ${JSON.stringify(e.event)}`);
+    expect(new Set(ids).size).toBe(ids.length);
     const history = (await (
       await fetch(`${server.url}/api/history?groupBy=node&from=${Date.now() - 120_000}`)
     ).json()) as { resolution: number; series: { key: string; points: unknown[] }[] };
