@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentHelloSchema, snapshotAckSchema, welcomeSchema } from './agent.ts';
+import { agentHelloSchema, snapshotAckSchema, urgentEventSchema, welcomeSchema } from './agent.ts';
 import { commandAckSchema, controlCommandSchema } from './control.ts';
 import { MAX_SKETCH_CHARS, createSketch } from './sketch.ts';
 import type { Snapshot } from './telemetry.ts';
@@ -103,6 +103,20 @@ describe('protocol/agent', () => {
       }).success,
     ).toBe(true);
     expect(snapshotAckSchema.safeParse({ ok: true }).success).toBe(false);
+  });
+});
+
+describe('protocol/agent — urgent', () => {
+  const nodedown = { type: 'nodedown', at: 1, node: 'b', hidden: false, reason: 'timeout' };
+  it('protocol — an urgent event is a nodeup, nodedown or fault event with an eid', () => {
+    const ok = { node: 'a', bootId: 'b1', event: { ...nodedown, eid: 3 } };
+    expect(urgentEventSchema.safeParse(ok).success).toBe(true);
+    expect(urgentEventSchema.safeParse({ ...ok, event: nodedown }).success).toBe(false);
+    const lease = { type: 'lease', at: 1, eid: 4, action: 'acquired', shard: 1, epoch: 2 };
+    expect(urgentEventSchema.safeParse({ ...ok, event: lease }).success).toBe(false);
+    expect(urgentEventSchema.safeParse({ ...ok, event: { ...nodedown, eid: 0 } }).success).toBe(
+      false,
+    );
   });
 });
 
