@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../start.ts';
 import { freshSqlite, type TestDatabase } from '../store/test-databases.ts';
+import { runDrill } from './runner.ts';
 
 const ADMIN = 'admin-token-for-drill-tests';
 
@@ -103,4 +104,11 @@ describe('drills api', () => {
     expect(actions).toContain('started');
     expect(actions).toContain('passed');
   }, 60_000);
+
+  it('drills api — a real drill past its hard timeout is stopped and recorded failed', async () => {
+    const run = runDrill({ kind: 'pause', timeoutMs: 1_500, killGraceMs: 2_000 });
+    const outcome = await run.done;
+    expect(outcome.passed).toBe(false);
+    expect(outcome.error).toMatch(/timed out after 1500 ms/);
+  }, 20_000);
 });
