@@ -58,6 +58,18 @@ export class DrillError extends Error {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** how long a node that was asked to freeze itself may take to stop */
+const FREEZE_WAIT_MS = 1_000;
+
+/** The state letter of /proc/<pid>/stat (`T`: stopped), or null when unreadable. */
+function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || null;
+  } catch {
+    return null;
+  }
+}
 
 export class Lab {
   readonly nodes: LabNode[] = [];
@@ -240,6 +252,28 @@ export class Lab {
       ...a.map((n) => this.call(n, 'lab.partition', { peers: b.map((m) => m.name) })),
       ...b.map((n) => this.call(n, 'lab.partition', { peers: a.map((m) => m.name) })),
     ]);
+  }
+
+  /**
+   * Freezes a node between two store transactions (`lab.freeze`: it stops itself with SIGSTOP from
+   * a timer) and waits until the kernel reports it stopped; falls back to a SIGSTOP from outside
+   * when the node does not answer. Returns when the node is stopped.
+   */
+  async freeze(n: LabNode): Promise<void> {
+    const proc = n.proc;
+    if (proc === null) throw new Error(`${n.name} is not running`);
+    const asked = await this.call(n, 'lab.freeze').then(
+      () => true,
+      () => false,
+    );
+    if (asked) {
+      const deadline = Date.now() + FREEZE_WAIT_MS;
+      while (Date.now() < deadline) {
+        if (processState(proc.pid) === 'T') return;
+        await sleep(5);
+      }
+    }
+    proc.signal('SIGSTOP');
   }
 
   /**

@@ -151,8 +151,9 @@ export async function pause(ctx: DrillContext): Promise<DrillFindings> {
   await warmUp(ctx);
   const victim = lab.nodes[lab.nodes.length - 1]!;
   const others = lab.nodes.filter((n) => n !== victim);
+  // frozen between two store transactions: see lab.freeze in cli/node/shards-lab.ts
+  await lab.freeze(victim);
   const stoppedAt = Date.now();
-  victim.proc?.signal('SIGSTOP');
   ctx.phase('pause', { node: victim.name });
   await lab.until(() => lab.settled(others), SETTLE_TIMEOUT_MS, 'takeover by the majority');
   const failoverMs = Date.now() - stoppedAt;

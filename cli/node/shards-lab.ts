@@ -7,6 +7,11 @@
  * - `lab.workload.start` `{rate, keys?, distribution?, durationMs?, seed?}` / `lab.workload.stop`;
  * - `lab.partition` `{peers}`: blackhole those peers (frames dropped silently, both ways once the
  *   peers are told too), `lab.heal` `{connect?}`: clear every fault and dial the given targets;
+ * - `lab.freeze`: stops this process with SIGSTOP a moment after answering, from a timer, so the
+ *   stop lands between two store transactions (better-sqlite3 runs each one synchronously). A
+ *   process frozen inside a SQLite write transaction keeps the file's write lock and stalls every
+ *   writer of the lab until it resumes: a liveness fault of a shared-file store, not the fencing
+ *   fault the pause drill rehearses. The drill resumes the process with SIGCONT;
  * - `lab.probe` `{key, samples}`: times `samples` sequential reads of `key` through the router and
  *   as many echo RPCs of the same size to the key's owner: one round trip, for the benchmark's
  *   "a forward costs at most one extra round trip" check.
@@ -31,12 +36,15 @@ export const LAB_WORKLOAD_STOP = 'lab.workload.stop';
 export const LAB_PARTITION = 'lab.partition';
 export const LAB_HEAL = 'lab.heal';
 export const LAB_PROBE = 'lab.probe';
+export const LAB_FREEZE = 'lab.freeze';
 
 /** ownership moves kept for lab.status */
 const MAX_MOVES = 1_000;
 const MAX_RATE = 1_000_000;
 const ORPHAN_CHECK_MS = 500;
 const HEAL_CONNECT_MS = 2_000;
+/** long enough for the answer to leave the socket before the process stops */
+const FREEZE_DELAY_MS = 20;
 
 export interface WorkloadSpec {
   readonly rate: number;
@@ -211,6 +219,10 @@ export function attachLab(
     const peers = peerList(args, 'peers');
     for (const p of peers) node.faults.blackhole(p);
     return { blackholed: node.faults.list().blackholed };
+  });
+  node.handle(LAB_FREEZE, () => {
+    setTimeout(() => process.kill(process.pid, 'SIGSTOP'), FREEZE_DELAY_MS);
+    return { pid: process.pid };
   });
   node.handle(LAB_HEAL, async (args) => {
     const targets = peerList(args, 'connect');
