@@ -44,11 +44,14 @@ export const LAB_WORKLOAD_RATE = 20;
 
 /**
  * The shards ledger demo: every node runs the shards service over one fenced SQLite store and
- * a small local workload, so the shard map, leases and fencing have something to show.
+ * a small local workload, so the shard map, leases and fencing have something to show. Each lab
+ * run gets a store of its own: two labs started from one directory must not bump each other's
+ * epochs (they would fence each other's writes forever).
  */
 export function shardsDemo(dataDir: string): LabWorkload {
   mkdirSync(dataDir, { recursive: true });
-  const store = `file:${join(dataDir, 'lab-ledger.db')}`;
+  const run = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+  const store = `file:${join(dataDir, `lab-ledger-${run}.db`)}`;
   return {
     nodeArgs: (_name, members) => [
       '--shards',
