@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { FencedError, ShardError, StoreUnavailableError } from '../errors.ts';
+import { FencedError, StoreUnavailableError } from '../errors.ts';
+import { storeFailure } from './failure.ts';
 import { validateShard, validateWrite } from './validate.ts';
 import type {
   EpochGrant,
@@ -92,12 +93,7 @@ async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ShardError) throw err;
-    if (isUnavailable(err)) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new StoreUnavailableError(`postgres ${what}: ${why}`, err);
-    }
-    throw err;
+    throw storeFailure('postgres', what, err, isUnavailable);
   }
 }
 

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { FencedError, ShardError, StoreUnavailableError } from '../errors.ts';
+import { FencedError, StoreUnavailableError } from '../errors.ts';
+import { storeFailure } from './failure.ts';
 import { DEFAULT_SQLITE_BUSY_TIMEOUT_MS } from '../constants.ts';
 import { validateShard, validateWrite } from './validate.ts';
 import type {
@@ -59,12 +60,7 @@ function wrap<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof ShardError) throw err;
-    if (isUnavailable(err)) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new StoreUnavailableError(`sqlite ${what}: ${why}`, err);
-    }
-    throw err;
+    throw storeFailure('sqlite', what, err, isUnavailable);
   }
 }
 
