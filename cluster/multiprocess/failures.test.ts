@@ -9,8 +9,8 @@ import { killAll, waitExit } from './harness/processes.ts';
 
 const EVENT_TIMEOUT_MS = 15_000;
 const TEST_TIMEOUT_MS = 90_000;
-/** The issue asks for 50 ms; this bound only catches a detector that waits for a tick. */
-const KILL_DETECTION_BOUND_MS = 500;
+/** The issue asks for 50 ms (see the mesh bench); this bound only catches a detector that waits for a tick, with room for a loaded CI machine. */
+const KILL_DETECTION_BOUND_MS = 1_000; // a tick-waiting detector needs ≥ 0.75 × 2 s
 const TICKTIME_MS = 2_000;
 
 afterEach(async () => {
