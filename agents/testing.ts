@@ -3,6 +3,7 @@ import type {
   Clock,
   FaultControl,
   FrameEvent,
+  FrameListener,
   LatencyFault,
   LinkStateEvent,
   MembershipEvent,
@@ -111,7 +112,7 @@ export class FakeNode implements AgentNode {
   readonly faults = new FakeFaults();
   visible: NodeName[] = [];
   hiddenPeers: NodeName[] = [];
-  private frame = new Set<(e: FrameEvent) => void>();
+  private frame = new Set<FrameListener>();
   private link = new Set<(e: LinkStateEvent) => void>();
   private rpc = new Set<(e: RpcCallEvent) => void>();
   private membership = new Set<(e: MembershipEvent) => void>();
@@ -122,7 +123,7 @@ export class FakeNode implements AgentNode {
   ) {}
 
   readonly instrumentation = {
-    onFrame: (l: (e: FrameEvent) => void) => add(this.frame, l),
+    onFrame: (l: FrameListener) => add(this.frame, l),
     onLinkState: (l: (e: LinkStateEvent) => void) => add(this.link, l),
     onRpc: (l: (e: RpcCallEvent) => void) => add(this.rpc, l),
   };
@@ -133,7 +134,7 @@ export class FakeNode implements AgentNode {
     return add(this.membership, listener);
   }
   emitFrame(e: FrameEvent): void {
-    for (const l of this.frame) l(e);
+    for (const l of this.frame) l(e.peer, e.channel, e.direction, e.bytes);
   }
   emitLink(e: LinkStateEvent): void {
     for (const l of this.link) l(e);

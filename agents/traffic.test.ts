@@ -5,11 +5,10 @@ import { OVERFLOW_CHANNEL, RpcAggregator, TrafficAggregator } from './traffic.ts
 describe('agents/traffic', () => {
   it('traffic — counts, bytes and a size sketch per (peer, channel, direction)', () => {
     const t = new TrafficAggregator();
-    for (let i = 1; i <= 100; i++)
-      t.record({ peer: 'b', channel: 'send', direction: 'out', bytes: i });
-    t.record({ peer: 'b', channel: 'send', direction: 'in', bytes: 7 });
-    t.record({ peer: 'c', channel: 'tick', direction: 'out', bytes: 12 });
-    t.record({ peer: 'b', channel: 'pubsub:news', direction: 'out', bytes: 300 });
+    for (let i = 1; i <= 100; i++) t.record('b', 'send', 'out', i);
+    t.record('b', 'send', 'in', 7);
+    t.record('c', 'tick', 'out', 12);
+    t.record('b', 'pubsub:news', 'out', 300);
     const { frames } = t.flush();
     const row = (peer: string, channel: string, direction: string) =>
       frames.find((f) => f.peer === peer && f.channel === channel && f.direction === direction);
@@ -27,8 +26,8 @@ describe('agents/traffic', () => {
     const t = new TrafficAggregator();
     const sizes = [100, 100, 100, 5000, 100, 1, 1, 70_000, 70_000];
     for (const bytes of sizes) {
-      t.record({ peer: 'b', channel: 'send', direction: 'out', bytes });
-      t.record({ peer: 'c', channel: 'send', direction: 'out', bytes: 42 });
+      t.record('b', 'send', 'out', bytes);
+      t.record('c', 'send', 'out', 42);
     }
     const { frames } = t.flush();
     const b = deserializeSketch(frames.find((f) => f.peer === 'b')!.sketch);
@@ -42,10 +41,10 @@ describe('agents/traffic', () => {
 
   it('traffic — a flush resets the interval; quiet rows are not reported', () => {
     const t = new TrafficAggregator();
-    t.record({ peer: 'b', channel: 'send', direction: 'out', bytes: 10 });
+    t.record('b', 'send', 'out', 10);
     expect(t.flush().frames).toHaveLength(1);
     expect(t.flush().frames).toHaveLength(0);
-    t.record({ peer: 'b', channel: 'send', direction: 'out', bytes: 20 });
+    t.record('b', 'send', 'out', 20);
     const [row] = t.flush().frames;
     expect(row).toMatchObject({ count: 1, bytes: 20 });
     expect(deserializeSketch(row!.sketch).count).toBe(1);
@@ -53,7 +52,7 @@ describe('agents/traffic', () => {
 
   it('traffic — rows idle longer than the limit are freed', () => {
     const t = new TrafficAggregator({ idleIntervals: 2 });
-    t.record({ peer: 'b', channel: 'send', direction: 'out', bytes: 10 });
+    t.record('b', 'send', 'out', 10);
     t.flush();
     expect(t.size).toBe(1);
     for (let i = 0; i < 3; i++) t.flush();
@@ -62,8 +61,7 @@ describe('agents/traffic', () => {
 
   it('traffic — beyond the row limit frames go to one overflow row and are counted', () => {
     const t = new TrafficAggregator({ maxRows: 5 });
-    for (let i = 0; i < 10; i++)
-      t.record({ peer: 'b', channel: `svc:${i}`, direction: 'out', bytes: 10 });
+    for (let i = 0; i < 10; i++) t.record('b', `svc:${i}`, 'out', 10);
     const { frames, overflowFrames } = t.flush();
     expect(frames.length).toBeLessThanOrEqual(5);
     expect(overflowFrames).toBe(7);

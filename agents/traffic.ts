@@ -1,4 +1,4 @@
-import type { FrameEvent, RpcCallEvent } from '../cluster/api.ts';
+import type { Channel, FrameListener, NodeName, RpcCallEvent } from '../cluster/api.ts';
 import type { FrameRow, RpcStats } from '../protocol/telemetry.ts';
 import { MAX_CHANNEL_CHARS, MAX_FRAME_ROWS } from '../protocol/telemetry.ts';
 import { QuantileSketch } from '../protocol/sketch.ts';
@@ -62,17 +62,16 @@ export class TrafficAggregator {
   }
 
   /** The frame hook; bound so it can be passed straight to `onFrame`. */
-  readonly record = (event: FrameEvent): void => {
+  readonly record: FrameListener = (peer, channel, direction, bytes) => {
     let row = this.lastRow;
     if (
       row === undefined ||
-      event.peer !== this.lastPeer ||
-      event.channel !== this.lastChannel ||
-      event.direction !== this.lastDirection
+      peer !== this.lastPeer ||
+      channel !== this.lastChannel ||
+      direction !== this.lastDirection
     ) {
-      row = this.lookup(event);
+      row = this.lookup(peer, channel, direction);
     }
-    const bytes = event.bytes;
     row.count++;
     row.bytes += bytes;
     if (bytes === row.runBytes) {
@@ -84,28 +83,28 @@ export class TrafficAggregator {
     }
   };
 
-  private lookup(event: FrameEvent): Row {
-    const direction = event.direction === 'in' ? 'in' : 'out';
+  private lookup(peer: NodeName, channel: Channel, dir: 'in' | 'out'): Row {
+    const direction = dir === 'in' ? 'in' : 'out';
     const table = this.tables[direction];
-    let channels = table.get(event.peer);
-    let row = channels?.get(event.channel);
+    let channels = table.get(peer);
+    let row = channels?.get(channel);
     if (row === undefined) {
-      if (this.rows >= this.maxRows || event.channel.length > MAX_CHANNEL_CHARS) {
+      if (this.rows >= this.maxRows || channel.length > MAX_CHANNEL_CHARS) {
         this.overflowFrames++;
         // Not cached, so every overflowing frame is counted.
         return this.overflow[direction];
       } else {
         if (channels === undefined) {
           channels = new Map();
-          table.set(event.peer, channels);
+          table.set(peer, channels);
         }
-        row = new Row(event.peer, event.channel, direction);
-        channels.set(event.channel, row);
+        row = new Row(peer, channel, direction);
+        channels.set(channel, row);
         this.rows++;
       }
     }
-    this.lastPeer = event.peer;
-    this.lastChannel = event.channel;
+    this.lastPeer = peer;
+    this.lastChannel = channel;
     this.lastDirection = direction;
     this.lastRow = row;
     return row;

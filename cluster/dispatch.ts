@@ -43,13 +43,13 @@ export function dispatchFrame(
     const payload = r.payload();
     t.counters.received++;
     if (hooks.hasFrame && bytes > 0)
-      hooks.emitFrame({ peer, channel: (channel || 'send') as Channel, direction: 'in', bytes });
+      hooks.emitFrame(peer, (channel || 'send') as Channel, 'in', bytes);
     t.deliver(name, payload, peer);
     return;
   }
   if (hooks.hasFrame && bytes > 0) {
     const channel = channelOf(kind);
-    if (channel !== undefined) hooks.emitFrame({ peer, channel, direction: 'in', bytes });
+    if (channel !== undefined) hooks.emitFrame(peer, channel, 'in', bytes);
   }
   switch (kind) {
     case Kind.TICK:

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, FrameEvent } from './api.ts';
-import { startNodes, targetOf, until } from './testing.ts';
+import { collect, startNodes, targetOf, until } from './testing.ts';
 
 let nodes: ClusterNode[] = [];
 afterEach(async () => {
@@ -26,8 +26,8 @@ async function cutMidMessage(cut: (a: ClusterNode, b: ClusterNode, on: boolean) 
   b.monitorNodes((e) => e.event === 'nodedown' && downs++);
   let cutDone: () => void = () => {};
   const healed = new Promise<void>((r) => (cutDone = r));
-  const off = b.instrumentation.onFrame((e: FrameEvent) => {
-    if (e.direction !== 'in' || e.channel !== 'test:bulk') return;
+  const off = b.instrumentation.onFrame((_peer, channel, direction) => {
+    if (direction !== 'in' || channel !== 'test:bulk') return;
     off();
     cut(a, b, true);
     setTimeout(() => {
@@ -68,8 +68,8 @@ describe('faults — a blackhole during a fragmented message', () => {
     const [a, b] = nodes as [ClusterNode, ClusterNode];
     const out: FrameEvent[] = [];
     const inn: FrameEvent[] = [];
-    a.instrumentation.onFrame((e) => e.channel === 'test:bulk' && out.push(e));
-    b.instrumentation.onFrame((e) => e.channel === 'test:bulk' && inn.push(e));
+    a.instrumentation.onFrame(collect(out, (e) => e.channel === 'test:bulk'));
+    b.instrumentation.onFrame(collect(inn, (e) => e.channel === 'test:bulk'));
     let got = 0;
     b.register('inbox', () => got++);
     await a.connect(targetOf(b));

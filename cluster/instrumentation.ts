@@ -1,11 +1,21 @@
-import type { FrameEvent, Instrumentation, LinkStateEvent, Logger, RpcCallEvent } from './api.ts';
+import type {
+  Channel,
+  FrameListener,
+  Instrumentation,
+  LinkStateEvent,
+  Logger,
+  NodeName,
+  RpcCallEvent,
+} from './api.ts';
 
 /**
- * Listener sets for the agent's hooks. Emitters check `hasX` before building an event object, so
- * an unobserved node pays one boolean read per frame.
+ * Listener sets for the agent's hooks. Emitters check `hasX` before building an event, so an
+ * unobserved node pays one boolean read per frame. Frame listeners are kept in an array that is
+ * replaced on change (never mutated while an emit walks it) and called with positional arguments:
+ * the per-frame path allocates nothing.
  */
 export class Hooks implements Instrumentation {
-  private readonly frame = new Set<(e: FrameEvent) => void>();
+  private frame: readonly FrameListener[] = [];
   private readonly link = new Set<(e: LinkStateEvent) => void>();
   private readonly rpc = new Set<(e: RpcCallEvent) => void>();
   hasFrame = false;
@@ -14,8 +24,13 @@ export class Hooks implements Instrumentation {
 
   constructor(private readonly logger: Logger) {}
 
-  onFrame(listener: (event: FrameEvent) => void): () => void {
-    return this.add(this.frame, listener);
+  onFrame(listener: FrameListener): () => void {
+    this.frame = [...this.frame, listener];
+    this.refresh();
+    return () => {
+      this.frame = this.frame.filter((l) => l !== listener);
+      this.refresh();
+    };
   }
   onLinkState(listener: (event: LinkStateEvent) => void): () => void {
     return this.add(this.link, listener);
@@ -24,8 +39,15 @@ export class Hooks implements Instrumentation {
     return this.add(this.rpc, listener);
   }
 
-  emitFrame(e: FrameEvent): void {
-    this.emit(this.frame, e);
+  emitFrame(peer: NodeName, channel: Channel, direction: 'in' | 'out', bytes: number): void {
+    const listeners = this.frame;
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i]!(peer, channel, direction, bytes);
+      } catch (err) {
+        this.logger.error('instrumentation listener threw', { error: String(err) });
+      }
+    }
   }
   emitLink(e: LinkStateEvent): void {
     this.emit(this.link, e);
@@ -35,7 +57,7 @@ export class Hooks implements Instrumentation {
   }
 
   clear(): void {
-    this.frame.clear();
+    this.frame = [];
     this.link.clear();
     this.rpc.clear();
     this.refresh();
@@ -51,7 +73,7 @@ export class Hooks implements Instrumentation {
   }
 
   private refresh(): void {
-    this.hasFrame = this.frame.size > 0;
+    this.hasFrame = this.frame.length > 0;
     this.hasLink = this.link.size > 0;
     this.hasRpc = this.rpc.size > 0;
   }

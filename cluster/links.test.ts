@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, FrameEvent, NodeDownEvent } from './api.ts';
-import { nextEvent, startNodes, targetOf, until } from './testing.ts';
+import { collect, nextEvent, startNodes, targetOf, until } from './testing.ts';
 
 let nodes: ClusterNode[] = [];
 afterEach(async () => {
@@ -13,7 +13,7 @@ describe('links — ticks, timeouts and faults over real sockets', () => {
     nodes = await startNodes(2, { ticktimeMs: 200 });
     const [a, b] = nodes as [ClusterNode, ClusterNode];
     const ticks: FrameEvent[] = [];
-    b.instrumentation.onFrame((e) => e.channel === 'tick' && ticks.push(e));
+    b.instrumentation.onFrame(collect(ticks, (e) => e.channel === 'tick'));
     let downs = 0;
     a.monitorNodes((e) => e.event === 'nodedown' && downs++);
     await a.connect(targetOf(b));
@@ -79,7 +79,7 @@ describe('links — ticks, timeouts and faults over real sockets', () => {
     b.handle('h', () => 1);
     await a.connect(targetOf(b));
     const seen: FrameEvent[] = [];
-    const off = a.instrumentation.onFrame((e) => seen.push(e));
+    const off = a.instrumentation.onFrame(collect(seen));
     a.send({ name: 'x', node: b.name }, 'abc', { channel: 'pubsub:news' });
     await a.call(b.name, 'h', null);
     off();

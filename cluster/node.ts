@@ -201,12 +201,7 @@ export class Node implements ClusterNode, ConnectionHost {
     this.counters.sent++;
     // a fragmented message (size < 0) is reported fragment by fragment as it leaves
     if (this.instrumentation.hasFrame && size > 0)
-      this.instrumentation.emitFrame({
-        peer: to.node,
-        channel: channel || 'send',
-        direction: 'out',
-        bytes: size,
-      });
+      this.instrumentation.emitFrame(to.node, channel || 'send', 'out', size);
   }
 
   monitor(target: Destination, onDown: (reason: DownReason) => void): MonitorRef {
@@ -307,12 +302,7 @@ export class Node implements ClusterNode, ConnectionHost {
   }
   controlSent(conn: Connection, kind: number, bytes: number): void {
     if (this.instrumentation.hasFrame && conn.peer !== undefined)
-      this.instrumentation.emitFrame({
-        peer: conn.peer,
-        channel: channelOf(kind) ?? 'mesh',
-        direction: 'out',
-        bytes,
-      });
+      this.instrumentation.emitFrame(conn.peer, channelOf(kind) ?? 'mesh', 'out', bytes);
   }
 
   frame(conn: Connection, kind: number, r: BodyReader, bytes: number): void {
@@ -321,12 +311,7 @@ export class Node implements ClusterNode, ConnectionHost {
 
   fragment(conn: Connection, channel: string, direction: 'in' | 'out', bytes: number): void {
     if (this.instrumentation.hasFrame && conn.peer !== undefined)
-      this.instrumentation.emitFrame({
-        peer: conn.peer,
-        channel: channel as Channel,
-        direction,
-        bytes,
-      });
+      this.instrumentation.emitFrame(conn.peer, channel as Channel, direction, bytes);
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -344,7 +329,7 @@ export class Node implements ClusterNode, ConnectionHost {
     if (conn === undefined) throw new NoConnectionError(`not connected to ${node}`);
     const size = encodeRpc(conn, kind, id, handler, payload);
     if (this.instrumentation.hasFrame && size > 0)
-      this.instrumentation.emitFrame({ peer: node, channel, direction: 'out', bytes: size });
+      this.instrumentation.emitFrame(node, channel, 'out', size);
   }
 
   /** Queues a control frame to a linked node; false if not linked. */

@@ -1,4 +1,10 @@
-import type { ClusterNode, MembershipEvent, NodeOptions } from './api.ts';
+import type {
+  ClusterNode,
+  FrameEvent,
+  FrameListener,
+  MembershipEvent,
+  NodeOptions,
+} from './api.ts';
 import { startNode } from './index.ts';
 
 /** Test helpers shared by this folder's integration tests (not part of the public API). */
@@ -14,6 +20,17 @@ export async function startNodes(
   for (let i = 0; i < n; i++)
     out.push(await startNode({ name: `${prefix}${i}`, cookie: COOKIE, ...extra }));
   return out;
+}
+
+/** A frame listener that keeps the frames `keep` accepts (all by default) as records in `into`. */
+export function collect(
+  into: FrameEvent[],
+  keep: (e: FrameEvent) => boolean = () => true,
+): FrameListener {
+  return (peer, channel, direction, bytes) => {
+    const e = { peer, channel, direction, bytes };
+    if (keep(e)) into.push(e);
+  };
 }
 
 export function targetOf(node: ClusterNode): string {

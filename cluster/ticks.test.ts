@@ -21,7 +21,9 @@ describe('ticks — a real link driven by fake time', () => {
     await a.connect(targetOf(b));
     await turn();
     let ticks = 0;
-    a.instrumentation.onFrame((e) => e.channel === 'tick' && e.direction === 'out' && ticks++);
+    a.instrumentation.onFrame(
+      (_peer, channel, direction) => channel === 'tick' && direction === 'out' && ticks++,
+    );
     const downs: NodeDownEvent[] = [];
     a.monitorNodes((e) => e.event === 'nodedown' && downs.push(e));
     // b never ticks within a's fake second (its own ticktime is a minute), so a hears nothing

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, FrameEvent, Payload } from '../api.ts';
-import { startNodes, targetOf, until } from '../testing.ts';
+import { collect, startNodes, targetOf, until } from '../testing.ts';
 import { startPubSub } from './start.ts';
 
 let nodes: ClusterNode[] = [];
@@ -22,9 +22,9 @@ describe('pubsub on real nodes', () => {
     ps[2]!.subscribe('prices', (m) => got[2]!.push(m));
     await until(() => ps[0]!.subscribersOf('prices').length === 2, 2_000, 'interest');
     const frames: FrameEvent[] = [];
-    nodes[0]!.instrumentation.onFrame((e) => {
-      if (e.direction === 'out' && e.channel === 'pubsub:prices') frames.push(e);
-    });
+    nodes[0]!.instrumentation.onFrame(
+      collect(frames, (e) => e.direction === 'out' && e.channel === 'pubsub:prices'),
+    );
     for (let i = 0; i < 100; i++) ps[0]!.broadcast('prices', { i });
     await until(() => got[1]!.length === 100 && got[2]!.length === 100, 3_000, 'deliveries');
     expect(got[1]!.map((m) => (m as { i: number }).i)).toEqual([...Array(100).keys()]);
