@@ -2,14 +2,22 @@
 /**
  * The dashboard: live state from the `/ui` socket, history from the store, one time range shared
  * by every chart and the timeline, and the controls. Composition only; each panel is its own file.
+ *
+ * What redraws when, so that a node going down reaches the page at once while updates stream:
+ * - a model (every second, and after every control) redraws only what shows the model: the
+ *   topology, the shard map and the node table, each down to the marks whose values changed;
+ * - the charts and the timeline move with a clock that steps every `CHART_STEP_MS`, take their
+ *   data in transitions (interruptible by a model) and at most once a second for events;
+ * - everything handed to a memoized panel is kept stable while its content is the same.
  */
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import '../dashboard.css';
-import type { TrafficRow } from '../../protocol/model.ts';
+import type { ModelFault, TrafficRow } from '../../protocol/model.ts';
+import { useClock } from '../hooks/use-now.ts';
 import { useLive } from '../hooks/use-live.ts';
-import { useNow } from '../hooks/use-now.ts';
 import { useRangeEvents } from '../hooks/use-range-events.ts';
 import { useSession } from '../hooks/use-session.ts';
+import { useThrottled } from '../hooks/use-throttled.ts';
 import { ownerColors } from '../lib/colors.ts';
 import { faultPeriods, type FaultPeriod } from '../lib/events.ts';
 import { rangeBounds, type TimeRange } from '../lib/history.ts';
@@ -29,29 +37,57 @@ import { TrafficCharts } from './traffic-charts.tsx';
 import { TrafficMatrix } from './traffic-matrix.tsx';
 
 const NO_ROWS: readonly TrafficRow[] = [];
+const NO_FAULTS: readonly ModelFault[] = [];
 
 /** How far the charts' time axis moves at a time. */
-const CHART_STEP_MS = 5_000;
+export const CHART_STEP_MS = 5_000;
+
+/** The timeline and the shard-moves chart take new events at most this often. */
+export const EVENTS_SHOWN_MS = 1_000;
+
+/** A list of names from a newline-joined key (the key keeps memoized lists stable). */
+const splitKey = (key: string): readonly string[] => (key === '' ? [] : key.split('\n'));
 
 export function Dashboard() {
   const live = useLive();
   const session = useSession();
-  const now = useNow();
+  // Charts slide in steps, not every second: each redraw of every chart costs main-thread time.
+  // The right edge runs one step ahead so the newest bucket is always inside the axis.
+  const clock = useClock(CHART_STEP_MS);
+  const chartClock = clock + CHART_STEP_MS;
   const [range, setRange] = useState<TimeRange>({ kind: '5m' });
   const [viewer, setViewer] = useState<string | null>(null);
   const [selected, setSelected] = useState<DrawnLink | null>(null);
-  // Charts slide in steps, not every second: each redraw of every chart costs main-thread time.
-  // The right edge runs one step ahead so the newest bucket is always inside the axis.
-  const chartClock = Math.floor(now / CHART_STEP_MS) * CHART_STEP_MS + CHART_STEP_MS;
-  const { events, error: eventsError } = useRangeEvents(range, live.events, chartClock);
+  const { events: rangeEvents, error: eventsError } = useRangeEvents(
+    range,
+    live.events,
+    chartClock,
+  );
+  const events = useThrottled(rangeEvents, EVENTS_SHOWN_MS);
   const { from, to } = rangeBounds(range, chartClock);
   const model = live.model;
   const rows = live.trafficView?.rows ?? NO_ROWS;
-  const nodeNames = useMemo(() => model?.nodes.map((n) => n.name) ?? [], [model]);
+
+  // Models arrive every second with new arrays of the same nodes: key derived lists by content.
+  const namesKey = model?.nodes.map((n) => n.name).join('\n') ?? '';
+  const visibleKey =
+    model?.nodes
+      .filter((n) => !n.hidden)
+      .map((n) => n.name)
+      .join('\n') ?? '';
+  const nodeNames = useMemo(() => splitKey(namesKey), [namesKey]);
+  const visible = useMemo(() => splitKey(visibleKey), [visibleKey]);
   const colors = useMemo(() => ownerColors(nodeNames), [nodeNames]);
-  // Model pushes (up to 10 a second) bring new fault arrays with the same content: key the
-  // periods by content so the charts they shade do not redraw for nothing.
-  const periodsKey = JSON.stringify(faultPeriods(events, model?.faults ?? [], chartClock));
+  const faults = model?.faults ?? NO_FAULTS;
+  const activeKey = JSON.stringify(faults.map((f) => [f.id, f.kind, f.appliedAt]));
+  // Periods only change with events, the set of active faults and the chart clock; keyed by
+  // content, the charts they shade do not redraw for an equal list.
+  const periodsKey = useMemo(() => {
+    const active = (JSON.parse(activeKey) as [string, ModelFault['kind'], number][]).map(
+      ([id, kind, appliedAt]) => ({ id, kind, appliedAt }),
+    );
+    return JSON.stringify(faultPeriods(events, active, chartClock));
+  }, [events, activeKey, chartClock]);
   const periods = useMemo(() => JSON.parse(periodsKey) as FaultPeriod[], [periodsKey]);
   const selectedLink =
     selected === null
@@ -60,7 +96,7 @@ export function Dashboard() {
   const up = model?.nodes.filter((n) => n.status === 'up').length ?? 0;
 
   // Server rendering and hydration know no time: the dashboard renders on the client only.
-  if (now === 0) {
+  if (clock === 0) {
     return <p className="muted">Loading the dashboard…</p>;
   }
 
@@ -106,17 +142,20 @@ export function Dashboard() {
           </div>
         </div>
       )}
-      {model !== null && <Controls model={model} session={session} now={now} colors={colors} />}
-      <section className="panel" aria-label="Time range">
-        <div className="panel-head">
-          <h2>Time range</h2>
-          <RangePicker range={range} onChange={setRange} />
-        </div>
-      </section>
+      {model !== null && (
+        <Controls
+          nodes={model.nodes}
+          visible={visible}
+          faults={faults}
+          session={session}
+          colors={colors}
+        />
+      )}
+      <TimeRangePanel range={range} onChange={setRange} />
       <TrafficCharts
         range={range}
-        from={from}
-        to={to}
+        clock={chartClock}
+        stepMs={CHART_STEP_MS}
         trafficLog={live.trafficLog}
         periods={periods}
         nodeColors={colors}
@@ -133,3 +172,20 @@ export function Dashboard() {
     </>
   );
 }
+
+const TimeRangePanel = memo(function TimeRangePanel({
+  range,
+  onChange,
+}: {
+  range: TimeRange;
+  onChange: (range: TimeRange) => void;
+}) {
+  return (
+    <section className="panel" aria-label="Time range">
+      <div className="panel-head">
+        <h2>Time range</h2>
+        <RangePicker range={range} onChange={onChange} />
+      </div>
+    </section>
+  );
+});

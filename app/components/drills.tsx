@@ -1,6 +1,6 @@
 'use client';
 /** Start a drill (node loss, split brain, pause), watch it run, read its verdict and past reports. */
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { DRILL_KINDS, useDrills, type Drill } from '../hooks/use-drills.ts';
 import { clockTime } from '../lib/format.ts';
 
@@ -12,13 +12,19 @@ function verdict(d: Drill): string {
   return d.status;
 }
 
-export function Drills({ enabled }: { enabled: boolean }) {
+export const Drills = memo(function Drills({ enabled }: { enabled: boolean }) {
   const { drills, available, error, start } = useDrills();
   const [message, setMessage] = useState<string | null>(null);
   const running = drills.some((d) => d.status === 'running');
   return (
     <section className="panel" aria-labelledby="drills-title">
       <h2 id="drills-title">Drills</h2>
+      <p className="hint" data-testid="drills-scope">
+        A drill runs on its own throw-away cluster: it starts fresh node processes of its own,
+        breaks them, checks that no write was doubled, then stops them. It never touches the lab
+        nodes shown on this page, so the topology, shards and traffic above do not change; its
+        progress and verdict are listed here, and the timeline marks when it ran.
+      </p>
       {available === false && (
         <p className="notice" data-testid="drills-unavailable">
           Drills are not available on this server ({error ?? 'no drill API'}).
@@ -80,4 +86,4 @@ export function Drills({ enabled }: { enabled: boolean }) {
       )}
     </section>
   );
-}
+});

@@ -2,13 +2,17 @@
 /**
  * Events on the shared time axis, one lane per category (membership, faults, ownership, fencing,
  * drills, controls), fault periods shaded behind them, and the newest events listed below.
+ * Events that fall in the same lane and slice of the axis share one mark (a kill is reported by
+ * every peer at once), so the drawing stays small however many events the range holds.
  */
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import type { ModelEvent } from '../../protocol/model.ts';
 import {
   categoryOf,
   describeEvent,
   EVENT_CATEGORIES,
+  eventKey,
+  timelineDots,
   type EventCategory,
   type FaultPeriod,
 } from '../lib/events.ts';
@@ -19,6 +23,8 @@ const WIDTH = 1000;
 const LANE = 20;
 const LEFT = 90;
 const LISTED = 60;
+/** One mark per lane per 4 px of axis at most. */
+const SLICES = (WIDTH - LEFT - 10) / 4;
 
 const LANE_COLORS: Readonly<Record<EventCategory, string>> = {
   membership: '#0969da',
@@ -49,9 +55,10 @@ export const EventsTimeline = memo(function EventsTimeline({
   const x = (t: number) =>
     LEFT + ((Math.min(to, Math.max(from, t)) - from) / span) * (WIDTH - LEFT - 10);
   const height = EVENT_CATEGORIES.length * LANE + 20;
-  const newest = events.slice(-LISTED).reverse();
+  const newest = useMemo(() => events.slice(-LISTED).reverse(), [events]);
+  const dots = useMemo(() => timelineDots(events, from, to, SLICES), [events, from, to]);
   return (
-    <section className="panel" aria-labelledby="events-title">
+    <section className="panel lazy" aria-labelledby="events-title">
       <h2 id="events-title">Events</h2>
       {error !== null && (
         <p className="hint">Stored events unavailable ({error}); showing live events.</p>
@@ -91,20 +98,18 @@ export const EventsTimeline = memo(function EventsTimeline({
             />
           </g>
         ))}
-        {events.map((e, k) => {
-          const lane = EVENT_CATEGORIES.indexOf(categoryOf(e));
-          return (
-            <circle
-              key={`${e.id}-${e.at}-${k}`}
-              cx={x(e.at)}
-              cy={lane * LANE + 10}
-              r={4}
-              fill={LANE_COLORS[categoryOf(e)]}
-            >
-              <title>{`${clockTime(e.at)} ${describeEvent(e)}`}</title>
-            </circle>
-          );
-        })}
+        {dots.map((d) => (
+          <circle
+            key={d.key}
+            cx={x(d.at)}
+            cy={EVENT_CATEGORIES.indexOf(d.category) * LANE + 10}
+            r={d.count > 1 ? 5 : 4}
+            fill={LANE_COLORS[d.category]}
+            data-count={d.count}
+          >
+            <title>{`${clockTime(d.at)} · ${d.count} event${d.count === 1 ? '' : 's'}\n${d.title}`}</title>
+          </circle>
+        ))}
         <text x={LEFT} y={height - 4} className="lane-label">
           {clockTime(from)}
         </text>
@@ -114,8 +119,8 @@ export const EventsTimeline = memo(function EventsTimeline({
       </svg>
       <ol className="event-list" aria-label="Newest events">
         {newest.length === 0 && <li className="muted">No events in this range.</li>}
-        {newest.map((e, k) => (
-          <li key={`${e.id}-${e.at}-${k}`} data-testid="event" data-category={categoryOf(e)}>
+        {newest.map((e) => (
+          <li key={eventKey(e)} data-testid="event" data-category={categoryOf(e)}>
             <time dateTime={new Date(e.at).toISOString()}>{clockTime(e.at)}</time>{' '}
             <span className="tag" style={{ background: LANE_COLORS[categoryOf(e)] }}>
               {categoryOf(e)}

@@ -1,31 +1,59 @@
 'use client';
-/** Delay one node's frames to every other node by a fixed time plus jitter. */
-import { useState } from 'react';
-import type { ModelNode } from '../../protocol/model.ts';
+/** Delay one node's frames to one peer (or to every other node) by a fixed time plus jitter. */
+import { memo, useState } from 'react';
 import { shortName } from '../lib/format.ts';
 
+/** The peer choice meaning "every other node". */
+const EVERY_PEER = '';
+
 export interface LatencyFormProps {
-  readonly nodes: readonly ModelNode[];
+  /** the nodes that can be chosen (hidden ones excluded), stable while the set is the same */
+  readonly names: readonly string[];
   readonly enabled: boolean;
-  readonly onLatency: (node: string, delayMs: number, jitterMs: number) => void;
+  /** `peer` null: every other node */
+  readonly onLatency: (
+    node: string,
+    peer: string | null,
+    delayMs: number,
+    jitterMs: number,
+  ) => void;
 }
 
-export function LatencyForm({ nodes, enabled, onLatency }: LatencyFormProps) {
+export const LatencyForm = memo(function LatencyForm({
+  names,
+  enabled,
+  onLatency,
+}: LatencyFormProps) {
   const [node, setNode] = useState('');
+  const [peer, setPeer] = useState(EVERY_PEER);
   const [delay, setDelay] = useState(200);
   const [jitter, setJitter] = useState(50);
-  const target = node !== '' ? node : (nodes[0]?.name ?? '');
+  const target = names.includes(node) ? node : (names[0] ?? '');
+  const to = peer !== target && names.includes(peer) ? peer : EVERY_PEER;
   return (
     <fieldset className="latency" disabled={!enabled}>
       <legend>Latency injection</legend>
       <label>
-        Node{' '}
+        From node{' '}
         <select value={target} onChange={(e) => setNode(e.target.value)}>
-          {nodes.map((n) => (
-            <option key={n.name} value={n.name}>
-              {shortName(n.name)}
+          {names.map((n) => (
+            <option key={n} value={n}>
+              {shortName(n)}
             </option>
           ))}
+        </select>
+      </label>{' '}
+      <label>
+        To{' '}
+        <select value={to} onChange={(e) => setPeer(e.target.value)}>
+          <option value={EVERY_PEER}>every other node</option>
+          {names
+            .filter((n) => n !== target)
+            .map((n) => (
+              <option key={n} value={n}>
+                {shortName(n)}
+              </option>
+            ))}
         </select>
       </label>{' '}
       <label>
@@ -51,10 +79,10 @@ export function LatencyForm({ nodes, enabled, onLatency }: LatencyFormProps) {
       <button
         type="button"
         disabled={target === ''}
-        onClick={() => onLatency(target, delay, jitter)}
+        onClick={() => onLatency(target, to === EVERY_PEER ? null : to, delay, jitter)}
       >
         Inject latency
       </button>
     </fieldset>
   );
-}
+});

@@ -1,54 +1,55 @@
 'use client';
 /** Put nodes on side A or B, then Partition: every node of one side loses the other side. */
-import { useState } from 'react';
-import type { ModelNode } from '../../protocol/model.ts';
+import { memo, useState } from 'react';
 import { shortName } from '../lib/format.ts';
 import { partitionSides, type Side } from '../lib/partition.ts';
 
 export interface PartitionBuilderProps {
-  readonly nodes: readonly ModelNode[];
+  /** the nodes that can be placed (hidden ones excluded), stable while the set is the same */
+  readonly names: readonly string[];
   readonly enabled: boolean;
   readonly onPartition: (sides: [string[], string[]]) => void;
   readonly onHeal: () => void;
 }
 
-export function PartitionBuilder({ nodes, enabled, onPartition, onHeal }: PartitionBuilderProps) {
+export const PartitionBuilder = memo(function PartitionBuilder({
+  names,
+  enabled,
+  onPartition,
+  onHeal,
+}: PartitionBuilderProps) {
   const [assignment, setAssignment] = useState<ReadonlyMap<string, Side>>(new Map());
-  const plan = partitionSides(
-    new Map([...assignment].filter(([n]) => nodes.some((m) => m.name === n))),
-  );
+  const plan = partitionSides(new Map([...assignment].filter(([n]) => names.includes(n))));
   return (
     <fieldset className="partition" disabled={!enabled}>
       <legend>Partition builder</legend>
       <ul className="sides">
-        {nodes
-          .filter((n) => !n.hidden)
-          .map((n) => {
-            const side = assignment.get(n.name) ?? null;
-            return (
-              <li key={n.name}>
-                <span>{shortName(n.name)}</span>
-                <div role="radiogroup" aria-label={`Side of ${shortName(n.name)}`}>
-                  {(['A', 'B', null] as const).map((s) => (
-                    <button
-                      key={s ?? 'none'}
-                      type="button"
-                      role="radio"
-                      aria-checked={side === s}
-                      aria-label={
-                        s === null
-                          ? `${shortName(n.name)} on no side`
-                          : `${shortName(n.name)} on side ${s}`
-                      }
-                      onClick={() => setAssignment((m) => new Map(m).set(n.name, s))}
-                    >
-                      {s ?? '—'}
-                    </button>
-                  ))}
-                </div>
-              </li>
-            );
-          })}
+        {names.map((name) => {
+          const side = assignment.get(name) ?? null;
+          return (
+            <li key={name}>
+              <span>{shortName(name)}</span>
+              <div role="radiogroup" aria-label={`Side of ${shortName(name)}`}>
+                {(['A', 'B', null] as const).map((s) => (
+                  <button
+                    key={s ?? 'none'}
+                    type="button"
+                    role="radio"
+                    aria-checked={side === s}
+                    aria-label={
+                      s === null
+                        ? `${shortName(name)} on no side`
+                        : `${shortName(name)} on side ${s}`
+                    }
+                    onClick={() => setAssignment((m) => new Map(m).set(name, s))}
+                  >
+                    {s ?? '—'}
+                  </button>
+                ))}
+              </div>
+            </li>
+          );
+        })}
       </ul>
       <div className="toolbar">
         <button
@@ -70,4 +71,4 @@ export function PartitionBuilder({ nodes, enabled, onPartition, onHeal }: Partit
       </div>
     </fieldset>
   );
-}
+});

@@ -38,22 +38,15 @@ export const ShardMap = memo(function ShardMap({ shards, colors }: ShardMapProps
       ) : (
         <ol className="shard-grid" aria-label="Shard map">
           {shards.map((s) => (
-            <li
+            <ShardCell
               key={s.shard}
-              className={`shard${s.conflict ? ' conflict' : ''}${s.handoff ? ' handoff' : ''}`}
-              style={{
-                background: shardColor(s.owner, colors),
-                outlineColor: s.conflict ? CONFLICT_COLOR : undefined,
-              }}
+              shard={s.shard}
+              owner={s.owner}
+              conflict={s.conflict}
+              handoff={s.handoff}
+              color={shardColor(s.owner, colors)}
               title={shardTitle(s)}
-              data-testid="shard"
-              data-shard={s.shard}
-              data-owner={s.owner ?? ''}
-              aria-label={shardTitle(s)}
-            >
-              {s.shard}
-              {s.conflict && <span aria-hidden="true">!</span>}
-            </li>
+            />
           ))}
         </ol>
       )}
@@ -69,5 +62,37 @@ export const ShardMap = memo(function ShardMap({ shards, colors }: ShardMapProps
         ))}
       </ul>
     </section>
+  );
+});
+
+/** One cell; plain-value props, so a model update redraws only the shards whose owner or epoch moved. */
+const ShardCell = memo(function ShardCell({
+  shard,
+  owner,
+  conflict,
+  handoff,
+  color,
+  title,
+}: {
+  shard: number;
+  owner: string | null;
+  conflict: boolean;
+  handoff: boolean;
+  color: string;
+  title: string;
+}) {
+  return (
+    <li
+      className={`shard${conflict ? ' conflict' : ''}${handoff ? ' handoff' : ''}`}
+      style={{ background: color, outlineColor: conflict ? CONFLICT_COLOR : undefined }}
+      title={title}
+      data-testid="shard"
+      data-shard={shard}
+      data-owner={owner ?? ''}
+      aria-label={title}
+    >
+      {shard}
+      {conflict && <span aria-hidden="true">!</span>}
+    </li>
   );
 });

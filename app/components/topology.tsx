@@ -3,19 +3,25 @@
  * The mesh: nodes on a circle, links coloured by state and sized by bytes/s, partition sides as
  * shaded islands, hidden nodes dashed. "As seen by" redraws it as one node's own view, so an
  * asymmetric partition shows as two nodes disagreeing. Clicking a link selects it.
+ *
+ * A model arrives every second and after every control; each node and link is a memoized element
+ * with plain-value props, so an update touches only the marks whose look changed (a kill: one node
+ * and its links), never the whole SVG.
  */
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import type { ClusterModel, TrafficRow } from '../../protocol/model.ts';
-import { convexHull, toPointsAttr } from '../lib/circle-layout.ts';
-import { LINK_COLORS, sideColor } from '../lib/colors.ts';
+import { convexHull, toPointsAttr, type Point } from '../lib/circle-layout.ts';
+import { LINK_COLORS, sideColor, type LinkLook } from '../lib/colors.ts';
 import { formatBytes, shortName } from '../lib/format.ts';
 import { buildTopology, type DrawnLink } from '../lib/topology.ts';
+import { bytesPerLink } from '../lib/traffic.ts';
 
 const SIZE = 420;
 const NODE_R = 18;
 const ISLAND_PAD = 64;
 
 const STATUS_FILL = { up: '#2da44e', down: '#cf222e', unknown: '#8c959f' } as const;
+const LINK_LOOKS = ['up', 'down', 'blackholed', 'asymmetric'] as const;
 
 export interface TopologyProps {
   readonly model: ClusterModel;
@@ -34,7 +40,11 @@ export const Topology = memo(function Topology({
   selected,
   onSelect,
 }: TopologyProps) {
-  const topo = buildTopology(model, rows, { size: SIZE, viewer });
+  const linkBytes = useMemo(() => bytesPerLink(rows), [rows]);
+  const topo = useMemo(
+    () => buildTopology(model, rows, { size: SIZE, viewer, linkBytes }),
+    [model, rows, viewer, linkBytes],
+  );
   const pos = new Map(topo.nodes.map((n) => [n.name, n.at]));
   return (
     <section className="panel" aria-labelledby="topology-title">
@@ -42,18 +52,11 @@ export const Topology = memo(function Topology({
         <h2 id="topology-title">Topology</h2>
         <label>
           As seen by{' '}
-          <select
-            value={viewer ?? ''}
-            onChange={(e) => onViewer(e.target.value === '' ? null : e.target.value)}
-            aria-label="As seen by node"
-          >
-            <option value="">the observatory (all reports)</option>
-            {model.nodes.map((n) => (
-              <option key={n.name} value={n.name}>
-                {shortName(n.name)}
-              </option>
-            ))}
-          </select>
+          <ViewerSelect
+            names={model.nodes.map((n) => n.name).join('\n')}
+            viewer={viewer}
+            onViewer={onViewer}
+          />
         </label>
       </div>
       <p className="hint" data-testid="topology-summary">
@@ -67,107 +70,50 @@ export const Topology = memo(function Topology({
         role="group"
         aria-label={viewer === null ? 'Cluster topology' : `Cluster as seen by ${viewer}`}
       >
-        {topo.sides.map((side, i) => {
-          const points = side.map((n) => pos.get(n)).filter((p) => p !== undefined);
-          const hull = convexHull(points);
-          const color = sideColor(i);
-          return (
-            <g
-              key={i}
-              className="island"
-              data-testid="island"
-              aria-label={`Side ${i + 1}: ${side.join(', ')}`}
-            >
-              {hull.length === 1 ? (
-                <circle
-                  cx={hull[0]!.x}
-                  cy={hull[0]!.y}
-                  r={ISLAND_PAD / 2}
-                  fill={color}
-                  opacity={0.15}
-                />
-              ) : (
-                <polygon
-                  points={toPointsAttr(hull)}
-                  fill={color}
-                  stroke={color}
-                  strokeWidth={ISLAND_PAD}
-                  strokeLinejoin="round"
-                  strokeLinecap="round"
-                  opacity={0.15}
-                />
-              )}
-            </g>
-          );
-        })}
+        {topo.sides.map((side, i) => (
+          <Island
+            key={i}
+            index={i}
+            label={`Side ${i + 1}: ${side.join(', ')}`}
+            points={side.map((n) => pos.get(n)).filter((p) => p !== undefined)}
+          />
+        ))}
         {topo.links.map((l) => {
           const a = pos.get(l.a);
           const b = pos.get(l.b);
           if (a === undefined || b === undefined) return null;
-          const label = `Link ${shortName(l.a)}–${shortName(l.b)}: ${l.look}, ${formatBytes(l.bytesPerSec)}/s`;
           return (
-            <g
+            <TopologyLink
               key={l.key}
-              className={`link link-${l.look}${selected === l.key ? ' selected' : ''}`}
-              data-testid="link"
-              data-state={l.look}
-              role="button"
-              tabIndex={0}
-              aria-label={label}
-              aria-pressed={selected === l.key}
-              onClick={() => onSelect(selected === l.key ? null : l)}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter' || e.key === ' ') onSelect(selected === l.key ? null : l);
-              }}
-            >
-              <title>{label}</title>
-              {/* a wide transparent line makes thin links easy to click */}
-              <line x1={a.x} y1={a.y} x2={b.x} y2={b.y} stroke="transparent" strokeWidth={14} />
-              <line
-                x1={a.x}
-                y1={a.y}
-                x2={b.x}
-                y2={b.y}
-                stroke={LINK_COLORS[l.look]}
-                strokeWidth={l.width}
-                strokeDasharray={l.dashed || l.look === 'blackholed' ? '6 4' : undefined}
-                opacity={l.look === 'down' ? 0.45 : 0.9}
-              />
-            </g>
+              link={l}
+              look={l.look}
+              width={l.width}
+              dashed={l.dashed}
+              bytesPerSec={l.bytesPerSec}
+              x1={a.x}
+              y1={a.y}
+              x2={b.x}
+              y2={b.y}
+              selected={selected === l.key}
+              onSelect={onSelect}
+            />
           );
         })}
-        {topo.nodes.map((n) => {
-          const label = `${n.name}: ${n.status}${n.hidden ? ', hidden' : ''}${n.seen ? '' : `, not seen by ${viewer ?? ''}`}`;
-          return (
-            <g
-              key={n.name}
-              className="node"
-              data-testid="topology-node"
-              data-node={n.name}
-              data-status={n.status}
-              role="img"
-              aria-label={label}
-              opacity={n.seen ? 1 : 0.35}
-            >
-              <title>{label}</title>
-              <circle
-                cx={n.at.x}
-                cy={n.at.y}
-                r={NODE_R}
-                fill={STATUS_FILL[n.status]}
-                stroke={n.name === viewer ? 'var(--accent)' : 'var(--panel)'}
-                strokeWidth={n.name === viewer ? 4 : 2}
-                strokeDasharray={n.hidden ? '4 3' : undefined}
-              />
-              <text x={n.at.x} y={n.at.y + 4} textAnchor="middle" className="node-label">
-                {shortName(n.name)}
-              </text>
-            </g>
-          );
-        })}
+        {topo.nodes.map((n) => (
+          <TopologyNode
+            key={n.name}
+            name={n.name}
+            status={n.status}
+            hidden={n.hidden}
+            seen={n.seen}
+            viewer={viewer}
+            x={n.at.x}
+            y={n.at.y}
+          />
+        ))}
       </svg>
       <ul className="legend" aria-label="Link legend">
-        {(['up', 'down', 'blackholed', 'asymmetric'] as const).map((look) => (
+        {LINK_LOOKS.map((look) => (
           <li key={look}>
             <span className="swatch line" style={{ background: LINK_COLORS[look] }} /> {look}
           </li>
@@ -177,5 +123,191 @@ export const Topology = memo(function Topology({
         </li>
       </ul>
     </section>
+  );
+});
+
+/** The "as seen by" choice; `names` joined by newlines so it only redraws when the set changes. */
+const ViewerSelect = memo(function ViewerSelect({
+  names,
+  viewer,
+  onViewer,
+}: {
+  names: string;
+  viewer: string | null;
+  onViewer: (node: string | null) => void;
+}) {
+  return (
+    <select
+      value={viewer ?? ''}
+      onChange={(e) => onViewer(e.target.value === '' ? null : e.target.value)}
+      aria-label="As seen by node"
+    >
+      <option value="">the observatory (all reports)</option>
+      {names === ''
+        ? null
+        : names.split('\n').map((n) => (
+            <option key={n} value={n}>
+              {shortName(n)}
+            </option>
+          ))}
+    </select>
+  );
+});
+
+const Island = memo(
+  function Island({
+    index,
+    label,
+    points,
+  }: {
+    index: number;
+    label: string;
+    points: readonly Point[];
+  }) {
+    const hull = convexHull(points);
+    const color = sideColor(index);
+    return (
+      <g className="island" data-testid="island" aria-label={label}>
+        {hull.length === 1 ? (
+          <circle cx={hull[0]!.x} cy={hull[0]!.y} r={ISLAND_PAD / 2} fill={color} opacity={0.15} />
+        ) : (
+          <polygon
+            points={toPointsAttr(hull)}
+            fill={color}
+            stroke={color}
+            strokeWidth={ISLAND_PAD}
+            strokeLinejoin="round"
+            strokeLinecap="round"
+            opacity={0.15}
+          />
+        )}
+      </g>
+    );
+  },
+  // Same side, same corners: the points are rebuilt on every model, their values rarely change.
+  (a, b) =>
+    a.index === b.index &&
+    a.label === b.label &&
+    a.points.length === b.points.length &&
+    a.points.every((p, i) => p.x === b.points[i]!.x && p.y === b.points[i]!.y),
+);
+
+interface TopologyLinkProps {
+  /** the drawn link handed to `onSelect`; not compared (the plain values below are) */
+  readonly link: DrawnLink;
+  readonly look: LinkLook;
+  readonly width: number;
+  readonly dashed: boolean;
+  readonly bytesPerSec: number;
+  readonly x1: number;
+  readonly y1: number;
+  readonly x2: number;
+  readonly y2: number;
+  readonly selected: boolean;
+  readonly onSelect: (link: DrawnLink | null) => void;
+}
+
+const TopologyLink = memo(
+  function TopologyLink({
+    link,
+    look,
+    width,
+    dashed,
+    bytesPerSec,
+    x1,
+    y1,
+    x2,
+    y2,
+    selected,
+    onSelect,
+  }: TopologyLinkProps) {
+    const label = `Link ${shortName(link.a)}–${shortName(link.b)}: ${look}, ${formatBytes(bytesPerSec)}/s`;
+    const toggle = () => onSelect(selected ? null : link);
+    return (
+      <g
+        className={`link link-${look}${selected ? ' selected' : ''}`}
+        data-testid="link"
+        data-state={look}
+        role="button"
+        tabIndex={0}
+        aria-label={label}
+        aria-pressed={selected}
+        onClick={toggle}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === ' ') toggle();
+        }}
+      >
+        <title>{label}</title>
+        {/* a wide transparent line makes thin links easy to click */}
+        <line x1={x1} y1={y1} x2={x2} y2={y2} stroke="transparent" strokeWidth={14} />
+        <line
+          x1={x1}
+          y1={y1}
+          x2={x2}
+          y2={y2}
+          stroke={LINK_COLORS[look]}
+          strokeWidth={width}
+          strokeDasharray={dashed || look === 'blackholed' ? '6 4' : undefined}
+          opacity={look === 'down' ? 0.45 : 0.9}
+        />
+      </g>
+    );
+  },
+  (a, b) =>
+    a.link.key === b.link.key &&
+    a.look === b.look &&
+    a.width === b.width &&
+    a.dashed === b.dashed &&
+    a.bytesPerSec === b.bytesPerSec &&
+    a.x1 === b.x1 &&
+    a.y1 === b.y1 &&
+    a.x2 === b.x2 &&
+    a.y2 === b.y2 &&
+    a.selected === b.selected &&
+    a.onSelect === b.onSelect,
+);
+
+const TopologyNode = memo(function TopologyNode({
+  name,
+  status,
+  hidden,
+  seen,
+  viewer,
+  x,
+  y,
+}: {
+  name: string;
+  status: keyof typeof STATUS_FILL;
+  hidden: boolean;
+  seen: boolean;
+  viewer: string | null;
+  x: number;
+  y: number;
+}) {
+  const label = `${name}: ${status}${hidden ? ', hidden' : ''}${seen ? '' : `, not seen by ${viewer ?? ''}`}`;
+  return (
+    <g
+      className="node"
+      data-testid="topology-node"
+      data-node={name}
+      data-status={status}
+      role="img"
+      aria-label={label}
+      opacity={seen ? 1 : 0.35}
+    >
+      <title>{label}</title>
+      <circle
+        cx={x}
+        cy={y}
+        r={NODE_R}
+        fill={STATUS_FILL[status]}
+        stroke={name === viewer ? 'var(--accent)' : 'var(--panel)'}
+        strokeWidth={name === viewer ? 4 : 2}
+        strokeDasharray={hidden ? '4 3' : undefined}
+      />
+      <text x={x} y={y + 4} textAnchor="middle" className="node-label">
+        {shortName(name)}
+      </text>
+    </g>
   );
 });

@@ -1,6 +1,6 @@
 'use client';
 /** Message rate and payload-size percentiles over time, per channel or per sending node. */
-import { useCallback, useMemo, useState } from 'react';
+import { memo, useCallback, useMemo, useState } from 'react';
 import type { TrafficModel } from '../../protocol/model.ts';
 import { useHistory } from '../hooks/use-history.ts';
 import { OWNER_PALETTE } from '../lib/colors.ts';
@@ -15,24 +15,26 @@ const sameName = (key: string) => key;
 
 export interface TrafficChartsProps {
   readonly range: TimeRange;
-  readonly from: number;
-  readonly to: number;
+  /** the dashboard's chart clock and its step (see `useHistory`) */
+  readonly clock: number;
+  readonly stepMs: number;
   readonly trafficLog: readonly TrafficModel[];
   readonly periods: readonly FaultPeriod[];
   readonly nodeColors: ReadonlyMap<string, string>;
 }
 
-export function TrafficCharts({
+export const TrafficCharts = memo(function TrafficCharts({
   range,
-  from,
-  to,
+  clock,
+  stepMs,
   trafficLog,
   periods,
   nodeColors,
 }: TrafficChartsProps) {
   const [groupBy, setGroupBy] = useState<GroupBy>('channel');
   const [percentile, setPercentile] = useState<Percentile>('p95');
-  const history = useHistory(range, groupBy, trafficLog);
+  const history = useHistory(range, groupBy, trafficLog, clock, stepMs);
+  const { from, to } = history;
   const keys = useMemo(() => history.series.map((s) => s.key), [history.series]);
   const rates = useMemo(() => toChartRows(history.series, 'msgPerSec'), [history.series]);
   const sizes = useMemo(
@@ -114,4 +116,4 @@ export function TrafficCharts({
       />
     </section>
   );
-}
+});

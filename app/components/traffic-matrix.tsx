@@ -13,7 +13,7 @@ export interface TrafficMatrixProps {
 export const TrafficMatrix = memo(function TrafficMatrix({ rows, nodes }: TrafficMatrixProps) {
   const m = buildMatrix(rows, nodes);
   return (
-    <section className="panel" aria-labelledby="matrix-title">
+    <section className="panel lazy" aria-labelledby="matrix-title">
       <h2 id="matrix-title">Bytes/s, sender × receiver</h2>
       <div className="scroll-x">
         <table className="matrix" aria-label="Traffic matrix, bytes per second from row to column">

@@ -1,10 +1,12 @@
 'use client';
 /**
  * Traffic history for a time range: loaded from `GET /api/history` (so a reload keeps every
- * chart full), then, for a live range, topped up every few seconds with the newest buckets.
+ * chart full), then, for a live range, topped up with the newest buckets once per step of the
+ * dashboard's chart clock. The series and the axis bounds they are drawn on change together, in
+ * one transition, so a chart redraws once per step (each redraw costs main-thread time).
  * When the store has nothing to offer, live `/ui` traffic pushes fill the chart instead.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { startTransition, useEffect, useMemo, useRef, useState } from 'react';
 import type { TrafficModel } from '../../protocol/model.ts';
 import { getJson } from '../lib/api.ts';
 import {
@@ -17,8 +19,8 @@ import {
   type TimeRange,
 } from '../lib/history.ts';
 
-/** How often a live range asks the store for its newest buckets. */
-export const HISTORY_REFRESH_MS = 5_000;
+/** How far back a top-up asks, in chart steps (the store may complete a bucket late). */
+export const TOP_UP_STEPS = 3;
 
 export interface HistoryState {
   readonly series: readonly HistorySeries[];
@@ -26,58 +28,105 @@ export interface HistoryState {
   /** 'store': from `/api/history`; 'live': built from pushes because the store had no answer */
   readonly source: 'store' | 'live' | 'loading';
   readonly error: string | null;
+  /** the time axis the series are drawn on */
+  readonly from: number;
+  readonly to: number;
 }
 
 const query = (from: number, to: number, groupBy: GroupBy) =>
   `/api/history?from=${Math.floor(from)}&to=${Math.ceil(to)}&groupBy=${groupBy}`;
 
+/**
+ * @param clock the dashboard's chart clock (the right edge of a live range), moving in steps of
+ *   `stepMs`
+ */
 export function useHistory(
   range: TimeRange,
   groupBy: GroupBy,
   trafficLog: readonly TrafficModel[],
+  clock: number,
+  stepMs: number,
 ): HistoryState {
-  const [state, setState] = useState<HistoryState>({
+  const [state, setState] = useState<HistoryState>(() => ({
     series: [],
     stepMs: 1_000,
     source: 'loading',
     error: null,
-  });
+    ...rangeBounds(range, clock),
+  }));
+  // Read by the loaders (never during render): the latest clock, and what the store answered for.
+  const clockRef = useRef(clock);
+  const loaded = useRef<{ range: TimeRange; groupBy: GroupBy } | null>(null);
+  useEffect(() => {
+    clockRef.current = clock;
+  }, [clock]);
 
+  // A new range or grouping: the whole range from the store.
   useEffect(() => {
     let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async (initial: boolean) => {
-      const now = Date.now();
-      const bounds = rangeBounds(range, now);
-      const from = initial ? bounds.from : Math.max(bounds.from, now - 3 * HISTORY_REFRESH_MS);
-      const res = await getJson<unknown>(query(from, bounds.to, groupBy));
+    loaded.current = null;
+    const { from, to } = rangeBounds(range, clockRef.current);
+    void getJson<unknown>(query(from, to, groupBy)).then((res) => {
       if (stopped) return;
       const body = res.ok ? parseHistory(res.data) : null;
-      if (body === null) {
-        setState((s) => ({
-          ...s,
-          series: [],
-          source: 'live',
-          error: res.ok ? 'unexpected history format' : res.message,
-        }));
-      } else {
-        setState((s) => ({
-          series: mergeSeries(initial ? [] : s.series, body.series, bounds.from),
-          stepMs: body.stepMs,
-          source: 'store',
-          error: null,
-        }));
-      }
-      if (bounds.live && !stopped) {
-        timer = setTimeout(() => void load(false), HISTORY_REFRESH_MS);
-      }
-    };
-    void load(true);
+      const bounds = rangeBounds(range, clockRef.current);
+      if (body !== null) loaded.current = { range, groupBy };
+      startTransition(() =>
+        setState(
+          body === null
+            ? {
+                series: [],
+                stepMs: 1_000,
+                source: 'live',
+                error: res.ok ? 'unexpected history format' : res.message,
+                ...bounds,
+              }
+            : {
+                series: mergeSeries([], body.series, bounds.from),
+                stepMs: body.stepMs,
+                source: 'store',
+                error: null,
+                ...bounds,
+              },
+        ),
+      );
+    });
     return () => {
       stopped = true;
-      clearTimeout(timer);
     };
   }, [range, groupBy]);
+
+  // Each step of a live range: the newest buckets, and the axis moves with them.
+  useEffect(() => {
+    const bounds = rangeBounds(range, clock);
+    if (!bounds.live) return;
+    const held = loaded.current;
+    if (held === null || held.range !== range || held.groupBy !== groupBy) {
+      // No store answer (yet): a live-fed chart still slides; a pending load sets its own axis.
+      startTransition(() =>
+        setState((s) => (s.source === 'live' ? { ...s, from: bounds.from, to: bounds.to } : s)),
+      );
+      return;
+    }
+    let stopped = false;
+    const from = Math.max(bounds.from, clock - TOP_UP_STEPS * stepMs);
+    void getJson<unknown>(query(from, bounds.to, groupBy)).then((res) => {
+      if (stopped) return;
+      const body = res.ok ? parseHistory(res.data) : null;
+      startTransition(() =>
+        setState((s) => ({
+          ...s,
+          // A failed top-up keeps what is drawn; the next step asks again.
+          series: body === null ? s.series : mergeSeries(s.series, body.series, bounds.from),
+          from: bounds.from,
+          to: bounds.to,
+        })),
+      );
+    });
+    return () => {
+      stopped = true;
+    };
+  }, [range, groupBy, clock, stepMs]);
 
   // Without a store answer, the live traffic pushes since the page opened fill the chart.
   const liveSeries = useMemo(() => {
@@ -89,5 +138,8 @@ export function useHistory(
     );
   }, [state.source, trafficLog, groupBy]);
 
-  return liveSeries === null ? state : { ...state, series: liveSeries, stepMs: 1_000 };
+  return useMemo(
+    () => (liveSeries === null ? state : { ...state, series: liveSeries, stepMs: 1_000 }),
+    [state, liveSeries],
+  );
 }

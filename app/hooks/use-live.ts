@@ -4,7 +4,7 @@
  * `GET /api/cluster` so the page has content before the socket connects. socket.io reconnects by
  * itself; `connected` drives the "disconnected" banner.
  */
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { SOCKET_IO_PATH, UI_NAMESPACE } from '../../protocol/constants.ts';
 import type {
@@ -28,16 +28,15 @@ export interface LiveState {
   /** null until the first connect attempt settles */
   readonly connected: boolean | null;
   readonly model: ClusterModel | null;
-  readonly traffic: TrafficModel | null;
   readonly status: UiStatus | null;
   /** events pushed since the page loaded */
   readonly events: readonly ModelEvent[];
-  /** the latest traffic pushes, oldest first, for charts when the store has no history */
+  /** the traffic pushes, oldest first, for charts when the store has no history; renewed with `trafficView` */
   readonly trafficLog: readonly TrafficModel[];
   /**
-   * `traffic` renewed at most every `TRAFFIC_VIEW_MS`: the topology's link widths and the matrix
-   * (a thousand cells at 32 nodes) follow 5-second averages, so redrawing them every second
-   * costs main-thread time and shows nothing new.
+   * The latest traffic push, renewed at most every `TRAFFIC_VIEW_MS`: the topology's link widths
+   * and the matrix (a thousand cells at 32 nodes) follow 5-second averages, and the charts move in
+   * 5-second steps, so taking every one-second push would redraw them for nothing.
    */
   readonly trafficView: TrafficModel | null;
 }
@@ -49,10 +48,14 @@ export const TRAFFIC_LOG_LIMIT = 300;
 
 type UiSocket = Socket<UiServerToClientEvents & ModelServerToClientEvents, UiClientToServerEvents>;
 
+/**
+ * The model is the urgent path (a node going down must show at once) and is set as it arrives.
+ * Events and traffic feed the timeline and charts: they are set in transitions, which React
+ * renders in slices and interrupts for a model update, so a burst of events never delays a status.
+ */
 export function useLive(): LiveState {
   const [connected, setConnected] = useState<boolean | null>(null);
   const [model, setModel] = useState<ClusterModel | null>(null);
-  const [traffic, setTraffic] = useState<TrafficModel | null>(null);
   const [status, setStatus] = useState<UiStatus | null>(null);
   const [events, setEvents] = useState<readonly ModelEvent[]>([]);
   const [trafficLog, setTrafficLog] = useState<readonly TrafficModel[]>([]);
@@ -60,15 +63,15 @@ export function useLive(): LiveState {
 
   useEffect(() => {
     let stopped = false;
+    // Pushes since the last publication, and when that was (the push's own clock).
+    let pending: TrafficModel[] = [];
+    let shownAt = -Infinity;
     void getJson<ClusterModel>('/api/cluster').then((r) => {
       // The socket's model is newer whenever it has arrived first.
       if (!stopped && r.ok) setModel((m) => m ?? r.data);
     });
     void getJson<TrafficModel>('/api/traffic').then((r) => {
-      if (!stopped && r.ok) {
-        setTraffic((t) => t ?? r.data);
-        setTrafficView((t) => t ?? r.data);
-      }
+      if (!stopped && r.ok) setTrafficView((t) => t ?? r.data);
     });
     const socket: UiSocket = io(UI_NAMESPACE, {
       path: SOCKET_IO_PATH,
@@ -80,18 +83,24 @@ export function useLive(): LiveState {
     socket.on('status', setStatus);
     socket.on('model', (next) => setModel((m) => (m !== null && m.at > next.at ? m : next)));
     socket.on('traffic', (next) => {
-      setTraffic(next);
-      setTrafficView((shown) =>
-        shown === null || next.at - shown.at >= TRAFFIC_VIEW_MS ? next : shown,
-      );
-      setTrafficLog((log) => [...log.slice(-(TRAFFIC_LOG_LIMIT - 1)), next]);
+      pending.push(next);
+      if (next.at - shownAt < TRAFFIC_VIEW_MS) return;
+      shownAt = next.at;
+      const fresh = pending;
+      pending = [];
+      startTransition(() => {
+        setTrafficView(next);
+        setTrafficLog((log) => [...log, ...fresh].slice(-TRAFFIC_LOG_LIMIT));
+      });
     });
-    socket.on('events', (more) => setEvents((held) => mergeEvents(held, more, LIVE_EVENTS_LIMIT)));
+    socket.on('events', (more) =>
+      startTransition(() => setEvents((held) => mergeEvents(held, more, LIVE_EVENTS_LIMIT))),
+    );
     return () => {
       stopped = true;
       socket.disconnect();
     };
   }, []);
 
-  return { connected, model, traffic, status, events, trafficLog, trafficView };
+  return { connected, model, status, events, trafficLog, trafficView };
 }

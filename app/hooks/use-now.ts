@@ -36,3 +36,15 @@ const getServerSnapshot = () => 0;
 export function useNow(): number {
   return useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
 }
+
+/**
+ * The shared clock rounded down to whole `stepMs`: the component re-renders once a step, not
+ * once a second (React skips a render when the snapshot did not change). 0 on the server.
+ */
+export function useClock(stepMs: number): number {
+  return useSyncExternalStore(
+    subscribe,
+    () => Math.floor(current / stepMs) * stepMs,
+    getServerSnapshot,
+  );
+}

@@ -1,6 +1,6 @@
 'use client';
 /** Whether this browser holds an admin session (the cookie itself is httpOnly), and sign-in/out. */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { deleteJson, getJson, postJson } from '../lib/api.ts';
 
 export interface Session {
@@ -29,5 +29,6 @@ export function useSession(): Session {
     setSignedIn(false);
   }, []);
   const lost = useCallback(() => setSignedIn(false), []);
-  return { signedIn, signIn, signOut, lost };
+  // One object per sign-in state, so memoized panels that take the session skip other redraws.
+  return useMemo(() => ({ signedIn, signIn, signOut, lost }), [signedIn, signIn, signOut, lost]);
 }

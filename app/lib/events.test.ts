@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { categoryOf, describeEvent, faultPeriods, mergeEvents } from './events.ts';
+import { categoryOf, describeEvent, faultPeriods, mergeEvents, timelineDots } from './events.ts';
 import { event } from './fixtures.ts';
 
 const applied = (at: number, node: string, id: string) =>
@@ -93,5 +93,23 @@ describe('events', () => {
     const older = event(1, 'a', { type: 'nodeup', at: 1, node: 'c', hidden: false }, 7);
     expect(mergeEvents([older, stored], [live], 10).map((e) => e.at)).toEqual([1, 5]);
     expect(mergeEvents([older, stored], [], 1).map((e) => e.at)).toEqual([5]);
+  });
+
+  it('events — timeline marks group one lane per slice, keep their keys as the range slides', () => {
+    const down = (at: number, by: string) =>
+      event(at, by, { type: 'nodedown', at, node: 'n9', hidden: false, reason: 'timeout' });
+    const peers = Array.from({ length: 31 }, (_, i) => down(10_500, `n${i}`));
+    const events = [...peers, control(10_400, 'n9', 'kill'), down(55_000, 'n1')];
+    const dots = timelineDots(events, 0, 60_000, 60);
+    expect(dots.map((d) => [d.category, d.count])).toEqual([
+      ['membership', 31],
+      ['control', 1],
+      ['membership', 1],
+    ]);
+    expect(dots[0]!.title.split('\n')).toHaveLength(4);
+    expect(dots[0]!.title).toContain('… 28 more');
+    const slid = timelineDots(events, 5_000, 65_000, 60);
+    expect(slid.map((d) => d.key)).toEqual(dots.map((d) => d.key));
+    expect(timelineDots(events, 20_000, 50_000, 30)).toEqual([]);
   });
 });

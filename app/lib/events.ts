@@ -83,9 +83,9 @@ export interface FaultPeriod {
  * its first `applied` to its last `reverted` report; a node kill spans from the kill control to
  * the node's restart. Periods are sorted by start.
  */
-export function faultPeriods(
+export function faultPeriods<F extends Pick<ModelFault, 'id' | 'kind' | 'appliedAt'>>(
   events: readonly ModelEvent[],
-  active: readonly ModelFault[],
+  active: readonly F[],
   now: number,
 ): FaultPeriod[] {
   const faults = new Map<string, { from: number; to: number | null; label: string }>();
@@ -158,4 +158,65 @@ export function mergeEvents(
 }
 
 // A live push has id 0 and the same event comes back from the store with an id: compare content.
-const eventKey = (e: ModelEvent) => `${e.at}|${e.node}|${JSON.stringify(e.event)}`;
+// Lists are merged again on every push; each event object's key is computed once.
+const eventKeys = new WeakMap<ModelEvent, string>();
+/** A key naming an event by its content (a live push and its stored copy share it). */
+export const eventKey = (e: ModelEvent): string => {
+  let key = eventKeys.get(e);
+  if (key === undefined) {
+    key = `${e.at}|${e.node}|${JSON.stringify(e.event)}`;
+    eventKeys.set(e, key);
+  }
+  return key;
+};
+
+/** One mark on the timeline: the events of one lane within one slice of the time axis. */
+export interface TimelineDot {
+  /** stable while the range slides: lane and absolute slice */
+  readonly key: string;
+  readonly category: EventCategory;
+  /** the slice's middle, ms since epoch */
+  readonly at: number;
+  readonly count: number;
+  /** the first events of the slice, described, for the tooltip */
+  readonly title: string;
+}
+
+const DOT_TITLE_LINES = 3;
+
+/**
+ * The timeline's marks: events grouped per lane into `slices` equal slices of `[from, to]`, so
+ * a kill reported by 31 peers at once is one mark ("31 events"), not 31 circles on top of each
+ * other; the SVG keeps a few hundred elements at most however many events the range holds.
+ * Slices are aligned to multiples of their length, so marks keep their keys as the range slides.
+ */
+export function timelineDots(
+  events: readonly ModelEvent[],
+  from: number,
+  to: number,
+  slices: number,
+  describe: (e: ModelEvent) => string = describeEvent,
+): TimelineDot[] {
+  const sliceMs = Math.max(1, Math.ceil((to - from) / Math.max(1, slices)));
+  const groups = new Map<string, { category: EventCategory; slice: number; list: ModelEvent[] }>();
+  for (const e of events) {
+    if (e.at < from || e.at > to) continue;
+    const category = categoryOf(e);
+    const slice = Math.floor(e.at / sliceMs);
+    const key = `${category}:${slice}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { category, slice, list: [e] });
+    else group.list.push(e);
+  }
+  return [...groups].map(([key, g]) => {
+    const lines = g.list.slice(0, DOT_TITLE_LINES).map(describe);
+    if (g.list.length > DOT_TITLE_LINES) lines.push(`… ${g.list.length - DOT_TITLE_LINES} more`);
+    return {
+      key,
+      category: g.category,
+      at: Math.min(to, Math.max(from, g.slice * sliceMs + sliceMs / 2)),
+      count: g.list.length,
+      title: lines.join('\n'),
+    };
+  });
+}

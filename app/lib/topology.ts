@@ -36,6 +36,8 @@ export interface TopologyOptions {
   readonly size: number;
   /** draw the cluster as this node sees it; null for the observatory's combined view */
   readonly viewer: string | null;
+  /** `bytesPerLink(rows)` when the caller already has it (rows change less often than the model) */
+  readonly linkBytes?: ReadonlyMap<string, number>;
 }
 
 /** Builds the drawing of the cluster for the whole-cluster view or one node's own view. */
@@ -63,7 +65,7 @@ export function buildTopology(
     seen: seen === null || n.name === viewer?.name || seen.has(n.name),
   }));
 
-  const traffic = bytesPerLink(rows);
+  const traffic = options.linkBytes ?? bytesPerLink(rows);
   const max = Math.max(0, ...traffic.values());
   const hiddenNode = new Set(model.nodes.filter((n) => n.hidden).map((n) => n.name));
   let links: DrawnLink[];
