@@ -312,7 +312,9 @@ export class Connection {
   private onHandshake(kind: number, r: BodyReader): void {
     const c = this.host.config;
     if (kind === Kind.REJECT) {
-      const { reason } = hs.parseReject(r.json());
+      const { reason, name } = hs.parseReject(r.json());
+      // a connect by address learns whom it reached: linked already means connected (true)
+      if (reason === 'duplicate') this.peer ??= name;
       c.logger.warn('handshake rejected by peer', { peer: this.peer, reason });
       this.destroy();
       this.host.handshakeFailed(this, `rejected: ${reason}`, reason);
@@ -403,7 +405,8 @@ export class Connection {
       reason,
       detail,
     });
-    this.sendControl(Kind.REJECT, JSON.stringify({ reason }));
+    const rejection: hs.Reject = { reason, name: c.name };
+    this.sendControl(Kind.REJECT, JSON.stringify(rejection));
     this.end();
     this.host.handshakeFailed(this, detail, reason);
   }

@@ -50,7 +50,7 @@ describe('handshake — cookie proof and refusals', () => {
         ),
       );
     });
-    expect(reply).toEqual({ kind: Kind.REJECT, body: { reason: 'version' } });
+    expect(reply).toEqual({ kind: Kind.REJECT, body: { reason: 'version', name: a.name } });
     expect(a.nodes({ hidden: true })).toEqual([]);
   });
 });

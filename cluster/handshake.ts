@@ -34,6 +34,11 @@ export type RejectReason =
   'version' | 'duplicate' | 'simultaneous' | 'bad_cookie' | 'self' | 'shutdown' | 'bad_name';
 export interface Reject {
   readonly reason: RejectReason;
+  /**
+   * the rejecting node's name: a connect made by address alone learns whom it reached, so that a
+   * `duplicate` from a peer it is already linked to answers true, as in Erlang
+   */
+  readonly name?: NodeName;
 }
 
 export function newChallenge(): string {
@@ -100,5 +105,7 @@ export function parseAck(v: unknown): ChallengeAck {
   return { digest: str(obj(v), 'digest') };
 }
 export function parseReject(v: unknown): Reject {
-  return { reason: str(obj(v), 'reason') as RejectReason };
+  const o = obj(v);
+  const reason = str(o, 'reason') as RejectReason;
+  return typeof o.name === 'string' ? { reason, name: o.name } : { reason };
 }

@@ -36,6 +36,20 @@ describe('mesh — membership over real sockets', () => {
     expect(await a.ping(b.name)).toBe('pong');
   });
 
+  it('mesh — connecting again to a linked peer answers true, by name or by address alone, and keeps the link', async () => {
+    nodes = await startNodes(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    const events: MembershipEvent[] = [];
+    a.monitorNodes((e) => events.push(e));
+    expect(await a.connect(targetOf(b))).toBe(true);
+    expect(await a.connect(targetOf(b))).toBe(true);
+    expect(await a.connect(`127.0.0.1:${b.address.port}`)).toBe(true);
+    expect(await b.connect(`127.0.0.1:${a.address.port}`)).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events.map((e) => e.event)).toEqual(['nodeup']);
+    expect(await a.ping(b.name)).toBe('pong');
+  });
+
   it('mesh — a hidden node connects without joining the mesh', async () => {
     nodes = await startNodes(2);
     const [a, b] = nodes as [ClusterNode, ClusterNode];
