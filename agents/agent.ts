@@ -19,6 +19,8 @@ import { SnapshotBuffer } from './buffer.ts';
 import { systemClock } from './clock.ts';
 import { ControlExecutor } from './control.ts';
 import { DEFAULT_AGENT_INTERVAL_MS, DEFAULT_FAULT_UNREACHABLE_REVERT_MS } from './defaults.ts';
+import type { DiscoverySource } from './discovery.ts';
+import { DiscoveryTracker } from './discovery.ts';
 import { AgentDetachedError, AgentOptionsError } from './errors.ts';
 import { EventLog } from './events.ts';
 import { fitSnapshot } from './fit.ts';
@@ -59,6 +61,11 @@ export interface AgentOptions {
   readonly logger?: Logger;
   /** shard ownership as this node sees it, read once per interval */
   readonly shards?: () => readonly ShardInfo[];
+  /**
+   * the node's running discovery (`startDiscovery`'s result): its events and `stats()` are
+   * summed up into each snapshot's `discovery` section; without it the section is left out
+   */
+  readonly discovery?: DiscoverySource;
   /** runs ~100 ms after a kill command was acknowledged; without it kill is refused */
   readonly onKill?: (command: ControlCommand) => void;
   /** faults revert when the server has been unreachable this long; default 30 000 ms */
@@ -190,6 +197,8 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
     },
   });
 
+  const discovery =
+    options.discovery === undefined ? undefined : new DiscoveryTracker(options.discovery, logger);
   const attachedAt = clock.now();
   links.seed(
     node.nodes({ hidden: true }).map((peer) => ({ peer, hidden: !node.nodes().includes(peer) })),
@@ -265,6 +274,8 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
     };
     const shards = buildShards();
     if (shards !== undefined) snapshot.shards = shards;
+    const found = discovery?.summary();
+    if (found !== undefined) snapshot.discovery = found;
     snapshot.agent.overflowFrames += fitSnapshot(snapshot, MAX_SNAPSHOT_BATCH_BYTES);
     windowStart = windowEnd;
     streamer.enqueue(snapshot);
@@ -302,6 +313,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
       if (tickTimer !== undefined) clock.clearTimeout(tickTimer);
       if (unreachableTimer !== undefined) clock.clearTimeout(unreachableTimer);
       for (const off of unhook) off();
+      discovery?.close();
       executor.revertAll('detach');
       streamer.close();
       processStats.close();

@@ -22,6 +22,13 @@ export function estimateSnapshotBytes(s: Snapshot): number {
   for (const f of s.frames) bytes += 90 + f.peer.length + f.channel.length + f.sketch.length;
   bytes += s.links.length * 100 + (s.shards?.length ?? 0) * 80;
   bytes += s.events.length * 160 + s.faults.length * 160;
+  if (s.discovery !== undefined) {
+    const d = s.discovery;
+    bytes += 300 + (d.lastError?.message.length ?? 0);
+    for (const t of d.targets) bytes += 3 + t.length;
+    for (const a of d.attempts) bytes += 120 + a.target.length + (a.error?.length ?? 0);
+    bytes += (Object.keys(d.ignored).length + Object.keys(d.stats).length) * 90;
+  }
   return bytes;
 }
 

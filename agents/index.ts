@@ -9,6 +9,7 @@ export type {
   ShardInfo,
 } from './agent.ts';
 export type { BufferLimits } from './buffer.ts';
+export type { DiscoverySource } from './discovery.ts';
 export type { ProcessStatsSource } from './process-stats.ts';
 export type { AgentTransport, TransportHandlers } from './stream.ts';
 export { AgentDetachedError, AgentOptionsError } from './errors.ts';

@@ -10,10 +10,12 @@ import type {
   NodeName,
   RpcCallEvent,
 } from '../cluster/api.ts';
+import type { DiscoveryEvent } from '../cluster/discovery/index.ts';
 import type { UrgentEvent } from '../protocol/agent.ts';
 import type { CommandAck } from '../protocol/control.ts';
 import type { Snapshot } from '../protocol/telemetry.ts';
 import type { AgentNode } from './agent.ts';
+import type { DiscoverySource } from './discovery.ts';
 import type { ProcessStatsSource } from './process-stats.ts';
 import type { AgentTransport, TransportHandlers } from './stream.ts';
 
@@ -218,4 +220,34 @@ export function emptySnapshot(seq: number, node = 'a@127.0.0.1', bootId = 'boot'
     process: { rssBytes: 0, heapUsedBytes: 0, eventLoopDelayP99Ms: 0 },
     agent: { droppedSnapshots: 0, bufferedSnapshots: 0, droppedEvents: 0, overflowFrames: 0 },
   };
+}
+
+/** A discovery driven by the test: `emit` reports an event as a strategy would. */
+export class FakeDiscovery implements DiscoverySource {
+  readonly strategy: { name: string };
+  readonly history: DiscoveryEvent[] = [];
+  counters: Record<string, number> = {};
+  failStats = false;
+  private readonly listeners = new Set<(event: DiscoveryEvent) => void>();
+
+  constructor(name = 'static') {
+    this.strategy = { name };
+  }
+  onEvent(listener: (event: DiscoveryEvent) => void): () => void {
+    return add(this.listeners, listener);
+  }
+  recentEvents(): DiscoveryEvent[] {
+    return [...this.history];
+  }
+  stats(): Record<string, number> {
+    if (this.failStats) throw new Error('stats broke');
+    return { ...this.counters };
+  }
+  emit(event: DiscoveryEvent): void {
+    this.history.push(event);
+    for (const l of this.listeners) l(event);
+  }
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
 }

@@ -3,7 +3,14 @@ import { agentHelloSchema, snapshotAckSchema, urgentEventSchema, welcomeSchema }
 import { commandAckSchema, controlCommandSchema } from './control.ts';
 import { MAX_SKETCH_CHARS, createSketch } from './sketch.ts';
 import type { Snapshot } from './telemetry.ts';
-import { MAX_EVENTS_PER_SNAPSHOT, MAX_FRAME_ROWS, snapshotSchema } from './telemetry.ts';
+import {
+  MAX_DISCOVERY_ATTEMPTS,
+  MAX_DISCOVERY_COUNTERS,
+  MAX_DISCOVERY_TARGETS,
+  MAX_EVENTS_PER_SNAPSHOT,
+  MAX_FRAME_ROWS,
+  snapshotSchema,
+} from './telemetry.ts';
 
 function validSnapshot(): Snapshot {
   const sketch = createSketch();
@@ -28,6 +35,29 @@ function validSnapshot(): Snapshot {
     view: { nodes: ['b@127.0.0.1'], hidden: [] },
     rpc: { count: 0, errors: 0, sketch: createSketch().serialize() },
     shards: [{ shard: 0, owner: 'a@127.0.0.1', epoch: 3, role: 'owner' }],
+    discovery: {
+      strategy: 'static',
+      targets: ['127.0.0.1:9102', '127.0.0.1:9103'],
+      targetCount: 2,
+      targetsAt: 4,
+      attempts: [
+        {
+          target: '127.0.0.1:9103',
+          attempt: 1,
+          ok: false,
+          durationMs: 2,
+          error: 'ECONNREFUSED',
+          retryInMs: 100,
+          at: 5,
+        },
+        { target: '127.0.0.1:9102', attempt: 1, ok: true, durationMs: 3, at: 6 },
+        { target: '127.0.0.1:9103', attempt: 2, ok: null, at: 105 },
+      ],
+      connects: { ok: 1, failed: 1 },
+      ignored: { malformed: 2 },
+      lastError: { code: 'EADDRINUSE', message: 'cannot bind', at: 3 },
+      stats: { announcements_received: 7, ratio: 0.5 },
+    },
     faults: [],
     events: [
       { type: 'nodeup', at: 5, node: 'b@127.0.0.1', hidden: false },
@@ -43,6 +73,13 @@ type Mutate = (s: Record<string, unknown> & Snapshot) => void;
 describe('protocol/telemetry', () => {
   it('snapshot — a well-formed snapshot passes', () => {
     expect(snapshotSchema.safeParse(validSnapshot()).success).toBe(true);
+  });
+
+  it('snapshot — discovery is optional: a snapshot from an agent without it still passes', () => {
+    const { discovery: _d, ...older } = validSnapshot();
+    expect(snapshotSchema.safeParse(older).success).toBe(true);
+    const idle = { ...validSnapshot().discovery!, attempts: [], lastError: null, targetsAt: null };
+    expect(snapshotSchema.safeParse({ ...older, discovery: idle }).success).toBe(true);
   });
 
   const bad: Record<string, Mutate> = {
@@ -62,6 +99,30 @@ describe('protocol/telemetry', () => {
     'bad shard role': (s) => ((s.shards![0] as { role: string }).role = 'king'),
     'interval 0': (s) => (s.intervalMs = 0),
     'string instead of object': (s) => ((s as { view: unknown }).view = 'everything'),
+    'discovery without a strategy': (s) => (s.discovery!.strategy = ''),
+    'discovery attempt ok as a string': (s) =>
+      ((s.discovery!.attempts[0] as { ok: unknown }).ok = 'yes'),
+    'discovery attempt 0': (s) => (s.discovery!.attempts[0]!.attempt = 0),
+    'discovery negative retry': (s) => (s.discovery!.attempts[0]!.retryInMs = -1),
+    'too many discovery targets': (s) =>
+      (s.discovery!.targets = Array.from(
+        { length: MAX_DISCOVERY_TARGETS + 1 },
+        (_, i) => `h:${i}`,
+      )),
+    'too many discovery attempts': (s) =>
+      (s.discovery!.attempts = Array.from(
+        { length: MAX_DISCOVERY_ATTEMPTS + 1 },
+        () => s.discovery!.attempts[0]!,
+      )),
+    'fractional ignored count': (s) => (s.discovery!.ignored.malformed = 1.5),
+    'discovery counter key with spaces': (s) => (s.discovery!.stats['a b'] = 1),
+    'too many discovery stats': (s) =>
+      (s.discovery!.stats = Object.fromEntries(
+        Array.from({ length: MAX_DISCOVERY_COUNTERS + 1 }, (_, i) => [`k${i}`, i]),
+      )),
+    'discovery stat not a number': (s) =>
+      ((s.discovery!.stats as Record<string, unknown>).sent = '7'),
+    'discovery error without code': (s) => (s.discovery!.lastError!.code = ''),
   };
   for (const [name, mutate] of Object.entries(bad)) {
     it(`snapshot — rejects ${name}`, () => {

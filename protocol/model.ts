@@ -3,7 +3,7 @@
  * that carry it to dashboards. Plain JSON types (no Dates, no Maps) so the same value is the
  * `GET /api/cluster` body, the `/ui` `model` push and what the browser renders.
  */
-import type { NodeEvent, NodeView, ProcessStats } from './telemetry.ts';
+import type { DiscoverySummary, NodeEvent, NodeView, ProcessStats } from './telemetry.ts';
 
 /**
  * `up`: its agent is connected and reporting; `down`: its agent disconnected (process gone or
@@ -31,6 +31,12 @@ export interface ModelNode {
   readonly process: ProcessStats | null;
   /** shards this node owns (role `owner`) in its own report */
   readonly shardsOwned: number;
+  /**
+   * what the node's discovery strategy found and tried, from its latest snapshot that carried it;
+   * null when the node reports no discovery. The server always sets it; it is optional here only
+   * so that models built by hand (fixtures, simulators) need not spell it out.
+   */
+  readonly discovery?: DiscoverySummary | null;
 }
 
 /** What one end of a link reports. `missing`: that end does not list the link at all. */

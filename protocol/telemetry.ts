@@ -1,8 +1,8 @@
 /**
  * The per-interval snapshot an agent streams to the server: traffic per (peer, channel,
  * direction) with mergeable size sketches, link states, the node's own view, RPC latency,
- * shards, events and process figures. Every array and string has a limit so that a bad message
- * is rejected before it costs much.
+ * shards, discovery, events and process figures. Every array and string has a limit so that a
+ * bad message is rejected before it costs much.
  */
 import { z } from 'zod';
 import { MAX_SKETCH_CHARS } from './sketch.ts';
@@ -181,6 +181,79 @@ export const agentStatsSchema = z.object({
 });
 export type AgentStats = z.infer<typeof agentStatsSchema>;
 
+/** targets listed in a snapshot's discovery section (`targetCount` tells how many there are) */
+export const MAX_DISCOVERY_TARGETS = 64;
+/** most recent connect attempts in a snapshot's discovery section */
+export const MAX_DISCOVERY_ATTEMPTS = 16;
+/** keys in each counter map of the discovery section (`ignored`, `stats`) */
+export const MAX_DISCOVERY_COUNTERS = 32;
+/** `host:port` or `name@host:port` (a DNS name is at most 253 characters) */
+export const MAX_DISCOVERY_TARGET_CHARS = 300;
+export const MAX_DISCOVERY_ERROR_CHARS = 512;
+export const MAX_DISCOVERY_KEY_CHARS = 64;
+
+/** A counter name: letters, digits and `_ . : -`, as strategy stats and ignore reasons use. */
+export const DISCOVERY_KEY_PATTERN = /^[A-Za-z0-9_.:-]+$/;
+
+const discoveryTarget = z.string().min(1).max(MAX_DISCOVERY_TARGET_CHARS);
+const discoveryCounters = <T extends z.ZodType<number>>(value: T) =>
+  z
+    .record(z.string().max(MAX_DISCOVERY_KEY_CHARS).regex(DISCOVERY_KEY_PATTERN), value)
+    .refine((r) => Object.keys(r).length <= MAX_DISCOVERY_COUNTERS, {
+      message: `at most ${MAX_DISCOVERY_COUNTERS} keys`,
+    });
+
+/** One connect attempt of a discovery strategy and, once known, its result. */
+export const discoveryAttemptSchema = z.object({
+  target: discoveryTarget,
+  /** 1 for the first attempt since the last success */
+  attempt: z.int().min(1),
+  /** null while the attempt is in flight */
+  ok: z.boolean().nullable(),
+  durationMs: z.number().min(0).optional(),
+  /** why it failed */
+  error: z.string().max(MAX_DISCOVERY_ERROR_CHARS).optional(),
+  /** when the strategy will try this target again, after a failure */
+  retryInMs: z.number().min(0).optional(),
+  /** when the result came (node clock), or when the attempt started while it is in flight */
+  at: epochMs,
+});
+export type DiscoveryAttempt = z.infer<typeof discoveryAttemptSchema>;
+
+/**
+ * What the node's discovery strategy found and did, for the discovery debugger: the targets it
+ * knows now, its latest connect attempts with their results, and its counters. Counts are since
+ * the agent attached (including the strategy's history from before), so they only grow within
+ * one boot.
+ */
+export const discoverySummarySchema = z.object({
+  /** `static`, `gossip`, `dns` or a user strategy's name */
+  strategy: z.string().min(1).max(64),
+  /** targets the strategy reported last, sorted; at most `MAX_DISCOVERY_TARGETS` */
+  targets: z.array(discoveryTarget).max(MAX_DISCOVERY_TARGETS),
+  /** how many targets the strategy reported (more than listed when the list was cut) */
+  targetCount: count,
+  /** when the strategy last reported its targets (node clock), null when it has not yet */
+  targetsAt: epochMs.nullable(),
+  /** the latest connect attempts, oldest first */
+  attempts: z.array(discoveryAttemptSchema).max(MAX_DISCOVERY_ATTEMPTS),
+  /** connect results since the agent attached */
+  connects: z.object({ ok: count, failed: count }),
+  /** announcements ignored, by reason (`malformed`, `unauthenticated`, `stale`, `replay`) */
+  ignored: discoveryCounters(count),
+  /** the strategy's latest error (bind failed, name not resolved…), null when none */
+  lastError: z
+    .object({
+      code: z.string().min(1).max(MAX_DISCOVERY_KEY_CHARS),
+      message: z.string().max(MAX_DISCOVERY_ERROR_CHARS),
+      at: epochMs,
+    })
+    .nullable(),
+  /** the strategy's own counters (`stats()`), e.g. gossip's `announcements_received` */
+  stats: discoveryCounters(z.number().finite()),
+});
+export type DiscoverySummary = z.infer<typeof discoverySummarySchema>;
+
 export const snapshotSchema = z.object({
   node: nodeNameSchema,
   bootId: z.string().min(1).max(64),
@@ -196,6 +269,8 @@ export const snapshotSchema = z.object({
   rpc: rpcStatsSchema,
   /** present only when the node has a shard provider */
   shards: z.array(shardRowSchema).max(MAX_SHARDS).optional(),
+  /** present only when the node runs discovery and its agent was given it */
+  discovery: discoverySummarySchema.optional(),
   /** faults this agent holds in force at the end of the interval */
   faults: z.array(activeFaultSchema).max(MAX_FAULTS),
   events: z.array(nodeEventSchema).max(MAX_EVENTS_PER_SNAPSHOT),
