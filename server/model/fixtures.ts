@@ -1,7 +1,7 @@
 /** Builders of valid protocol values for server tests (not used in production code). */
 import type { AgentHello } from '../../protocol/agent.ts';
 import { createSketch } from '../../protocol/sketch.ts';
-import type { FrameRow, LinkRow, Snapshot } from '../../protocol/telemetry.ts';
+import type { DiscoverySummary, FrameRow, LinkRow, Snapshot } from '../../protocol/telemetry.ts';
 
 export function hello(node: string, overrides: Partial<AgentHello> = {}): AgentHello {
   return {
@@ -52,6 +52,31 @@ export function snapshot(node: string, seq: number, overrides: Partial<Snapshot>
     events: [],
     process: { rssBytes: 1, heapUsedBytes: 1, eventLoopDelayP99Ms: 0 },
     agent: { droppedSnapshots: 0, bufferedSnapshots: 0, droppedEvents: 0, overflowFrames: 0 },
+    ...overrides,
+  };
+}
+
+/** A static discovery section that found `targets` and connected to each on the first try. */
+export function discovery(
+  targets: string[],
+  overrides: Partial<DiscoverySummary> = {},
+): DiscoverySummary {
+  return {
+    strategy: 'static',
+    targets,
+    targetCount: targets.length,
+    targetsAt: 1_700_000_000_000,
+    attempts: targets.map((target, i) => ({
+      target,
+      attempt: 1,
+      ok: true,
+      durationMs: 2,
+      at: 1_700_000_000_010 + i,
+    })),
+    connects: { ok: targets.length, failed: 0 },
+    ignored: {},
+    lastError: null,
+    stats: {},
     ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectedComponents } from './components.ts';
-import { frame, hello, snapshot, upLinks } from './fixtures.ts';
+import { discovery, frame, hello, snapshot, upLinks } from './fixtures.ts';
 import { LiveModel } from './live-model.ts';
 import { TrafficWindow } from './traffic-window.ts';
 
@@ -218,5 +218,59 @@ describe('model — urgent events', () => {
     expect(model.applyUrgent('a', 'boot-a', event, [fault])).toBe(true);
     expect(model.read().faults).toEqual([expect.objectContaining({ id: 'p1', node: 'a' })]);
     expect(model.applyUrgent('a', 'boot-a', event, undefined)).toBe(false);
+  });
+});
+
+describe('model — discovery', () => {
+  const byName = (model: LiveModel) =>
+    Object.fromEntries(model.read().nodes.map((n) => [n.name, n.discovery]));
+
+  it('model — each node carries its latest discovery section; none reported is null', () => {
+    const { model, report } = meshOf(['a', 'b']);
+    const first = discovery(['127.0.0.1:9102'], {
+      attempts: [
+        {
+          target: '127.0.0.1:9102',
+          attempt: 1,
+          ok: false,
+          durationMs: 1,
+          error: 'ECONNREFUSED',
+          retryInMs: 200,
+          at: T,
+        },
+      ],
+      connects: { ok: 0, failed: 1 },
+    });
+    report('a', { discovery: first, links: upLinks('c') });
+    report('b');
+    expect(byName(model)).toEqual({ a: first, b: null, c: null });
+    const second = discovery(['127.0.0.1:9102', '127.0.0.1:9103']);
+    report('a', { discovery: second });
+    expect(byName(model).a).toEqual(second);
+    // a snapshot without the section (the agent could not build it) keeps the last one
+    report('a');
+    expect(byName(model).a).toEqual(second);
+  });
+
+  it('model — a node that went down keeps its last discovery; a new boot starts with none', () => {
+    const { model, report } = meshOf(['a']);
+    const seen = discovery(['127.0.0.1:9102']);
+    report('a', { discovery: seen });
+    model.agentDisconnected('a', 'boot-a', T + 1);
+    expect(model.read().nodes[0]).toMatchObject({ status: 'down', discovery: seen });
+    model.agentConnected(hello('a', { bootId: 'boot-2' }), T + 2);
+    expect(model.read().nodes[0]).toMatchObject({ status: 'up', discovery: null });
+  });
+
+  it('model — the discovery section survives JSON, as the /api/cluster body and the /ui push carry it', () => {
+    const { model, report } = meshOf(['a']);
+    const seen = discovery(['127.0.0.1:9102'], {
+      ignored: { malformed: 3 },
+      lastError: { code: 'EADDRINUSE', message: 'cannot bind', at: T },
+      stats: { announcements_received: 9 },
+    });
+    report('a', { discovery: seen });
+    const body = JSON.parse(JSON.stringify(model.read())) as ReturnType<LiveModel['read']>;
+    expect(body.nodes[0]?.discovery).toEqual(seen);
   });
 });

@@ -17,6 +17,7 @@ import type {
 } from '../../protocol/model.ts';
 import type {
   ActiveFault,
+  DiscoverySummary,
   LinkRow,
   NodeEvent,
   NodeView,
@@ -45,6 +46,8 @@ interface NodeState {
   links: Map<string, LinkRow>;
   shards: readonly ShardRow[];
   faults: readonly ActiveFault[];
+  /** the latest discovery section; kept while the node is down, as its last account */
+  discovery: DiscoverySummary | null;
   lastSeq: number;
 }
 
@@ -104,6 +107,7 @@ export class LiveModel {
       n.faults = [];
       n.view = null;
       n.process = null;
+      n.discovery = null;
       n.lastSeq = 0;
       n.bootId = hello.bootId;
     }
@@ -137,6 +141,7 @@ export class LiveModel {
     n.view = s.view;
     n.links = new Map(s.links.map((l) => [l.peer, l]));
     if (s.shards !== undefined) n.shards = s.shards;
+    if (s.discovery !== undefined) n.discovery = s.discovery;
     n.faults = s.faults;
     n.process = s.process;
     n.intervalMs = s.intervalMs;
@@ -229,6 +234,7 @@ export class LiveModel {
       links: new Map(),
       shards: [],
       faults: [],
+      discovery: null,
       lastSeq: 0,
     };
   }
@@ -279,6 +285,7 @@ export class LiveModel {
         capabilities: [],
         process: null,
         shardsOwned: 0,
+        discovery: null,
       });
     }
     const nodes = [...all.values()].sort((x, y) =>
@@ -313,6 +320,7 @@ export class LiveModel {
       capabilities: n.capabilities,
       process: n.process,
       shardsOwned: n.shards.filter((s) => s.role === 'owner').length,
+      discovery: n.discovery,
     };
   }
 
