@@ -30,6 +30,8 @@ export interface ObservatoryOptions {
   readonly now?: () => number;
   readonly log?: (line: string) => void;
   readonly history?: Partial<HistoryConfig>;
+  /** drill runs kept in the store; default DEFAULT_DRILL_RUNS_KEPT (server/drills/drill-store.ts) */
+  readonly drillRunsKept?: number;
 }
 
 export interface Observatory {
@@ -107,7 +109,13 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
   };
   registerModelMetrics(metrics, model, traffic, now);
 
-  const drills = new Drills({ now, log, publish: (event) => events.server('', event) });
+  const drills = new Drills({
+    db: options.db,
+    now,
+    log,
+    publish: (event) => events.server('', event),
+    ...(options.drillRunsKept !== undefined && { keep: options.drillRunsKept }),
+  });
   const services: ApiServices = {
     adminToken: options.adminToken,
     cluster: () => model.read(),

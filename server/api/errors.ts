@@ -1,6 +1,7 @@
 /**
  * The one place that turns errors into HTTP answers (as dub's `lib/api/errors.ts` does): zod
- * issues and bad input → 400 with a clear message, missing or wrong token → 401, anything else
+ * issues and bad input → 400 with a clear message, missing or wrong token → 401, unknown id →
+ * 404, anything else
  * → 500 with no details (logged).
  */
 import { ZodError } from 'zod';
@@ -47,6 +48,18 @@ export class ConflictError extends Error {
   }
 }
 
+/** A named thing that does not exist (e.g. `GET /api/drills/<id>` of an unknown drill). */
+export class NotFoundError extends Error {
+  readonly status = 404;
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
 /** The server is up but a service it needs is not (e.g. called before start-up completed). */
 export class UnavailableError extends Error {
   readonly status = 503;
@@ -84,6 +97,7 @@ export function toErrorResponse(
     error instanceof BadRequestError ||
     error instanceof UnauthorizedError ||
     error instanceof ConflictError ||
+    error instanceof NotFoundError ||
     error instanceof UnavailableError
   ) {
     return { status: error.status, body: { error: { code: error.code, message: error.message } } };

@@ -29,11 +29,19 @@ export interface ApiServices {
   history(query: HistoryQuery): Promise<HistoryResult>;
   events(query: EventsQuery): Promise<{ events: ModelEvent[] }>;
   readonly control: Control;
-  readonly drills: Pick<Drills, 'list' | 'start'>;
+  readonly drills: Pick<Drills, 'list' | 'get' | 'start'>;
   metrics(): string;
 }
 
 type Handler = (req: IncomingMessage, url: URL) => Promise<Reply>;
+
+/** `GET /api/drills/<id>`: every such path is served by this one route, which reads the id. */
+const DRILL_PREFIX = '/api/drills/';
+const DRILL_ROUTE = `${DRILL_PREFIX}:id`;
+const routePath = (pathname: string): string =>
+  pathname.startsWith(DRILL_PREFIX) && pathname.length > DRILL_PREFIX.length
+    ? DRILL_ROUTE
+    : pathname;
 
 const ok = (json: unknown): Reply => ({ status: 200, json });
 
@@ -51,7 +59,9 @@ export function apiRoutes(services: () => ApiServices | undefined): Record<strin
       ok(await s().history(historyQuerySchema.parse(queryOf(url)))),
     'GET /api/events': async (_req, url) =>
       ok(await s().events(eventsQuerySchema.parse(queryOf(url)))),
-    'GET /api/drills': () => Promise.resolve(ok(s().drills.list())),
+    'GET /api/drills': async (_req, url) => ok(await s().drills.list(queryOf(url))),
+    [`GET ${DRILL_ROUTE}`]: async (_req, url) =>
+      ok(await s().drills.get(url.pathname.slice(DRILL_PREFIX.length))),
     'POST /api/drills': async (req) => {
       const services = s();
       requireAdmin(req, services.adminToken);
@@ -88,8 +98,9 @@ export function createApiListener(
   const paths = new Set(Object.keys(routes).map((k) => k.slice(k.indexOf(' ') + 1)));
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!paths.has(url.pathname)) return false;
-    const handler = routes[`${req.method ?? 'GET'} ${url.pathname}`];
+    const path = routePath(url.pathname);
+    if (!paths.has(path)) return false;
+    const handler = routes[`${req.method ?? 'GET'} ${path}`];
     if (handler === undefined) {
       respond(
         res,

@@ -1,25 +1,36 @@
 /**
  * The drill service behind `/api/drills`: validates a start request, runs one drill at a time
- * (runner.ts), keeps the last drill records in memory, and publishes each drill's start, phase
- * changes and finish as server events (stored in the events table and pushed to `/ui`).
+ * (runner.ts), stores every run — at its start, at each phase change and at its end — in the
+ * store (drill-store.ts), so past reports survive a restart, and publishes each drill's start,
+ * phase changes and finish as server events (stored in the events table and pushed to `/ui`).
+ * The running drill's live progress (about once a second) is kept in memory only and laid over
+ * what the store returns.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ServerEvent } from '../../protocol/model.ts';
-import { ConflictError } from '../api/errors.ts';
+import { ConflictError, NotFoundError } from '../api/errors.ts';
+import type { Db } from '../store/client.ts';
+import { DrillStore, type DrillRecord, type DrillStatus } from './drill-store.ts';
 import {
   DRILL_KINDS,
   runDrill,
-  type DrillKind,
   type DrillOutcome,
   type DrillProgress,
-  type DrillReport,
   type RunDrillOptions,
   type RunningDrill,
 } from './runner.ts';
 
-/** Drill records kept in memory (newest first). */
-export const MAX_DRILL_RECORDS = 20;
+export { DEFAULT_DRILL_RUNS_KEPT, type DrillRecord, type DrillStatus } from './drill-store.ts';
+
+/** Runs `GET /api/drills` lists when no `limit` is given. */
+export const DEFAULT_DRILL_LIST_LIMIT = 20;
+
+/** Why a run left `running` by a server that died is interrupted (read at the next start). */
+export const INTERRUPTED_BY_CRASH =
+  'the observatory server stopped (crashed or was killed) while the drill ran';
+/** Why the running drill is interrupted when the server shuts down. */
+export const INTERRUPTED_BY_SHUTDOWN = 'the observatory server shut down while the drill ran';
 
 export const drillRequestSchema = z.strictObject({
   kind: z.enum(DRILL_KINDS, { message: "kind must be 'node-loss', 'split-brain' or 'pause'" }),
@@ -31,29 +42,28 @@ export const drillRequestSchema = z.strictObject({
     .optional(),
 });
 
-export type DrillStatus = 'running' | 'passed' | 'failed';
-
-/** One drill as `GET /api/drills` shows it. */
-export interface DrillRecord {
-  readonly id: string;
-  readonly kind: DrillKind;
-  readonly nodes?: number;
-  readonly status: DrillStatus;
-  readonly startedAt: number;
-  readonly finishedAt?: number;
-  /** the current phase in words, e.g. "partition · 462 writes, 456 acked" (what the page shows) */
-  readonly progress?: string;
-  /** the last progress line of the CLI, as it printed it */
-  readonly lastProgress?: DrillProgress;
-  readonly report?: DrillReport;
-  readonly error?: string;
+/** `GET /api/drills?limit=N`: newest N runs, 1 to the number kept. */
+export function drillsQuerySchema(kept: number) {
+  const message = `limit must be an integer from 1 to ${kept}`;
+  return z.strictObject({
+    limit: z
+      .string()
+      .regex(/^\d+$/, { message })
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= kept, { message })
+      .optional(),
+  });
 }
 
 export interface DrillsOptions {
+  /** where runs are kept */
+  readonly db: Db;
   readonly now: () => number;
   /** publishes a server event (EventFeed.server) */
   readonly publish: (event: ServerEvent & { type: 'drill' }) => void;
   readonly log?: (line: string) => void;
+  /** runs kept in the store; default DEFAULT_DRILL_RUNS_KEPT (200) */
+  readonly keep?: number;
   /** overrides for the runner (tests: a fake spawner, timers, short timeout) */
   readonly runner?: Omit<RunDrillOptions, 'kind' | 'nodes' | 'onProgress'>;
 }
@@ -68,15 +78,50 @@ export function describeProgress(p: DrillProgress): string {
 }
 
 export class Drills {
-  private readonly records: DrillRecord[] = [];
-  private running: { id: string; drill: RunningDrill } | undefined;
+  private readonly store: DrillStore;
+  /** recovery of runs a dead server left `running`; every read waits for it */
+  private readonly ready: Promise<void>;
+  private running: { record: DrillRecord; drill: RunningDrill } | undefined;
   private closed = false;
 
-  constructor(private readonly options: DrillsOptions) {}
+  constructor(private readonly options: DrillsOptions) {
+    this.store = new DrillStore(options.db, {
+      ...(options.keep !== undefined && { keep: options.keep }),
+      ...(options.log !== undefined && { log: options.log }),
+    });
+    const at = options.now();
+    this.ready = this.store.recover(at, INTERRUPTED_BY_CRASH).then(
+      (runs) => {
+        for (const run of runs) {
+          this.event(run.id, 'interrupted', at, `${run.kind} interrupted: ${run.error ?? ''}`);
+          options.log?.(`drill ${run.id}: ${run.kind} interrupted (left running by a dead server)`);
+        }
+      },
+      (error: unknown) => options.log?.(`drills: interrupted runs not marked: ${String(error)}`),
+    );
+  }
 
-  /** Newest first. */
-  list(): { drills: DrillRecord[] } {
-    return { drills: this.records.slice() };
+  /** Runs kept in the store. */
+  get kept(): number {
+    return this.store.keep;
+  }
+
+  /** The newest runs (default {@link DEFAULT_DRILL_LIST_LIMIT}), newest first, from the store. */
+  async list(query: unknown = {}): Promise<{ drills: DrillRecord[] }> {
+    const { limit } = drillsQuerySchema(this.store.keep).parse(query);
+    await this.settled();
+    const drills = await this.store.list(limit ?? Math.min(DEFAULT_DRILL_LIST_LIMIT, this.kept));
+    return { drills: drills.map((d) => this.live(d)) };
+  }
+
+  /** One run with its report; throws NotFoundError (404) for an unknown id. */
+  async get(id: string): Promise<DrillRecord> {
+    await this.settled();
+    const record = await this.store.get(id);
+    if (record === undefined) {
+      throw new NotFoundError('DRILL_NOT_FOUND', `no drill ${JSON.stringify(id)}`);
+    }
+    return this.live(record);
   }
 
   /** Starts a drill from a request body; throws ZodError (400) or ConflictError (409). */
@@ -87,7 +132,7 @@ export class Drills {
         'DRILL_RUNNING',
         this.closed
           ? 'the server is shutting down'
-          : `drill ${this.running!.id} is still running; one drill at a time`,
+          : `drill ${this.running!.record.id} is still running; one drill at a time`,
       );
     }
     const now = this.options.now();
@@ -99,8 +144,7 @@ export class Drills {
       startedAt: now,
       progress: 'starting',
     };
-    this.records.unshift(record);
-    this.records.splice(MAX_DRILL_RECORDS);
+    this.store.save(record);
     this.event(
       record.id,
       'started',
@@ -114,39 +158,66 @@ export class Drills {
       kind: request.kind,
       nodes: request.nodes,
       onProgress: (p) => {
-        this.update(record.id, { progress: describeProgress(p), lastProgress: p });
-        // ticks only refresh counters; the timeline gets phase changes
+        const current = this.update(record.id, {
+          progress: describeProgress(p),
+          lastProgress: p,
+        });
+        // ticks only refresh the live counters; the store and the timeline get phase changes
         if (p.phase !== lastPhase) {
           lastPhase = p.phase;
+          if (current !== undefined) this.store.save(current);
           this.event(record.id, `phase:${p.phase}`, this.options.now(), describeProgress(p));
         }
       },
     });
-    this.running = { id: record.id, drill };
+    this.running = { record, drill };
     void drill.done.then((outcome) => this.finish(record.id, outcome));
     return record;
   }
 
-  /** Stops a running drill and waits for it to end. Idempotent. */
+  /**
+   * Stops a running drill (recorded interrupted), waits for it to end and for every run to be
+   * stored. Idempotent.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const running = this.running;
-    if (running === undefined) return;
-    running.drill.stop('the server shut down');
-    await running.drill.done;
+    if (running !== undefined) {
+      running.drill.stop(INTERRUPTED_BY_SHUTDOWN);
+      // finish() was chained on `done` first, so the run is saved by now
+      await running.drill.done;
+    }
+    await this.settled();
+  }
+
+  /** Waits for start-up recovery and every queued write, so a read sees every save before it. */
+  private async settled(): Promise<void> {
+    await this.ready;
+    await this.store.flush();
+  }
+
+  /** The running drill's live progress over its stored row. */
+  private live(stored: DrillRecord): DrillRecord {
+    const running = this.running?.record;
+    return running !== undefined && running.id === stored.id ? running : stored;
   }
 
   private finish(id: string, outcome: DrillOutcome): void {
-    if (this.running?.id === id) this.running = undefined;
+    const current = this.running?.record.id === id ? this.running.record : undefined;
     const at = this.options.now();
-    const status: DrillStatus = outcome.passed ? 'passed' : 'failed';
-    const current = this.records.find((r) => r.id === id);
-    this.update(id, {
+    const status: DrillStatus = outcome.passed
+      ? 'passed'
+      : this.closed && outcome.error?.startsWith(INTERRUPTED_BY_SHUTDOWN) === true
+        ? 'interrupted'
+        : 'failed';
+    const finished = this.update(id, {
       status,
       finishedAt: at,
       ...(outcome.report !== undefined && { report: outcome.report }),
       ...(outcome.error !== undefined && { error: outcome.error }),
     });
+    this.running = undefined;
+    if (finished !== undefined) this.store.save(finished, { prune: true });
     const verdict = outcome.report?.verdict;
     const detail =
       `${current?.kind ?? 'drill'} ${status}` +
@@ -156,16 +227,17 @@ export class Drills {
     this.options.log?.(`drill ${id}: ${detail}`);
   }
 
-  private update(id: string, patch: Partial<DrillRecord>): void {
-    const i = this.records.findIndex((r) => r.id === id);
-    if (i >= 0) {
-      const { progress: _drop, ...rest } = this.records[i]!;
-      // a finished drill shows its verdict, not its last phase
-      this.records[i] =
-        patch.status !== undefined && patch.status !== 'running'
-          ? { ...rest, ...patch }
-          : { ...this.records[i]!, ...patch };
-    }
+  /** Patches the running drill's record; returns it, or undefined when `id` is not running. */
+  private update(id: string, patch: Partial<DrillRecord>): DrillRecord | undefined {
+    const running = this.running;
+    if (running?.record.id !== id) return undefined;
+    const { progress: _drop, ...rest } = running.record;
+    // a finished drill shows its verdict, not its last phase
+    running.record =
+      patch.status !== undefined && patch.status !== 'running'
+        ? { ...rest, ...patch }
+        : { ...running.record, ...patch };
+    return running.record;
   }
 
   private event(id: string, action: string, at: number, detail?: string): void {

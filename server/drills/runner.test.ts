@@ -1,10 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import type { ServerEvent } from '../../protocol/model.ts';
-import { ConflictError } from '../api/errors.ts';
-import { Drills } from './drills.ts';
+import { ConflictError, NotFoundError } from '../api/errors.ts';
+import { openDb, type Db } from '../store/client.ts';
+import { migrate } from '../store/migrate.ts';
+import { freshSqlite, type TestDatabase } from '../store/test-databases.ts';
+import { DrillStore } from './drill-store.ts';
+import { Drills, INTERRUPTED_BY_CRASH } from './drills.ts';
 import {
   drillArgs,
   parseProgressLine,
@@ -150,13 +154,29 @@ describe('drills runner', () => {
 });
 
 describe('drills service', () => {
-  function service() {
+  let database: TestDatabase;
+  let db: Db;
+
+  // a database per test: a drill a test leaves running must not write into the next one
+  beforeEach(async () => {
+    database = freshSqlite();
+    await migrate(database.url);
+    db = await openDb(database.url);
+  });
+  afterEach(async () => {
+    await db?.$disconnect();
+    await database?.drop();
+  });
+
+  function service(keep?: number) {
     const children: FakeChild[] = [];
     const events: ServerEvent[] = [];
     let t = 1_000;
     const drills = new Drills({
+      db,
       now: () => t++,
       publish: (e) => events.push(e),
+      ...(keep !== undefined && { keep }),
       runner: {
         timers: new FakeTimers(),
         spawn: () => {
@@ -169,12 +189,21 @@ describe('drills service', () => {
     return { drills, children, events };
   }
 
-  it('drills service — bad kind or nodes is a ZodError with a clear message', () => {
+  /** Lets a fake child's close reach the service. */
+  const settle = async () => {
+    await flush();
+    await flush();
+  };
+
+  it('drills service — bad kind, nodes or limit is a ZodError with a clear message', async () => {
     const { drills } = service();
     expect(() => drills.start({ kind: 'meteor' })).toThrow(/kind must be/);
     expect(() => drills.start({ kind: 'pause', nodes: 2 })).toThrow(/nodes must be an integer/);
     expect(() => drills.start({ kind: 'pause', nodes: 'x' })).toThrow(ZodError);
-    expect(drills.list().drills).toEqual([]);
+    await expect(drills.list({ limit: '0' })).rejects.toThrow(/limit must be an integer from 1/);
+    await expect(drills.list({ limit: 'all' })).rejects.toThrow(ZodError);
+    expect((await drills.list()).drills).toEqual([]);
+    await expect(drills.get('no-such-drill')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('drills service — one drill at a time: a second start is a ConflictError', async () => {
@@ -183,34 +212,46 @@ describe('drills service', () => {
     expect(() => drills.start({ kind: 'node-loss' })).toThrow(ConflictError);
     children[0]!.stdout.write(line({ verdict: 'pass' }));
     children[0]!.exit(0);
-    await flush();
-    await flush();
-    expect(drills.list().drills[0]!.status).toBe('passed');
+    await settle();
+    expect((await drills.list()).drills[0]!.status).toBe('passed');
     expect(drills.start({ kind: 'node-loss' }).status).toBe('running');
   });
 
-  it('drills service — records progress and verdict, publishes start, phases and finish', async () => {
+  it('drills service — records progress and verdict in the store, publishes start, phases and finish', async () => {
     const { drills, children, events } = service();
     const started = drills.start({ kind: 'split-brain', nodes: 3 });
     const child = children[0]!;
     child.stderr.write(line({ phase: 'load', at: 5, attempted: 10, acked: 10 }));
+    await flush();
+    await drills.list();
+    // a tick refreshes the live record, not the stored one (writes stay one per phase)
     child.stderr.write(line({ phase: 'load', at: 6, attempted: 20, acked: 19, tick: true }));
     await flush();
-    const running = drills.list().drills[0]!;
+    const running = (await drills.list()).drills[0]!;
     expect(running).toMatchObject({
       id: started.id,
+      nodes: 3,
       status: 'running',
       progress: 'load · 20 writes, 19 acked',
     });
     expect(running.lastProgress).toMatchObject({ phase: 'load', attempted: 20 });
+    const stored = await new DrillStore(db).get(started.id);
+    expect(stored).toMatchObject({ status: 'running', progress: 'load · 10 writes, 10 acked' });
+
     child.stdout.write(line(REPORT));
     child.exit(0);
-    await flush();
-    await flush();
-    const done = drills.list().drills[0]!;
-    expect(done).toMatchObject({ status: 'passed', report: REPORT });
+    await settle();
+    const done = await drills.get(started.id);
+    expect(done).toMatchObject({ status: 'passed', nodes: 3, report: REPORT });
     expect(done.finishedAt).toBeGreaterThan(done.startedAt);
     expect(done.progress).toBeUndefined();
+    expect(await db.drillRun.findUniqueOrThrow({ where: { id: started.id } })).toMatchObject({
+      kind: 'split-brain',
+      options: '{"nodes":3}',
+      state: 'passed',
+      verdict: 'pass',
+      progress: null,
+    });
     expect(events.map((e) => (e.type === 'drill' ? e.action : e.type))).toEqual([
       'started',
       'phase:load',
@@ -218,28 +259,88 @@ describe('drills service', () => {
     ]);
   });
 
-  it('drills service — close stops the running drill and it is recorded failed', async () => {
+  it('drills service — close stops the running drill and it is stored interrupted', async () => {
     const { drills, children } = service();
-    drills.start({ kind: 'pause' });
+    const started = drills.start({ kind: 'pause' });
     const closing = drills.close();
     expect(children[0]!.signals).toEqual(['SIGTERM']);
     children[0]!.exit(null, 'SIGTERM');
     await closing;
-    expect(drills.list().drills[0]).toMatchObject({ status: 'failed' });
-    expect(drills.list().drills[0]!.error).toContain('shut down');
+    // read through a new service, as the next server process would
+    const after = await service().drills.get(started.id);
+    expect(after).toMatchObject({ status: 'interrupted' });
+    expect(after.error).toContain('shut down');
     expect(() => drills.start({ kind: 'pause' })).toThrow(ConflictError);
   });
 
-  it('drills service — keeps only the newest 20 records', async () => {
-    const { drills, children } = service();
-    for (let i = 0; i < 22; i++) {
+  it('drills service — a timed-out drill is failed, not interrupted', async () => {
+    const children: FakeChild[] = [];
+    const timers = new FakeTimers();
+    const drills = new Drills({
+      db,
+      now: () => 5_000,
+      publish: () => {},
+      runner: {
+        timers,
+        timeoutMs: 1_000,
+        spawn: () => {
+          const c = new FakeChild();
+          children.push(c);
+          return c;
+        },
+      },
+    });
+    const started = drills.start({ kind: 'pause' });
+    timers.fire(1_000);
+    children[0]!.exit(null, 'SIGTERM');
+    await settle();
+    expect(await drills.get(started.id)).toMatchObject({ status: 'failed' });
+  });
+
+  it('drills service — a run left running by a dead server is interrupted at the next start', async () => {
+    const store = new DrillStore(db);
+    store.save({
+      id: 'left-running',
+      kind: 'split-brain',
+      status: 'running',
+      startedAt: 500,
+      progress: 'partition · 40 writes, 38 acked',
+      lastProgress: { phase: 'partition', at: 600, attempted: 40, acked: 38 },
+    });
+    store.save({ id: 'finished', kind: 'pause', status: 'passed', startedAt: 400 });
+    await store.flush();
+
+    const { drills, events } = service();
+    const list = (await drills.list()).drills;
+    expect(list.map((d) => [d.id, d.status])).toEqual([
+      ['left-running', 'interrupted'],
+      ['finished', 'passed'],
+    ]);
+    const interrupted = list[0]!;
+    expect(interrupted.error).toBe(
+      `${INTERRUPTED_BY_CRASH} (during partition · 40 writes, 38 acked)`,
+    );
+    expect(interrupted.progress).toBeUndefined();
+    expect(interrupted.lastProgress).toMatchObject({ phase: 'partition', acked: 38 });
+    expect(interrupted.finishedAt).toBeGreaterThanOrEqual(1_000);
+    expect(events).toMatchObject([{ type: 'drill', id: 'left-running', action: 'interrupted' }]);
+    // a new drill of this server is not touched by the recovery
+    expect(drills.start({ kind: 'pause' }).status).toBe('running');
+    expect((await drills.list()).drills[0]!.status).toBe('running');
+  });
+
+  it('drills service — keeps only the newest runs in the store', async () => {
+    const { drills, children } = service(5);
+    for (let i = 0; i < 7; i++) {
       drills.start({ kind: 'pause' });
       children[i]!.exit(1);
-      await flush();
-      await flush();
+      await settle();
     }
-    const list = drills.list().drills;
-    expect(list).toHaveLength(20);
-    expect(list[0]!.startedAt).toBeGreaterThan(list[19]!.startedAt);
+    await drills.close();
+    expect(await db.drillRun.count()).toBe(5);
+    const list = (await drills.list()).drills;
+    expect(list).toHaveLength(5);
+    expect(list[0]!.startedAt).toBeGreaterThan(list[4]!.startedAt);
+    await expect(drills.list({ limit: '6' })).rejects.toThrow(/from 1 to 5/);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Prisma } from '../../prisma/generated/sqlite/client.ts';
+import { drillModelExercises } from '../drills/model-exercises.ts';
 import { historyModelExercises } from '../history/model-exercises.ts';
 import { recordBoot, recordShutdown } from './boots.ts';
 import { openDb, type Db } from './client.ts';
@@ -21,6 +22,7 @@ import { freshPostgres, freshSqlite, type TestDatabase } from './test-databases.
  */
 const exerciseModel: Record<Prisma.ModelName, (db: Db) => Promise<void>> = {
   ...historyModelExercises,
+  ...drillModelExercises,
   async ServerBoot(db) {
     const startedAt = new Date('2026-01-02T03:04:05.678Z');
     await recordBoot(db, { id: 'boot-1', startedAt, version: '1.2.3' });
