@@ -45,6 +45,7 @@ export function nodeCommand(): Command {
           : (await import('../node/agent.ts')).attachAgentFromCli(running.node, {
               observatory: raw.observatory,
               agentToken: raw.agentToken ?? process.env.OBSERVATORY_AGENT_TOKEN,
+              discovery: running.discovery,
               ...(shards === undefined
                 ? {}
                 : { shards: () => shards.agentRows(), shardEvents: shards.events }),

@@ -4,7 +4,12 @@
  * reads the environment.
  */
 import type { ClusterNode, Logger } from '../../cluster/api.ts';
-import { attachAgent, type Agent, type ShardInfo } from '../../agents/index.ts';
+import {
+  attachAgent,
+  type Agent,
+  type DiscoverySource,
+  type ShardInfo,
+} from '../../agents/index.ts';
 import type { ControlCommand } from '../../protocol/control.ts';
 import { CliOptionsError } from './options.ts';
 import type { ShardEventReporter } from './shards-events.ts';
@@ -20,6 +25,8 @@ export interface AgentCliOptions {
   readonly shards?: () => readonly ShardInfo[];
   /** lease, ownership and fencing events of the node's shards, recorded through the agent */
   readonly shardEvents?: Pick<ShardEventReporter, 'attach'>;
+  /** the node's running discovery, summed up into each snapshot */
+  readonly discovery?: DiscoverySource;
   readonly logger?: Logger;
 }
 
@@ -44,6 +51,7 @@ export function attachAgentFromCli(node: ClusterNode, options: AgentCliOptions):
     token: options.agentToken!,
     onKill: options.onKill ?? (() => process.kill(process.pid, 'SIGKILL')),
     ...(options.shards !== undefined && { shards: options.shards }),
+    ...(options.discovery !== undefined && { discovery: options.discovery }),
     ...(options.logger !== undefined && { logger: options.logger }),
   });
   options.shardEvents?.attach((event) => agent.record(event));

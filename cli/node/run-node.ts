@@ -5,7 +5,7 @@
  */
 import type { ClusterNode, Logger } from '../../cluster/api.ts';
 import { startNode } from '../../cluster/index.ts';
-import type { DiscoveryConfig } from '../../cluster/discovery/index.ts';
+import type { Discovery, DiscoveryConfig } from '../../cluster/discovery/index.ts';
 import {
   formatDiscovery,
   formatListening,
@@ -44,6 +44,8 @@ export function stderrLogger(label: string, io: NodeIo, min: LogLevel = 'info'):
 
 export interface RunningNode {
   readonly node: ClusterNode;
+  /** the running discovery, for the agent's discovery section */
+  readonly discovery: Discovery;
   /** closes the node once; later calls return the same promise */
   stop(): Promise<void>;
 }
@@ -103,6 +105,7 @@ export async function runNode(
   let stopping: Promise<void> | undefined;
   return {
     node,
+    discovery: services.discovery,
     stop() {
       stopping ??= (async () => {
         await services.stop();
