@@ -26,6 +26,7 @@ import { ConnectionBanner } from './connection-banner.tsx';
 import { Controls } from './controls.tsx';
 import { Drills } from './drills.tsx';
 import { EventsTimeline } from './events-timeline.tsx';
+import { Later } from './later.tsx';
 import { LinkDetails } from './link-details.tsx';
 import { RangePicker } from './range-picker.tsx';
 import { ShardMap } from './shard-map.tsx';
@@ -152,22 +153,31 @@ export function Dashboard() {
         />
       )}
       <TimeRangePanel range={range} onChange={setRange} />
-      <TrafficCharts
-        range={range}
-        clock={chartClock}
-        stepMs={CHART_STEP_MS}
-        trafficLog={live.trafficLog}
-        periods={periods}
-        nodeColors={colors}
-      />
+      {/* Below the fold and costly to mount: after the first model is drawn, one per task. */}
+      <Later ready={model !== null} fallback={<Pending title="Traffic" />}>
+        <TrafficCharts
+          range={range}
+          clock={chartClock}
+          stepMs={CHART_STEP_MS}
+          trafficLog={live.trafficLog}
+          periods={periods}
+          nodeColors={colors}
+        />
+      </Later>
       <div className="grid two">
-        <TrafficMatrix rows={rows} nodes={nodeNames} />
+        <Later ready={model !== null} fallback={<Pending title="Bytes/s, sender × receiver" />}>
+          <TrafficMatrix rows={rows} nodes={nodeNames} />
+        </Later>
         <section className="panel" aria-label="Shard moves">
           <h2>Shard moves</h2>
-          <ShardMoves events={events} from={from} to={to} periods={periods} />
+          <Later ready={model !== null}>
+            <ShardMoves events={events} from={from} to={to} periods={periods} />
+          </Later>
         </section>
       </div>
-      <EventsTimeline events={events} from={from} to={to} periods={periods} error={eventsError} />
+      <Later ready={model !== null} fallback={<Pending title="Events" />}>
+        <EventsTimeline events={events} from={from} to={to} periods={periods} error={eventsError} />
+      </Later>
       <Drills enabled={session.signedIn === true} />
     </>
   );
@@ -189,3 +199,12 @@ const TimeRangePanel = memo(function TimeRangePanel({
     </section>
   );
 });
+
+function Pending({ title }: { title: string }) {
+  return (
+    <section className="panel" aria-busy="true">
+      <h2>{title}</h2>
+      <p className="muted">Loading…</p>
+    </section>
+  );
+}

@@ -35,7 +35,11 @@ export const LatencyForm = memo(function LatencyForm({
       <legend>Latency injection</legend>
       <label>
         From node{' '}
-        <select value={target} onChange={(e) => setNode(e.target.value)}>
+        <select
+          value={target}
+          onChange={(e) => setNode(e.target.value)}
+          aria-label="Delay frames from node"
+        >
           {names.map((n) => (
             <option key={n} value={n}>
               {shortName(n)}
@@ -45,7 +49,7 @@ export const LatencyForm = memo(function LatencyForm({
       </label>{' '}
       <label>
         To{' '}
-        <select value={to} onChange={(e) => setPeer(e.target.value)}>
+        <select value={to} onChange={(e) => setPeer(e.target.value)} aria-label="Delay frames to">
           <option value={EVERY_PEER}>every other node</option>
           {names
             .filter((n) => n !== target)

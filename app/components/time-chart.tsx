@@ -28,7 +28,8 @@ import { timeTicks } from '../lib/ticks.ts';
 
 export const FAULT_FILL = '#cf222e';
 
-const MARGIN = { top: 8, right: 16, bottom: 0, left: 0 } as const;
+// Room for the labels of the first and last ticks, which sit on the edges of the plot.
+const MARGIN = { top: 12, right: 32, bottom: 0, left: 0 } as const;
 const sameKey = (k: string) => k;
 const tooltipTime = (t: unknown) => clockTime(Number(t));
 
@@ -44,6 +45,8 @@ export interface TimeChartProps {
   readonly kind?: 'line' | 'bar';
   readonly height?: number;
   readonly nameOf?: (key: string) => string;
+  /** take new props through the stagger queue (default); false: redraw with the parent's commit */
+  readonly staggered?: boolean;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface TimeChartProps {
  * the chart clock), each redraws in a task of its own.
  */
 export const TimeChart = memo(function TimeChart(props: TimeChartProps) {
-  const shown = useStaggered(props);
+  const shown = useStaggered(props, props.staggered !== false);
   return <ChartBody {...shown} />;
 });
 

@@ -92,7 +92,10 @@ export const TrafficCharts = memo(function TrafficCharts({
           opened. Percentiles here are the largest link&apos;s, an upper bound.
         </p>
       )}
+      {/* The first chart redraws in the same commit as the section (not staggered), so the
+          section's data-source always describes what that chart shows. */}
       <TimeChart
+        staggered={false}
         label={`Messages per second, per ${groupBy}`}
         rows={rates}
         keys={keys}

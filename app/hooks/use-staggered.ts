@@ -9,13 +9,15 @@ import { useEffect, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { createStagger } from '../lib/stagger.ts';
 
-const stagger = createStagger();
+/** The dashboard's one queue: charts and deferred panels take turns in it. */
+export const stagger = createStagger();
 
-export function useStaggered<T>(value: T): T {
+/** `value`, or with `enabled` false `value` itself at once (no queue). */
+export function useStaggered<T>(value: T, enabled = true): T {
   const [shown, setShown] = useState(value);
   useEffect(() => {
-    if (Object.is(shown, value)) return;
+    if (!enabled || Object.is(shown, value)) return;
     return stagger(() => flushSync(() => setShown(value)));
-  }, [value, shown]);
-  return shown;
+  }, [value, shown, enabled]);
+  return enabled ? shown : value;
 }
