@@ -2,7 +2,9 @@
  * The drill's node processes: each `observatory node` runs detached in its own process group, so
  * that SIGKILL/SIGSTOP/SIGCONT reach exactly that node and everything it started. Every group is
  * SIGKILLed when the drill ends — normally, on an error, on Ctrl-C, or when the drill process
- * itself exits.
+ * itself exits — and, for a drill run by the observatory server, when that server dies (the
+ * lifeline below). A drill process SIGKILLed itself leaves its `--lab` nodes to end themselves:
+ * they watch their parent (cli/node/shards-lab.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -24,6 +26,16 @@ export interface NodeProcess {
   signal(signal: NodeJS.Signals): boolean;
 }
 
+/**
+ * Set to `stdin` by a process that owns the drill (the observatory server,
+ * server/drills/runner.ts, which names the same variable): stdin is then a pipe the owner never
+ * writes to, and its end means the owner is gone — even by SIGKILL, as the kernel closes its end
+ * of the pipe — so every node group is killed and the drill ends at once.
+ */
+export const DRILL_LIFELINE_ENV = 'OBSERVATORY_DRILL_LIFELINE';
+/** Exit status of a drill ended by its lifeline (nobody is left to read it). */
+const LIFELINE_EXIT_STATUS = 129;
+
 const groups = new Set<number>();
 let hooked = false;
 
@@ -41,9 +53,25 @@ export function killAllGroups(): void {
   groups.clear();
 }
 
+/** Ends the drill and its nodes when `input` ends, errs or closes. */
+export function watchLifeline(input: NodeJS.ReadableStream & { unref?: () => void }): void {
+  const end = () => {
+    killAllGroups();
+    process.exit(LIFELINE_EXIT_STATUS);
+  };
+  input.once('end', end);
+  input.once('close', end);
+  input.once('error', end);
+  // read (and drop) so the end is seen; the pipe alone must not keep the drill process alive
+  input.on('data', () => {});
+  input.resume();
+  input.unref?.();
+}
+
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
+  if (process.env[DRILL_LIFELINE_ENV] === 'stdin') watchLifeline(process.stdin);
   process.on('exit', killAllGroups);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
@@ -74,9 +102,11 @@ export function spawnNode(
   startTimeoutMs: number,
 ): NodeProcess {
   hookExit();
+  const { [DRILL_LIFELINE_ENV]: _lifeline, ...env } = process.env;
   const child = spawn(process.execPath, [CLI_ENTRY, 'node', ...args, '--events', 'json'], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   if (child.pid === undefined) throw new Error(`${label}: spawn failed`);
   const pid = child.pid;

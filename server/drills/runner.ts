@@ -89,13 +89,28 @@ export function drillArgs(kind: DrillKind, nodes?: number): string[] {
   ];
 }
 
-/** Spawns `node bin/observatory.mjs <args>` detached, so its whole group can be signalled. */
+/**
+ * Tells the drill CLI that its stdin is a lifeline from this process (cli/drill/processes.ts
+ * reads it): the server never writes to the pipe, and when the server dies — even by SIGKILL,
+ * which no handler sees — the kernel closes it, the drill sees the end of its stdin and kills its
+ * node processes at once. Without it a drill outlives a killed server and runs to its end.
+ */
+export const DRILL_LIFELINE_ENV = 'OBSERVATORY_DRILL_LIFELINE';
+
+/**
+ * Spawns `node bin/observatory.mjs <args>` detached, so its whole group can be signalled, with
+ * stdin as its lifeline ({@link DRILL_LIFELINE_ENV}).
+ */
 export const spawnDrillCli: DrillSpawner = (args) => {
   const child = nodeSpawn(process.execPath, [join(PROJECT_ROOT, 'bin/observatory.mjs'), ...args], {
     cwd: PROJECT_ROOT,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, [DRILL_LIFELINE_ENV]: 'stdin' },
   });
+  // nothing is ever written; an EPIPE after the drill ended is of no interest
+  child.stdin.on('error', () => {});
+  child.once('exit', () => child.stdin.destroy());
   return {
     stdout: child.stdout,
     stderr: child.stderr,
