@@ -9,10 +9,11 @@ export const OVERFLOW_PEER = '*';
 export const OVERFLOW_CHANNEL = 'other:overflow';
 
 class Row {
+  /** frames and bytes of the interval, not counting the current run */
   count = 0;
   bytes = 0;
   // Run-length of the latest size: ticks and fixed-size messages repeat one size, and a compare
-  // is cheaper than a sketch add. Flushed into the sketch when the size changes.
+  // is cheaper than a sketch add. Folded into count, bytes and the sketch when the size changes.
   runBytes = -1;
   runCount = 0;
   idleIntervals = 0;
@@ -72,12 +73,11 @@ export class TrafficAggregator {
     ) {
       row = this.lookup(peer, channel, direction);
     }
-    row.count++;
-    row.bytes += bytes;
-    if (bytes === row.runBytes) {
-      row.runCount++;
-    } else {
-      if (row.runCount > 0) row.sketch.add(row.runBytes, row.runCount);
+    // A frame of the current run's size is one increment; count, bytes and the sketch take the
+    // run as a whole when it ends.
+    if (bytes === row.runBytes) row.runCount++;
+    else {
+      endRun(row);
       row.runBytes = bytes;
       row.runCount = 1;
     }
@@ -119,7 +119,7 @@ export class TrafficAggregator {
       const table = this.tables[direction];
       for (const [peer, channels] of table) {
         for (const [channel, row] of channels) {
-          if (row.count > 0) {
+          if (row.count + row.runCount > 0) {
             frames.push(take(row));
           } else if (++row.idleIntervals > this.idleLimit) {
             channels.delete(channel);
@@ -129,7 +129,7 @@ export class TrafficAggregator {
         if (channels.size === 0) table.delete(peer);
       }
       const extra = this.overflow[direction];
-      if (extra.count > 0) frames.push(take(extra));
+      if (extra.count + extra.runCount > 0) frames.push(take(extra));
     }
     const overflowFrames = this.overflowFrames;
     this.overflowFrames = 0;
@@ -142,8 +142,15 @@ export class TrafficAggregator {
   }
 }
 
+function endRun(row: Row): void {
+  if (row.runCount === 0) return;
+  row.count += row.runCount;
+  row.bytes += row.runBytes * row.runCount;
+  row.sketch.add(row.runBytes, row.runCount);
+}
+
 function take(row: Row): FrameRow {
-  if (row.runCount > 0) row.sketch.add(row.runBytes, row.runCount);
+  endRun(row);
   row.runBytes = -1;
   row.runCount = 0;
   const out: FrameRow = {

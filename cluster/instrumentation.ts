@@ -19,6 +19,7 @@ export class Hooks implements Instrumentation {
   private readonly link = new Set<(e: LinkStateEvent) => void>();
   private readonly rpc = new Set<(e: RpcCallEvent) => void>();
   hasFrame = false;
+  private onlyFrame: FrameListener | null = null;
   hasLink = false;
   hasRpc = false;
 
@@ -40,6 +41,15 @@ export class Hooks implements Instrumentation {
   }
 
   emitFrame(peer: NodeName, channel: Channel, direction: 'in' | 'out', bytes: number): void {
+    const only = this.onlyFrame;
+    if (only !== null) {
+      try {
+        only(peer, channel, direction, bytes);
+      } catch (err) {
+        this.logger.error('instrumentation listener threw', { error: String(err) });
+      }
+      return;
+    }
     const listeners = this.frame;
     for (let i = 0; i < listeners.length; i++) {
       try {
@@ -74,6 +84,7 @@ export class Hooks implements Instrumentation {
 
   private refresh(): void {
     this.hasFrame = this.frame.length > 0;
+    this.onlyFrame = this.frame.length === 1 ? this.frame[0]! : null;
     this.hasLink = this.link.size > 0;
     this.hasRpc = this.rpc.size > 0;
   }
