@@ -28,11 +28,16 @@ describe('drills api', () => {
     database = undefined;
   });
 
-  async function start(): Promise<RunningServer> {
-    database = freshSqlite();
+  /** A server on a fresh database, or on the current one (a restart) after closing the last. */
+  async function start(restart = false): Promise<RunningServer> {
+    if (restart) {
+      await server?.close();
+    } else {
+      database = freshSqlite();
+    }
     server = await startServer({
       port: 0,
-      databaseUrl: database.url,
+      databaseUrl: database!.url,
       adminToken: ADMIN,
       agentToken: 'agent-token-for-drill-tests',
       dashboard: false,
@@ -68,7 +73,7 @@ describe('drills api', () => {
     expect(list.drills).toEqual([]);
   });
 
-  it('drills api — a split-brain drill on 3 nodes runs to passed, one at a time, with events', async () => {
+  it('drills api — a split-brain drill on 3 nodes runs to passed, one at a time, with events; its report survives a restart', async () => {
     const { url } = await start();
     const started = await post(url, { kind: 'split-brain', nodes: 3 });
     expect(started.status).toBe(202);
@@ -103,6 +108,18 @@ describe('drills api', () => {
     }
     expect(actions).toContain('started');
     expect(actions).toContain('passed');
+
+    // the report is in the store: a new server process on the same database serves it
+    const restarted = await start(true);
+    const byId = await fetch(`${restarted.url}/api/drills/${record.id}`);
+    expect(byId.status).toBe(200);
+    expect(await byId.json()).toEqual(drill);
+    const list = (await (await fetch(`${restarted.url}/api/drills`)).json()) as {
+      drills: DrillJson[];
+    };
+    expect(list.drills).toEqual([drill]);
+    expect((await fetch(`${restarted.url}/api/drills/${record.id}x`)).status).toBe(404);
+    expect((await fetch(`${restarted.url}/api/drills?limit=0`)).status).toBe(400);
   }, 60_000);
 
   it('drills api — a real drill past its hard timeout is stopped and recorded failed', async () => {
