@@ -2,6 +2,7 @@
 /** Sender × receiver bytes/s, all channels, from the latest traffic window. */
 import { memo } from 'react';
 import type { TrafficRow } from '../../protocol/model.ts';
+import { useStaggered } from '../hooks/use-staggered.ts';
 import { formatBytes, shortName } from '../lib/format.ts';
 import { buildMatrix, matrixShade } from '../lib/traffic.ts';
 
@@ -10,7 +11,16 @@ export interface TrafficMatrixProps {
   readonly nodes: readonly string[];
 }
 
-export const TrafficMatrix = memo(function TrafficMatrix({ rows, nodes }: TrafficMatrixProps) {
+/**
+ * A thousand cells at 32 nodes, all changing with every traffic window: the table takes new rows
+ * through the stagger queue, so its redraw is a task of its own, not part of the topology's.
+ */
+export const TrafficMatrix = memo(function TrafficMatrix(props: TrafficMatrixProps) {
+  const shown = useStaggered(props);
+  return <MatrixTable {...shown} />;
+});
+
+const MatrixTable = memo(function MatrixTable({ rows, nodes }: TrafficMatrixProps) {
   const m = buildMatrix(rows, nodes);
   return (
     <section className="panel lazy" aria-labelledby="matrix-title">
