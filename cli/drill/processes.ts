@@ -7,6 +7,7 @@
  * they watch their parent (cli/node/shards-lab.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,10 +54,28 @@ export function killAllGroups(): void {
   groups.clear();
 }
 
+/** What the drill process does on its way out: its nodes killed, then its scratch folders gone. */
+function cleanUp(): void {
+  killAllGroups();
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+  scratchDirs.clear();
+}
+
+const scratchDirs = new Set<string>();
+
+/**
+ * Removes `dir` when the drill process ends in any way it can see (normal exit, a signal, the
+ * lifeline closing), once its nodes are killed.
+ */
+export function removeOnExit(dir: string): void {
+  hookExit();
+  scratchDirs.add(dir);
+}
+
 /** Ends the drill and its nodes when `input` ends, errs or closes. */
 export function watchLifeline(input: NodeJS.ReadableStream & { unref?: () => void }): void {
   const end = () => {
-    killAllGroups();
+    cleanUp();
     process.exit(LIFELINE_EXIT_STATUS);
   };
   input.once('end', end);
@@ -72,10 +91,10 @@ function hookExit(): void {
   if (hooked) return;
   hooked = true;
   if (process.env[DRILL_LIFELINE_ENV] === 'stdin') watchLifeline(process.stdin);
-  process.on('exit', killAllGroups);
+  process.on('exit', cleanUp);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
-      killAllGroups();
+      cleanUp();
       process.exit(130);
     });
   }

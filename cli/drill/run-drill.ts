@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkStore, openStore, type CheckReport } from '../../cluster/shards/index.ts';
 import { Lab } from './lab.ts';
+import { removeOnExit } from './processes.ts';
 import { expectationsFor, type DrillReport } from './report.ts';
 import { SCENARIOS, type DrillFindings, type DrillName } from './scenarios.ts';
 
@@ -52,6 +53,7 @@ const EMPTY_CHECK: CheckReport = {
 
 export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: string }> {
   const dir = mkdtempSync(join(tmpdir(), `drill-${o.drill}-`));
+  if (!o.keep) removeOnExit(dir);
   const storeUrl = o.storeUrl ?? `file:${join(dir, 'ledger.db')}`;
   const victim = o.nodes - 1;
   const lab = new Lab({
