@@ -106,6 +106,12 @@ export interface RpcCallEvent {
  * Hooks for the agent. Listening costs close to nothing when nobody listens: the runtime checks
  * a listener count before building an event.
  */
+export interface ConnectOptions {
+  readonly signal?: AbortSignal;
+  /** called once, before the promise resolves false, with the reason the link was not made */
+  readonly onFailure?: (reason: string) => void;
+}
+
 export interface Instrumentation {
   onFrame(listener: FrameListener): () => void;
   onLinkState(listener: (event: LinkStateEvent) => void): () => void;
@@ -215,8 +221,12 @@ export interface ClusterNode {
   /** where the node listens (port resolved when 0 was asked) */
   readonly address: { readonly host: string; readonly port: number };
 
-  /** `target` is `name@host:port` or `host:port`; resolves true once the link is up. */
-  connect(target: string, options?: { signal?: AbortSignal }): Promise<boolean>;
+  /**
+   * `target` is `name@host:port` or `host:port`; resolves true once the link is up (also when it
+   * was up already), false when it could not be made, after telling `onFailure` why (refused,
+   * unreachable, a handshake refusal such as `rejected: bad_cookie`, …).
+   */
+  connect(target: string, options?: ConnectOptions): Promise<boolean>;
   disconnect(node: NodeName): boolean;
   ping(node: NodeName, options?: CallOptions): Promise<'pong' | 'pang'>;
   /** visible connected nodes; with hidden: true, hidden ones as well */

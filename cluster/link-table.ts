@@ -8,6 +8,11 @@ import { UpWaiters } from './waiters.ts';
 import { Kind } from './wire/kinds.ts';
 import { parseTarget } from './target.ts';
 
+/** How a connect ended: true once the link is up, else why it is not (for logs and debuggers). */
+export type ConnectOutcome = true | string;
+
+const SHUTTING_DOWN = 'this node is shutting down';
+
 /** What the link table needs from its node. */
 export interface LinkTableHost {
   readonly name: NodeName;
@@ -30,8 +35,8 @@ export interface LinkTableHost {
 export class LinkTable {
   readonly conns = new Set<Connection>();
   readonly links = new Map<NodeName, Connection>();
-  private readonly outResolvers = new Map<Connection, (ok: boolean) => void>();
-  private readonly dialing = new Map<NodeName, Promise<boolean>>();
+  private readonly outResolvers = new Map<Connection, (outcome: ConnectOutcome) => void>();
+  private readonly dialing = new Map<NodeName, Promise<ConnectOutcome>>();
   private readonly knownAddr = new Map<NodeName, string>();
   private readonly membership = new Set<(e: MembershipEvent) => void>();
   readonly waiters: UpWaiters;
@@ -42,16 +47,16 @@ export class LinkTable {
     );
   }
 
-  connect(target: string, signal?: AbortSignal): Promise<boolean> {
+  connect(target: string, signal?: AbortSignal): Promise<ConnectOutcome> {
     const t = parseTarget(target);
     if (t.name === this.host.name) return Promise.resolve(true);
-    if (this.host.isClosing()) return Promise.resolve(false);
+    if (this.host.isClosing()) return Promise.resolve(SHUTTING_DOWN);
     const name = t.name;
     if (name === undefined) return this.dial(t.host, t.port, undefined, signal);
     if (this.links.has(name)) return Promise.resolve(true);
     const inFlight = this.dialing.get(name);
     if (inFlight !== undefined) return inFlight;
-    if (this.handshaking(name)) return this.waiters.wait(name);
+    if (this.handshaking(name)) return this.waitFor(name, 'its incoming handshake did not finish');
     const p = this.dial(t.host, t.port, name, signal).finally(() => this.dialing.delete(name));
     this.dialing.set(name, p);
     return p;
@@ -139,12 +144,12 @@ export class LinkTable {
     ) {
       // the other connection between us wins; report its outcome
       if (this.links.has(peer)) r(true);
-      else void this.waiters.wait(peer).then(r);
+      else void this.waitFor(peer, 'the other connection between us did not come up').then(r);
       return;
     }
     if (peer !== undefined && this.links.has(peer)) return r(true);
     config.logger.info('connect failed', { peer, reason });
-    r(false);
+    r(reason);
   }
 
   down(conn: Connection, reason: NodeDownReason): void {
@@ -177,7 +182,7 @@ export class LinkTable {
     port: number,
     expected: NodeName | undefined,
     signal?: AbortSignal,
-  ): Promise<boolean> {
+  ): Promise<ConnectOutcome> {
     const { config, instrumentation } = this.host;
     if (expected !== undefined && instrumentation.hasLink)
       instrumentation.emitLink({
@@ -191,13 +196,13 @@ export class LinkTable {
       socket = await dial(host, port, this.host.tls, signal);
     } catch (err) {
       config.logger.debug('connect failed', { host, port, error: String(err) });
-      return false;
+      return err instanceof Error ? err.message : String(err);
     }
     if (this.host.isClosing()) {
       socket.destroy();
-      return false;
+      return SHUTTING_DOWN;
     }
-    return new Promise<boolean>((resolve) => {
+    return new Promise<ConnectOutcome>((resolve) => {
       const conn = this.host.newConnection(socket, true, expected);
       this.conns.add(conn);
       this.outResolvers.set(conn, resolve);
@@ -205,6 +210,10 @@ export class LinkTable {
         once: true,
       });
     });
+  }
+
+  private async waitFor(peer: NodeName, otherwise: string): Promise<ConnectOutcome> {
+    return (await this.waiters.wait(peer)) || otherwise;
   }
 
   private handshaking(peer: NodeName): boolean {

@@ -50,6 +50,24 @@ describe('mesh — membership over real sockets', () => {
     expect(await a.ping(b.name)).toBe('pong');
   });
 
+  it('mesh — a failed connect says why: refused port, wrong cookie', async () => {
+    nodes = await startNodes(1);
+    const [a] = nodes as [ClusterNode];
+    const other = await startNode({ name: 'other', cookie: 'another-cookie' });
+    nodes.push(other);
+    const closed = await startNode({ name: 'gone', cookie: COOKIE });
+    const closedPort = closed.address.port;
+    await closed.close();
+    const reasons: string[] = [];
+    const onFailure = (reason: string) => reasons.push(reason);
+    expect(await a.connect(`127.0.0.1:${closedPort}`, { onFailure })).toBe(false);
+    expect(await a.connect(targetOf(other), { onFailure })).toBe(false);
+    expect(await a.connect(targetOf(a), { onFailure })).toBe(true);
+    expect(reasons).toHaveLength(2);
+    expect(reasons[0]).toMatch(/ECONNREFUSED/);
+    expect(reasons[1]).toMatch(/cookie/);
+  });
+
   it('mesh — a hidden node connects without joining the mesh', async () => {
     nodes = await startNodes(2);
     const [a, b] = nodes as [ClusterNode, ClusterNode];

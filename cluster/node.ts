@@ -2,6 +2,7 @@ import type {
   CallOptions,
   Channel,
   ClusterNode,
+  ConnectOptions,
   Destination,
   DownReason,
   MembershipEvent,
@@ -134,8 +135,11 @@ export class Node implements ClusterNode, ConnectionHost {
 
   // ---- membership ------------------------------------------------------------------------
 
-  connect(target: string, options?: { signal?: AbortSignal }): Promise<boolean> {
-    return this.table.connect(target, options?.signal);
+  async connect(target: string, options?: ConnectOptions): Promise<boolean> {
+    const outcome = await this.table.connect(target, options?.signal);
+    if (outcome === true) return true;
+    options?.onFailure?.(outcome);
+    return false;
   }
 
   disconnect(node: NodeName): boolean {

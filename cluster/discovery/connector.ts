@@ -117,8 +117,14 @@ export class Connector {
     let ok = false;
     let error: string | undefined;
     try {
-      ok = await this.#ctx.connect(target, { signal: controller.signal });
-      if (!ok) error = 'connect returned false';
+      ok = await this.#ctx.connect(target, {
+        signal: controller.signal,
+        onFailure: (reason) => (error = reason),
+      });
+      if (!ok) {
+        if (controller.signal.aborted && !this.#stopped) error = 'connect timed out';
+        error ??= 'not connected';
+      }
     } catch (err) {
       error = controller.signal.aborted && !this.#stopped ? 'connect timed out' : errorText(err);
     } finally {

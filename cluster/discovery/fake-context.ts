@@ -25,15 +25,15 @@ export function fakeContext(selfAddress = '127.0.0.1:9000', clock = new FakeCloc
     };
   const ctx: DiscoveryContext = {
     self: { name: 'self@127.0.0.1', address: selfAddress },
-    connect(target) {
+    // as a node does: false after telling onFailure why
+    connect(target, options) {
       attempts.push(target);
       if (reachable.has(target)) {
         connected.add(target);
         return Promise.resolve(true);
       }
-      return Promise.reject(
-        Object.assign(new Error(`connect ECONNREFUSED ${target}`), { code: 'ECONNREFUSED' }),
-      );
+      options?.onFailure?.(`connect ECONNREFUSED ${target}`);
+      return Promise.resolve(false);
     },
     isConnected: (address) => connected.has(address),
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },

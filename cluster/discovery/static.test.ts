@@ -62,6 +62,9 @@ describe('static discovery', () => {
     expect(f.attempts).toHaveLength(5);
     const delays = f.events.flatMap((e) => (e.kind === 'connect_result' ? [e.retryInMs] : []));
     expect(delays).toEqual([100, 200, 400, 800, 1_000]);
+    // each failure says why, as the node's connect told it
+    const errors = f.events.flatMap((e) => (e.kind === 'connect_result' ? [e.error] : []));
+    expect(errors).toEqual(Array(5).fill('connect ECONNREFUSED 127.0.0.1:9001'));
     f.reachable.add('127.0.0.1:9001');
     await f.clock.advance(1_000);
     expect(f.connected.has('127.0.0.1:9001')).toBe(true);

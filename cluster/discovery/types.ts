@@ -1,4 +1,4 @@
-import type { Clock, Logger, NodeName } from '../api.ts';
+import type { Clock, ConnectOptions, Logger, NodeName } from '../api.ts';
 
 /** Names of the built-in strategies; a user strategy may use any other name. */
 export type BuiltinStrategyName = 'static' | 'gossip' | 'dns';
@@ -57,8 +57,11 @@ export type IgnoreReason = 'malformed' | 'unauthenticated' | 'stale' | 'replay';
 export interface DiscoveryContext {
   /** this node: its full name and the `host:port` it listens on */
   readonly self: { readonly name: NodeName; readonly address: string };
-  /** connect to `host:port` (or `name@host:port`); resolves true once the link is up */
-  connect(target: string, options?: { signal?: AbortSignal }): Promise<boolean>;
+  /**
+   * connect to `host:port` (or `name@host:port`); resolves true once the link is up, false after
+   * telling `onFailure` why not
+   */
+  connect(target: string, options?: ConnectOptions): Promise<boolean>;
   /** whether a link to the node listening on `host:port` is up */
   isConnected(address: string): boolean;
   readonly logger: Logger;
