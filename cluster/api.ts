@@ -102,16 +102,16 @@ export interface RpcCallEvent {
   readonly ok: boolean;
 }
 
-/**
- * Hooks for the agent. Listening costs close to nothing when nobody listens: the runtime checks
- * a listener count before building an event.
- */
 export interface ConnectOptions {
   readonly signal?: AbortSignal;
   /** called once, before the promise resolves false, with the reason the link was not made */
   readonly onFailure?: (reason: string) => void;
 }
 
+/**
+ * Hooks for the agent. Listening costs close to nothing when nobody listens: the runtime checks
+ * a listener count before building an event.
+ */
 export interface Instrumentation {
   onFrame(listener: FrameListener): () => void;
   onLinkState(listener: (event: LinkStateEvent) => void): () => void;
