@@ -10,7 +10,7 @@
  *   data in transitions (interruptible by a model) and at most once a second for events;
  * - everything handed to a memoized panel is kept stable while its content is the same.
  */
-import { memo, useMemo, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useState } from 'react';
 import '../dashboard.css';
 import type { ModelFault, TrafficRow } from '../../protocol/model.ts';
 import { useClock } from '../hooks/use-now.ts';
@@ -55,7 +55,9 @@ export function Dashboard() {
   // Charts slide in steps, not every second: each redraw of every chart costs main-thread time.
   // The right edge runs one step ahead so the newest bucket is always inside the axis.
   const clock = useClock(CHART_STEP_MS);
-  const chartClock = clock + CHART_STEP_MS;
+  // The clock is an urgent (synchronous) update; what it moves is not: the step re-renders the
+  // panels with the new time in a deferred, interruptible render, never ahead of a model.
+  const chartClock = useDeferredValue(clock + CHART_STEP_MS);
   const [range, setRange] = useState<TimeRange>({ kind: '5m' });
   const [viewer, setViewer] = useState<string | null>(null);
   const [selected, setSelected] = useState<DrawnLink | null>(null);

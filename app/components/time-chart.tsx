@@ -5,33 +5,16 @@
  *
  * Redraws are the dashboard's most expensive work, so: memoized on its props (which callers keep
  * stable), one chart per task when several change at once, no animation, and ticks given
- * explicitly with `interval={0}` so recharts never measures tick labels in the DOM to thin them out.
+ * explicitly with `interval={0}` so recharts never measures tick labels in the DOM to thin them out
+ * (chart-body.tsx, loaded on demand so recharts is not on the first paint's path).
  */
-import { memo, useCallback, useMemo } from 'react';
-import {
-  Bar,
-  BarChart,
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ReferenceArea,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
-import type { FaultPeriod } from '../lib/events.ts';
+import { lazy, memo, Suspense } from 'react';
 import { useStaggered } from '../hooks/use-staggered.ts';
-import { clockTime } from '../lib/format.ts';
-import { timeTicks } from '../lib/ticks.ts';
+import type { FaultPeriod } from '../lib/events.ts';
 
 export const FAULT_FILL = '#cf222e';
 
-// Room for the labels of the first and last ticks, which sit on the edges of the plot.
-const MARGIN = { top: 12, right: 32, bottom: 0, left: 0 } as const;
-const sameKey = (k: string) => k;
-const tooltipTime = (t: unknown) => clockTime(Number(t));
+const ChartBody = lazy(() => import('./chart-body.tsx').then((m) => ({ default: m.ChartBody })));
 
 export interface TimeChartProps {
   readonly label: string;
@@ -55,104 +38,20 @@ export interface TimeChartProps {
  */
 export const TimeChart = memo(function TimeChart(props: TimeChartProps) {
   const shown = useStaggered(props, props.staggered !== false);
-  return <ChartBody {...shown} />;
-});
-
-const ChartBody = memo(function ChartBody({
-  label,
-  rows,
-  keys,
-  colorOf,
-  from,
-  to,
-  periods,
-  format,
-  kind = 'line',
-  height = 200,
-  nameOf = sameKey,
-}: TimeChartProps) {
-  const ticks = useMemo(() => timeTicks(from, to), [from, to]);
-  const tooltipValue = useCallback(
-    (v: unknown) => (typeof v === 'number' && format ? format(v) : String(v)),
-    [format],
-  );
-  // recharts takes mutable arrays; it does not mutate them.
-  const data = rows as Record<string, number | null>[];
-  const shading = periods
-    .filter((p) => p.to >= from && p.from <= to)
-    .map((p) => (
-      <ReferenceArea
-        key={p.key}
-        x1={Math.max(from, p.from)}
-        x2={Math.min(to, p.to)}
-        fill={FAULT_FILL}
-        fillOpacity={0.12}
-        stroke="none"
-        ifOverflow="hidden"
-        label={{ value: p.label, position: 'insideTopLeft', fontSize: 10, fill: FAULT_FILL }}
-      />
-    ));
-  const axes = (
-    <>
-      <CartesianGrid strokeDasharray="3 3" opacity={0.3} />
-      <XAxis
-        dataKey="t"
-        type="number"
-        scale="time"
-        domain={[from, to]}
-        allowDataOverflow
-        ticks={ticks}
-        interval={0}
-        tickFormatter={clockTime}
-      />
-      <YAxis width={56} tickFormatter={format} interval={0} />
-      <Tooltip labelFormatter={tooltipTime} formatter={tooltipValue} isAnimationActive={false} />
-      {keys.length > 1 && <Legend />}
-      {shading}
-    </>
-  );
+  const height = shown.height ?? 200;
   return (
     <figure
       className="chart"
-      aria-label={label}
+      aria-label={shown.label}
       data-testid="time-chart"
-      data-points={rows.length}
-      data-from={from}
-      data-to={to}
+      data-points={shown.rows.length}
+      data-from={shown.from}
+      data-to={shown.to}
     >
-      <figcaption>{label}</figcaption>
-      <ResponsiveContainer width="100%" height={height}>
-        {kind === 'bar' ? (
-          <BarChart data={data} margin={MARGIN}>
-            {axes}
-            {keys.map((k, i) => (
-              <Bar
-                key={k}
-                dataKey={k}
-                name={nameOf(k)}
-                fill={colorOf(k, i)}
-                isAnimationActive={false}
-              />
-            ))}
-          </BarChart>
-        ) : (
-          <LineChart data={data} margin={MARGIN}>
-            {axes}
-            {keys.map((k, i) => (
-              <Line
-                key={k}
-                type="monotone"
-                dataKey={k}
-                name={nameOf(k)}
-                stroke={colorOf(k, i)}
-                dot={false}
-                connectNulls={false}
-                isAnimationActive={false}
-              />
-            ))}
-          </LineChart>
-        )}
-      </ResponsiveContainer>
+      <figcaption>{shown.label}</figcaption>
+      <Suspense fallback={<div style={{ height }} />}>
+        <ChartBody {...shown} height={height} />
+      </Suspense>
     </figure>
   );
 });

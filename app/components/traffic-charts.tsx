@@ -1,12 +1,11 @@
 'use client';
 /** Message rate and payload-size percentiles over time, per channel or per sending node. */
 import { memo, useCallback, useMemo, useState } from 'react';
-import type { TrafficModel } from '../../protocol/model.ts';
 import { useHistory } from '../hooks/use-history.ts';
 import { OWNER_PALETTE } from '../lib/colors.ts';
 import type { FaultPeriod } from '../lib/events.ts';
 import { formatBytes, formatRate, shortName } from '../lib/format.ts';
-import { toChartRows, type GroupBy, type TimeRange } from '../lib/history.ts';
+import { toChartRows, type GroupBy, type LivePoints, type TimeRange } from '../lib/history.ts';
 import { TimeChart } from './time-chart.tsx';
 
 type Percentile = 'p50' | 'p95' | 'p99';
@@ -18,7 +17,7 @@ export interface TrafficChartsProps {
   /** the dashboard's chart clock and its step (see `useHistory`) */
   readonly clock: number;
   readonly stepMs: number;
-  readonly trafficLog: readonly TrafficModel[];
+  readonly trafficLog: readonly LivePoints[];
   readonly periods: readonly FaultPeriod[];
   readonly nodeColors: ReadonlyMap<string, string>;
 }

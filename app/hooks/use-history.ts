@@ -7,15 +7,15 @@
  * When the store has nothing to offer, live `/ui` traffic pushes fill the chart instead.
  */
 import { startTransition, useEffect, useMemo, useRef, useState } from 'react';
-import type { TrafficModel } from '../../protocol/model.ts';
 import { getJson } from '../lib/api.ts';
 import {
   mergeSeries,
   parseHistory,
   rangeBounds,
-  seriesFromTraffic,
+  seriesFromLive,
   type GroupBy,
   type HistorySeries,
+  type LivePoints,
   type TimeRange,
 } from '../lib/history.ts';
 
@@ -43,7 +43,7 @@ const query = (from: number, to: number, groupBy: GroupBy) =>
 export function useHistory(
   range: TimeRange,
   groupBy: GroupBy,
-  trafficLog: readonly TrafficModel[],
+  trafficLog: readonly LivePoints[],
   clock: number,
   stepMs: number,
 ): HistoryState {
@@ -132,10 +132,7 @@ export function useHistory(
   const liveSeries = useMemo(() => {
     if (state.source !== 'live') return null;
     const from = trafficLog.length > 0 ? trafficLog[0]!.at - 1_000 : 0;
-    return trafficLog.reduce<HistorySeries[]>(
-      (acc, t) => mergeSeries(acc, seriesFromTraffic(t, groupBy), from),
-      [],
-    );
+    return seriesFromLive(trafficLog, groupBy, from);
   }, [state.source, trafficLog, groupBy]);
 
   return useMemo(

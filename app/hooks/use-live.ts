@@ -20,6 +20,7 @@ import type {
 } from '../../protocol/ui.ts';
 import { getJson } from '../lib/api.ts';
 import { mergeEvents } from '../lib/events.ts';
+import { livePoints, type LivePoints } from '../lib/history.ts';
 
 /** Live events kept in memory; older ones come from `GET /api/events` when a range needs them. */
 export const LIVE_EVENTS_LIMIT = 2_000;
@@ -31,8 +32,11 @@ export interface LiveState {
   readonly status: UiStatus | null;
   /** events pushed since the page loaded */
   readonly events: readonly ModelEvent[];
-  /** the traffic pushes, oldest first, for charts when the store has no history; renewed with `trafficView` */
-  readonly trafficLog: readonly TrafficModel[];
+  /**
+   * The traffic pushes as chart points, oldest first, for charts when the store has no history;
+   * renewed with `trafficView`.
+   */
+  readonly trafficLog: readonly LivePoints[];
   /**
    * The latest traffic push, renewed at most every `TRAFFIC_VIEW_MS`: the topology's link widths
    * and the matrix (a thousand cells at 32 nodes) follow 5-second averages, and the charts move in
@@ -58,13 +62,13 @@ export function useLive(): LiveState {
   const [model, setModel] = useState<ClusterModel | null>(null);
   const [status, setStatus] = useState<UiStatus | null>(null);
   const [events, setEvents] = useState<readonly ModelEvent[]>([]);
-  const [trafficLog, setTrafficLog] = useState<readonly TrafficModel[]>([]);
+  const [trafficLog, setTrafficLog] = useState<readonly LivePoints[]>([]);
   const [trafficView, setTrafficView] = useState<TrafficModel | null>(null);
 
   useEffect(() => {
     let stopped = false;
     // Pushes since the last publication, and when that was (the push's own clock).
-    let pending: TrafficModel[] = [];
+    let pending: LivePoints[] = [];
     let shownAt = -Infinity;
     void getJson<ClusterModel>('/api/cluster').then((r) => {
       // The socket's model is newer whenever it has arrived first.
@@ -83,7 +87,7 @@ export function useLive(): LiveState {
     socket.on('status', setStatus);
     socket.on('model', (next) => setModel((m) => (m !== null && m.at > next.at ? m : next)));
     socket.on('traffic', (next) => {
-      pending.push(next);
+      pending.push(livePoints(next));
       if (next.at - shownAt < TRAFFIC_VIEW_MS) return;
       shownAt = next.at;
       const fresh = pending;

@@ -3,7 +3,9 @@ import {
   mergeSeries,
   parseHistory,
   rangeBounds,
+  seriesFromLive,
   seriesFromTraffic,
+  livePoints,
   toChartRows,
   type HistoryPoint,
 } from './history.ts';
@@ -89,5 +91,38 @@ describe('history', () => {
         .map((s) => s.key)
         .sort(),
     ).toEqual(['a', 'b']);
+  });
+
+  it('history — live points keep one point per channel and node per push, and merge into series', () => {
+    const push = (at: number, msg: number) => ({
+      at,
+      windowMs: 5_000,
+      rows: [
+        row('a', 'b', 'rpc', msg * 10, msg),
+        row('a', 'c', 'rpc', msg * 10, msg),
+        row('b', 'a', 'tick', 8, 1),
+      ],
+    });
+    const log = [livePoints(push(10_000, 2)), livePoints(push(11_000, 3))];
+    expect(log[0]!.channel.map((s) => s.key)).toEqual(['rpc', 'tick']);
+    expect(log[0]!.node.map((s) => s.key)).toEqual(['a', 'b']);
+    const series = seriesFromLive(log, 'channel', 0);
+    expect(series.map((s) => [s.key, s.points.map((p) => [p.t, p.msgPerSec])])).toEqual([
+      [
+        'rpc',
+        [
+          [10_000, 4],
+          [11_000, 6],
+        ],
+      ],
+      [
+        'tick',
+        [
+          [10_000, 1],
+          [11_000, 1],
+        ],
+      ],
+    ]);
+    expect(seriesFromLive(log, 'node', 10_500)[0]!.points).toHaveLength(1);
   });
 });

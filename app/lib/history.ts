@@ -155,3 +155,36 @@ export function seriesFromTraffic(traffic: TrafficModel, groupBy: GroupBy): Hist
     points: [{ t, msgPerSec: v.msg, bytesPerSec: v.bytes, p50: v.p50, p95: v.p95, p99: v.p99 }],
   }));
 }
+
+/**
+ * One live traffic push boiled down to what a chart can draw from it: a point per channel and
+ * per sending node. The pushes themselves hold a row per link and channel (about 4,000 at 32
+ * nodes); keeping five minutes of those would hold a million objects for the garbage collector to
+ * walk, for a fallback that only needs these few points.
+ */
+export interface LivePoints {
+  readonly at: number;
+  readonly channel: readonly HistorySeries[];
+  readonly node: readonly HistorySeries[];
+}
+
+export function livePoints(traffic: TrafficModel): LivePoints {
+  return {
+    at: traffic.at,
+    channel: seriesFromTraffic(traffic, 'channel'),
+    node: seriesFromTraffic(traffic, 'node'),
+  };
+}
+
+/** The series of a log of live points, for one grouping, from `from` on. */
+export function seriesFromLive(
+  log: readonly LivePoints[],
+  groupBy: GroupBy,
+  from: number,
+): HistorySeries[] {
+  return mergeSeries(
+    [],
+    log.flatMap((p) => p[groupBy]),
+    from,
+  );
+}
