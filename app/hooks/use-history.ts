@@ -22,6 +22,9 @@ import {
 /** How far back a top-up asks, in chart steps (the store may complete a bucket late). */
 export const TOP_UP_STEPS = 3;
 
+/** After a failed load, ask the store again this much later (live pushes fill the chart meanwhile). */
+export const RETRY_MS = 15_000;
+
 export interface HistoryState {
   readonly series: readonly HistorySeries[];
   readonly stepMs: number;
@@ -57,13 +60,15 @@ export function useHistory(
   // Read by the loaders (never during render): the latest clock, and what the store answered for.
   const clockRef = useRef(clock);
   const loaded = useRef<{ range: TimeRange; groupBy: GroupBy } | null>(null);
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     clockRef.current = clock;
   }, [clock]);
 
-  // A new range or grouping: the whole range from the store.
+  // A new range or grouping: the whole range from the store (again later if that failed).
   useEffect(() => {
     let stopped = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     loaded.current = null;
     const { from, to } = rangeBounds(range, clockRef.current);
     void getJson<unknown>(query(from, to, groupBy)).then((res) => {
@@ -71,6 +76,7 @@ export function useHistory(
       const body = res.ok ? parseHistory(res.data) : null;
       const bounds = rangeBounds(range, clockRef.current);
       if (body !== null) loaded.current = { range, groupBy };
+      else retry = setTimeout(() => setAttempt((n) => n + 1), RETRY_MS);
       startTransition(() =>
         setState(
           body === null
@@ -93,8 +99,9 @@ export function useHistory(
     });
     return () => {
       stopped = true;
+      clearTimeout(retry);
     };
-  }, [range, groupBy]);
+  }, [range, groupBy, attempt]);
 
   // Each step of a live range: the newest buckets, and the axis moves with them.
   useEffect(() => {
