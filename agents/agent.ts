@@ -205,7 +205,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
     attachedAt,
   );
   const unhook = [
-    node.instrumentation.onFrame(traffic.record),
+    node.instrumentation.onFrameRuns(traffic.record),
     node.instrumentation.onRpc(rpc.record),
     node.instrumentation.onLinkState(links.record),
     node.monitorNodes((e: MembershipEvent) => {
@@ -247,6 +247,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
     if (detached) return;
     // Nominal window bounds keep `t` strictly increasing even when timers fire early or late.
     const windowEnd = nextBoundary;
+    node.instrumentation.flushFrameRuns();
     const { frames, overflowFrames } = traffic.flush();
     const { events: happened, droppedEvents } = events.flush();
     const visible = node.nodes();

@@ -3,14 +3,15 @@ import type {
   Clock,
   FaultControl,
   FrameEvent,
-  FrameListener,
   LatencyFault,
   LinkStateEvent,
   MembershipEvent,
   NodeName,
   RpcCallEvent,
 } from '../cluster/api.ts';
+import { silentLogger } from '../cluster/clock.ts';
 import type { DiscoveryEvent } from '../cluster/discovery/index.ts';
+import { Hooks } from '../cluster/instrumentation.ts';
 import type { UrgentEvent } from '../protocol/agent.ts';
 import type { CommandAck } from '../protocol/control.ts';
 import type { Snapshot } from '../protocol/telemetry.ts';
@@ -114,9 +115,6 @@ export class FakeNode implements AgentNode {
   readonly faults = new FakeFaults();
   visible: NodeName[] = [];
   hiddenPeers: NodeName[] = [];
-  private frame = new Set<FrameListener>();
-  private link = new Set<(e: LinkStateEvent) => void>();
-  private rpc = new Set<(e: RpcCallEvent) => void>();
   private membership = new Set<(e: MembershipEvent) => void>();
 
   constructor(
@@ -124,11 +122,8 @@ export class FakeNode implements AgentNode {
     readonly hidden = false,
   ) {}
 
-  readonly instrumentation = {
-    onFrame: (l: FrameListener) => add(this.frame, l),
-    onLinkState: (l: (e: LinkStateEvent) => void) => add(this.link, l),
-    onRpc: (l: (e: RpcCallEvent) => void) => add(this.rpc, l),
-  };
+  /** the runtime's own hooks, so frame runs are coalesced as in a real node */
+  readonly instrumentation = new Hooks(silentLogger);
   nodes(options?: { hidden?: boolean }): NodeName[] {
     return options?.hidden === true ? [...this.visible, ...this.hiddenPeers] : [...this.visible];
   }
@@ -136,19 +131,21 @@ export class FakeNode implements AgentNode {
     return add(this.membership, listener);
   }
   emitFrame(e: FrameEvent): void {
-    for (const l of this.frame) l(e.peer, e.channel, e.direction, e.bytes);
+    this.instrumentation.emitFrame(e.peer, e.channel, e.direction, e.bytes);
   }
   emitLink(e: LinkStateEvent): void {
-    for (const l of this.link) l(e);
+    this.instrumentation.emitLink(e);
   }
   emitRpc(e: RpcCallEvent): void {
-    for (const l of this.rpc) l(e);
+    this.instrumentation.emitRpc(e);
   }
   emitMembership(e: MembershipEvent): void {
     for (const l of this.membership) l(e);
   }
+  /** hooks and membership listeners still attached (0 once an agent has detached) */
   get listeners(): number {
-    return this.frame.size + this.link.size + this.rpc.size + this.membership.size;
+    const h = this.instrumentation;
+    return Number(h.hasFrame) + Number(h.hasLink) + Number(h.hasRpc) + this.membership.size;
   }
 }
 

@@ -5,10 +5,10 @@ import { OVERFLOW_CHANNEL, RpcAggregator, TrafficAggregator } from './traffic.ts
 describe('agents/traffic', () => {
   it('traffic — counts, bytes and a size sketch per (peer, channel, direction)', () => {
     const t = new TrafficAggregator();
-    for (let i = 1; i <= 100; i++) t.record('b', 'send', 'out', i);
-    t.record('b', 'send', 'in', 7);
-    t.record('c', 'tick', 'out', 12);
-    t.record('b', 'pubsub:news', 'out', 300);
+    for (let i = 1; i <= 100; i++) t.record('b', 'send', 'out', i, 1);
+    t.record('b', 'send', 'in', 7, 1);
+    t.record('c', 'tick', 'out', 12, 1);
+    t.record('b', 'pubsub:news', 'out', 300, 1);
     const { frames } = t.flush();
     const row = (peer: string, channel: string, direction: string) =>
       frames.find((f) => f.peer === peer && f.channel === channel && f.direction === direction);
@@ -26,8 +26,8 @@ describe('agents/traffic', () => {
     const t = new TrafficAggregator();
     const sizes = [100, 100, 100, 5000, 100, 1, 1, 70_000, 70_000];
     for (const bytes of sizes) {
-      t.record('b', 'send', 'out', bytes);
-      t.record('c', 'send', 'out', 42);
+      t.record('b', 'send', 'out', bytes, 1);
+      t.record('c', 'send', 'out', 42, 1);
     }
     const { frames } = t.flush();
     const b = deserializeSketch(frames.find((f) => f.peer === 'b')!.sketch);
@@ -39,12 +39,27 @@ describe('agents/traffic', () => {
     expect(Math.abs(c.quantile(0.5) - 42) / 42).toBeLessThanOrEqual(0.01);
   });
 
+  it('traffic — a run of frames counts as many frames, bytes and sketch weight', () => {
+    const t = new TrafficAggregator();
+    t.record('b', 'rpc', 'out', 100, 1_000);
+    t.record('b', 'rpc', 'in', 50, 999);
+    t.record('b', 'rpc', 'out', 100, 24);
+    t.record('b', 'rpc', 'out', 300, 1);
+    const { frames } = t.flush();
+    const out = frames.find((f) => f.direction === 'out')!;
+    expect(out).toMatchObject({ count: 1_025, bytes: 1_024 * 100 + 300 });
+    const sketch = deserializeSketch(out.sketch);
+    expect(sketch.count).toBe(1_025);
+    expect(sketch.max).toBe(300);
+    expect(frames.find((f) => f.direction === 'in')).toMatchObject({ count: 999, bytes: 49_950 });
+  });
+
   it('traffic — a flush resets the interval; quiet rows are not reported', () => {
     const t = new TrafficAggregator();
-    t.record('b', 'send', 'out', 10);
+    t.record('b', 'send', 'out', 10, 1);
     expect(t.flush().frames).toHaveLength(1);
     expect(t.flush().frames).toHaveLength(0);
-    t.record('b', 'send', 'out', 20);
+    t.record('b', 'send', 'out', 20, 1);
     const [row] = t.flush().frames;
     expect(row).toMatchObject({ count: 1, bytes: 20 });
     expect(deserializeSketch(row!.sketch).count).toBe(1);
@@ -52,7 +67,7 @@ describe('agents/traffic', () => {
 
   it('traffic — rows idle longer than the limit are freed', () => {
     const t = new TrafficAggregator({ idleIntervals: 2 });
-    t.record('b', 'send', 'out', 10);
+    t.record('b', 'send', 'out', 10, 1);
     t.flush();
     expect(t.size).toBe(1);
     for (let i = 0; i < 3; i++) t.flush();
@@ -61,7 +76,7 @@ describe('agents/traffic', () => {
 
   it('traffic — beyond the row limit frames go to one overflow row and are counted', () => {
     const t = new TrafficAggregator({ maxRows: 5 });
-    for (let i = 0; i < 10; i++) t.record('b', `svc:${i}`, 'out', 10);
+    for (let i = 0; i < 10; i++) t.record('b', `svc:${i}`, 'out', 10, 1);
     const { frames, overflowFrames } = t.flush();
     expect(frames.length).toBeLessThanOrEqual(5);
     expect(overflowFrames).toBe(7);

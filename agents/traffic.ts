@@ -1,4 +1,4 @@
-import type { Channel, FrameListener, NodeName, RpcCallEvent } from '../cluster/api.ts';
+import type { Channel, FrameRunListener, NodeName, RpcCallEvent } from '../cluster/api.ts';
 import type { FrameRow, RpcStats } from '../protocol/telemetry.ts';
 import { MAX_CHANNEL_CHARS, MAX_FRAME_ROWS } from '../protocol/telemetry.ts';
 import { QuantileSketch } from '../protocol/sketch.ts';
@@ -62,8 +62,8 @@ export class TrafficAggregator {
     this.idleLimit = options.idleIntervals ?? DEFAULT_ROW_IDLE_INTERVALS;
   }
 
-  /** The frame hook; bound so it can be passed straight to `onFrame`. */
-  readonly record: FrameListener = (peer, channel, direction, bytes) => {
+  /** The frame-run hook; bound so it can be passed straight to `onFrameRuns`. */
+  readonly record: FrameRunListener = (peer, channel, direction, bytes, count) => {
     let row = this.lastRow;
     if (
       row === undefined ||
@@ -71,26 +71,26 @@ export class TrafficAggregator {
       channel !== this.lastChannel ||
       direction !== this.lastDirection
     ) {
-      row = this.lookup(peer, channel, direction);
+      row = this.lookup(peer, channel, direction, count);
     }
-    // A frame of the current run's size is one increment; count, bytes and the sketch take the
-    // run as a whole when it ends.
-    if (bytes === row.runBytes) row.runCount++;
+    // Runs of one row's size add up (requests and replies alternate between two rows, each of
+    // a steady size); count, bytes and the sketch take the run as a whole when it ends.
+    if (bytes === row.runBytes) row.runCount += count;
     else {
       endRun(row);
       row.runBytes = bytes;
-      row.runCount = 1;
+      row.runCount = count;
     }
   };
 
-  private lookup(peer: NodeName, channel: Channel, dir: 'in' | 'out'): Row {
+  private lookup(peer: NodeName, channel: Channel, dir: 'in' | 'out', frames: number): Row {
     const direction = dir === 'in' ? 'in' : 'out';
     const table = this.tables[direction];
     let channels = table.get(peer);
     let row = channels?.get(channel);
     if (row === undefined) {
       if (this.rows >= this.maxRows || channel.length > MAX_CHANNEL_CHARS) {
-        this.overflowFrames++;
+        this.overflowFrames += frames;
         // Not cached, so every overflowing frame is counted.
         return this.overflow[direction];
       } else {

@@ -109,11 +109,31 @@ export interface ConnectOptions {
 }
 
 /**
+ * Called with a run of `count` consecutive frames of one peer, channel, direction and size. For
+ * aggregators: a stream of equal frames (ticks, fixed-size messages) costs a compare and an
+ * increment per frame in the runtime, and one call per run.
+ */
+export type FrameRunListener = (
+  peer: NodeName,
+  channel: Channel,
+  direction: 'in' | 'out',
+  bytes: number,
+  count: number,
+) => void;
+
+/**
  * Hooks for the agent. Listening costs close to nothing when nobody listens: the runtime checks
  * a listener count before building an event.
  */
 export interface Instrumentation {
+  /** every frame, as it crosses */
   onFrame(listener: FrameListener): () => void;
+  /**
+   * frames in runs: a run is delivered when a different frame ends it, or at `flushFrameRuns()`,
+   * which a reader calls before it reads what its listener summed up
+   */
+  onFrameRuns(listener: FrameRunListener): () => void;
+  flushFrameRuns(): void;
   onLinkState(listener: (event: LinkStateEvent) => void): () => void;
   onRpc(listener: (event: RpcCallEvent) => void): () => void;
 }
