@@ -20,11 +20,10 @@ import { attachAgent } from '../agents/index.ts';
 import { estimateSnapshotBytes } from '../agents/buffer.ts';
 import { FakeClock, FakeNode, FakeTransport, fixedProcessStats } from '../agents/testing.ts';
 import type { Snapshot } from '../protocol/telemetry.ts';
-import { startServer } from '../server/start.ts';
-import { bundleFixtures, START_TIMEOUT_MS, startNodeFixture } from './fixtures/mesh-procs.ts';
 import { formatRows, type BenchRow } from './fixtures/mesh-rows.ts';
 
 const BENCH = 'agent';
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const MiB = 1024 * 1024;
 
 setFlagsFromString('--expose-gc');
@@ -43,6 +42,11 @@ interface ThroughputResult {
  * rounds in ABBA order so a drift in machine load hits both alike; best round of each.
  */
 async function throughput(quick: boolean, log: (line: string) => void): Promise<BenchRow[]> {
+  // Loaded here, not at the top: the memory children run this file too, and the server's module
+  // graph would be part of both their baselines.
+  const { startServer } = await import('../server/start.ts');
+  const { bundleFixtures, START_TIMEOUT_MS, startNodeFixture } =
+    await import('./fixtures/mesh-procs.ts');
   const dir = mkdtempSync(join(tmpdir(), 'observatory-agent-bench-'));
   const server = await startServer({
     port: 0,
@@ -199,8 +203,16 @@ function childMain(mode: string, seconds: number): void {
 
 async function memory(quick: boolean): Promise<BenchRow[]> {
   const seconds = quick ? 30 : 120;
-  const rssOn = await childRss(true, seconds);
-  const rssOff = await childRss(false, seconds);
+  // RSS after GC swings by several MiB from run to run (how far V8 grew the heap meanwhile):
+  // medians of three children each, interleaved.
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    on.push(await childRss(true, seconds));
+    off.push(await childRss(false, seconds));
+  }
+  const rssOn = median(on);
+  const rssOff = median(off);
   // A first run compiles the agent's code, which is not per-agent memory.
   void exercise(seconds).agent.detach();
   gc();
@@ -223,7 +235,7 @@ async function memory(quick: boolean): Promise<BenchRow[]> {
       pass: rssMiB <= 8,
       // RSS after GC keeps the heap V8 committed while the agent's garbage came and went; the
       // retained figure is what the agent really holds.
-      note: `child processes with/without agent; retained heap+external ${retained.toFixed(2)} MiB`,
+      note: `child processes with/without agent, medians of 3; retained heap+external ${retained.toFixed(2)} MiB`,
     },
     {
       bench: BENCH,
