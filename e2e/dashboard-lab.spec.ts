@@ -67,6 +67,12 @@ test('dashboard (lab) — the lab’s nodes all appear up, with shards and traff
   await expectAllUp(page, NODES, 60_000);
   await expect(page.getByRole('img', { name: /^n1@\S+: up/ })).toBeVisible();
   await expect(page.getByTestId('shard').first()).toBeVisible({ timeout: 30_000 });
+  // The discovery debugger: the lab's nodes find each other through static seeds.
+  const discovery = page.getByTestId('discovery');
+  await expect(discovery).toContainText('static', { timeout: 30_000 });
+  const targets = discovery.getByRole('table', { name: /^Discovery targets of n\d$/ });
+  await expect(targets.getByRole('row').nth(1)).toContainText('yes');
+  await expect(targets).toContainText(/#\d+ ok/);
   await snap(page, testInfo, 'lab-overview');
 });
 

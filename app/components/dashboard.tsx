@@ -21,9 +21,11 @@ import { useThrottled } from '../hooks/use-throttled.ts';
 import { ownerColors } from '../lib/colors.ts';
 import { faultPeriods, type FaultPeriod } from '../lib/events.ts';
 import { rangeBounds, type TimeRange } from '../lib/history.ts';
+import type { DiscoveryNode } from '../lib/discovery.ts';
 import type { DrawnLink } from '../lib/topology.ts';
 import { ConnectionBanner } from './connection-banner.tsx';
 import { Controls } from './controls.tsx';
+import { DiscoveryPanel } from './discovery-panel.tsx';
 import { Drills } from './drills.tsx';
 import { EventsTimeline } from './events-timeline.tsx';
 import { Later } from './later.tsx';
@@ -97,6 +99,17 @@ export function Dashboard() {
       ? undefined
       : model?.links.find((l) => l.a === selected.a && l.b === selected.b);
   const up = model?.nodes.filter((n) => n.status === 'up').length ?? 0;
+  // What the discovery debugger shows changes seldom: keyed by content, it redraws only then.
+  const discoveryKey = JSON.stringify(
+    model?.nodes.map(({ name, address, status, view, discovery }) => ({
+      name,
+      address,
+      status,
+      view,
+      discovery: discovery ?? null,
+    })) ?? [],
+  );
+  const discoveryNodes = useMemo(() => JSON.parse(discoveryKey) as DiscoveryNode[], [discoveryKey]);
 
   // Server rendering and hydration know no time: the dashboard renders on the client only.
   if (clock === 0) {
@@ -179,6 +192,9 @@ export function Dashboard() {
       </div>
       <Later ready={model !== null} fallback={<Pending title="Events" />}>
         <EventsTimeline events={events} from={from} to={to} periods={periods} error={eventsError} />
+      </Later>
+      <Later ready={model !== null} fallback={<Pending title="Discovery" />}>
+        <DiscoveryPanel nodes={discoveryNodes} />
       </Later>
       <Drills enabled={session.signedIn === true} />
     </>

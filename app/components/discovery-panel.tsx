@@ -4,12 +4,17 @@
  * the latest connect attempts with their results, and the strategy's counters and last error.
  */
 import { memo, useState } from 'react';
-import type { ModelNode } from '../../protocol/model.ts';
-import { attemptText, discoveryTargets, nodesWithDiscovery } from '../lib/discovery.ts';
+import {
+  attemptText,
+  discoveryTargets,
+  nodesWithDiscovery,
+  type DiscoveryNode,
+} from '../lib/discovery.ts';
 import { clockTime, shortName } from '../lib/format.ts';
 
 export interface DiscoveryPanelProps {
-  readonly nodes: readonly ModelNode[];
+  /** keep stable while the content is the same: the panel is memoized */
+  readonly nodes: readonly DiscoveryNode[];
 }
 
 export const DiscoveryPanel = memo(function DiscoveryPanel({ nodes }: DiscoveryPanelProps) {

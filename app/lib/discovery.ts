@@ -2,6 +2,9 @@
 import type { ModelNode } from '../../protocol/model.ts';
 import type { DiscoveryAttempt } from '../../protocol/telemetry.ts';
 
+/** What the debugger reads of a node (plain values, so the dashboard can key them by content). */
+export type DiscoveryNode = Pick<ModelNode, 'name' | 'address' | 'status' | 'view' | 'discovery'>;
+
 export interface DiscoveryTargetRow {
   /** `host:port`, as the strategy found it */
   readonly target: string;
@@ -14,7 +17,7 @@ export interface DiscoveryTargetRow {
 }
 
 /** Nodes that report a discovery section, in model order. */
-export function nodesWithDiscovery(nodes: readonly ModelNode[]): readonly ModelNode[] {
+export function nodesWithDiscovery(nodes: readonly DiscoveryNode[]): readonly DiscoveryNode[] {
   return nodes.filter((n) => n.discovery !== undefined && n.discovery !== null);
 }
 
@@ -23,8 +26,8 @@ export function nodesWithDiscovery(nodes: readonly ModelNode[]): readonly ModelN
  * that went away still shows its last failure).
  */
 export function discoveryTargets(
-  node: ModelNode,
-  nodes: readonly ModelNode[],
+  node: DiscoveryNode,
+  nodes: readonly DiscoveryNode[],
 ): readonly DiscoveryTargetRow[] {
   const d = node.discovery;
   if (d === undefined || d === null) return [];
