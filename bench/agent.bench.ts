@@ -3,7 +3,7 @@
  *
  * - The mesh bench's 100-B send throughput between two node processes with the real agent
  *   attached to both, streaming to a real observatory server, against the same processes without
- *   agents, rounds interleaved (target ≥ 97%).
+ *   agents: the median ratio of adjacent pairs of rounds (target ≥ 97%).
  * - Memory the agent adds with 32 peers × 6 channels × 2 directions of traffic, after GC, and the
  *   size of one such snapshot (which bounds what 10 minutes of buffering costs).
  *
@@ -39,7 +39,7 @@ interface ThroughputResult {
 /**
  * The mesh bench's 100-B send between two node processes, with the real agent attached to both
  * (streaming over its socket transport to a real observatory server in this process) and without,
- * rounds in ABBA order so a drift in machine load hits both alike; best round of each.
+ * in pairs of adjacent rounds, the order alternating; the figure is the median of the pairs' ratios.
  */
 async function throughput(quick: boolean, log: (line: string) => void): Promise<BenchRow[]> {
   // Loaded here, not at the top: the memory children run this file too, and the server's module
@@ -62,7 +62,7 @@ async function throughput(quick: boolean, log: (line: string) => void): Promise<
   ]);
   try {
     await tx.request({ cmd: 'connect', target: `${rx.name}:${rx.port}` }, START_TIMEOUT_MS);
-    const count = quick ? 300_000 : 1_000_000;
+    const count = quick ? 500_000 : 2_000_000;
     const round = async (label: string): Promise<number> => {
       const r = await tx.request<ThroughputResult>(
         { cmd: 'throughput', node: rx.name, size: 100, count, batch: 1024 },
@@ -77,38 +77,41 @@ async function throughput(quick: boolean, log: (line: string) => void): Promise<
       await Promise.all([rx, tx].map((f) => f.request(args, START_TIMEOUT_MS)));
     };
     await round('warm-up');
-    const off: number[] = [];
-    const on: number[] = [];
-    const withAgents = async () => {
+    const withAgents = async (): Promise<number> => {
       await agents('agent-attach');
       // Let both agents connect and send a first snapshot before timing.
       await new Promise((r) => setTimeout(r, 1_500));
-      on.push(await round('with agents'));
+      const rate = await round('with agents');
       await agents('agent-detach');
+      return rate;
     };
-    for (let r = 0; r < (quick ? 2 : 6); r++) {
-      if (r % 2 === 0) {
-        off.push(await round('without'));
-        await withAgents();
-      } else {
-        await withAgents();
-        off.push(await round('without'));
-      }
+    // On this shared machine one configuration's rate drifts by ±30 % between runs, far more
+    // than the agent costs; the two rounds of a pair (order alternating) see the same drift, so
+    // the figure is the median of the pairs' ratios.
+    const off: number[] = [];
+    const on: number[] = [];
+    const ratios: number[] = [];
+    for (let r = 0; r < (quick ? 4 : 10); r++) {
+      const first = r % 2 === 0 ? await round('without') : await withAgents();
+      const second = r % 2 === 0 ? await withAgents() : await round('without');
+      const [without, withAgent] = r % 2 === 0 ? [first, second] : [second, first];
+      off.push(without);
+      on.push(withAgent);
+      ratios.push(withAgent / without);
     }
-    const withAgent = Math.max(...on);
-    const without = Math.max(...off);
+    const ratio = median(ratios);
     const stored = server.context.observatory.model.read().nodes.filter((n) => n.lastSeen !== null);
     return [
       {
         bench: BENCH,
         metric: 'send 100 B with agents (msg/s)',
-        value: withAgent,
+        value: median(on),
         unit: 'msg/s',
-        baseline: without,
-        ratio: withAgent / without,
+        baseline: median(off),
+        ratio,
         target: '≥ 0.97 × without',
-        pass: withAgent / without >= 0.97,
-        note: `two node processes, agents streaming to a real server (${stored.length} nodes seen); best of ${on.length} interleaved rounds`,
+        pass: ratio >= 0.97,
+        note: `two node processes, agents streaming to a real server (${stored.length} nodes seen); median ratio of ${ratios.length} adjacent pairs (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
       },
     ];
   } finally {
