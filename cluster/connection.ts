@@ -313,8 +313,9 @@ export class Connection {
     const c = this.host.config;
     if (kind === Kind.REJECT) {
       const { reason, name } = hs.parseReject(r.json());
-      // a connect by address learns whom it reached: linked already means connected (true)
-      if (reason === 'duplicate') this.peer ??= name;
+      // A connect by address learns whom it reached: linked already (duplicate) or about to be
+      // through the other side's connection (simultaneous) both mean connected (true).
+      if (reason === 'duplicate' || reason === 'simultaneous') this.peer ??= name;
       c.logger.warn('handshake rejected by peer', { peer: this.peer, reason });
       this.destroy();
       this.host.handshakeFailed(this, `rejected: ${reason}`, reason);
