@@ -30,7 +30,7 @@ export interface OutboundOptions {
  */
 export class Outbound {
   readonly encoder: FrameEncoder;
-  private readonly control: Buffer[] = [];
+  private control: Buffer[] = [];
   /** data waiting for socket room; `head` indexes its first item (no O(n) shift per item) */
   private data: (Buffer | Fragmenter)[] = [];
   private head = 0;
@@ -114,7 +114,9 @@ export class Outbound {
     this.scheduled = false;
     if (this.closed) return;
     this.encoder.takeInto(this.data);
-    const batch: Buffer[] = this.control.splice(0);
+    // the control queue becomes the batch (control frames go first): no splice per flush
+    const batch = this.control;
+    this.control = [];
     let budget = this.options.highWaterBytes - this.port.writableLength();
     while (this.head < this.data.length && budget > 0) {
       const item = this.data[this.head]!;
