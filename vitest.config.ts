@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Read here, once, and handed to the tests through `inject` (tests read no env themselves):
+    // a PostgreSQL server for the storage tests, set by .ci/run; '' runs them on SQLite only.
+    provide: { postgresUrl: process.env.TEST_POSTGRES_URL ?? '' },
   },
 });

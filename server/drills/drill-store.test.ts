@@ -1,14 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';
-import { freshPostgres, freshSqlite, type TestDatabase } from '../store/test-databases.ts';
+import { testBackends, type TestDatabase } from '../store/test-databases.ts';
 import { DrillStore, fromRow, toRow, type DrillRecord } from './drill-store.ts';
 
-const postgresUrl = process.env.TEST_POSTGRES_URL;
-const backends: { name: string; create: () => Promise<TestDatabase> }[] = [
-  { name: 'sqlite', create: () => Promise.resolve(freshSqlite()) },
-  ...(postgresUrl ? [{ name: 'postgresql', create: () => freshPostgres(postgresUrl) }] : []),
-];
+const backends = testBackends();
 
 const REPORT = {
   verdict: 'fail',

@@ -4,14 +4,10 @@ import { historyQuerySchema } from '../api/queries.ts';
 import { frame, snapshot } from '../model/fixtures.ts';
 import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';
-import { freshPostgres, freshSqlite, type TestDatabase } from '../store/test-databases.ts';
+import { testBackends, type TestDatabase } from '../store/test-databases.ts';
 import { History } from './history.ts';
 
-const postgresUrl = process.env.TEST_POSTGRES_URL;
-const backends: { name: string; create: () => Promise<TestDatabase> }[] = [
-  { name: 'sqlite', create: () => Promise.resolve(freshSqlite()) },
-  ...(postgresUrl ? [{ name: 'postgresql', create: () => freshPostgres(postgresUrl) }] : []),
-];
+const backends = testBackends();
 
 /** 2026-01-01T00:00:00Z, on a minute boundary */
 const T0 = 1_767_225_600;

@@ -14,7 +14,7 @@ import {
   migrationsDir,
   readMigrations,
 } from './migrate.ts';
-import { freshPostgres, freshSqlite, type TestDatabase } from './test-databases.ts';
+import { freshSqlite, testBackends, type TestDatabase } from './test-databases.ts';
 
 /**
  * One round trip per model. Typed by Prisma's model list, so adding a model without adding it
@@ -41,11 +41,7 @@ const exerciseModel: Record<Prisma.ModelName, (db: Db) => Promise<void>> = {
   },
 };
 
-const postgresUrl = process.env.TEST_POSTGRES_URL;
-const backends: { name: string; create: () => Promise<TestDatabase> }[] = [
-  { name: 'sqlite', create: () => Promise.resolve(freshSqlite()) },
-  ...(postgresUrl ? [{ name: 'postgresql', create: () => freshPostgres(postgresUrl) }] : []),
-];
+const backends = testBackends();
 
 describe.each(backends)('store on $name', ({ create }) => {
   let database: TestDatabase;

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 
 export interface TestDatabase {
   readonly provider: 'sqlite' | 'postgresql';
@@ -50,4 +51,15 @@ export async function freshPostgres(serverUrl: string): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/** The databases a storage test runs on: SQLite always, PostgreSQL when CI provides a server. */
+export function testBackends(): { name: string; create: () => Promise<TestDatabase> }[] {
+  const postgresUrl = inject('postgresUrl');
+  return [
+    { name: 'sqlite', create: () => Promise.resolve(freshSqlite()) },
+    ...(postgresUrl === ''
+      ? []
+      : [{ name: 'postgresql', create: () => freshPostgres(postgresUrl) }]),
+  ];
 }

@@ -31,7 +31,10 @@ export interface ChildHandle {
 
 const live = new Set<ChildHandle>();
 
-/** Starts `command args` detached with piped stdio and registers it for `killAll()`. */
+/**
+ * Starts `command args` detached with piped stdio and registers it for `killAll()`. The child
+ * inherits this process's environment, or gets exactly `options.env` when given.
+ */
 export function spawnChild(
   label: string,
   command: string,
@@ -40,7 +43,8 @@ export function spawnChild(
 ): ChildHandle {
   const child = spawn(command, [...args], {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, ...options.env },
+    // undefined: spawn's default, this process's environment (Next's types require NODE_ENV)
+    env: options.env as NodeJS.ProcessEnv | undefined,
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -82,6 +86,7 @@ export function spawnChild(
 }
 
 /** Starts a CLI subcommand: `node bin/observatory.mjs <args>`. */
+/** `env`, when given, is the child's whole environment (see `spawnChild`). */
 export function spawnCli(
   label: string,
   args: readonly string[],

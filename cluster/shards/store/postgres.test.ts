@@ -1,10 +1,10 @@
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { StoreUnavailableError } from '../errors.ts';
 import { storeCompliance } from './compliance.ts';
 import { openStore } from './index.ts';
 
-const url = process.env.TEST_POSTGRES_URL;
+const url = inject('postgresUrl');
 
 describe('store/postgres — selection and reachability', () => {
   it('store/postgres — a postgres:// URL opens PostgreSQL; an unreachable one is store_unavailable', async () => {
@@ -21,7 +21,7 @@ describe('store/postgres — selection and reachability', () => {
   });
 });
 
-if (url !== undefined && url !== '') {
+if (url !== '') {
   storeCompliance('store/postgres', async () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
