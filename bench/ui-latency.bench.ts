@@ -6,25 +6,14 @@
  * n1's agent at once on the urgent path, ahead of its next snapshot). The issue's target is ≤ 250 ms p95 for (b). Flags: --rounds n.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import type { ClusterModel, ModelEvent } from '../protocol/model.ts';
 import { LabNodes } from '../server/lab/nodes.ts';
+import { freePort } from '../server/lab/ports.ts';
 import { startServer } from '../server/start.ts';
 import type { BenchContext, BenchRow } from './report.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const p95 = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))] ?? NaN;

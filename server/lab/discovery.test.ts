@@ -5,7 +5,6 @@
  * failed attempts (error, retry delay) show up next to the successful connect.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import type { ClusterModel, ModelNode } from '../../protocol/model.ts';
 import { snapshotSchema } from '../../protocol/telemetry.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { LabNodes } from './nodes.ts';
+import { freePort, untilModel } from './testing.ts';
 
 const ADMIN = 'admin-token-for-discovery-tests';
 const AGENT = 'agent-token-for-discovery-tests';
@@ -23,36 +23,9 @@ let nodes: LabNodes;
 let ports: number[];
 let deadPort: number;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: p } = probe.address() as { port: number };
-      probe.close(() => resolve(p));
-    });
-  });
-}
-
-async function cluster(): Promise<ClusterModel> {
-  const res = await fetch(`${server.url}/api/cluster`);
-  return (await res.json()) as ClusterModel;
-}
-
-/** Polls until `check` holds; bounded, so a broken pipe fails the test instead of hanging. */
-async function until(
-  check: (m: ClusterModel) => boolean,
-  timeoutMs = 20_000,
-): Promise<ClusterModel> {
-  const deadline = Date.now() + timeoutMs;
-  let last: ClusterModel | undefined;
-  while (Date.now() < deadline) {
-    last = await cluster();
-    if (check(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms; last model: ${JSON.stringify(last)}`);
-}
+/** Polls until `check` holds; bounded, so a broken cluster fails the test instead of hanging. */
+const until = (check: (m: ClusterModel) => boolean, timeoutMs = 20_000) =>
+  untilModel(server.url, check, timeoutMs);
 
 const address = (port: number) => `127.0.0.1:${port}`;
 const N = (i: number) => `n${i}@127.0.0.1`;

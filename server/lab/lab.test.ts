@@ -3,7 +3,6 @@
  * `observatory node` children with agents, control through the HTTP API.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import type { ClusterModel } from '../../protocol/model.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { openDb } from '../store/client.ts';
 import { LabNodes } from './nodes.ts';
+import { clusterModel, freePort, untilModel } from './testing.ts';
 import { shardsDemo } from './run-lab.ts';
 
 const ADMIN = 'admin-token-for-lab-tests';
@@ -23,17 +23,6 @@ let server: RunningServer;
 let nodes: LabNodes;
 let port: number;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: p } = probe.address() as { port: number };
-      probe.close(() => resolve(p));
-    });
-  });
-}
-
 async function start(): Promise<void> {
   server = await startServer({
     port,
@@ -43,11 +32,6 @@ async function start(): Promise<void> {
     dashboard: false,
   });
   server.context.observatory.setLab(nodes);
-}
-
-async function cluster(): Promise<ClusterModel> {
-  const res = await fetch(`${server.url}/api/cluster`);
-  return (await res.json()) as ClusterModel;
 }
 
 function control(action: string, body: unknown, token: string | null = ADMIN) {
@@ -61,20 +45,10 @@ function control(action: string, body: unknown, token: string | null = ADMIN) {
   });
 }
 
+const cluster = () => clusterModel(server.url);
 /** Polls until `check` holds; bounded, so a broken cluster fails the test instead of hanging. */
-async function until(
-  check: (m: ClusterModel) => boolean,
-  timeoutMs = 15_000,
-): Promise<ClusterModel> {
-  const deadline = Date.now() + timeoutMs;
-  let last: ClusterModel | undefined;
-  while (Date.now() < deadline) {
-    last = await cluster();
-    if (check(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms; last model: ${JSON.stringify(last)}`);
-}
+const until = (check: (m: ClusterModel) => boolean, timeoutMs = 15_000) =>
+  untilModel(server.url, check, timeoutMs);
 
 const N = (i: number) => `n${i}@127.0.0.1`;
 const fullMesh = (m: ClusterModel) =>

@@ -4,12 +4,12 @@
  * admin token, and on Ctrl-C stops every node before the server, so nothing is orphaned.
  */
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { EnvError, generateToken, loadEnv } from '../env.ts';
 import { ensureNextBuild } from '../next-build.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { LabNodes, type LabNodeSpec } from './nodes.ts';
+import { freePort, portFree } from './ports.ts';
 
 /** First node port of the lab; nodes take consecutive ports from here. */
 export const DEFAULT_LAB_BASE_PORT = 9101;
@@ -74,32 +74,13 @@ export interface RunningLab {
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, LAB_HOST, () => probe.close(() => resolve(true)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, LAB_HOST, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** Consecutive ports from `base` when all are free, otherwise any free ports. */
 async function nodePorts(count: number, base: number): Promise<number[]> {
   const wanted = Array.from({ length: count }, (_, i) => base + i);
-  const free = await Promise.all(wanted.map(portFree));
+  const free = await Promise.all(wanted.map((p) => portFree(p, LAB_HOST)));
   if (free.every(Boolean)) return wanted;
   const ports: number[] = [];
-  for (let i = 0; i < count; i++) ports.push(await freePort());
+  for (let i = 0; i < count; i++) ports.push(await freePort(LAB_HOST));
   return ports;
 }
 
