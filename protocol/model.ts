@@ -33,10 +33,9 @@ export interface ModelNode {
   readonly shardsOwned: number;
   /**
    * what the node's discovery strategy found and tried, from its latest snapshot that carried it;
-   * null when the node reports no discovery. The server always sets it; it is optional here only
-   * so that models built by hand (fixtures, simulators) need not spell it out.
+   * null when the node reports no discovery.
    */
-  readonly discovery?: DiscoverySummary | null;
+  readonly discovery: DiscoverySummary | null;
 }
 
 /** What one end of a link reports. `missing`: that end does not list the link at all. */

@@ -20,6 +20,7 @@ export function node(name: string, overrides: Partial<ModelNode> = {}): ModelNod
     capabilities: ['kill', 'partition', 'heal', 'latency'],
     process: null,
     shardsOwned: 0,
+    discovery: null,
     ...overrides,
   };
 }
