@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EnvError, parseEnv } from './env.ts';
+import { EnvError, labNodeEnv, parseEnv } from './env.ts';
 
 describe('env', () => {
   it('env — defaults: loopback, port 3000, SQLite under ./data, generated tokens', () => {
@@ -54,5 +54,17 @@ describe('env', () => {
 
   it('env — rejects a port out of range', () => {
     expect(() => parseEnv({ PORT: '70000' })).toThrow(/PORT/);
+  });
+
+  it('env — a lab node gets our environment, with NODE_ENV production unless we have one', () => {
+    expect(labNodeEnv({ PATH: '/bin', CLUSTER_COOKIE: 'c' })).toEqual({
+      PATH: '/bin',
+      CLUSTER_COOKIE: 'c',
+      NODE_ENV: 'production',
+    });
+    expect(labNodeEnv({ PATH: '/bin', NODE_ENV: 'development' })).toEqual({
+      PATH: '/bin',
+      NODE_ENV: 'development',
+    });
   });
 });

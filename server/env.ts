@@ -112,3 +112,13 @@ export function loadEnv(): ServerEnv {
 export function nextBuildEnv(): NodeJS.ProcessEnv {
   return { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 }
+
+/**
+ * The environment for a lab node process: ours, with `NODE_ENV` set to `production` when we
+ * have none (as the server itself gets it; `observatory start` sets it before the lab loads).
+ */
+export function labNodeEnv(
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): NodeJS.ProcessEnv {
+  return { ...source, NODE_ENV: source.NODE_ENV ?? 'production' } as NodeJS.ProcessEnv;
+}

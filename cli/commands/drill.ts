@@ -32,6 +32,7 @@ const DrillSchema = z.object({
   progress: z.boolean(),
   keep: z.boolean(),
   unsafeNoFence: z.boolean(),
+  lifeline: z.enum(['stdin'], { message: "must be 'stdin'" }).optional(),
 });
 
 const DEFAULT_NODES = { 'node-loss': 5, 'split-brain': 5, pause: 3 } as const;
@@ -51,6 +52,10 @@ export function drillCommand(): Command {
     .option('--keys <n>', 'ledger keys', '256')
     .option('--hold-ms <ms>', 'time under load between steps', '1000')
     .option('--keep', 'keep the temp dir (store, outcome logs) and print its path', false)
+    .option(
+      '--lifeline <stream>',
+      "'stdin': end the drill and kill its nodes when stdin ends (for a process running drills)",
+    )
     .addOption(
       new Option('--unsafe-no-fence', 'tests: the pause victim defeats the fence').hideHelp(),
     )
@@ -80,6 +85,7 @@ export function drillCommand(): Command {
         holdMs: o.holdMs,
         keep: o.keep,
         unsafeNoFence: o.unsafeNoFence,
+        ...(o.lifeline === undefined ? {} : { lifeline: o.lifeline }),
         ...(o.progress
           ? {
               progress: (line: Record<string, unknown>) =>

@@ -27,13 +27,6 @@ export interface NodeProcess {
   signal(signal: NodeJS.Signals): boolean;
 }
 
-/**
- * Set to `stdin` by a process that owns the drill (the observatory server,
- * server/drills/runner.ts, which names the same variable): stdin is then a pipe the owner never
- * writes to, and its end means the owner is gone — even by SIGKILL, as the kernel closes its end
- * of the pipe — so every node group is killed and the drill ends at once.
- */
-export const DRILL_LIFELINE_ENV = 'OBSERVATORY_DRILL_LIFELINE';
 /** Exit status of a drill ended by its lifeline (nobody is left to read it). */
 const LIFELINE_EXIT_STATUS = 129;
 
@@ -72,7 +65,12 @@ export function removeOnExit(dir: string): void {
   scratchDirs.add(dir);
 }
 
-/** Ends the drill and its nodes when `input` ends, errs or closes. */
+/**
+ * Ends the drill and its nodes when `input` ends, errs or closes. A process that owns the drill
+ * (the observatory server, server/drills/runner.ts) runs it with `--lifeline stdin`: stdin is then
+ * a pipe the owner never writes to, and its end means the owner is gone — even by SIGKILL, as the
+ * kernel closes its end of the pipe — so every node group is killed and the drill ends at once.
+ */
 export function watchLifeline(input: NodeJS.ReadableStream & { unref?: () => void }): void {
   const end = () => {
     cleanUp();
@@ -90,7 +88,6 @@ export function watchLifeline(input: NodeJS.ReadableStream & { unref?: () => voi
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  if (process.env[DRILL_LIFELINE_ENV] === 'stdin') watchLifeline(process.stdin);
   process.on('exit', cleanUp);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
@@ -121,11 +118,9 @@ export function spawnNode(
   startTimeoutMs: number,
 ): NodeProcess {
   hookExit();
-  const { [DRILL_LIFELINE_ENV]: _lifeline, ...env } = process.env;
   const child = spawn(process.execPath, [CLI_ENTRY, 'node', ...args, '--events', 'json'], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env,
   });
   if (child.pid === undefined) throw new Error(`${label}: spawn failed`);
   const pid = child.pid;

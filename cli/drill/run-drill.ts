@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkStore, openStore, type CheckReport } from '../../cluster/shards/index.ts';
 import { Lab } from './lab.ts';
-import { removeOnExit } from './processes.ts';
+import { removeOnExit, watchLifeline } from './processes.ts';
 import { expectationsFor, type DrillReport } from './report.ts';
 import { SCENARIOS, type DrillFindings, type DrillName } from './scenarios.ts';
 
@@ -28,6 +28,8 @@ export interface DrillOptions {
   readonly keep?: boolean;
   /** tests only: the pause victim defeats the store fence, so the checker must fail */
   readonly unsafeNoFence?: boolean;
+  /** `stdin`: the end of stdin ends the drill and kills its nodes (see `watchLifeline`) */
+  readonly lifeline?: 'stdin';
 }
 
 const EMPTY_CHECK: CheckReport = {
@@ -54,6 +56,7 @@ const EMPTY_CHECK: CheckReport = {
 export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: string }> {
   const dir = mkdtempSync(join(tmpdir(), `drill-${o.drill}-`));
   if (!o.keep) removeOnExit(dir);
+  if (o.lifeline === 'stdin') watchLifeline(process.stdin);
   const storeUrl = o.storeUrl ?? `file:${join(dir, 'ledger.db')}`;
   const victim = o.nodes - 1;
   const lab = new Lab({

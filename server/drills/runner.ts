@@ -91,22 +91,22 @@ export function drillArgs(kind: DrillKind, nodes?: number): string[] {
 
 /**
  * Tells the drill CLI that its stdin is a lifeline from this process (cli/drill/processes.ts
- * reads it): the server never writes to the pipe, and when the server dies — even by SIGKILL,
+ * watches it): the server never writes to the pipe, and when the server dies — even by SIGKILL,
  * which no handler sees — the kernel closes it, the drill sees the end of its stdin and kills its
  * node processes at once. Without it a drill outlives a killed server and runs to its end.
  */
-export const DRILL_LIFELINE_ENV = 'OBSERVATORY_DRILL_LIFELINE';
+export const DRILL_LIFELINE_ARGS = ['--lifeline', 'stdin'] as const;
 
 /**
- * Spawns `node bin/observatory.mjs <args>` detached, so its whole group can be signalled, with
- * stdin as its lifeline ({@link DRILL_LIFELINE_ENV}).
+ * Spawns `node bin/observatory.mjs <args> --lifeline stdin` detached, so its whole group can be
+ * signalled, with stdin as its lifeline ({@link DRILL_LIFELINE_ARGS}).
  */
 export const spawnDrillCli: DrillSpawner = (args) => {
-  const child = nodeSpawn(process.execPath, [join(PROJECT_ROOT, 'bin/observatory.mjs'), ...args], {
+  const cli = join(PROJECT_ROOT, 'bin/observatory.mjs');
+  const child = nodeSpawn(process.execPath, [cli, ...args, ...DRILL_LIFELINE_ARGS], {
     cwd: PROJECT_ROOT,
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, [DRILL_LIFELINE_ENV]: 'stdin' },
   });
   // nothing is ever written; an EPIPE after the drill ended is of no interest
   child.stdin.on('error', () => {});

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { labNodeEnv } from '../env.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import type { LabControl } from '../control/control.ts';
 
@@ -166,7 +167,7 @@ export class LabNodes implements LabControl {
       cwd: PROJECT_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' },
+      env: labNodeEnv(),
     });
     r.child = child;
     r.exited = new Promise((resolve) => child.once('exit', () => resolve()));
