@@ -12,6 +12,7 @@ describe('env', () => {
       agentTokenGenerated: true,
       clusterCookie: undefined,
       dev: false,
+      drillRunsKept: 200,
     });
     expect(env.adminToken.length).toBeGreaterThanOrEqual(16);
     expect(env.agentToken).not.toBe(env.adminToken);
@@ -51,6 +52,21 @@ describe('env', () => {
     expect(error.message).toMatch(/OBSERVATORY_ADMIN_TOKEN: must be at least 16 characters/);
     expect(error.message).not.toContain('short');
   });
+
+  it('env — OBSERVATORY_DRILL_RETENTION sets how many drill runs are kept', () => {
+    expect(parseEnv({ OBSERVATORY_DRILL_RETENTION: '25' }).drillRunsKept).toBe(25);
+    expect(parseEnv({ OBSERVATORY_DRILL_RETENTION: '1' }).drillRunsKept).toBe(1);
+    expect(parseEnv({ OBSERVATORY_DRILL_RETENTION: '' }).drillRunsKept).toBe(200);
+  });
+
+  it.each(['0', '-5', '2.5', '1e3', ' 10', 'ten', '99999999999999999999'])(
+    'env — OBSERVATORY_DRILL_RETENTION=%j is refused with the value in the message',
+    (value) => {
+      expect(() => parseEnv({ OBSERVATORY_DRILL_RETENTION: value })).toThrow(
+        `OBSERVATORY_DRILL_RETENTION: must be a positive integer (got ${JSON.stringify(value)})`,
+      );
+    },
+  );
 
   it('env — rejects a port out of range', () => {
     expect(() => parseEnv({ PORT: '70000' })).toThrow(/PORT/);

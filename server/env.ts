@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_DATABASE_URL, DEFAULT_HOST, DEFAULT_SERVER_PORT } from '../protocol/constants.ts';
+import { DEFAULT_DRILL_RUNS_KEPT } from './drills/drill-store.ts';
 
 /** Raised when an environment variable has a bad value; the message names every bad variable. */
 export class EnvError extends Error {
@@ -32,6 +33,12 @@ const token = (min: number) =>
     .min(min, { message: `must be at least ${min} characters` })
     .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' });
 
+const positiveInt = z
+  .string()
+  .regex(/^\d+$/, { message: 'must be a positive integer' })
+  .transform(Number)
+  .refine((n) => n >= 1 && Number.isSafeInteger(n), { message: 'must be a positive integer' });
+
 const EnvSchema = z.object({
   PORT: optional(z.coerce.number().int().min(0).max(65535)),
   HOST: optional(z.string().min(1)),
@@ -40,6 +47,7 @@ const EnvSchema = z.object({
   OBSERVATORY_AGENT_TOKEN: optional(token(8)),
   CLUSTER_COOKIE: optional(z.string().min(1)),
   OBSERVATORY_DEV: optional(z.enum(['0', '1', 'true', 'false'])),
+  OBSERVATORY_DRILL_RETENTION: optional(positiveInt),
 });
 
 const SECRETS = new Set(['OBSERVATORY_ADMIN_TOKEN', 'OBSERVATORY_AGENT_TOKEN', 'CLUSTER_COOKIE']);
@@ -62,6 +70,8 @@ export interface ServerEnv {
   readonly clusterCookie: string | undefined;
   /** `OBSERVATORY_DEV=1` runs Next.js in development mode. */
   readonly dev: boolean;
+  /** `OBSERVATORY_DRILL_RETENTION`: drill runs kept in the store; default 200. */
+  readonly drillRunsKept: number;
 }
 
 /** A fresh URL-safe random token. */
@@ -97,6 +107,7 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
     agentTokenGenerated: env.OBSERVATORY_AGENT_TOKEN === undefined,
     clusterCookie: env.CLUSTER_COOKIE,
     dev: env.OBSERVATORY_DEV === '1' || env.OBSERVATORY_DEV === 'true',
+    drillRunsKept: env.OBSERVATORY_DRILL_RETENTION ?? DEFAULT_DRILL_RUNS_KEPT,
   };
 }
 

@@ -46,6 +46,7 @@ export async function runServer(options: RunServerOptions = {}): Promise<Running
     databaseUrl: env.databaseUrl,
     adminToken: env.adminToken,
     agentToken: env.agentToken,
+    drillRunsKept: env.drillRunsKept,
     dev,
     log: out,
   });

@@ -34,7 +34,7 @@ describe('server', () => {
     database = undefined;
   });
 
-  async function start(): Promise<RunningServer> {
+  async function start(extra: { drillRunsKept?: number } = {}): Promise<RunningServer> {
     database = freshSqlite();
     server = await startServer({
       port: 0,
@@ -42,6 +42,7 @@ describe('server', () => {
       adminToken: 'admin-token-for-tests',
       agentToken: AGENT_TOKEN,
       dashboard: false,
+      ...extra,
     });
     return server;
   }
@@ -92,6 +93,13 @@ describe('server', () => {
     await new Promise<void>((resolve) => agent.on('connect', resolve));
     const later = await nextStatus(ui, (s) => s.agentsConnected === 1);
     expect(later.uptimeMs).toBeGreaterThan(first.uptimeMs);
+  });
+
+  it('server — keeps as many drill runs as drillRunsKept says, 200 by default', async () => {
+    expect((await start()).context.observatory.drills.kept).toBe(200);
+    await server?.close();
+    await database?.drop();
+    expect((await start({ drillRunsKept: 7 })).context.observatory.drills.kept).toBe(7);
   });
 
   it('server — refuses an agent with a wrong token', async () => {

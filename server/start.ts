@@ -50,6 +50,8 @@ export interface StartServerOptions {
   readonly db?: Db;
   /** History retention and batching; defaults in server/history/config.ts. */
   readonly history?: Partial<HistoryConfig>;
+  /** Drill runs kept in the store; default 200 (`DEFAULT_DRILL_RUNS_KEPT`). */
+  readonly drillRunsKept?: number;
   /** Where progress lines go. Default: nowhere. */
   readonly log?: (line: string) => void;
 }
@@ -145,6 +147,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     now: () => clock.now(),
     log,
     ...(options.history !== undefined && { history: options.history }),
+    ...(options.drillRunsKept !== undefined && { drillRunsKept: options.drillRunsKept }),
   });
 
   try {

@@ -103,6 +103,7 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
     databaseUrl: env.databaseUrl,
     adminToken: env.adminToken,
     agentToken: env.agentToken,
+    drillRunsKept: env.drillRunsKept,
     dev,
     dashboard,
     log: out,
