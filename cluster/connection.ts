@@ -74,12 +74,16 @@ export class Connection {
   state: State = 'handshake';
   /** fault filter, refreshed by the node when faults change */
   blackholed = false;
+  /** added latency, when there is any */
   latency: LatencyFault | undefined;
   readonly outbound: Outbound;
-  /** last destination name and channel decoded on this connection */
+  /** last destination name, channel and RPC handler decoded on this connection */
   readonly nameCache = new NameCache();
   readonly channelCache = new NameCache();
+  readonly handlerCache = new NameCache();
   private readonly parser: FrameParser;
+  /** reads each frame's body; frames are handled one at a time, to completion */
+  private readonly reader = new BodyReader(Buffer.alloc(0), 0, 0);
   private readonly reassembler: Reassembler;
   private heartbeat: Heartbeat | null = null;
   private handshakeTimer: unknown;
@@ -110,6 +114,7 @@ export class Connection {
     this.outbound = new Outbound(
       {
         writeBatch: (b) => this.writeBatch(b),
+        writeData: (b) => this.writeData(b),
         writableLength: () => socket.writableLength,
         fragmentSent: (channel, bytes) => host.fragment(this, channel, 'out', bytes),
       },
@@ -168,7 +173,8 @@ export class Connection {
     if (this.peer === undefined) return;
     const was = this.blackholed;
     this.blackholed = this.host.isBlackholed(this.peer);
-    this.latency = this.host.latencyOf(this.peer);
+    const lat = this.host.latencyOf(this.peer);
+    this.latency = lat !== undefined && (lat.delayMs > 0 || lat.jitterMs > 0) ? lat : undefined;
     if (was !== this.blackholed && this.state === 'up') this.faultEdge();
   }
 
@@ -289,7 +295,7 @@ export class Connection {
       }
       if (this.reassembler.busy) throw new ProtocolError('data frame inside a fragmented message');
       this.orphanFragments = false;
-      this.host.frame(this, kind, new BodyReader(buf, start + 1, end), end - start + 4);
+      this.host.frame(this, kind, this.reader.reset(buf, start + 1, end), end - start + 4);
     } catch (err) {
       // anything the decoders throw means the peer sent what we cannot handle; user handler
       // errors never get here (the node catches them)
@@ -443,17 +449,29 @@ export class Connection {
   // ---- writes, through the fault filter ----------------------------------------------------
 
   private writeBatch(batch: Buffer[]): void {
-    if (this.state === 'closed' && this.socket.destroyed) return;
-    if (this.blackholed) {
-      this.host.count('dropped_blackhole_out', batch.length);
-      return;
-    }
     // a tick alone does not count as traffic, or an idle link would tick every other interval
-    if (batch.length > 1 || batch[0]!.length !== 5 || batch[0]![4] !== Kind.TICK)
-      this.sentMark = true;
-    const lat = this.latency;
-    if (lat !== undefined && (lat.delayMs > 0 || lat.jitterMs > 0)) return this.delay(batch, lat);
-    this.writeNow(batch);
+    const traffic = batch.length > 1 || batch[0]!.length !== 5 || batch[0]![4] !== Kind.TICK;
+    if (!this.mayWrite(batch.length, traffic)) return;
+    if (this.latency !== undefined) this.delay(batch, this.latency);
+    else this.writeNow(batch);
+  }
+
+  /** One buffer of data frames: the batch path without the array. */
+  private writeData(buf: Buffer): void {
+    if (!this.mayWrite(1, true)) return;
+    if (this.latency !== undefined) this.delay([buf], this.latency);
+    else if (!this.socket.destroyed) this.socket.write(buf);
+  }
+
+  /** The fault filter: false when `frames` must not leave (closed, or dropped by a blackhole). */
+  private mayWrite(frames: number, traffic: boolean): boolean {
+    if (this.state === 'closed' && this.socket.destroyed) return false;
+    if (this.blackholed) {
+      this.host.count('dropped_blackhole_out', frames);
+      return false;
+    }
+    if (traffic) this.sentMark = true;
+    return true;
   }
 
   private writeNow(batch: Buffer[]): void {

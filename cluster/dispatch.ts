@@ -56,7 +56,7 @@ export function dispatchFrame(
       return;
     case Kind.RPC_CALL: {
       const id = r.u32();
-      const handler = r.shortStr();
+      const handler = r.shortStrCached(conn.handlerCache);
       t.rpc.serve(peer, id, handler, r.payload(), true);
       return;
     }
@@ -68,13 +68,13 @@ export function dispatchFrame(
     }
     case Kind.RPC_REPLY: {
       const id = r.u32();
-      r.shortStr();
+      r.skipShortStr();
       t.rpc.replied(id, r.payload());
       return;
     }
     case Kind.RPC_ERROR: {
       const id = r.u32();
-      r.shortStr();
+      r.skipShortStr();
       t.rpc.failed(id, r.payload());
       return;
     }

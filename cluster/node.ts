@@ -96,10 +96,13 @@ export class Node implements ClusterNode, ConnectionHost {
       ...port,
       hasRpcListeners: () => this.instrumentation.hasRpc,
       emitRpc: (e) => this.instrumentation.emitRpc(e),
-      sendCall: (n, id, h, args) => this.sendData(n, Kind.RPC_CALL, 'rpc', id, h, args),
-      sendCast: (n, h, args) => this.sendData(n, Kind.RPC_CAST, 'rpc', -1, h, args),
-      sendReply: (n, id, v) => this.sendData(n, Kind.RPC_REPLY, 'rpc', id, null, v),
-      sendError: (n, id, e) => this.sendData(n, Kind.RPC_ERROR, 'rpc', id, null, e),
+      sendCall: (n, id, h, args) => {
+        if (!this.sendRpc(n, Kind.RPC_CALL, id, h, args))
+          throw new NoConnectionError(`not connected to ${n}`);
+      },
+      sendCast: (n, h, args) => void this.sendRpc(n, Kind.RPC_CAST, -1, h, args),
+      sendReply: (n, id, v) => this.sendRpc(n, Kind.RPC_REPLY, id, null, v),
+      sendError: (n, id, e) => this.sendRpc(n, Kind.RPC_ERROR, id, null, e),
       sendCancel: (n, id) => this.control(n, Kind.RPC_CANCEL, controlBody(id)),
     });
     this.monitors = new Monitors({
@@ -320,20 +323,23 @@ export class Node implements ClusterNode, ConnectionHost {
 
   // ---- internals -------------------------------------------------------------------------
 
-  /** Encodes one data frame (rpc) straight into the link's slab. Throws if not connected. */
-  private sendData(
+  /**
+   * Encodes one RPC frame straight into the link's slab; false when `node` is not linked.
+   * Throws BadArgumentError when the payload cannot be encoded.
+   */
+  private sendRpc(
     node: NodeName,
     kind: number,
-    channel: Channel,
     id: number,
     handler: string | null,
     payload: Payload | object,
-  ): void {
+  ): boolean {
     const conn = this.links.get(node);
-    if (conn === undefined) throw new NoConnectionError(`not connected to ${node}`);
+    if (conn === undefined) return false;
     const size = encodeRpc(conn, kind, id, handler, payload);
     if (this.instrumentation.hasFrame && size > 0)
-      this.instrumentation.emitFrame(node, channel, 'out', size);
+      this.instrumentation.emitFrame(node, 'rpc', 'out', size);
+    return true;
   }
 
   /** Queues a control frame to a linked node; false if not linked. */

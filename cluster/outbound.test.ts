@@ -8,7 +8,11 @@ function setup(highWater = 200_000) {
   let buffered = 0;
   const tasks: (() => void)[] = [];
   const out = new Outbound(
-    { writeBatch: (b) => writes.push(b), writableLength: () => buffered },
+    {
+      writeBatch: (b) => writes.push(b),
+      writeData: (b) => writes.push([b]),
+      writableLength: () => buffered,
+    },
     {
       fragmentBytes: 65536,
       highWaterBytes: highWater,
@@ -42,6 +46,25 @@ describe('outbound — send scheduling', () => {
     runTasks();
     expect(writes).toHaveLength(1);
     expect(writes[0]!.reduce((n, b) => n + b.length, 0)).toBe(1000 * 6);
+  });
+
+  it('outbound — small data waits while the socket is full, then leaves in order after control', () => {
+    const { out, writes, runTasks, setBuffered } = setup(100_000);
+    setBuffered(150_000);
+    sendSmall(out, 'a');
+    runTasks();
+    expect(writes).toHaveLength(0);
+    sendSmall(out, 'b');
+    out.sendControl(encodeFrame(Kind.TICK));
+    runTasks();
+    // the tick jumps the queue; the data still waits for room
+    expect(writes.map((w) => w.map((b) => b[4]))).toEqual([[Kind.TICK]]);
+    setBuffered(0);
+    out.flush();
+    const data = Buffer.concat(writes.slice(1).flat());
+    expect(frameKinds(data)).toEqual([Kind.SEND, Kind.SEND]);
+    expect(data.toString('latin1', 5, 6) + data.toString('latin1', 11, 12)).toBe('ab');
+    expect(out.queuedItems).toBe(0);
   });
 
   it('outbound — control frames go ahead of queued data, and data waits for the socket', () => {

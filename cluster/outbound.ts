@@ -7,6 +7,8 @@ const EMPTY = Buffer.alloc(0);
 
 export interface WritePort {
   writeBatch(buffers: Buffer[]): void;
+  /** one buffer of data frames (the common case: no batch array to build) */
+  writeData(buffer: Buffer): void;
   writableLength(): number;
   /** a fragment of a message on `channel` was handed to the socket (for instrumentation) */
   fragmentSent?(channel: string, bytes: number): void;
@@ -113,6 +115,14 @@ export class Outbound {
   flush(): void {
     this.scheduled = false;
     if (this.closed) return;
+    if (this.control.length === 0 && this.head === this.data.length && !this.encoder.hasSpilled) {
+      // the common case, this turn's small data frames and nothing else: one buffer, one write
+      const slab = this.encoder.takeSlab();
+      if (slab === null) return;
+      if (this.port.writableLength() < this.options.highWaterBytes) this.port.writeData(slab);
+      else this.data.push(slab);
+      return;
+    }
     this.encoder.takeInto(this.data);
     // the control queue becomes the batch (control frames go first): no splice per flush
     const batch = this.control;

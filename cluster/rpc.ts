@@ -24,15 +24,17 @@ export interface RpcPort {
   readonly self: NodeName;
   readonly clock: Clock;
   isConnected(node: NodeName): boolean;
+  /** throws NoConnectionError when not linked, BadArgumentError when `args` cannot be encoded */
   sendCall(node: NodeName, id: number, handler: string, args: Payload): void;
   sendCast(node: NodeName, handler: string, args: Payload): void;
   sendCancel(node: NodeName, id: number): void;
-  sendReply(node: NodeName, id: number, result: Payload): void;
+  /** false when `node` is not linked (nothing sent); throws when `result` cannot be encoded */
+  sendReply(node: NodeName, id: number, result: Payload): boolean;
   sendError(
     node: NodeName,
     id: number,
     error: { code: string; message: string; data?: Payload },
-  ): void;
+  ): boolean;
   hasRpcListeners(): boolean;
   emitRpc(e: RpcCallEvent): void;
   warn(msg: string, data: Record<string, unknown>): void;
@@ -41,10 +43,11 @@ export interface RpcPort {
 interface Pending {
   readonly peer: NodeName;
   readonly handler: string;
-  readonly started: number;
+  started: number;
+  readonly timeoutMs: number;
+  deadline: number;
   readonly resolve: (v: Payload) => void;
   readonly reject: (e: ClusterError) => void;
-  timer: unknown;
   cleanup: (() => void) | null;
 }
 
@@ -52,12 +55,19 @@ interface Pending {
  * Calls out and serves calls in. Only handlers registered by name can run: arguments are data,
  * never code. Pending calls fail fast with `noconnection` when their link goes down, and calls
  * being served are aborted (through ctx.signal) when the caller cancels or disappears.
+ *
+ * Deadlines share one timer, armed for the earliest: a call costs no timer of its own (a timer
+ * per call was a measurable share of a round trip). When it fires, calls past their deadline time
+ * out and it is armed again for the earliest left; answered calls are simply gone from `pending`.
  */
 export class Rpc {
   private readonly handlers = new Map<string, RpcHandler>();
   private readonly pending = new Map<number, Pending>();
   private readonly serving = new Map<NodeName, Map<number, ServeContext>>();
   private nextId = 1;
+  private timer: unknown = null;
+  private timerDue = Infinity;
+  private readonly expireBound = (): void => this.expire();
 
   constructor(private readonly port: RpcPort) {}
 
@@ -71,33 +81,30 @@ export class Rpc {
     const timeoutMs = options?.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortedError('call aborted before start'));
-    if (node !== this.port.self && !this.port.isConnected(node))
+    // a linked peer is never this node, so the name comparison is left for the rare case
+    const local = !this.port.isConnected(node);
+    if (local && node !== this.port.self)
       return Promise.reject(new NoConnectionError(`not connected to ${node}`));
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
-    const clock = this.port.clock;
+    const started = this.port.clock.now();
     return new Promise<Payload>((resolve, reject) => {
       const p: Pending = {
         peer: node,
         handler,
-        started: clock.now(),
+        started,
+        timeoutMs,
+        deadline: started + timeoutMs,
         resolve,
         reject,
-        timer: null,
         cleanup: null,
       };
       this.pending.set(id, p);
-      p.timer = clock.setTimeout(() => {
-        this.cancelRemote(id, p);
-        this.settle(
-          id,
-          new TimeoutError(`call ${handler} on ${node} timed out after ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
+      if (p.deadline < this.timerDue) this.arm(p.deadline, started);
       if (signal !== undefined) {
         const onAbort = (): void => {
           this.cancelRemote(id, p);
-          this.settle(
+          this.fail(
             id,
             new AbortedError(`call ${handler} on ${node} aborted`, { cause: signal.reason }),
           );
@@ -106,10 +113,10 @@ export class Rpc {
         p.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
       try {
-        if (node === this.port.self) this.serve(node, id, handler, args, true);
+        if (local) this.serve(node, id, handler, args, true, true);
         else this.port.sendCall(node, id, handler, args);
       } catch (err) {
-        this.settle(
+        this.fail(
           id,
           err instanceof ClusterError ? err : new BadArgumentError(String(err), { cause: err }),
         );
@@ -118,66 +125,42 @@ export class Rpc {
   }
 
   cast(node: NodeName, handler: string, args: Payload): void {
-    if (node === this.port.self) queueMicrotask(() => this.serve(node, 0, handler, args, false));
-    else if (this.port.isConnected(node)) this.port.sendCast(node, handler, args);
+    if (this.port.isConnected(node)) this.port.sendCast(node, handler, args);
+    else if (node === this.port.self)
+      queueMicrotask(() => this.serve(node, 0, handler, args, false, true));
   }
 
-  /** A reply or error arrived (or the local handler finished). */
-  settle(id: number, outcome: { value: Payload } | ClusterError): void {
-    const p = this.pending.get(id);
-    if (p === undefined) return; // late answer after timeout/abort: dropped
-    this.pending.delete(id);
-    this.port.clock.clearTimeout(p.timer);
-    p.cleanup?.();
-    const ok = !(outcome instanceof ClusterError);
-    if (this.port.hasRpcListeners())
-      this.port.emitRpc({
-        peer: p.peer,
-        handler: p.handler,
-        durationMs: this.port.clock.now() - p.started,
-        ok,
-      });
-    if (ok) p.resolve(outcome.value);
-    else p.reject(outcome);
-  }
-
+  /** A reply arrived (or the local handler finished). Late answers (after a timeout) are dropped. */
   replied(id: number, value: Payload): void {
-    this.settle(id, { value });
-  }
-  failed(id: number, error: unknown): void {
-    this.settle(id, reviveError(error));
+    const p = this.take(id);
+    if (p === undefined) return;
+    this.report(p, true);
+    p.resolve(value);
   }
 
-  /** Runs a handler for `from`; `reply` false for casts. Local calls settle directly. */
-  serve(from: NodeName, id: number, name: string, args: Payload, reply: boolean): void {
-    const local = from === this.port.self;
-    const answer = (result: { value: Payload } | { error: unknown }): void => {
-      if (!reply) {
-        if ('error' in result)
-          this.port.warn('cast handler failed', { handler: name, error: String(result.error) });
-        return;
-      }
-      if (!local) this.serving.get(from)?.delete(id);
-      if (local) {
-        this.settle(id, 'value' in result ? result : reviveError(serializeError(result.error)));
-        return;
-      }
-      if (!this.port.isConnected(from)) return;
-      if ('value' in result) {
-        try {
-          this.port.sendReply(from, id, result.value);
-          return;
-        } catch (err) {
-          result = { error: err };
-        }
-      }
-      this.port.sendError(from, id, serializeError(result.error));
-    };
+  /** An error reply arrived, in its wire form. */
+  failed(id: number, error: unknown): void {
+    this.fail(id, reviveError(error));
+  }
+
+  /**
+   * Runs a handler for `from`; `reply` false for casts, `local` true for a call this node makes
+   * to itself (settled directly, never sent).
+   */
+  serve(
+    from: NodeName,
+    id: number,
+    name: string,
+    args: Payload,
+    reply: boolean,
+    local = false,
+  ): void {
     const handler = this.handlers.get(name);
     if (handler === undefined) {
-      answer({
-        error: new NoSuchHandlerError(`no handler ${JSON.stringify(name)} on ${this.port.self}`),
-      });
+      const error = new NoSuchHandlerError(
+        `no handler ${JSON.stringify(name)} on ${this.port.self}`,
+      );
+      this.answerError(from, id, name, reply, local, error);
       return;
     }
     const ctx = new ServeContext(from);
@@ -185,22 +168,31 @@ export class Rpc {
     try {
       out = handler(args, ctx);
     } catch (error) {
-      answer({ error });
+      this.answerError(from, id, name, reply, local, error);
       return;
     }
     // a handler that returns nothing answers null (undefined has no JSON form)
-    if (out instanceof Promise) {
-      // only a call still running can be cancelled: a synchronous one is answered already
-      if (reply && !local) {
-        let m = this.serving.get(from);
-        if (m === undefined) this.serving.set(from, (m = new Map<number, ServeContext>()));
-        m.set(id, ctx);
-      }
-      out.then(
-        (value) => answer({ value: value ?? null }),
-        (error: unknown) => answer({ error }),
-      );
-    } else answer({ value: out ?? null });
+    if (!(out instanceof Promise)) {
+      this.answer(from, id, name, reply, local, out ?? null);
+      return;
+    }
+    // only a call still running can be cancelled: a synchronous one is answered already
+    const cancellable = reply && !local;
+    if (cancellable) {
+      let m = this.serving.get(from);
+      if (m === undefined) this.serving.set(from, (m = new Map<number, ServeContext>()));
+      m.set(id, ctx);
+    }
+    out.then(
+      (value) => {
+        if (cancellable) this.serving.get(from)?.delete(id);
+        this.answer(from, id, name, reply, local, value ?? null);
+      },
+      (error: unknown) => {
+        if (cancellable) this.serving.get(from)?.delete(id);
+        this.answerError(from, id, name, reply, local, error);
+      },
+    );
   }
 
   /** The caller gave up: abort the handler serving it. */
@@ -216,10 +208,7 @@ export class Rpc {
   peerDown(peer: NodeName): void {
     for (const [id, p] of this.pending)
       if (p.peer === peer)
-        this.settle(
-          id,
-          new NoConnectionError(`connection to ${peer} lost during call ${p.handler}`),
-        );
+        this.fail(id, new NoConnectionError(`connection to ${peer} lost during call ${p.handler}`));
     const m = this.serving.get(peer);
     if (m !== undefined) {
       this.serving.delete(peer);
@@ -230,8 +219,104 @@ export class Rpc {
   /** Fails every pending call (node closing). */
   closeAll(): void {
     for (const [id, p] of this.pending)
-      this.settle(id, new NoConnectionError(`node closing; call ${p.handler} dropped`));
+      this.fail(id, new NoConnectionError(`node closing; call ${p.handler} dropped`));
     for (const peer of [...this.serving.keys()]) this.peerDown(peer);
+    if (this.timer !== null) this.port.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.timerDue = Infinity;
+  }
+
+  private answer(
+    from: NodeName,
+    id: number,
+    name: string,
+    reply: boolean,
+    local: boolean,
+    value: Payload,
+  ): void {
+    if (!reply) return;
+    if (local) {
+      this.replied(id, value);
+      return;
+    }
+    try {
+      this.port.sendReply(from, id, value);
+    } catch (error) {
+      // the result cannot be encoded: the caller gets that error instead
+      this.answerError(from, id, name, reply, local, error);
+    }
+  }
+
+  private answerError(
+    from: NodeName,
+    id: number,
+    name: string,
+    reply: boolean,
+    local: boolean,
+    error: unknown,
+  ): void {
+    if (!reply) {
+      this.port.warn('cast handler failed', { handler: name, error: String(error) });
+      return;
+    }
+    const wire = serializeError(error);
+    if (local) this.fail(id, reviveError(wire));
+    else this.port.sendError(from, id, wire);
+  }
+
+  private fail(id: number, error: ClusterError): void {
+    const p = this.take(id);
+    if (p === undefined) return;
+    this.report(p, false);
+    p.reject(error);
+  }
+
+  private take(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (p === undefined) return undefined;
+    this.pending.delete(id);
+    p.cleanup?.();
+    return p;
+  }
+
+  private report(p: Pending, ok: boolean): void {
+    if (this.port.hasRpcListeners())
+      this.port.emitRpc({
+        peer: p.peer,
+        handler: p.handler,
+        durationMs: this.port.clock.now() - p.started,
+        ok,
+      });
+  }
+
+  private arm(due: number, now: number): void {
+    const clock = this.port.clock;
+    if (this.timer !== null) clock.clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = clock.setTimeout(this.expireBound, Math.max(0, due - now));
+  }
+
+  /** The deadline timer fired: time out every call past its deadline, re-arm for the next. */
+  private expire(): void {
+    this.timer = null;
+    this.timerDue = Infinity;
+    const now = this.port.clock.now();
+    let next = Infinity;
+    for (const [id, p] of this.pending) {
+      if (now < p.started) {
+        // the wall clock stepped back: count the call's time afresh rather than hang it
+        p.started = now;
+        p.deadline = now + p.timeoutMs;
+      }
+      if (p.deadline <= now) {
+        this.cancelRemote(id, p);
+        this.fail(
+          id,
+          new TimeoutError(`call ${p.handler} on ${p.peer} timed out after ${p.timeoutMs} ms`),
+        );
+      } else if (p.deadline < next) next = p.deadline;
+    }
+    if (next !== Infinity) this.arm(next, now);
   }
 
   private cancelRemote(id: number, p: Pending): void {

@@ -3,6 +3,9 @@ import { BadArgumentError } from '../errors.ts';
 import { FRAME_HEADER_BYTES } from './framing.ts';
 import { PayloadTag } from './payload.ts';
 
+/** Up to this many UTF-16 units a string is tried as ASCII and copied by hand. */
+const ASCII_BY_HAND_MAX = 64;
+
 /**
  * Encodes frames back to back into a slab, so that many small messages leave in one write.
  * `begin` reserves the header, the typed writers append, `end` patches the length. `take` hands
@@ -90,7 +93,16 @@ export class FrameEncoder {
     return Buffer.concat(parts);
   }
 
-  private takeSlab(): Buffer | null {
+  /** Whether complete frames moved out of a full slab wait to be taken (see `takeSlab`). */
+  get hasSpilled(): boolean {
+    return this.spilled.length > 0;
+  }
+
+  /**
+   * The bytes encoded in the current slab since the last take, as a view (null if none). Only
+   * everything pending when `hasSpilled` is false; `takeInto` takes spilled frames too.
+   */
+  takeSlab(): Buffer | null {
     if (this.pos === this.taken) return null;
     const out = this.buf.subarray(this.taken, this.pos);
     this.taken = this.pos;
@@ -120,21 +132,10 @@ export class FrameEncoder {
   /** u8 length + UTF-8 (names, channels) */
   shortStr(s: string): void {
     this.ensure(1 + s.length * 3);
-    // short ASCII names (the common case) are copied by hand: cheaper than a Buffer.write call
-    if (s.length <= 32) {
-      const buf = this.buf;
-      let p = this.pos + 1;
-      let i = 0;
-      for (; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[p++] = c;
-      }
-      if (i === s.length) {
-        buf[this.pos] = i;
-        this.pos = p;
-        return;
-      }
+    if (this.asciiAt(s, this.pos + 1)) {
+      this.buf[this.pos] = s.length;
+      this.pos += 1 + s.length;
+      return;
     }
     const n = this.buf.write(s, this.pos + 1, 'utf8');
     if (n > 255) throw new BadArgumentError(`name too long: ${s.slice(0, 40)}…`);
@@ -167,7 +168,25 @@ export class FrameEncoder {
   /** raw UTF-8 to the end of the frame */
   utf8(s: string): void {
     this.ensure(s.length * 3);
-    this.pos += this.buf.write(s, this.pos, 'utf8');
+    if (this.asciiAt(s, this.pos)) this.pos += s.length;
+    else this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /**
+   * Copies a short ASCII string (names, small payloads: the common case) to `at` by hand, which
+   * is cheaper than a Buffer.write call into C++. False, having written garbage that the caller
+   * overwrites, when `s` is long or not ASCII. Room must be ensured.
+   */
+  private asciiAt(s: string, at: number): boolean {
+    const n = s.length;
+    if (n > ASCII_BY_HAND_MAX) return false;
+    const buf = this.buf;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[at + i] = c;
+    }
+    return true;
   }
 
   private ensure(n: number): void {

@@ -5,10 +5,18 @@ import type { Payload } from '../api.ts';
 /** Bounds-checked reads over a frame body; any overrun is a ProtocolError, never an exception leak. */
 export class BodyReader {
   constructor(
-    readonly buf: Buffer,
+    public buf: Buffer,
     public pos: number,
-    readonly end: number,
+    public end: number,
   ) {}
+
+  /** Points this reader at another body (one reader serves a connection's frames in turn). */
+  reset(buf: Buffer, pos: number, end: number): this {
+    this.buf = buf;
+    this.pos = pos;
+    this.end = end;
+    return this;
+  }
 
   private need(n: number): void {
     if (this.pos + n > this.end) throw new ProtocolError('truncated frame body');
@@ -42,6 +50,12 @@ export class BodyReader {
     const s = this.buf.toString('utf8', this.pos, this.pos + n);
     this.pos += n;
     return s;
+  }
+  /** Skips a u8-length string (a field this frame kind leaves empty). */
+  skipShortStr(): void {
+    const n = this.u8();
+    this.need(n);
+    this.pos += n;
   }
   /**
    * Like shortStr, but returns the cached string when the bytes equal the last ones seen at
