@@ -1,10 +1,13 @@
 'use client';
 /** Delay one node's frames to one peer (or to every other node) by a fixed time plus jitter. */
 import { memo, useState } from 'react';
-import { shortName } from '../lib/format.ts';
+import { NodeOptions, NumberField } from './node-fields.tsx';
 
 /** The peer choice meaning "every other node". */
 const EVERY_PEER = '';
+
+/** Largest delay or jitter the form offers, ms. */
+const MAX_MS = 60_000;
 
 export interface LatencyFormProps {
   /** the nodes that can be chosen (hidden ones excluded), stable while the set is the same */
@@ -40,46 +43,18 @@ export const LatencyForm = memo(function LatencyForm({
           onChange={(e) => setNode(e.target.value)}
           aria-label="Delay frames from node"
         >
-          {names.map((n) => (
-            <option key={n} value={n}>
-              {shortName(n)}
-            </option>
-          ))}
+          <NodeOptions names={names} />
         </select>
       </label>{' '}
       <label>
         To{' '}
         <select value={to} onChange={(e) => setPeer(e.target.value)} aria-label="Delay frames to">
           <option value={EVERY_PEER}>every other node</option>
-          {names
-            .filter((n) => n !== target)
-            .map((n) => (
-              <option key={n} value={n}>
-                {shortName(n)}
-              </option>
-            ))}
+          <NodeOptions names={names.filter((n) => n !== target)} />
         </select>
       </label>{' '}
-      <label>
-        Delay (ms){' '}
-        <input
-          type="number"
-          min={0}
-          max={60_000}
-          value={delay}
-          onChange={(e) => setDelay(Number(e.target.value))}
-        />
-      </label>{' '}
-      <label>
-        Jitter (ms){' '}
-        <input
-          type="number"
-          min={0}
-          max={60_000}
-          value={jitter}
-          onChange={(e) => setJitter(Number(e.target.value))}
-        />
-      </label>{' '}
+      <NumberField label="Delay (ms)" value={delay} onChange={setDelay} min={0} max={MAX_MS} />{' '}
+      <NumberField label="Jitter (ms)" value={jitter} onChange={setJitter} min={0} max={MAX_MS} />{' '}
       <button
         type="button"
         disabled={target === ''}
