@@ -4,7 +4,7 @@ import { ProtocolError } from './errors.ts';
 import * as hs from './handshake.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { Outbound } from './outbound.ts';
-import type { Socket } from './transport.ts';
+import { readFrom, type Socket } from './transport.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { Reassembler } from './wire/fragments.ts';
 import { FrameParser } from './wire/framing.ts';
@@ -84,6 +84,8 @@ export class Connection {
   private readonly parser: FrameParser;
   /** reads each frame's body; frames are handled one at a time, to completion */
   private readonly reader = new BodyReader(Buffer.alloc(0), 0, 0);
+  /** the ArrayBuffer the socket reads into again and again, if it does (see `readFrom`) */
+  private readonly sharedReads: ArrayBufferLike | null;
   private readonly reassembler: Reassembler;
   private heartbeat: Heartbeat | null = null;
   private handshakeTimer: unknown;
@@ -141,7 +143,7 @@ export class Connection {
     );
     this.reassembler = new Reassembler(c.maxMessageBytes);
     if (expectedPeer !== undefined) this.refreshFaults();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.sharedReads = readFrom(socket, (chunk, n) => this.onData(chunk, n));
     socket.on('drain', () => this.outbound.flush());
     socket.on('error', (err) => {
       c.logger.debug('socket error', { peer: this.peer, error: err.message });
@@ -237,11 +239,11 @@ export class Connection {
     else this.host.handshakeFailed(this, detail);
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Buffer, n: number): void {
     if (this.state === 'closed') return;
     this.heardInChunk = false;
     try {
-      this.parser.push(chunk);
+      this.parser.push(chunk, n);
     } catch (err) {
       this.protocolError(err);
       return;
@@ -295,7 +297,8 @@ export class Connection {
       }
       if (this.reassembler.busy) throw new ProtocolError('data frame inside a fragmented message');
       this.orphanFragments = false;
-      this.host.frame(this, kind, this.reader.reset(buf, start + 1, end), end - start + 4);
+      const r = this.reader.reset(buf, start + 1, end, buf.buffer === this.sharedReads);
+      this.host.frame(this, kind, r, end - start + 4);
     } catch (err) {
       // anything the decoders throw means the peer sent what we cannot handle; user handler
       // errors never get here (the node catches them)

@@ -43,11 +43,13 @@ export class FrameParser {
     private readonly direct: DirectRoute | null = null,
   ) {}
 
-  /** Throws ProtocolError on a bad length; the parser is then unusable (close the connection). */
-  push(chunk: Buffer): void {
+  /**
+   * Parses the first `n` bytes of `chunk` (all of it by default). Throws ProtocolError on a bad
+   * length; the parser is then unusable (close the connection).
+   */
+  push(chunk: Buffer, n = chunk.length): void {
     if (this.failed) throw new ProtocolError('parser already failed');
     let pos = 0;
-    const n = chunk.length;
     while (pos < n) {
       if (this.directBuf !== null) {
         const take = Math.min(this.directEnd - this.directAt, n - pos);

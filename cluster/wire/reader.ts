@@ -8,13 +8,16 @@ export class BodyReader {
     public buf: Buffer,
     public pos: number,
     public end: number,
+    /** `buf` is reused once this frame is handled: byte payloads are copied, not views */
+    public shared = false,
   ) {}
 
   /** Points this reader at another body (one reader serves a connection's frames in turn). */
-  reset(buf: Buffer, pos: number, end: number): this {
+  reset(buf: Buffer, pos: number, end: number, shared: boolean): this {
     this.buf = buf;
     this.pos = pos;
     this.end = end;
+    this.shared = shared;
     return this;
   }
 
@@ -91,7 +94,7 @@ export class BodyReader {
   }
   /** the rest of the body as a payload */
   payload(): Payload {
-    const p = decodePayload(this.buf, this.pos, this.end);
+    const p = decodePayload(this.buf, this.pos, this.end, this.shared);
     this.pos = this.end;
     return p;
   }
