@@ -62,7 +62,12 @@ interface Pending {
  */
 export class Rpc {
   private readonly handlers = new Map<string, RpcHandler>();
-  private readonly pending = new Map<number, Pending>();
+  /**
+   * Calls awaiting an answer, by id. Id 0 is never a call's: its null entry stays for the map's
+   * lifetime, because V8 shrinks (reallocates) a Map whenever a delete leaves it nearly empty,
+   * which a caller with one call at a time would otherwise pay on every call.
+   */
+  private readonly pending = new Map<number, Pending | null>([[0, null]]);
   private readonly serving = new Map<NodeName, Map<number, ServeContext>>();
   private nextId = 1;
   private timer: unknown = null;
@@ -207,7 +212,7 @@ export class Rpc {
   /** The link to `peer` went down. */
   peerDown(peer: NodeName): void {
     for (const [id, p] of this.pending)
-      if (p.peer === peer)
+      if (p !== null && p.peer === peer)
         this.fail(id, new NoConnectionError(`connection to ${peer} lost during call ${p.handler}`));
     const m = this.serving.get(peer);
     if (m !== undefined) {
@@ -219,7 +224,8 @@ export class Rpc {
   /** Fails every pending call (node closing). */
   closeAll(): void {
     for (const [id, p] of this.pending)
-      this.fail(id, new NoConnectionError(`node closing; call ${p.handler} dropped`));
+      if (p !== null)
+        this.fail(id, new NoConnectionError(`node closing; call ${p.handler} dropped`));
     for (const peer of [...this.serving.keys()]) this.peerDown(peer);
     if (this.timer !== null) this.port.clock.clearTimeout(this.timer);
     this.timer = null;
@@ -273,7 +279,7 @@ export class Rpc {
 
   private take(id: number): Pending | undefined {
     const p = this.pending.get(id);
-    if (p === undefined) return undefined;
+    if (p === undefined || p === null) return undefined;
     this.pending.delete(id);
     p.cleanup?.();
     return p;
@@ -303,6 +309,7 @@ export class Rpc {
     const now = this.port.clock.now();
     let next = Infinity;
     for (const [id, p] of this.pending) {
+      if (p === null) continue;
       if (now < p.started) {
         // the wall clock stepped back: count the call's time afresh rather than hang it
         p.started = now;
