@@ -4,7 +4,7 @@ import { FRAME_HEADER_BYTES } from './framing.ts';
 import { PayloadTag } from './payload.ts';
 
 /** Up to this many UTF-16 units a string is tried as ASCII and copied by hand. */
-const ASCII_BY_HAND_MAX = 64;
+const ASCII_BY_HAND_MAX = 32;
 
 /**
  * Encodes frames back to back into a slab, so that many small messages leave in one write.
