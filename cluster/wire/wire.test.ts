@@ -82,6 +82,35 @@ describe('wire — encoder and reader', () => {
     expect(Array.from(r2.payload() as Uint8Array)).toEqual([9, 8, 7]);
   });
 
+  it('wire — strings round-trip whichever way they are copied (by hand when short and ASCII)', () => {
+    const strings = [
+      '',
+      'a',
+      'x'.repeat(32),
+      'x'.repeat(33),
+      'x'.repeat(31) + 'é',
+      'é' + 'x'.repeat(10),
+      'abc\u0000def',
+      'tail is not ascii ✓',
+      '😀 emoji',
+      'y'.repeat(300),
+    ];
+    const enc = new FrameEncoder(128);
+    for (const s of strings) {
+      enc.begin(Kind.SEND);
+      enc.shortStr(s.slice(0, 60));
+      enc.payload(s);
+      enc.end();
+    }
+    const { p, frames } = collect();
+    p.push(enc.take()!);
+    const decoded = frames.map((f) => {
+      const r = new BodyReader(f, 1, f.length);
+      return [r.shortStr(), r.payload()];
+    });
+    expect(decoded).toEqual(strings.map((s) => [s.slice(0, 60), s]));
+  });
+
   it('wire — frames past a full slab leave in order, as views, each byte encoded once', () => {
     const enc = new FrameEncoder(4096);
     for (let i = 0; i < 1000; i++) {
