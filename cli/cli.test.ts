@@ -27,6 +27,13 @@ describe('cli', () => {
     expect(result.stderr).toContain("option '--port <port>' argument 'http' is invalid");
   });
 
+  it('cli — a drill with bad option values exits 2 with one line per option, before any work', () => {
+    const result = observatory(['drill', 'pause', '--nodes', '99', '--rate', 'fast']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--nodes: must be from 3 to 9/);
+    expect(result.stderr).toMatch(/--rate: must be an integer/);
+  });
+
   it('cli — the server fails fast on a bad environment, naming the variable', () => {
     const result = observatory(['server'], { PORT: 'eighty', DATABASE_URL: 'mysql://nope' });
     expect(result.status).toBe(1);

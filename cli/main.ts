@@ -9,6 +9,7 @@ import { nodeCommand } from './commands/node.ts';
 import { remshCommand } from './commands/remsh.ts';
 import { serverCommand } from './commands/server.ts';
 import { startCommand } from './commands/start.ts';
+import { CliOptionsError } from './node/options.ts';
 import { VERSION } from '../server/version.ts';
 
 /** Builds the program without running it, so tests can inspect and drive it. */
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stderr.write(
       `observatory: ${error instanceof Error ? error.message : String(error)}\n`,
     );
-    process.exit(1);
+    // bad option values are a usage error (2), as the commands document; anything else is 1
+    process.exit(error instanceof CliOptionsError ? 2 : 1);
   }
 }
