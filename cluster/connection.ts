@@ -242,11 +242,14 @@ export class Connection {
   private onData(chunk: Buffer, n: number): void {
     if (this.state === 'closed') return;
     this.heardInChunk = false;
+    this.outbound.holdFlushes();
     try {
       this.parser.push(chunk, n);
     } catch (err) {
       this.protocolError(err);
       return;
+    } finally {
+      this.outbound.releaseFlushes();
     }
     if (this.heardInChunk) this.heartbeat?.heard();
   }

@@ -21,7 +21,13 @@ function setup(highWater = 200_000) {
     },
   );
   const runTasks = () => tasks.splice(0).forEach((t) => t());
-  return { out, writes, runTasks, setBuffered: (n: number) => (buffered = n) };
+  return {
+    out,
+    writes,
+    runTasks,
+    setBuffered: (n: number) => (buffered = n),
+    scheduled: () => tasks.length,
+  };
 }
 
 /** kinds of the frames in a byte stream (fragments leave as header + views, not one buffer) */
@@ -46,6 +52,22 @@ describe('outbound — send scheduling', () => {
     runTasks();
     expect(writes).toHaveLength(1);
     expect(writes[0]!.reduce((n, b) => n + b.length, 0)).toBe(1000 * 6);
+  });
+
+  it('outbound — frames queued while flushes are held leave in one write at release, none scheduled', () => {
+    const { out, writes, scheduled } = setup();
+    out.holdFlushes();
+    sendSmall(out, 'a');
+    sendSmall(out, 'b');
+    out.sendControl(encodeFrame(Kind.TICK));
+    expect(writes).toHaveLength(0);
+    out.releaseFlushes();
+    expect(scheduled()).toBe(0);
+    expect(writes).toHaveLength(1);
+    expect(frameKinds(Buffer.concat(writes[0]!))).toEqual([Kind.TICK, Kind.SEND, Kind.SEND]);
+    // outside a hold, the next frame schedules a flush again
+    sendSmall(out, 'c');
+    expect(scheduled()).toBe(1);
   });
 
   it('outbound — small data waits while the socket is full, then leaves in order after control', () => {

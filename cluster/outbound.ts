@@ -38,6 +38,9 @@ export class Outbound {
   private head = 0;
   private scheduled = false;
   private closed = false;
+  /** inside `hold`: flush requests are remembered, and served when the hold ends */
+  private holding = false;
+  private heldRequest = false;
   private readonly flushBound = (): void => this.flush();
 
   constructor(
@@ -108,9 +111,31 @@ export class Outbound {
 
   requestFlush(): void {
     if (this.scheduled || this.closed) return;
+    if (this.holding) {
+      this.heldRequest = true;
+      return;
+    }
     this.scheduled = true;
     this.options.schedule(this.flushBound);
   }
+
+  /**
+   * From here until `releaseFlushes`, flush requests are only remembered. The owner brackets the
+   * handling of one chunk read from this link with the two, so that the replies handlers give
+   * synchronously leave in one write when the chunk is done, with no flush scheduled per chunk.
+   */
+  holdFlushes(): void {
+    this.holding = true;
+  }
+
+  releaseFlushes(): void {
+    this.holding = false;
+    if (this.heldRequest) {
+      this.heldRequest = false;
+      this.flush();
+    }
+  }
+
 
   flush(): void {
     this.scheduled = false;

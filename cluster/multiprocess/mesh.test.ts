@@ -149,7 +149,7 @@ describe('multiprocess mesh', () => {
         spawnCli('bad options', ['node', '--name', 'a b', '--port', 'x', '--cookie', 'C']),
         REMSH_TIMEOUT_MS,
       );
-      expect(bad.status).toBe(1);
+      expect(bad.status).toBe(2);
       expect(bad.stderr).toContain('--name');
       expect(bad.stderr).toContain('--port');
       const noCookie = await runToEnd(
@@ -157,7 +157,7 @@ describe('multiprocess mesh', () => {
         spawnCli('no cookie', ['node', '--name', 'a', '--port', '0'], {}),
         REMSH_TIMEOUT_MS,
       );
-      expect(noCookie.status).toBe(1);
+      expect(noCookie.status).toBe(2);
       expect(noCookie.stderr).toContain('--cookie: is required');
     },
     TEST_TIMEOUT_MS,
