@@ -14,6 +14,7 @@ export default tseslint.config(
       'playwright-report/**',
       'next-env.d.ts',
       'dist/**',
+      'bench/results/**',
     ],
   },
   js.configs.recommended,

@@ -136,7 +136,6 @@ export class Outbound {
     }
   }
 
-
   flush(): void {
     this.scheduled = false;
     if (this.closed) return;
