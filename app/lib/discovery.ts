@@ -18,7 +18,7 @@ export interface DiscoveryTargetRow {
 
 /** Nodes that report a discovery section, in model order. */
 export function nodesWithDiscovery(nodes: readonly DiscoveryNode[]): readonly DiscoveryNode[] {
-  return nodes.filter((n) => n.discovery !== undefined && n.discovery !== null);
+  return nodes.filter((n) => n.discovery !== null);
 }
 
 /**
