@@ -3,13 +3,13 @@
  * loads its heavy dependencies (Next.js, the store, the runtime) only when it runs, so that
  * `--help` and `node` stay fast.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { drillCommand } from './commands/drill.ts';
 import { nodeCommand } from './commands/node.ts';
 import { remshCommand } from './commands/remsh.ts';
 import { serverCommand } from './commands/server.ts';
 import { startCommand } from './commands/start.ts';
-import { CliOptionsError } from './node/options.ts';
+import { runProgram } from './run-program.ts';
 import { VERSION } from '../server/version.ts';
 
 /** Builds the program without running it, so tests can inspect and drive it. */
@@ -29,15 +29,5 @@ export function buildProgram(): Command {
 
 /** Runs the CLI with `argv` as given by `process.argv`. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync([...argv]);
-  } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode);
-    process.stderr.write(
-      `observatory: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    // bad option values are a usage error (2), as the commands document; anything else is 1
-    process.exit(error instanceof CliOptionsError ? 2 : 1);
-  }
+  await runProgram(buildProgram(), argv);
 }
