@@ -6,15 +6,22 @@
  */
 import { ZodError } from 'zod';
 
-/** A request the server understood but refuses: unknown node, overlapping sides, bad ttl. */
-export class BadRequestError extends Error {
-  readonly status = 400;
+/** An error the API answers with its own status and code (every class below is one). */
+export class ApiError extends Error {
   constructor(
+    readonly status: number,
     readonly code: string,
     message: string,
   ) {
     super(message);
-    this.name = 'BadRequestError';
+    this.name = new.target.name;
+  }
+}
+
+/** A request the server understood but refuses: unknown node, overlapping sides, bad ttl. */
+export class BadRequestError extends ApiError {
+  constructor(code: string, message: string) {
+    super(400, code, message);
   }
 }
 
@@ -22,51 +29,34 @@ export class BadRequestError extends Error {
 export class UnknownNodeError extends BadRequestError {
   constructor(readonly node: string) {
     super('UNKNOWN_NODE', `unknown node ${JSON.stringify(node)}`);
-    this.name = 'UnknownNodeError';
   }
 }
 
 /** Missing or wrong bearer token. */
-export class UnauthorizedError extends Error {
-  readonly status = 401;
-  readonly code = 'UNAUTHORIZED';
+export class UnauthorizedError extends ApiError {
   constructor(message = 'missing or invalid admin token (Authorization: Bearer <token>)') {
-    super(message);
-    this.name = 'UnauthorizedError';
+    super(401, 'UNAUTHORIZED', message);
   }
 }
 
 /** A request that conflicts with the server's state (e.g. a drill is already running). */
-export class ConflictError extends Error {
-  readonly status = 409;
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConflictError';
+export class ConflictError extends ApiError {
+  constructor(code: string, message: string) {
+    super(409, code, message);
   }
 }
 
 /** A named thing that does not exist (e.g. `GET /api/drills/<id>` of an unknown drill). */
-export class NotFoundError extends Error {
-  readonly status = 404;
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'NotFoundError';
+export class NotFoundError extends ApiError {
+  constructor(code: string, message: string) {
+    super(404, code, message);
   }
 }
 
 /** The server is up but a service it needs is not (e.g. called before start-up completed). */
-export class UnavailableError extends Error {
-  readonly status = 503;
-  readonly code = 'UNAVAILABLE';
+export class UnavailableError extends ApiError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UnavailableError';
+    super(503, 'UNAVAILABLE', message);
   }
 }
 
@@ -93,13 +83,7 @@ export function toErrorResponse(
       body: { error: { code: 'BAD_INPUT', message: describeZodError(error) } },
     };
   }
-  if (
-    error instanceof BadRequestError ||
-    error instanceof UnauthorizedError ||
-    error instanceof ConflictError ||
-    error instanceof NotFoundError ||
-    error instanceof UnavailableError
-  ) {
+  if (error instanceof ApiError) {
     return { status: error.status, body: { error: { code: error.code, message: error.message } } };
   }
   log(
