@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, Logger } from '../../cluster/api.ts';
 import { startNode } from '../../cluster/index.ts';
+import { until } from '../../cluster/testing.ts';
 import { runNode, type RunningNode } from './run-node.ts';
 
 const COOKIE = 'run-node-test-cookie';
@@ -14,18 +15,6 @@ afterEach(async () => {
   await seed?.close();
   running = seed = undefined;
 });
-
-function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) resolve();
-      else if (Date.now() > deadline) reject(new Error('condition not met in time'));
-      else setTimeout(poll, 10);
-    };
-    poll();
-  });
-}
 
 describe('cli node run', () => {
   it('cli node run — the running discovery is handed out (for the agent) with what it found and tried', async () => {

@@ -3,6 +3,7 @@ import type { ClusterNode, Logger } from '../../cluster/api.ts';
 import { startDiscovery, type DiscoveryEvent } from '../../cluster/discovery/index.ts';
 import { FakeClock } from '../../cluster/discovery/fake-clock.ts';
 import { startNode } from '../../cluster/index.ts';
+import { until } from '../../cluster/testing.ts';
 import { formatDiscovery } from './events.ts';
 import { startNodeServices, type NodeServices } from './services.ts';
 
@@ -20,18 +21,6 @@ async function node(name: string): Promise<ClusterNode> {
   const n = await startNode({ name, cookie: COOKIE, port: 0, logger: quiet });
   nodes.push(n);
   return n;
-}
-
-function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) resolve();
-      else if (Date.now() > deadline) reject(new Error('condition not met in time'));
-      else setTimeout(poll, 10);
-    };
-    poll();
-  });
 }
 
 describe('cli node services', () => {
