@@ -4,9 +4,11 @@
  * directions each, one snapshot a second) stream to a real server with a real SQLite store.
  * A count is sustained when the p99 ingest lag (end of the snapshot's interval → its ack, which
  * is sent only after the snapshot is committed) stays under 1 s, nothing fails, and every
- * snapshot sent is in the store. Steps up from 100 agents until one is not sustained.
+ * snapshot sent is in the store. Each count runs `--runs` times (5 by default; a rollup or a
+ * flush that holds back the last round shows up in some runs only, issue #18), and is sustained
+ * only when every run kept every snapshot. Steps up from 100 agents until one is not sustained.
  *
- * Flags: --agents a,b,c (counts to try), --seconds n (per step), --peers n, --channels n.
+ * Flags: --agents a,b,c (counts to try), --seconds n (per run), --runs n, --peers n, --channels n.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +34,8 @@ function quantile(sorted: readonly number[], q: number): number {
 
 interface StepResult {
   agents: number;
+  /** every latency of the run's steady state, ms */
+  lags: number[];
   sent: number;
   acked: number;
   failed: number;
@@ -108,6 +112,7 @@ async function step(
     lags.sort((a, b) => a - b);
     const result = {
       agents,
+      lags,
       sent: last!.sent,
       acked: last!.acked,
       failed: last!.failed,
@@ -116,7 +121,7 @@ async function step(
       lagP99: quantile(lags, 0.99),
       lagMax: lags.at(-1) ?? Number.NaN,
     };
-    log(`ingest: ${JSON.stringify(result)}`);
+    log(`ingest: ${JSON.stringify({ ...result, lags: undefined })}`);
     return result;
   } finally {
     await server.close();
@@ -124,11 +129,11 @@ async function step(
   }
 }
 
-const sustained = (r: StepResult) =>
-  r.failed === 0 && r.stored === r.sent && r.acked === r.sent && r.lagP99 < 1000;
+const keptAll = (r: StepResult) => r.failed === 0 && r.stored === r.sent && r.acked === r.sent;
 
 export default async function ingestBench(context: BenchContext): Promise<BenchRow[]> {
   const seconds = Number(flag(context.args, 'seconds') ?? (context.quick ? 5 : 15));
+  const runs = Number(flag(context.args, 'runs') ?? (context.quick ? 1 : 5));
   const peers = Number(flag(context.args, 'peers') ?? 32);
   const channels = Number(flag(context.args, 'channels') ?? 6);
   const counts = (flag(context.args, 'agents') ?? (context.quick ? '20' : '100,150,200,300'))
@@ -137,33 +142,53 @@ export default async function ingestBench(context: BenchContext): Promise<BenchR
   const rows: BenchRow[] = [];
   let best = 0;
   for (const agents of counts) {
-    context.log(
-      `ingest: ${agents} agents × ${peers} peers × ${channels} channels for ${seconds} s`,
-    );
-    const r = await step(agents, seconds, peers, channels, context.log);
-    const ok = sustained(r);
+    const results: StepResult[] = [];
+    for (let run = 1; run <= runs; run++) {
+      context.log(
+        `ingest: ${agents} agents × ${peers} peers × ${channels} channels for ${seconds} s (run ${run}/${runs})`,
+      );
+      results.push(await step(agents, seconds, peers, channels, context.log));
+    }
+    const kept = results.filter(keptAll).length;
+    const lags = results.flatMap((r) => r.lags).sort((a, b) => a - b);
+    const lagP99 = quantile(lags, 0.99);
+    const sent = results.reduce((n, r) => n + r.sent, 0);
+    const stored = results.reduce((n, r) => n + r.stored, 0);
     rows.push(
       {
         bench: 'ingest',
         metric: `lag p99 @${agents} agents`,
-        value: r.lagP99,
+        value: lagP99,
         unit: 'ms',
         target: '< 1000',
-        pass: r.lagP99 < 1000,
+        pass: lagP99 < 1000,
       },
-      { bench: 'ingest', metric: `lag p50 @${agents} agents`, value: r.lagP50, unit: 'ms' },
+      {
+        bench: 'ingest',
+        metric: `lag p50 @${agents} agents`,
+        value: quantile(lags, 0.5),
+        unit: 'ms',
+      },
+      {
+        bench: 'ingest',
+        metric: `runs that kept every snapshot @${agents} agents`,
+        value: kept,
+        unit: 'runs',
+        baseline: runs,
+        ratio: kept / runs,
+        target: 'all',
+        pass: kept === runs,
+      },
       {
         bench: 'ingest',
         metric: `persisted @${agents} agents`,
-        value: r.stored,
+        value: stored,
         unit: 'snapshots',
-        baseline: r.sent,
-        ratio: r.sent === 0 ? 0 : r.stored / r.sent,
-        target: 'all',
-        pass: r.stored === r.sent && r.failed === 0,
+        baseline: sent,
+        ratio: sent === 0 ? 0 : stored / sent,
       },
     );
-    if (!ok) break;
+    if (kept < runs || !(lagP99 < 1000)) break;
     best = agents;
   }
   rows.push({

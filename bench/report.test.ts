@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatJsonLines, formatReport, formatTable, withRatio, type BenchRow } from './report.ts';
+import {
+  formatJsonLines,
+  formatReport,
+  formatTable,
+  missedTargets,
+  withRatio,
+  type BenchRow,
+} from './report.ts';
 
 const rows: BenchRow[] = [
   withRatio({
@@ -43,5 +50,15 @@ describe('bench report', () => {
   it('bench report — prints nothing for no rows', () => {
     expect(formatReport([], true)).toBe('');
     expect(formatReport(rows, true).endsWith('\n')).toBe(true);
+  });
+
+  it('bench report — a missed target is named, rows without a verdict are not', () => {
+    expect(missedTargets(rows)).toEqual([]);
+    const missed = missedTargets([
+      ...rows,
+      { bench: 'ingest', metric: 'kept', value: 3, unit: 'runs', target: 'all', pass: false },
+      { bench: 'ingest', metric: 'lag', value: 10, unit: 'ms', target: '< 1000', pass: true },
+    ]);
+    expect(missed).toEqual(['ingest kept (3 runs, target all)']);
   });
 });

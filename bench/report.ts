@@ -21,6 +21,13 @@ export interface BenchRow {
   readonly note?: string;
 }
 
+/** `bench metric (value unit, target …)` of every row whose target was missed. */
+export function missedTargets(rows: readonly BenchRow[]): string[] {
+  return rows
+    .filter((r) => r.pass === false)
+    .map((r) => `${r.bench} ${r.metric} (${r.value} ${r.unit}, target ${r.target ?? '?'})`);
+}
+
 /** What `bench/run.ts` hands a bench. */
 export interface BenchContext {
   /** `--json` was given (the runner prints; a bench only needs it to keep stdout clean) */

@@ -1,12 +1,12 @@
 /**
  * `npm run bench -- <name> [--json] [--quick] [bench flags…]`: loads `bench/<name>.bench.ts`,
- * runs its default export and prints the rows it returns (see report.ts). A missed target is a
- * finding printed in the table, not a failure: the exit status is non-zero only when the bench
- * could not run.
+ * runs its default export and prints the rows it returns (see report.ts). Exit status: 0 when
+ * every row with a target passed, 1 when a target was missed (so a regression cannot pass
+ * unnoticed), 2 when the bench could not run.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { formatReport, type BenchFn } from './report.ts';
+import { formatReport, missedTargets, type BenchFn } from './report.ts';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const SUFFIX = '.bench.ts';
@@ -24,7 +24,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function main(argv: readonly string[]): Promise<void> {
+async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv;
   const available = availableBenches();
   if (name === undefined || name.startsWith('-')) {
@@ -48,8 +48,14 @@ async function main(argv: readonly string[]): Promise<void> {
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(formatReport(rows ?? [], json));
+  const missed = missedTargets(rows ?? []);
+  if (missed.length > 0) {
+    process.stderr.write(`bench: ${missed.length} target(s) missed: ${missed.join('; ')}\n`);
+    return 1;
+  }
+  return 0;
 }
 
-await main(process.argv.slice(2));
+const status = await main(process.argv.slice(2));
 // Benches may leave sockets or timers behind; the report is out, so end the process.
-process.exit(0);
+process.exit(status);

@@ -4,6 +4,7 @@ import {
   SketchDecodeError,
   createSketch,
   deserializeSketch,
+  mergeSerialized,
   mergeSketches,
 } from './sketch.ts';
 
@@ -140,5 +141,25 @@ describe('protocol/sketch', () => {
     ];
     for (const text of bad)
       expect(() => deserializeSketch(text), text.slice(0, 20)).toThrow(SketchDecodeError);
+  });
+
+  it('sketch — mergeSerialized equals merging the deserialized sketch, and leaves the target alone on bad input', () => {
+    const random = rng(18);
+    const parts = Array.from({ length: 50 }, (_, i) => {
+      const s = createSketch();
+      for (let k = 0; k < 40; k++) s.add(i === 7 ? 0 : Math.floor(random() * 10 ** (1 + (i % 6))));
+      return s.serialize();
+    });
+    const viaObjects = mergeSketches(parts.map((p) => deserializeSketch(p)));
+    const direct = createSketch();
+    for (const p of parts) mergeSerialized(direct, p);
+    expect(direct.serialize()).toBe(viaObjects.serialize());
+    expect(direct.count).toBe(50 * 40);
+
+    const before = direct.serialize();
+    const truncated = parts[3]!.slice(0, -4);
+    expect(() => mergeSerialized(direct, truncated)).toThrow(SketchDecodeError);
+    expect(() => mergeSerialized(direct, parts[3]! + 'AAAA')).toThrow(SketchDecodeError);
+    expect(direct.serialize()).toBe(before);
   });
 });

@@ -104,13 +104,14 @@ export class QuantileSketch {
   }
 
   private addToKey(key: number, weight: number): void {
-    if (key < this.lowKey || key > this.highKey) this.extend(key);
+    if (key < this.lowKey || key > this.highKey) this.cover(key, key);
     this.counts[key - this.offset]! += weight;
   }
 
-  private extend(key: number): void {
-    const low = Math.min(this.lowKey, key);
-    const high = Math.max(this.highKey, key);
+  /** Makes keys `low..high` (and everything already covered) addressable, in one allocation. */
+  private cover(lowKey: number, highKey: number): void {
+    const low = Math.min(this.lowKey, lowKey);
+    const high = Math.max(this.highKey, highKey);
     if (low >= this.offset && high < this.offset + this.counts.length) {
       this.lowKey = low;
       this.highKey = high;
@@ -133,22 +134,21 @@ export class QuantileSketch {
     this.highKey = high;
   }
 
-  /** @internal for deserializeSketch */
-  decodeZero(weight: number): void {
-    this.total += weight;
-    this.zero += weight;
-  }
-
-  /** @internal for deserializeSketch: adds straight to a bucket, no value→key round trip */
-  decodeBucket(key: number, weight: number): void {
-    this.total += weight;
-    this.addToKey(key, weight);
-  }
-
-  /** @internal for deserializeSketch */
-  decodeBounds(min: number, max: number): void {
-    this.minSeen = min;
-    this.maxSeen = max;
+  /**
+   * @internal for `deserializeSketch` and `mergeSerialized`: adds a decoded, validated sketch
+   * (`n` buckets in `keys`/`counts`, keys increasing) without building a sketch object for it.
+   */
+  absorb(decoded: Readonly<DecodedHeader>, keys: Int32Array, counts: Float64Array): void {
+    const n = decoded.buckets;
+    const total = decoded.total;
+    if (total === 0) return;
+    this.total += total;
+    this.zero += decoded.zero;
+    if (decoded.min < this.minSeen) this.minSeen = decoded.min;
+    if (decoded.max > this.maxSeen) this.maxSeen = decoded.max;
+    if (n === 0) return;
+    this.cover(keys[0]!, keys[n - 1]!);
+    for (let i = 0; i < n; i++) this.counts[keys[i]! - this.offset]! += counts[i]!;
   }
 
   /** Adds every count of `other` into this sketch (exact; order does not matter). */
@@ -252,15 +252,35 @@ export function mergeSketches(sketches: Iterable<QuantileSketch>): QuantileSketc
   return result;
 }
 
-/** Parses the output of `serialize`; throws `SketchDecodeError` on anything else. */
-export function deserializeSketch(text: string): QuantileSketch {
+/** What `parseSketch` read, besides the buckets it left in the scratch arrays. */
+interface DecodedHeader {
+  zero: number;
+  min: number;
+  max: number;
+  buckets: number;
+  /** zero count plus every bucket's count */
+  total: number;
+}
+
+// Decoding runs for every stored row of a rollup: the parse goes into reused scratch arrays, so
+// merging a serialized sketch allocates nothing but its bytes.
+const scratchHeader: DecodedHeader = { zero: 0, min: 0, max: 0, buckets: 0, total: 0 };
+let scratchKeys = new Int32Array(64);
+let scratchCounts = new Float64Array(64);
+let scratchReader: ByteReader | undefined;
+
+/**
+ * Parses and validates the output of `serialize` into the scratch arrays; throws
+ * `SketchDecodeError` on anything else, before anyone has used what it read.
+ */
+function parseSketch(text: string): DecodedHeader {
   if (typeof text !== 'string' || text.length > MAX_SKETCH_CHARS) {
     throw new SketchDecodeError(`sketch must be a string of at most ${MAX_SKETCH_CHARS} chars`);
   }
-  const input = new ByteReader(decodeBase64(text));
+  const input = (scratchReader ??= new ByteReader());
+  input.reset(decodeBase64(text));
   const version = input.byte();
   if (version !== FORMAT_VERSION) throw new SketchDecodeError(`unknown sketch version ${version}`);
-  const sketch = new QuantileSketch();
   const flags = input.byte();
   if ((flags & ~FLAG_INTEGRAL_BOUNDS) !== 0)
     throw new SketchDecodeError(`unknown sketch flags ${flags}`);
@@ -270,7 +290,11 @@ export function deserializeSketch(text: string): QuantileSketch {
   const max = integral ? input.varint() : input.float64();
   const buckets = input.varint();
   if (buckets > MAX_KEY - MIN_KEY + 1) throw new SketchDecodeError('too many buckets');
-  if (zero > 0) sketch.decodeZero(zero);
+  if (scratchKeys.length < buckets) {
+    scratchKeys = new Int32Array(buckets);
+    scratchCounts = new Float64Array(buckets);
+  }
+  let total = zero;
   let key = 0;
   let previous = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < buckets; i++) {
@@ -280,16 +304,38 @@ export function deserializeSketch(text: string): QuantileSketch {
       throw new SketchDecodeError('bucket keys out of order or out of range');
     }
     previous = key;
-    sketch.decodeBucket(key, c);
+    scratchKeys[i] = key;
+    scratchCounts[i] = c;
+    total += c;
   }
   if (!input.done()) throw new SketchDecodeError('trailing bytes');
-  if (sketch.count > 0) {
-    if (!(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && min <= max)) {
-      throw new SketchDecodeError('bad min/max');
-    }
-    sketch.decodeBounds(min, max);
+  if (total > 0 && !(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && min <= max)) {
+    throw new SketchDecodeError('bad min/max');
   }
+  const h = scratchHeader;
+  h.zero = zero;
+  h.min = min;
+  h.max = max;
+  h.buckets = buckets;
+  h.total = total;
+  return h;
+}
+
+/** Parses the output of `serialize`; throws `SketchDecodeError` on anything else. */
+export function deserializeSketch(text: string): QuantileSketch {
+  const header = parseSketch(text);
+  const sketch = new QuantileSketch();
+  sketch.absorb(header, scratchKeys, scratchCounts);
   return sketch;
+}
+
+/**
+ * Merges a serialized sketch into `target`, exactly as `target.merge(deserializeSketch(text))`
+ * but without building the intermediate sketch. On `SketchDecodeError`, `target` is unchanged.
+ */
+export function mergeSerialized(target: QuantileSketch, text: string): void {
+  const header = parseSketch(text);
+  target.absorb(header, scratchKeys, scratchCounts);
 }
 
 class ByteWriter {
@@ -336,9 +382,12 @@ class ByteWriter {
 
 class ByteReader {
   private pos = 0;
-  private readonly view: DataView;
-  constructor(private readonly buf: Uint8Array) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  private buf: Uint8Array = new Uint8Array(0);
+  private view = new DataView(this.buf.buffer);
+  reset(buf: Uint8Array): void {
+    this.buf = buf;
+    this.pos = 0;
+    if (this.view.buffer !== buf.buffer) this.view = new DataView(buf.buffer);
   }
   byte(): number {
     if (this.pos >= this.buf.length) throw new SketchDecodeError('truncated sketch');
@@ -361,7 +410,7 @@ class ByteReader {
   }
   float64(): number {
     if (this.pos + 8 > this.buf.length) throw new SketchDecodeError('truncated sketch');
-    const x = this.view.getFloat64(this.pos, true);
+    const x = this.view.getFloat64(this.buf.byteOffset + this.pos, true);
     this.pos += 8;
     return x;
   }
@@ -407,12 +456,17 @@ function encodeBase64(bytes: Uint8Array): string {
   return latin1.decode(out.subarray(0, o));
 }
 
+let scratchBytes = new Uint8Array(256);
+
+/** Decodes into a reused buffer: the result is valid until the next call. */
 function decodeBase64(text: string): Uint8Array {
   if (text.length % 4 !== 0) throw new SketchDecodeError('bad base64 length');
   let pad = 0;
   if (text.endsWith('==')) pad = 2;
   else if (text.endsWith('=')) pad = 1;
-  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  const size = (text.length / 4) * 3 - pad;
+  if (scratchBytes.length < size) scratchBytes = new Uint8Array(size * 2);
+  const out = scratchBytes.subarray(0, Math.max(0, size));
   let o = 0;
   for (let i = 0; i < text.length; i += 4) {
     let n = 0;

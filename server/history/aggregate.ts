@@ -4,7 +4,7 @@
  * is exactly the p95 of the merged hour.
  */
 import type { HistoryPoint, HistoryQuery, HistorySeries } from '../api/queries.ts';
-import { deserializeSketch, QuantileSketch } from '../../protocol/sketch.ts';
+import { mergeSerialized, QuantileSketch } from '../../protocol/sketch.ts';
 import type { FrameRow } from '../../protocol/telemetry.ts';
 
 /** One (node, peer, channel, direction) row of one interval or one bucket. */
@@ -21,11 +21,12 @@ export interface TrafficRecord {
   readonly sketch: string;
 }
 
-function decode(sketch: string): QuantileSketch | undefined {
+/** A stored sketch that does not decode adds its record's count and bytes, not its sizes. */
+function mergeStored(into: QuantileSketch, sketch: string): void {
   try {
-    return deserializeSketch(sketch);
+    mergeSerialized(into, sketch);
   } catch {
-    return undefined;
+    // counted without sizes
   }
 }
 
@@ -47,8 +48,7 @@ export function rollUp(records: Iterable<TrafficRecord>, resolutionS: number): T
     }
     g.count += r.count;
     g.bytes += r.bytes;
-    const s = decode(r.sketch);
-    if (s !== undefined) g.sketch.merge(s);
+    mergeStored(g.sketch, r.sketch);
   }
   return [...groups.values()].map((g) => ({
     t: g.t,
@@ -113,8 +113,7 @@ export function toSeries(
     }
     p.count += r.count;
     p.bytes += r.bytes;
-    const s = decode(r.sketch);
-    if (s !== undefined) p.sketch.merge(s);
+    mergeStored(p.sketch, r.sketch);
   }
   return [...series]
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))

@@ -99,12 +99,20 @@ export class History implements IngestStore {
     return runRetention(this.db, nowMs, this.config);
   }
 
-  /** Starts the periodic rollup and retention jobs (they never overlap each other). */
+  /**
+   * Starts the periodic rollup and retention jobs. They never overlap each other, and a job whose
+   * previous run is still going skips its turn instead of queueing behind it, so a slow store
+   * gets one run at a time rather than a backlog of them.
+   */
   startJobs(): void {
+    const busy = new Set<string>();
     const run = (name: string, job: () => Promise<unknown>) => {
+      if (busy.has(name)) return;
+      busy.add(name);
       this.jobs = this.jobs
         .then(job)
-        .catch((error: unknown) => this.log(`history: ${name} failed: ${String(error)}`));
+        .catch((error: unknown) => this.log(`history: ${name} failed: ${String(error)}`))
+        .finally(() => busy.delete(name));
     };
     this.timers.push(
       setInterval(() => run('rollup', () => this.rollup()), this.config.rollupEveryMs).unref(),

@@ -48,12 +48,23 @@ export function recordsOfRaw(rows: readonly RawRow[]): TrafficRecord[] {
 const MAX_BUCKETS = 5_000;
 /** Rows written in the last moments may still be mid-flush; they are rolled on the next run. */
 const SETTLE_MS = 2_000;
+/**
+ * Nodes rolled per slice: each slice reads, merges and writes the rows of this many nodes of one
+ * bucket in its own transaction, then gives the event loop back. Ingest shares the loop and the
+ * store, so a rollup must never hold them for long: with 100 nodes of 32 peers × 6 channels, one
+ * whole 10 s bucket in one go held them for tens of seconds, and snapshots that arrived
+ * meanwhile were neither committed nor acknowledged (issue #18). At that size a slice of 8 nodes
+ * is ~30k records, tens of milliseconds of merging.
+ */
+export const ROLLUP_SLICE_NODES = 8;
 
-/** Pending buckets of `resolution` (whole buckets only), grouped by bucket start. */
-function groupBuckets(
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Pending (node, bucket) pairs of `resolution` (whole buckets only), as slices to roll. */
+function sliceBuckets(
   pending: readonly { node: string; t: number }[],
   resolution: number,
-): Map<number, string[]> {
+): { t: number; nodes: string[] }[] {
   const groups = new Map<number, Set<string>>();
   let n = 0;
   for (const p of pending) {
@@ -65,23 +76,40 @@ function groupBuckets(
     }
     groups.set(t, nodes);
   }
-  return new Map([...groups].map(([t, nodes]) => [t, [...nodes]]));
+  const slices: { t: number; nodes: string[] }[] = [];
+  for (const [t, set] of groups) {
+    const nodes = [...set];
+    for (let i = 0; i < nodes.length; i += ROLLUP_SLICE_NODES) {
+      slices.push({ t, nodes: nodes.slice(i, i + ROLLUP_SLICE_NODES) });
+    }
+  }
+  return slices;
 }
 
-async function writeRollups(
+/**
+ * Rolls each slice (read its source rows, merge, replace its rollups and mark its raw rows, in
+ * one transaction per slice), yielding to the event loop between slices. A slice is atomic: a
+ * failure or a stop between slices leaves every (node, bucket) either rolled or pending.
+ */
+async function rollSlices(
   db: Db,
   resolution: RollupResolution,
-  groups: ReadonlyMap<number, string[]>,
-  rows: readonly TrafficRecord[],
+  slices: readonly { t: number; nodes: string[] }[],
+  read: (t: number, nodes: string[]) => Promise<TrafficRecord[]>,
   markRaw: (t: number, nodes: string[]) => ReturnType<Db['rawSnapshot']['updateMany']>,
-): Promise<void> {
-  await db.$transaction([
-    ...[...groups].map(([t, nodes]) =>
+): Promise<number> {
+  let count = 0;
+  for (const { t, nodes } of slices) {
+    const rows = rollUp(await read(t, nodes), resolution);
+    await db.$transaction([
       db.trafficRollup.deleteMany({ where: { resolution, t, node: { in: nodes } } }),
-    ),
-    db.trafficRollup.createMany({ data: rows.map((r) => ({ resolution, ...r })) }),
-    ...[...groups].map(([t, nodes]) => markRaw(t, nodes)),
-  ]);
+      db.trafficRollup.createMany({ data: rows.map((r) => ({ resolution, ...r })) }),
+      markRaw(t, nodes),
+    ]);
+    count += nodes.length;
+    await yieldToLoop();
+  }
+  return count;
 }
 
 /**
@@ -98,31 +126,29 @@ export async function runRollup10(db: Db, nowMs: number, graceMs: number): Promi
     orderBy: [{ t: 'asc' }],
     take: MAX_BUCKETS * resolution,
   });
-  const groups = groupBuckets(pending, resolution);
-  if (groups.size === 0) return 0;
   const settled = new Date(nowMs - SETTLE_MS);
-  const rows: TrafficRecord[] = [];
-  let count = 0;
-  for (const [t, nodes] of groups) {
-    const raw = await db.rawSnapshot.findMany({
-      where: { t: { gte: t, lt: t + resolution }, node: { in: nodes } },
-      select: { node: true, t: true, data: true },
-    });
-    rows.push(...rollUp(recordsOfRaw(raw), resolution));
-    count += nodes.length;
-  }
-  await writeRollups(db, resolution, groups, rows, (t, nodes) =>
-    db.rawSnapshot.updateMany({
-      where: {
-        t: { gte: t, lt: t + resolution },
-        node: { in: nodes },
-        rolled10: false,
-        receivedAt: { lt: settled },
-      },
-      data: { rolled10: true },
-    }),
+  return rollSlices(
+    db,
+    resolution,
+    sliceBuckets(pending, resolution),
+    async (t, nodes) =>
+      recordsOfRaw(
+        await db.rawSnapshot.findMany({
+          where: { t: { gte: t, lt: t + resolution }, node: { in: nodes } },
+          select: { node: true, t: true, data: true },
+        }),
+      ),
+    (t, nodes) =>
+      db.rawSnapshot.updateMany({
+        where: {
+          t: { gte: t, lt: t + resolution },
+          node: { in: nodes },
+          rolled10: false,
+          receivedAt: { lt: settled },
+        },
+        data: { rolled10: true },
+      }),
   );
-  return count;
 }
 
 /**
@@ -138,44 +164,37 @@ export async function runRollup60(db: Db, nowMs: number, graceMs: number): Promi
     orderBy: [{ t: 'asc' }],
     take: MAX_BUCKETS * resolution,
   });
-  const groups = groupBuckets(pending, resolution);
-  if (groups.size === 0) return 0;
-  const rows: TrafficRecord[] = [];
-  let count = 0;
-  for (const [t, nodes] of groups) {
-    const tens = await db.trafficRollup.findMany({
-      where: { resolution: 10, t: { gte: t, lt: t + resolution }, node: { in: nodes } },
-      select: {
-        t: true,
-        node: true,
-        peer: true,
-        channel: true,
-        direction: true,
-        count: true,
-        bytes: true,
-        sketch: true,
-      },
-    });
-    rows.push(
-      ...rollUp(
-        tens.map((r) => ({ ...r, direction: r.direction as TrafficRecord['direction'] })),
-        resolution,
-      ),
-    );
-    count += nodes.length;
-  }
-  await writeRollups(db, resolution, groups, rows, (t, nodes) =>
-    db.rawSnapshot.updateMany({
-      where: {
-        t: { gte: t, lt: t + resolution },
-        node: { in: nodes },
-        rolled10: true,
-        rolled60: false,
-      },
-      data: { rolled60: true },
-    }),
+  return rollSlices(
+    db,
+    resolution,
+    sliceBuckets(pending, resolution),
+    async (t, nodes) =>
+      (
+        await db.trafficRollup.findMany({
+          where: { resolution: 10, t: { gte: t, lt: t + resolution }, node: { in: nodes } },
+          select: {
+            t: true,
+            node: true,
+            peer: true,
+            channel: true,
+            direction: true,
+            count: true,
+            bytes: true,
+            sketch: true,
+          },
+        })
+      ).map((r) => ({ ...r, direction: r.direction as TrafficRecord['direction'] })),
+    (t, nodes) =>
+      db.rawSnapshot.updateMany({
+        where: {
+          t: { gte: t, lt: t + resolution },
+          node: { in: nodes },
+          rolled10: true,
+          rolled60: false,
+        },
+        data: { rolled60: true },
+      }),
   );
-  return count;
 }
 
 /** Deletes rows past their retention. Returns how many rows of each kind went. */

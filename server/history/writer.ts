@@ -100,13 +100,21 @@ export class HistoryWriter {
     }
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      // Chained so that transactions never overlap and commit in arrival order.
-      this.flushing = this.flushing.then(() => this.flush());
+      void this.flush();
     }, ms);
   }
 
-  /** Writes everything queued now; resolves when done (errors go to the waiting callers). */
-  async flush(): Promise<void> {
+  /**
+   * Writes everything queued now, after any flush already under way (transactions never overlap
+   * and commit in arrival order); resolves when all of it is committed or failed (errors go to
+   * the waiting callers).
+   */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.commitQueued());
+    return this.flushing;
+  }
+
+  private async commitQueued(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
     this.queuedSnapshots = 0;
@@ -170,7 +178,6 @@ export class HistoryWriter {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.flushing = this.flushing.then(() => this.flush());
-    await this.flushing;
+    await this.flush();
   }
 }

@@ -145,6 +145,19 @@ describe('ingest', () => {
     expect(await send(c, [snapshot('a', 1)])).toEqual({ ok: true, ackedSeq: 1 });
   });
 
+  it('ingest — a batch the live model throws on is still stored and answered, and the next one too', async () => {
+    const c = agent(hello('a'));
+    await welcomed(c);
+    const apply = model.applySnapshot.bind(model);
+    model.applySnapshot = () => {
+      throw new Error('model bug');
+    };
+    expect(await send(c, [snapshot('a', 1)])).toEqual({ ok: true, ackedSeq: 1 });
+    model.applySnapshot = apply;
+    expect(await send(c, [snapshot('a', 2)])).toEqual({ ok: true, ackedSeq: 2 });
+    expect(store.rows.map((r) => r.seq)).toEqual([1, 2]);
+  });
+
   it('ingest — connect, snapshots and disconnect drive the model and the event feed', async () => {
     const c = agent(hello('a'));
     await welcomed(c);

@@ -196,10 +196,23 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
       const reply = (answer: SnapshotAck) => {
         if (typeof ack === 'function') (ack as (a: SnapshotAck) => void)(answer);
       };
-      // One at a time per agent, in arrival order, so acks stay cumulative.
+      // One at a time per agent, in arrival order, so acks stay cumulative. Every batch is
+      // answered, and a batch that throws must not stop the ones behind it.
       queue = queue.then(async () => {
         if (!(await ready)) return;
-        reply(await handleBatch(hello, batch));
+        let answer: SnapshotAck;
+        try {
+          answer = await handleBatch(hello, batch);
+        } catch (error) {
+          log(`ingest: batch of ${hello.node} failed: ${String(error)}`);
+          const acked = accepted.get(k) ?? 0;
+          answer = {
+            ok: false,
+            ackedSeq: acked === 0 ? null : acked,
+            error: { code: 'unavailable', message: 'the batch could not be processed; retry' },
+          };
+        }
+        reply(answer);
       });
     });
 
@@ -237,6 +250,26 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
     });
   });
 
+  /** Applies fresh snapshots to the live model and traffic window and publishes their events. */
+  function showLive(hello: AgentHello, fresh: readonly Snapshot[], at: number): void {
+    const events: ModelEvent[] = [];
+    const tracker = trackerOf(hello.node, hello.bootId);
+    let replay: ReturnType<UrgentTracker['afterSnapshot']>['replay'] = [];
+    for (const s of fresh) {
+      model.applySnapshot(s, at);
+      options.traffic.add(s);
+      const after = tracker.afterSnapshot(s);
+      replay = after.replay;
+      for (const e of s.events) {
+        if (e.eid !== undefined && after.shown.has(e.eid)) continue;
+        events.push({ id: 0, at: e.at, node: s.node, source: 'node', event: e });
+      }
+    }
+    // Urgent events newer than the last snapshot stay in force on top of it.
+    for (const u of replay) model.applyUrgent(u.node, u.bootId, u.event, u.faults);
+    options.events.publish(events);
+  }
+
   async function handleBatch(hello: AgentHello, batch: unknown): Promise<SnapshotAck> {
     const k = key(hello.node, hello.bootId);
     const check = checkBatch(batch, hello.node, hello.bootId);
@@ -248,22 +281,12 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
     if (fresh.length > 0) {
       accepted.set(k, fresh[fresh.length - 1]!.seq);
       const at = options.now();
-      const events: ModelEvent[] = [];
-      const tracker = trackerOf(hello.node, hello.bootId);
-      let replay: ReturnType<UrgentTracker['afterSnapshot']>['replay'] = [];
-      for (const s of fresh) {
-        model.applySnapshot(s, at);
-        options.traffic.add(s);
-        const after = tracker.afterSnapshot(s);
-        replay = after.replay;
-        for (const e of s.events) {
-          if (e.eid !== undefined && after.shown.has(e.eid)) continue;
-          events.push({ id: 0, at: e.at, node: s.node, source: 'node', event: e });
-        }
+      // The live view is best effort; what must not fail because of it is the store.
+      try {
+        showLive(hello, fresh, at);
+      } catch (error) {
+        log(`ingest: live model refused a batch of ${hello.node}: ${String(error)}`);
       }
-      // Urgent events newer than the last snapshot stay in force on top of it.
-      for (const u of replay) model.applyUrgent(u.node, u.bootId, u.event, u.faults);
-      options.events.publish(events);
       try {
         await store.persist(fresh, at);
         stored({}, fresh.length);
