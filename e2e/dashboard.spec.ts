@@ -32,3 +32,22 @@ test('dashboard — /api/health answers next to the page on the same port', asyn
     database: { provider: 'sqlite', ok: true },
   });
 });
+
+test('dashboard — the first load logs no console error and requests nothing that fails', async ({
+  observatory,
+  page,
+}) => {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+  });
+  await page.goto(observatory.url);
+  await expect(page.getByTestId('uptime')).toHaveText(/^\d+ (s|min|h)/);
+  // Late requests (icons, the socket.io upgrade) settle within a moment of the first push.
+  await page.waitForLoadState('networkidle');
+  expect(problems).toEqual([]);
+});
