@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
+import { UI_NAMESPACE, UI_SOCKET_IO_PATH } from '../protocol/constants.ts';
 import type { ClusterModel, ModelEvent } from '../protocol/model.ts';
 import { LabNodes } from '../server/lab/nodes.ts';
 import { freePort } from '../server/lab/ports.ts';
@@ -40,7 +41,10 @@ export default async function uiLatencyBench(context: BenchContext): Promise<Ben
     agentToken: 'bench-agent-token',
     ticktimeMs: 4_000,
   });
-  const ui = io(`${server.url}/ui`, { transports: ['websocket'] });
+  const ui = io(`${server.url}${UI_NAMESPACE}`, {
+    path: UI_SOCKET_IO_PATH,
+    transports: ['websocket'],
+  });
   let model: ClusterModel | undefined;
   const events: { at: number; e: ModelEvent }[] = [];
   ui.on('model', (m: ClusterModel) => (model = m));

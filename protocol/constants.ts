@@ -7,8 +7,15 @@
 export const AGENT_NAMESPACE = '/agent';
 /** socket.io namespace for dashboards. */
 export const UI_NAMESPACE = '/ui';
-/** socket.io HTTP path (the library default, named so both ends agree). */
+/** socket.io HTTP path of `/agent` (the library default, named so both ends agree). */
 export const SOCKET_IO_PATH = '/socket.io';
+/**
+ * socket.io HTTP path of `/ui`: a server of its own, so its buffer limit can be small (engine.io
+ * sizes buffers per server, and dashboards send nothing).
+ */
+export const UI_SOCKET_IO_PATH = '/socket.io-ui';
+/** Largest message a dashboard may send on `/ui` (it sends none; socket.io's own packets fit). */
+export const UI_MAX_HTTP_BUFFER_BYTES = 16 * 1024;
 
 /** How often the server pushes its status to `/ui`. */
 export const UI_STATUS_INTERVAL_MS = 1_000;

@@ -3,6 +3,7 @@
  * server components): those get their own copies of our modules, so the state is published on
  * `globalThis` under a registered symbol instead of in a module variable.
  */
+import type { SessionStore } from './control/sessions.ts';
 import type { Observatory } from './observatory.ts';
 import type { Realtime } from './realtime/io.ts';
 import type { Db } from './store/client.ts';
@@ -16,6 +17,8 @@ export interface ServerContext {
   readonly realtime: Realtime;
   readonly adminToken: string;
   readonly agentToken: string;
+  /** live dashboard sessions (the observatory's own) */
+  readonly sessions: SessionStore;
   /** ingest, live model, history, control, metrics */
   readonly observatory: Observatory;
 }

@@ -53,6 +53,26 @@ describe('env', () => {
     expect(error.message).not.toContain('short');
   });
 
+  it('env — OBSERVATORY_ALLOWED_ORIGINS and _HOSTS take comma lists and refuse paths, schemes and ports', () => {
+    const env = parseEnv({
+      OBSERVATORY_ALLOWED_ORIGINS: 'https://ops.example:8443, http://10.0.0.5:3000/',
+      OBSERVATORY_ALLOWED_HOSTS: 'observatory.internal,obs',
+    });
+    expect(env.allowedOrigins).toEqual(['https://ops.example:8443', 'http://10.0.0.5:3000']);
+    expect(env.allowedHosts).toEqual(['observatory.internal', 'obs']);
+    expect(parseEnv({}).allowedOrigins).toEqual([]);
+    for (const bad of ['https://ops.example/path', 'ftp://x', 'ops.example', '*']) {
+      expect(() => parseEnv({ OBSERVATORY_ALLOWED_ORIGINS: bad })).toThrow(
+        /OBSERVATORY_ALLOWED_ORIGINS: must be comma-separated origins/,
+      );
+    }
+    for (const bad of ['http://obs', 'obs:3000', 'a b']) {
+      expect(() => parseEnv({ OBSERVATORY_ALLOWED_HOSTS: bad })).toThrow(
+        /OBSERVATORY_ALLOWED_HOSTS: must be comma-separated host names/,
+      );
+    }
+  });
+
   it('env — OBSERVATORY_DRILL_RETENTION sets how many drill runs are kept', () => {
     expect(parseEnv({ OBSERVATORY_DRILL_RETENTION: '25' }).drillRunsKept).toBe(25);
     expect(parseEnv({ OBSERVATORY_DRILL_RETENTION: '1' }).drillRunsKept).toBe(1);

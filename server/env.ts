@@ -39,6 +39,39 @@ const positiveInt = z
   .transform(Number)
   .refine((n) => n >= 1 && Number.isSafeInteger(n), { message: 'must be a positive integer' });
 
+const commaList = (item: z.ZodType<string>) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== ''),
+    )
+    .pipe(z.array(item).max(64));
+
+// An origin is scheme://host[:port] and nothing more, as browsers send it in `Origin`.
+const origin = z.string().refine(
+  (v) => {
+    try {
+      const url = new URL(v);
+      return (
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        url.origin === v.replace(/\/$/, '')
+      );
+    } catch {
+      return false;
+    }
+  },
+  {
+    message:
+      'must be comma-separated origins such as https://observatory.example:8443 (scheme, host, optional port; no path)',
+  },
+);
+const hostNameItem = z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i, {
+  message: 'must be comma-separated host names such as observatory.internal (no scheme, no port)',
+});
+
 const EnvSchema = z.object({
   PORT: optional(z.coerce.number().int().min(0).max(65535)),
   HOST: optional(z.string().min(1)),
@@ -48,6 +81,8 @@ const EnvSchema = z.object({
   CLUSTER_COOKIE: optional(z.string().min(1)),
   OBSERVATORY_DEV: optional(z.enum(['0', '1', 'true', 'false'])),
   OBSERVATORY_DRILL_RETENTION: optional(positiveInt),
+  OBSERVATORY_ALLOWED_ORIGINS: optional(commaList(origin)),
+  OBSERVATORY_ALLOWED_HOSTS: optional(commaList(hostNameItem)),
 });
 
 const SECRETS = new Set(['OBSERVATORY_ADMIN_TOKEN', 'OBSERVATORY_AGENT_TOKEN', 'CLUSTER_COOKIE']);
@@ -72,6 +107,13 @@ export interface ServerEnv {
   readonly dev: boolean;
   /** `OBSERVATORY_DRILL_RETENTION`: drill runs kept in the store; default 200. */
   readonly drillRunsKept: number;
+  /**
+   * `OBSERVATORY_ALLOWED_ORIGINS`: origins trusted like the server's own for cookie-authenticated
+   * changes and `/ui` (e.g. a reverse proxy's https origin); their hosts are allowed too.
+   */
+  readonly allowedOrigins: readonly string[];
+  /** `OBSERVATORY_ALLOWED_HOSTS`: host names the server may be reached by, besides IPs and localhost. */
+  readonly allowedHosts: readonly string[];
 }
 
 /** A fresh URL-safe random token. */
@@ -108,6 +150,8 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
     clusterCookie: env.CLUSTER_COOKIE,
     dev: env.OBSERVATORY_DEV === '1' || env.OBSERVATORY_DEV === 'true',
     drillRunsKept: env.OBSERVATORY_DRILL_RETENTION ?? DEFAULT_DRILL_RUNS_KEPT,
+    allowedOrigins: (env.OBSERVATORY_ALLOWED_ORIGINS ?? []).map((o) => new URL(o).origin),
+    allowedHosts: env.OBSERVATORY_ALLOWED_HOSTS ?? [],
   };
 }
 

@@ -47,6 +47,8 @@ export async function runServer(options: RunServerOptions = {}): Promise<Running
     adminToken: env.adminToken,
     agentToken: env.agentToken,
     drillRunsKept: env.drillRunsKept,
+    allowedOrigins: env.allowedOrigins,
+    allowedHosts: env.allowedHosts,
     dev,
     log: out,
   });

@@ -5,11 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Namespace } from 'socket.io';
+import { createAdminGuard } from './api/admin.ts';
 import { apiRoutes, createApiListener, type ApiServices } from './api/routes.ts';
 import { Drills } from './drills/drills.ts';
 import { createControl, type Control, type LabControl } from './control/control.ts';
+import { SessionStore } from './control/sessions.ts';
+import { FailureThrottle } from './control/throttle.ts';
 import type { HistoryConfig } from './history/config.ts';
 import { History } from './history/history.ts';
+import { originPolicy, type OriginPolicy } from './http/origin.ts';
 import { attachIngest, type Ingest } from './ingest/ingest.ts';
 import { MetricsRegistry } from './metrics/registry.ts';
 import { registerModelMetrics } from './metrics/model-metrics.ts';
@@ -28,6 +32,12 @@ export interface ObservatoryOptions {
   readonly adminToken: string;
   readonly agentToken: string;
   readonly now?: () => number;
+  /** monotonic ms for durations (session expiry, sign-in back-off); default performance.now */
+  readonly monotonic?: () => number;
+  /** host names and origins trusted by the browser checks; default loopback only */
+  readonly policy?: OriginPolicy;
+  /** mark the session cookie `Secure` (the server is reached over https) */
+  readonly secureCookies?: boolean;
   readonly log?: (line: string) => void;
   readonly history?: Partial<HistoryConfig>;
   /** drill runs kept in the store; default DEFAULT_DRILL_RUNS_KEPT (server/drills/drill-store.ts) */
@@ -43,6 +53,8 @@ export interface Observatory {
   readonly drills: Drills;
   readonly events: EventFeed;
   readonly metrics: MetricsRegistry;
+  /** live dashboard sessions (sign-out revokes them here) */
+  readonly sessions: SessionStore;
   /** Serves the API paths; returns false for any other request. */
   readonly handle: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Lets control restart and kill lab nodes (`observatory start`). */
@@ -116,8 +128,22 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     publish: (event) => events.server('', event),
     ...(options.drillRunsKept !== undefined && { keep: options.drillRunsKept }),
   });
-  const services: ApiServices = {
+  const monotonic = options.monotonic ?? (() => performance.now());
+  const sessions = new SessionStore({ now: monotonic });
+  const admin = createAdminGuard({
     adminToken: options.adminToken,
+    sessions,
+    throttle: new FailureThrottle(monotonic),
+    policy: options.policy ?? originPolicy('127.0.0.1'),
+    audit: (entry) =>
+      history
+        .audit(entry)
+        .catch((error: unknown) => log(`audit: row not stored: ${String(error)}`)),
+    now,
+    ...(options.secureCookies !== undefined && { secureCookies: options.secureCookies }),
+  });
+  const services: ApiServices = {
+    admin,
     cluster: () => model.read(),
     traffic: () => traffic.read(now()),
     history: (q) => history.history(q),
@@ -152,6 +178,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     drills,
     events,
     metrics,
+    sessions,
     handle,
     setLab: (l) => {
       lab = l;

@@ -15,6 +15,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { getServerContext, setServerContext, type ServerContext } from './context.ts';
 import { createApiHandler } from './http/api.ts';
 import { healthHandler } from './http/health.ts';
+import { isAllowedHost, originPolicy } from './http/origin.ts';
 import { prepareNext, type NextApp } from './next-app.ts';
 import { PROJECT_ROOT } from './paths.ts';
 import { createRealtime } from './realtime/io.ts';
@@ -36,8 +37,18 @@ export interface StartServerOptions {
   readonly databaseUrl: string;
   /** Bearer token for control endpoints. */
   readonly adminToken: string;
-  /** Token agents present on `/agent`. */
+  /** Secret each agent's own credential is derived from (server/ingest/credentials.ts). */
   readonly agentToken: string;
+  /**
+   * Host names (besides IP literals, `localhost` and `host`) that requests may name in `Host`;
+   * anything else is refused, so a DNS-rebinding page cannot read the API. Default none.
+   */
+  readonly allowedHosts?: readonly string[];
+  /**
+   * Origins (`https://ops.example:8443`) trusted like the server's own by the session-cookie
+   * and `/ui` checks; their host names are allowed too. Default none.
+   */
+  readonly allowedOrigins?: readonly string[];
   /** Run Next.js in development mode instead of serving the `next build` output. Default false. */
   readonly dev?: boolean;
   /** Serve the dashboard through Next.js. false = API and socket.io only (tests). Default true. */
@@ -106,6 +117,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const startedAt = clock.now();
   await recordBoot(db, { id: bootId, startedAt: new Date(startedAt), version: VERSION });
 
+  const policy = originPolicy(host, options.allowedHosts, options.allowedOrigins);
   let nextApp: NextApp | undefined;
   const api = createApiHandler(
     {
@@ -121,6 +133,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     log,
   );
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    // Health stays open to probes that address the server by any name; it reveals no data.
+    if (!isAllowedHost(req.headers.host, policy) && !req.url?.startsWith('/api/health')) {
+      const message = `Host ${JSON.stringify((req.headers.host ?? '').slice(0, 100))} is not a name of this server (OBSERVATORY_ALLOWED_HOSTS)`;
+      res.writeHead(403, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: { code: 'FORBIDDEN_HOST', message } }));
+      return;
+    }
     if (api(req, res)) return;
     // Requests arrive only after listen(), when `observatory` below is initialised.
     if (observatory.handle(req, res)) return;
@@ -136,7 +155,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
   };
   const httpServer = createServer(onRequest);
-  const realtime = createRealtime(httpServer, { agentToken: options.agentToken });
+  const realtime = createRealtime(httpServer, { policy, log });
   const observatory = startObservatory({
     db,
     agentNamespace: realtime.agent,
@@ -145,6 +164,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     adminToken: options.adminToken,
     agentToken: options.agentToken,
     now: () => clock.now(),
+    policy,
     log,
     ...(options.history !== undefined && { history: options.history }),
     ...(options.drillRunsKept !== undefined && { drillRunsKept: options.drillRunsKept }),
@@ -159,7 +179,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       });
     });
   } catch (error) {
-    await realtime.io.close();
+    await realtime.close();
     await observatory.close();
     if (ownsDb) await closeDb();
     throw new ServerListenError(host, requestedPort, error);
@@ -198,6 +218,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     realtime,
     adminToken: options.adminToken,
     agentToken: options.agentToken,
+    sessions: observatory.sessions,
     observatory,
   };
   setServerContext(context);
@@ -212,7 +233,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       cut.unref();
       httpServer.closeIdleConnections();
       // Closes every namespace's sockets and then the HTTP server itself.
-      await realtime.io.close();
+      await realtime.close();
       clearTimeout(cut);
       await nextApp?.close();
       // After the sockets: no new snapshots arrive while the last ones are flushed.

@@ -6,7 +6,7 @@
  */
 import { startTransition, useEffect, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { SOCKET_IO_PATH, UI_NAMESPACE } from '../../protocol/constants.ts';
+import { UI_NAMESPACE, UI_SOCKET_IO_PATH } from '../../protocol/constants.ts';
 import type {
   ClusterModel,
   ModelEvent,
@@ -78,7 +78,7 @@ export function useLive(): LiveState {
       if (!stopped && r.ok) setTrafficView((t) => t ?? r.data);
     });
     const socket: UiSocket = io(UI_NAMESPACE, {
-      path: SOCKET_IO_PATH,
+      path: UI_SOCKET_IO_PATH,
       reconnectionDelayMax: 2_000,
     });
     socket.on('connect', () => setConnected(true));

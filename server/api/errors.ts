@@ -1,8 +1,8 @@
 /**
  * The one place that turns errors into HTTP answers (as dub's `lib/api/errors.ts` does): zod
- * issues and bad input → 400 with a clear message, missing or wrong token → 401, unknown id →
- * 404, anything else
- * → 500 with no details (logged).
+ * issues and bad input → 400 with a clear message, missing or wrong token → 401, another origin
+ * or host → 403, unknown id → 404, not JSON → 415, too many failed sign-ins → 429, anything
+ * else → 500 with no details (logged).
  */
 import { ZodError } from 'zod';
 
@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** extra response headers, e.g. `retry-after` */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -36,6 +38,29 @@ export class UnknownNodeError extends BadRequestError {
 export class UnauthorizedError extends ApiError {
   constructor(message = 'missing or invalid admin token (Authorization: Bearer <token>)') {
     super(401, 'UNAUTHORIZED', message);
+  }
+}
+
+/** An authenticated-looking request from another origin or for another host name. */
+export class ForbiddenError extends ApiError {
+  constructor(code: string, message: string) {
+    super(403, code, message);
+  }
+}
+
+/** A state-changing request whose body is not declared as JSON. */
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor() {
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON (Content-Type: application/json)');
+  }
+}
+
+/** Too many failed attempts from one address; retry after the given time. */
+export class TooManyRequestsError extends ApiError {
+  constructor(message: string, retryAfterMs: number) {
+    super(429, 'TOO_MANY_ATTEMPTS', message, {
+      'retry-after': String(Math.ceil(retryAfterMs / 1_000)),
+    });
   }
 }
 
@@ -76,7 +101,7 @@ export function describeZodError(error: ZodError): string {
 export function toErrorResponse(
   error: unknown,
   log: (line: string) => void,
-): { status: number; body: ErrorBody } {
+): { status: number; body: ErrorBody; headers?: Readonly<Record<string, string>> } {
   if (error instanceof ZodError) {
     return {
       status: 400,
@@ -84,7 +109,11 @@ export function toErrorResponse(
     };
   }
   if (error instanceof ApiError) {
-    return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+    return {
+      status: error.status,
+      body: { error: { code: error.code, message: error.message } },
+      headers: error.headers,
+    };
   }
   log(
     `api: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

@@ -1,25 +1,17 @@
 /**
- * Plumbing for the observatory's HTTP API: body reading with a size limit, bearer-token checks
- * and one `respond` that routes every error through `toErrorResponse`.
+ * Plumbing for the observatory's HTTP API: body reading with a size limit and one `respond`
+ * that routes every error through `toErrorResponse`. Who may call what: `admin.ts`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isAdminRequest } from '../control/auth.ts';
-import { BadRequestError, toErrorResponse, UnauthorizedError } from './errors.ts';
+import { BadRequestError, toErrorResponse } from './errors.ts';
 
 /** Control bodies are small; anything larger is refused before it is buffered. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+type Headers = { readonly headers?: Readonly<Record<string, string>> };
 export type Reply =
-  | { readonly status: number; readonly json: unknown }
-  | { readonly status: number; readonly text: string; readonly contentType: string };
-
-/**
- * Requires the admin: `Authorization: Bearer <token>` or the dashboard's signed session cookie
- * (server/control/auth.ts); compared in constant time.
- */
-export function requireAdmin(req: IncomingMessage, token: string, now: number = Date.now()): void {
-  if (!isAdminRequest(req.headers, token, now)) throw new UnauthorizedError();
-}
+  | ({ readonly status: number; readonly json: unknown } & Headers)
+  | ({ readonly status: number; readonly text: string; readonly contentType: string } & Headers);
 
 /** Reads a JSON body; an empty body is `{}`. */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -53,6 +45,7 @@ export function send(res: ServerResponse, reply: Reply): void {
     'content-type': isJson ? 'application/json; charset=utf-8' : reply.contentType,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
+    ...reply.headers,
   });
   res.end(body);
 }
@@ -66,12 +59,12 @@ export function respond(
   work().then(
     (reply) => send(res, reply),
     (error: unknown) => {
-      const { status, body } = toErrorResponse(error, log);
+      const { status, body, headers } = toErrorResponse(error, log);
       if (res.headersSent) {
         res.end();
         return;
       }
-      send(res, { status, json: body });
+      send(res, { status, json: body, ...(headers !== undefined && { headers }) });
     },
   );
 }

@@ -11,8 +11,9 @@ import { CONTROL_ACTIONS } from '../control/requests.ts';
 import type { Control } from '../control/control.ts';
 import type { Drills } from '../drills/drills.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.ts';
+import type { AdminGuard } from './admin.ts';
 import { UnavailableError } from './errors.ts';
-import { queryOf, readJson, requireAdmin, respond, type Reply } from './http.ts';
+import { queryOf, respond, type Reply } from './http.ts';
 import {
   eventsQuerySchema,
   historyQuerySchema,
@@ -23,7 +24,8 @@ import {
 
 /** What the API reads and drives. */
 export interface ApiServices {
-  readonly adminToken: string;
+  /** admits admins' state-changing requests; serves `/api/session` */
+  readonly admin: AdminGuard;
   cluster(): ClusterModel;
   traffic(): TrafficModel;
   history(query: HistoryQuery): Promise<HistoryResult>;
@@ -64,9 +66,12 @@ export function apiRoutes(services: () => ApiServices | undefined): Record<strin
       ok(await s().drills.get(url.pathname.slice(DRILL_PREFIX.length))),
     'POST /api/drills': async (req) => {
       const services = s();
-      requireAdmin(req, services.adminToken);
-      return { status: 202, json: services.drills.start(await readJson(req)) };
+      const { body } = await services.admin.admit(req, 'drill');
+      return { status: 202, json: services.drills.start(body) };
     },
+    'GET /api/session': (req) => Promise.resolve(s().admin.status(req)),
+    'POST /api/session': (req) => s().admin.signIn(req),
+    'DELETE /api/session': (req) => s().admin.signOut(req),
     'GET /metrics': () =>
       Promise.resolve({ status: 200, text: s().metrics(), contentType: PROMETHEUS_CONTENT_TYPE }),
   };
@@ -81,8 +86,8 @@ async function controlAction(
   req: IncomingMessage,
   action: ControlAction,
 ): Promise<Reply> {
-  requireAdmin(req, services.adminToken);
-  const result = await services.control(action, await readJson(req));
+  const { caller, body } = await services.admin.admit(req, action);
+  const result = await services.control(action, body, caller);
   // Some agent failed or did not answer: the request was valid, the cluster did not comply.
   return { status: result.ok ? 200 : 502, json: result };
 }

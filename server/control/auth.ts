@@ -1,19 +1,14 @@
 /**
  * Who may use the control plane: a request is an admin's when it carries the admin token as
- * `Authorization: Bearer <token>` (scripts, CI) or a session cookie signed with it (the dashboard,
- * after `POST /api/session`). The cookie holds no token: `v1.<expiresAtMs>.<nonce>.<hmac>`, an
- * HMAC-SHA256 keyed by the admin token, so changing the token signs every session out.
+ * `Authorization: Bearer <token>` (scripts, CI) or the cookie of a live dashboard session
+ * (`POST /api/session`, kept server-side in `SessionStore`, so sign-out ends it for good).
  * Pure of HTTP frameworks: takes plain header values, so the custom server's route table and
  * Next.js route handlers share it.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { SESSION_COOKIE, type SessionStore } from './sessions.ts';
 
-/** Name of the httpOnly, SameSite=Strict session cookie. */
-export const SESSION_COOKIE = 'observatory_session';
-/** How long a dashboard session lasts. */
-export const SESSION_TTL_MS = 12 * 60 * 60 * 1_000;
-
-const VERSION = 'v1';
+export { SESSION_COOKIE, SESSION_TTL_MS } from './sessions.ts';
 
 /** Compares secrets in constant time (equal lengths or not). */
 function sameSecret(given: string, expected: string): boolean {
@@ -26,28 +21,9 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-const mac = (adminToken: string, payload: string) =>
-  createHmac('sha256', `observatory-session:${adminToken}`).update(payload).digest('base64url');
-
 /** True when `token` is the admin token. */
 export function isAdminToken(token: unknown, adminToken: string): boolean {
   return typeof token === 'string' && sameSecret(token, adminToken);
-}
-
-/** A new session cookie value valid until `now + ttlMs`. */
-export function signSession(adminToken: string, now: number, ttlMs = SESSION_TTL_MS): string {
-  const payload = `${VERSION}.${now + ttlMs}.${randomBytes(12).toString('base64url')}`;
-  return `${payload}.${mac(adminToken, payload)}`;
-}
-
-/** True when `value` is a session cookie signed with `adminToken` that has not expired at `now`. */
-export function verifySession(value: string | undefined, adminToken: string, now: number): boolean {
-  if (value === undefined || value.length > 256) return false;
-  const parts = value.split('.');
-  if (parts.length !== 4 || parts[0] !== VERSION) return false;
-  const expiresAt = Number(parts[1]);
-  if (!Number.isSafeInteger(expiresAt) || expiresAt <= now) return false;
-  return sameSecret(parts[3]!, mac(adminToken, parts.slice(0, 3).join('.')));
 }
 
 /** One cookie's value from a `Cookie` header, undefined when absent. */
@@ -79,12 +55,34 @@ export interface AuthHeaders {
   readonly cookie?: string | null | undefined;
 }
 
+/** Who made an admin request, as the audit log names them (never the secret itself). */
+export type Actor =
+  { readonly kind: 'token' } | { readonly kind: 'session'; readonly session: string };
+
+/** `token` or `session:<id>`, for the audit log. */
+export const describeActor = (actor: Actor): string =>
+  actor.kind === 'token' ? 'token' : `session:${actor.session}`;
+
 /**
- * True when the request carries the admin token as a bearer token or a valid session cookie.
- * Call it from every control route: `isAdminRequest(req.headers, adminToken, Date.now())`.
+ * The admin behind the request, or undefined: a bearer token decides alone (a wrong one is not
+ * rescued by a cookie); otherwise the session cookie must name a live session.
  */
-export function isAdminRequest(headers: AuthHeaders, adminToken: string, now: number): boolean {
+export function authenticate(
+  headers: AuthHeaders,
+  adminToken: string,
+  sessions: Pick<SessionStore, 'verify'>,
+): Actor | undefined {
   const bearer = bearerToken(headers.authorization);
-  if (bearer !== undefined) return isAdminToken(bearer, adminToken);
-  return verifySession(readCookie(headers.cookie, SESSION_COOKIE), adminToken, now);
+  if (bearer !== undefined) return isAdminToken(bearer, adminToken) ? { kind: 'token' } : undefined;
+  const session = sessions.verify(readCookie(headers.cookie, SESSION_COOKIE));
+  return session === undefined ? undefined : { kind: 'session', session: session.id };
+}
+
+/** True when the request carries the admin token or a live session's cookie. */
+export function isAdminRequest(
+  headers: AuthHeaders,
+  adminToken: string,
+  sessions: Pick<SessionStore, 'verify'>,
+): boolean {
+  return authenticate(headers, adminToken, sessions) !== undefined;
 }

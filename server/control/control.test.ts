@@ -57,8 +57,10 @@ describe('control', () => {
       [full('b'), { id: 'cmd-1', type: 'partition', args: { peers: [full('a')] }, ttlMs: 5_000 }],
       [full('c'), { id: 'cmd-1', type: 'partition', args: { peers: [full('a')] }, ttlMs: 5_000 }],
     ]);
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ action: 'partition', ok: true });
+    // The intent is on record before anything was sent, the result after the acks.
+    expect(audit).toHaveLength(2);
+    expect(audit[0]).toMatchObject({ action: 'partition', phase: 'intent', requestId: 'cmd-1' });
+    expect(audit[1]).toMatchObject({ action: 'partition', phase: 'result', ok: true });
   });
 
   it.each([
@@ -72,7 +74,10 @@ describe('control', () => {
     const { control, sent, audit } = setup(['a', 'b'].map(full));
     await expect(control('partition', body)).rejects.toThrow(message);
     expect(sent).toEqual([]);
-    expect(audit[0]).toMatchObject({ ok: false });
+    expect(audit.map((a) => [a.phase, a.ok])).toEqual([
+      ['intent', true],
+      ['result', false],
+    ]);
   });
 
   it('control — an unknown node is a BadRequestError', async () => {

@@ -28,17 +28,39 @@ export interface LabControl {
   knows(node: string): boolean;
 }
 
+/**
+ * When an audit row was written: before the action (`intent`), after it (`result`), or for an
+ * attempt refused before it could act (`refused`: 401, 403).
+ */
+export type AuditPhase = 'intent' | 'result' | 'refused';
+
 /** One row of the control audit log. */
 export interface AuditEntry {
+  /** the row's own id */
   readonly id: string;
+  /** the control request's id, shared by its intent and result rows */
+  readonly requestId?: string;
   /** server clock, ms since epoch */
   readonly at: number;
-  readonly action: ControlAction;
+  /** a control action, or `sign-in`, `sign-out`, `drill` */
+  readonly action: ControlAction | (string & {});
+  readonly phase: AuditPhase;
   /** the request body as received */
   readonly request: unknown;
   readonly ok: boolean;
-  /** per-node results, or the refusal */
+  /** per-node results, or the refusal; null on an intent row */
   readonly result: unknown;
+  /** `token`, `session:<id>` or `anonymous`; never a secret */
+  readonly actor?: string;
+  readonly remoteAddress?: string;
+  readonly userAgent?: string;
+}
+
+/** Who asked, as the HTTP layer saw it. */
+export interface ControlCaller {
+  readonly actor: string;
+  readonly remoteAddress: string;
+  readonly userAgent: string;
 }
 
 export interface NodeResult {
@@ -72,7 +94,11 @@ export interface ControlDeps {
   readonly commandTimeoutMs?: number;
 }
 
-export type Control = (action: ControlAction, body: unknown) => Promise<ControlResult>;
+export type Control = (
+  action: ControlAction,
+  body: unknown,
+  caller?: ControlCaller,
+) => Promise<ControlResult>;
 
 /** Creates the control entry point used by `POST /api/control/:action`. */
 export function createControl(deps: ControlDeps): Control {
@@ -213,15 +239,39 @@ export function createControl(deps: ControlDeps): Control {
     },
   };
 
-  return async (action, body) => {
+  return async (action, body, caller) => {
     const id = newId();
     const at = deps.now();
+    const who = caller ?? {};
+    // Written before anything is sent, so an action that crashes the server is still on record.
+    await deps.audit({
+      id: `${id}:intent`,
+      requestId: id,
+      at,
+      action,
+      phase: 'intent',
+      request: body,
+      ok: true,
+      result: null,
+      ...who,
+    });
+    const resultRow = (ok: boolean, result: unknown): AuditEntry => ({
+      id,
+      requestId: id,
+      at: deps.now(),
+      action,
+      phase: 'result',
+      request: body,
+      ok,
+      result,
+      ...who,
+    });
     let results: NodeResult[];
     try {
       results = await plans[action](id, body);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await deps.audit({ id, at, action, request: body, ok: false, result: { refused: message } });
+      await deps.audit(resultRow(false, { refused: message }));
       deps.events.server('', {
         type: 'control',
         at,
@@ -233,7 +283,7 @@ export function createControl(deps: ControlDeps): Control {
       throw error;
     }
     const ok = results.every((r) => r.ok);
-    await deps.audit({ id, at, action, request: body, ok, result: results });
+    await deps.audit(resultRow(ok, results));
     const targets = results.map((r) => r.node);
     deps.events.server(targets.length === 1 ? targets[0]! : '', {
       type: 'control',

@@ -127,7 +127,15 @@ describe.each(backends)('history on $name', ({ create }) => {
     await feed(20, () => 100);
     now = (T0 + 120) * 1000;
     await history.rollup();
-    await history.audit({ id: 'x', at: now, action: 'heal', request: {}, ok: true, result: [] });
+    await history.audit({
+      id: 'x',
+      at: now,
+      action: 'heal',
+      phase: 'result',
+      request: {},
+      ok: true,
+      result: [],
+    });
     now = (T0 + 2 * 3600) * 1000;
     expect(await history.retention()).toMatchObject({ raw: 20, rollup10: 0, rollup60: 0 });
     now = (T0 + 25 * 3600) * 1000;
@@ -148,25 +156,22 @@ describe.each(backends)('history on $name', ({ create }) => {
     expect(await history.storedSeq('a', 'boot-a')).toBe(3);
   });
 
-  it('history — the control audit keeps request and result', async () => {
-    await history.audit({
+  it('history — the control audit keeps request, result and who asked', async () => {
+    const entry = {
       id: 'c1',
+      requestId: 'c1',
       at: now,
       action: 'partition',
+      phase: 'result' as const,
       request: { sides: [['a'], ['b']] },
       ok: false,
       result: { refused: 'x' },
-    });
-    expect(await history.auditLog()).toEqual([
-      {
-        id: 'c1',
-        at: now,
-        action: 'partition',
-        request: { sides: [['a'], ['b']] },
-        ok: false,
-        result: { refused: 'x' },
-      },
-    ]);
+      actor: 'session:0123456789abcdef',
+      remoteAddress: '127.0.0.1',
+      userAgent: 'test',
+    };
+    await history.audit(entry);
+    expect(await history.auditLog()).toEqual([entry]);
   });
 
   it('history — server events are stored, node events only with their snapshots', async () => {

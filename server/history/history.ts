@@ -70,6 +70,11 @@ export class History implements IngestStore {
         request: JSON.stringify(entry.request ?? null).slice(0, 65_536),
         ok: entry.ok,
         result: JSON.stringify(entry.result ?? null).slice(0, 65_536),
+        phase: entry.phase,
+        requestId: entry.requestId ?? null,
+        actor: entry.actor ?? null,
+        remoteAddress: entry.remoteAddress ?? null,
+        userAgent: entry.userAgent ?? null,
       },
     });
   }
@@ -80,10 +85,15 @@ export class History implements IngestStore {
     return rows.map((r) => ({
       id: r.id,
       at: r.at.getTime(),
-      action: r.action as AuditEntry['action'],
+      action: r.action,
+      phase: r.phase as AuditEntry['phase'],
       request: JSON.parse(r.request) as unknown,
       ok: r.ok,
       result: JSON.parse(r.result) as unknown,
+      ...(r.requestId !== null && { requestId: r.requestId }),
+      ...(r.actor !== null && { actor: r.actor }),
+      ...(r.remoteAddress !== null && { remoteAddress: r.remoteAddress }),
+      ...(r.userAgent !== null && { userAgent: r.userAgent }),
     }));
   }
 

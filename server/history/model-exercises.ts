@@ -76,7 +76,29 @@ export const historyModelExercises: Record<HistoryModel, (db: Db) => Promise<voi
     await db.controlAudit.create({
       data: { id: 'c', at, action: 'heal', request: '{}', ok: true, result: '[]' },
     });
-    expect((await db.controlAudit.findUnique({ where: { id: 'c' } }))?.ok).toBe(true);
+    expect(await db.controlAudit.findUnique({ where: { id: 'c' } })).toMatchObject({
+      ok: true,
+      phase: 'result',
+      actor: null,
+    });
+    await db.controlAudit.create({
+      data: {
+        id: 'r',
+        at,
+        action: 'kill',
+        phase: 'refused',
+        requestId: 'q',
+        request: '{}',
+        ok: false,
+        result: '{}',
+        actor: 'anonymous',
+        remoteAddress: '127.0.0.1',
+        userAgent: 'curl/8',
+      },
+    });
+    expect(await db.controlAudit.findMany({ where: { requestId: 'q' } })).toMatchObject([
+      { phase: 'refused', actor: 'anonymous', remoteAddress: '127.0.0.1', userAgent: 'curl/8' },
+    ]);
     await db.controlAudit.deleteMany();
   },
 };

@@ -104,6 +104,8 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
     adminToken: env.adminToken,
     agentToken: env.agentToken,
     drillRunsKept: env.drillRunsKept,
+    allowedOrigins: env.allowedOrigins,
+    allowedHosts: env.allowedHosts,
     dev,
     dashboard,
     log: out,

@@ -1,17 +1,18 @@
 /**
- * Dashboard sign-in: `POST {token}` checks the admin token and sets an httpOnly, SameSite=Strict
- * session cookie (signed, never the token itself); `DELETE` signs out; `GET` says whether the
- * browser holds a valid session (the page cannot read an httpOnly cookie). Control routes accept
- * that cookie through `isAdminRequest` (server/control/auth.ts).
+ * Dashboard sign-in for a server that hosts Next.js without the observatory's own API (the e2e
+ * fake observatory): the observatory server answers `/api/session` itself, before Next.js
+ * (server/api/admin.ts, with sign-in back-off and audit). `POST {token}` checks the admin token
+ * and sets an httpOnly, SameSite=Strict cookie naming a server-side session; `DELETE` ends that
+ * session; `GET` says whether the browser holds a live one.
  */
 import { NextResponse } from 'next/server';
 import { getServerContext } from '../../../server/context.ts';
 import {
   isAdminRequest,
   isAdminToken,
+  readCookie,
   SESSION_COOKIE,
   SESSION_TTL_MS,
-  signSession,
 } from '../../../server/control/auth.ts';
 
 export const dynamic = 'force-dynamic';
@@ -24,9 +25,8 @@ const error = (status: number, code: string, message: string) =>
     { status, headers: { 'cache-control': 'no-store' } },
   );
 
-function adminToken(): string | undefined {
-  return getServerContext()?.adminToken;
-}
+const adminToken = () => getServerContext()?.adminToken;
+const sessions = () => getServerContext()?.sessions;
 
 const isHttps = (request: Request) =>
   new URL(request.url).protocol === 'https:' ||
@@ -34,15 +34,19 @@ const isHttps = (request: Request) =>
 
 export function GET(request: Request) {
   const token = adminToken();
+  const store = sessions();
   const signedIn =
     token !== undefined &&
-    isAdminRequest({ cookie: request.headers.get('cookie') }, token, Date.now());
+    store !== undefined &&
+    isAdminRequest({ cookie: request.headers.get('cookie') }, token, store);
   return NextResponse.json({ signedIn }, { headers: { 'cache-control': 'no-store' } });
 }
 
 export async function POST(request: Request) {
   const token = adminToken();
-  if (token === undefined) return error(503, 'UNAVAILABLE', 'the observatory is starting');
+  const store = sessions();
+  if (token === undefined || store === undefined)
+    return error(503, 'UNAVAILABLE', 'the observatory is starting');
   // A JSON content type forces a CORS preflight, so another site cannot post a sign-in form.
   if (!(request.headers.get('content-type') ?? '').includes('application/json')) {
     return error(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the token as JSON: {"token": "…"}');
@@ -60,7 +64,7 @@ export async function POST(request: Request) {
     { signedIn: true },
     { headers: { 'cache-control': 'no-store' } },
   );
-  response.cookies.set(SESSION_COOKIE, signSession(token, Date.now()), {
+  response.cookies.set(SESSION_COOKIE, store.create().cookie, {
     httpOnly: true,
     sameSite: 'strict',
     secure: isHttps(request),
@@ -71,6 +75,7 @@ export async function POST(request: Request) {
 }
 
 export function DELETE(request: Request) {
+  sessions()?.revoke(readCookie(request.headers.get('cookie'), SESSION_COOKIE));
   const response = NextResponse.json(
     { signedIn: false },
     { headers: { 'cache-control': 'no-store' } },

@@ -1,0 +1,218 @@
+/**
+ * The gate in front of every state-changing route and the dashboard's session routes: the body
+ * must be declared JSON (a cross-site form cannot), the caller must be the admin (bearer token
+ * or live session), a session-authenticated request must come from our own origin, and failed
+ * attempts are slowed down per remote address. Every refusal with 401 or 403 is audited with
+ * the actor, remote address and user agent (never a secret).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import {
+  authenticate,
+  describeActor,
+  isAdminToken,
+  readCookie,
+  type Actor,
+} from '../control/auth.ts';
+import type { AuditEntry } from '../control/control.ts';
+import { SESSION_COOKIE, type SessionStore } from '../control/sessions.ts';
+import { TooManyAttemptsError, type FailureThrottle } from '../control/throttle.ts';
+import { crossOriginReason, type OriginPolicy } from '../http/origin.ts';
+import {
+  ApiError,
+  ForbiddenError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from './errors.ts';
+import { readJson, type Reply } from './http.ts';
+
+/** Who made a request, for the audit log. */
+export interface Caller {
+  /** `token`, `session:<id>`, or `anonymous` for a refused attempt */
+  readonly actor: string;
+  readonly remoteAddress: string;
+  readonly userAgent: string;
+}
+
+export interface AdminGuardDeps {
+  readonly adminToken: string;
+  readonly sessions: SessionStore;
+  readonly throttle: FailureThrottle;
+  readonly policy: OriginPolicy;
+  readonly audit: (entry: AuditEntry) => Promise<void>;
+  /** wall clock, ms since epoch (audit timestamps) */
+  readonly now: () => number;
+  /** whether the session cookie must be `Secure` (served over https) */
+  readonly secureCookies?: boolean;
+}
+
+export interface AdminGuard {
+  /**
+   * Admits an admin's state-changing request for `action` and reads its JSON body; throws the
+   * API error to answer otherwise.
+   */
+  admit(req: IncomingMessage, action: string): Promise<{ caller: Caller; body: unknown }>;
+  /** `GET /api/session`: whether the browser holds a live session. */
+  status(req: IncomingMessage): Reply;
+  /** `POST /api/session {token}`: signs in and sets the session cookie. */
+  signIn(req: IncomingMessage): Promise<Reply>;
+  /** `DELETE /api/session`: ends the session server-side and clears the cookie. */
+  signOut(req: IncomingMessage): Promise<Reply>;
+}
+
+const MAX_USER_AGENT_CHARS = 256;
+
+/** Remote address and user agent of a request, for the audit log. */
+export function requestMeta(req: IncomingMessage): { remoteAddress: string; userAgent: string } {
+  return {
+    remoteAddress: req.socket.remoteAddress ?? 'unknown',
+    userAgent: String(req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT_CHARS),
+  };
+}
+
+const isJson = (req: IncomingMessage) =>
+  /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+export function createAdminGuard(deps: AdminGuardDeps): AdminGuard {
+  const refuse = async (
+    req: IncomingMessage,
+    action: string,
+    actor: Actor | undefined,
+    error: ApiError,
+  ): Promise<never> => {
+    const meta = requestMeta(req);
+    await deps.audit({
+      id: randomUUID(),
+      at: deps.now(),
+      action,
+      phase: 'refused',
+      request: { method: req.method, path: req.url?.slice(0, 200) },
+      ok: false,
+      result: { status: error.status, code: error.code, message: error.message },
+      actor: actor === undefined ? 'anonymous' : describeActor(actor),
+      ...meta,
+    });
+    throw error;
+  };
+
+  const throttled = (address: string) => {
+    try {
+      deps.throttle.check(address);
+    } catch (error) {
+      if (error instanceof TooManyAttemptsError) {
+        throw new TooManyRequestsError(error.message, error.retryAfterMs);
+      }
+      throw error;
+    }
+  };
+
+  const originCheck = (req: IncomingMessage): string | undefined =>
+    crossOriginReason(
+      {
+        host: header(req, 'host'),
+        origin: header(req, 'origin'),
+        'sec-fetch-site': header(req, 'sec-fetch-site'),
+      },
+      deps.policy,
+    );
+
+  const cookieAttributes = (maxAgeS: number) =>
+    `Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${deps.secureCookies === true ? '; Secure' : ''}`;
+
+  return {
+    async admit(req, action) {
+      if (!isJson(req)) throw new UnsupportedMediaTypeError();
+      const address = requestMeta(req).remoteAddress;
+      throttled(address);
+      const actor = authenticate(req.headers, deps.adminToken, deps.sessions);
+      if (actor === undefined) {
+        deps.throttle.fail(address);
+        return refuse(req, action, undefined, new UnauthorizedError());
+      }
+      if (actor.kind === 'session') {
+        const reason = originCheck(req);
+        if (reason !== undefined) {
+          return refuse(req, action, actor, new ForbiddenError('FORBIDDEN_ORIGIN', reason));
+        }
+      }
+      deps.throttle.succeed(address);
+      const body = await readJson(req);
+      return { caller: { actor: describeActor(actor), ...requestMeta(req) }, body };
+    },
+
+    status(req) {
+      const signedIn = deps.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE));
+      return { status: 200, json: { signedIn: signedIn !== undefined } };
+    },
+
+    async signIn(req) {
+      if (!isJson(req)) throw new UnsupportedMediaTypeError();
+      // A browser on another site has no business signing anyone in here.
+      if (header(req, 'origin') !== undefined || header(req, 'sec-fetch-site') !== undefined) {
+        const reason = originCheck(req);
+        if (reason !== undefined) {
+          return refuse(req, 'sign-in', undefined, new ForbiddenError('FORBIDDEN_ORIGIN', reason));
+        }
+      }
+      const address = requestMeta(req).remoteAddress;
+      throttled(address);
+      const given = ((await readJson(req)) as { token?: unknown } | null)?.token;
+      if (!isAdminToken(given, deps.adminToken)) {
+        deps.throttle.fail(address);
+        return refuse(req, 'sign-in', undefined, new UnauthorizedError('wrong admin token'));
+      }
+      deps.throttle.succeed(address);
+      const { cookie, session } = deps.sessions.create();
+      const ttlS = Math.floor(deps.sessions.ttlMs / 1_000);
+      await deps.audit({
+        id: randomUUID(),
+        at: deps.now(),
+        action: 'sign-in',
+        phase: 'result',
+        request: {},
+        ok: true,
+        result: { session: session.id },
+        actor: `session:${session.id}`,
+        ...requestMeta(req),
+      });
+      return {
+        status: 200,
+        json: { signedIn: true },
+        headers: { 'set-cookie': `${SESSION_COOKIE}=${cookie}; ${cookieAttributes(ttlS)}` },
+      };
+    },
+
+    async signOut(req) {
+      const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
+      if (cookie !== undefined && originCheck(req) !== undefined) {
+        const reason = originCheck(req)!;
+        return refuse(req, 'sign-out', undefined, new ForbiddenError('FORBIDDEN_ORIGIN', reason));
+      }
+      const session = deps.sessions.revoke(cookie);
+      if (session !== undefined) {
+        await deps.audit({
+          id: randomUUID(),
+          at: deps.now(),
+          action: 'sign-out',
+          phase: 'result',
+          request: {},
+          ok: true,
+          result: { session: session.id },
+          actor: `session:${session.id}`,
+          ...requestMeta(req),
+        });
+      }
+      return {
+        status: 200,
+        json: { signedIn: false },
+        headers: { 'set-cookie': `${SESSION_COOKIE}=; ${cookieAttributes(0)}` },
+      };
+    },
+  };
+}
