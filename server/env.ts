@@ -39,7 +39,7 @@ const positiveInt = z
   .transform(Number)
   .refine((n) => n >= 1 && Number.isSafeInteger(n), { message: 'must be a positive integer' });
 
-const commaList = (item: z.ZodType<string>) =>
+const commaList = (item: z.ZodType<string, string>) =>
   z
     .string()
     .transform((v) =>

@@ -18,8 +18,8 @@ import type { AuditEntry } from '../control/control.ts';
 import { SESSION_COOKIE, type SessionStore } from '../control/sessions.ts';
 import { TooManyAttemptsError, type FailureThrottle } from '../control/throttle.ts';
 import { crossOriginReason, type OriginPolicy } from '../http/origin.ts';
+import type { ApiError } from './errors.ts';
 import {
-  ApiError,
   ForbiddenError,
   TooManyRequestsError,
   UnauthorizedError,

@@ -43,12 +43,13 @@ describe('browser attacks', () => {
   it('browser attacks — a text/plain POST (a simple request, no preflight) is refused with 415', async () => {
     const { url } = await lab.start();
     const cookie = await signIn(url);
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       { 'content-type': 'text/plain', cookie, origin: url },
       { 'content-type': 'text/plain', authorization: `Bearer ${ADMIN_TOKEN}` },
       { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: url },
       { authorization: `Bearer ${ADMIN_TOKEN}` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const answer = await raw(`${url}/api/control/kill`, 'POST', headers, KILL);
       expect(answer.status, JSON.stringify(headers)).toBe(415);
     }
