@@ -20,6 +20,7 @@ import { attachAgent } from '../agents/index.ts';
 import { estimateSnapshotBytes } from '../agents/buffer.ts';
 import { FakeClock, FakeNode, FakeTransport, fixedProcessStats } from '../agents/testing.ts';
 import type { Snapshot } from '../protocol/telemetry.ts';
+import { agentCredential } from '../server/ingest/credentials.ts';
 import { formatRows, type BenchRow } from './fixtures/mesh-rows.ts';
 
 const BENCH = 'agent';
@@ -73,8 +74,14 @@ async function throughput(quick: boolean, log: (line: string) => void): Promise<
       return rate;
     };
     const agents = async (cmd: 'agent-attach' | 'agent-detach') => {
-      const args = { cmd, url: server.url, token: AGENT_TOKEN };
-      await Promise.all([rx, tx].map((f) => f.request(args, START_TIMEOUT_MS)));
+      await Promise.all(
+        [rx, tx].map((f) =>
+          f.request(
+            { cmd, url: server.url, token: agentCredential(AGENT_TOKEN, f.name) },
+            START_TIMEOUT_MS,
+          ),
+        ),
+      );
     };
     await round('warm-up');
     const withAgents = async (): Promise<number> => {

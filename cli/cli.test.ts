@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { agentCredential } from '../server/ingest/credentials.ts';
 
 const BIN = fileURLToPath(new URL('../bin/observatory.mjs', import.meta.url));
 
@@ -32,6 +33,20 @@ describe('cli', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/--nodes: must be from 3 to 9/);
     expect(result.stderr).toMatch(/--rate: must be an integer/);
+  });
+
+  it('cli — agent-credential prints the node credential derived from the secret in the environment', () => {
+    const secret = 'agent-secret-for-cli-tests';
+    const a = observatory(['agent-credential', 'a@10.0.0.7'], { OBSERVATORY_AGENT_TOKEN: secret });
+    expect(a.status).toBe(0);
+    expect(a.stdout.trim()).toBe(agentCredential(secret, 'a@10.0.0.7'));
+    expect(a.stdout).not.toContain(secret);
+    const b = observatory(['agent-credential', 'b@10.0.0.7'], { OBSERVATORY_AGENT_TOKEN: secret });
+    expect(b.stdout.trim()).not.toBe(a.stdout.trim());
+    const bad = observatory(['agent-credential', 'a'], { OBSERVATORY_AGENT_TOKEN: '' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/set OBSERVATORY_AGENT_TOKEN/);
+    expect(bad.stderr).toMatch(/must be a full node name/);
   });
 
   it('cli — the server fails fast on a bad environment, naming the variable', () => {

@@ -4,6 +4,7 @@
  * `--help` and `node` stay fast.
  */
 import { Command } from 'commander';
+import { agentCredentialCommand } from './commands/agent-credential.ts';
 import { drillCommand } from './commands/drill.ts';
 import { nodeCommand } from './commands/node.ts';
 import { remshCommand } from './commands/remsh.ts';
@@ -24,7 +25,8 @@ export function buildProgram(): Command {
     .addCommand(serverCommand())
     .addCommand(nodeCommand())
     .addCommand(remshCommand())
-    .addCommand(drillCommand());
+    .addCommand(drillCommand())
+    .addCommand(agentCredentialCommand());
 }
 
 /** Runs the CLI with `argv` as given by `process.argv`. */

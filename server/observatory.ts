@@ -70,8 +70,14 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
   const metrics = new MetricsRegistry();
-  const model = new LiveModel({ now });
   const traffic = new TrafficWindow();
+  const model = new LiveModel({
+    now,
+    onEvict: (node) => {
+      traffic.drop(node);
+      log(`model: tracking the most nodes kept; forgot ${node}, silent the longest`);
+    },
+  });
   const events = new EventFeed();
   const history = new History(options.db, {
     now,

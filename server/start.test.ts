@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { AGENT_NAMESPACE, UI_NAMESPACE } from '../protocol/constants.ts';
+import { AGENT_NAMESPACE, UI_NAMESPACE, UI_SOCKET_IO_PATH } from '../protocol/constants.ts';
 import type { UiClientToServerEvents, UiServerToClientEvents, UiStatus } from '../protocol/ui.ts';
+import { agentCredential } from './ingest/credentials.ts';
+import { AGENT_UNAUTHORIZED_MESSAGE } from './ingest/validate.ts';
 import { openDb } from './store/client.ts';
 import { freshSqlite, type TestDatabase } from './store/test-databases.ts';
 import { startServer, type RunningServer } from './start.ts';
@@ -47,8 +49,17 @@ describe('server', () => {
     return server;
   }
 
-  function connect<S extends Socket>(url: string, auth?: Record<string, unknown>): S {
-    const socket = io(url, { transports: ['websocket'], reconnection: false, auth }) as S;
+  function connect<S extends Socket>(
+    url: string,
+    auth?: Record<string, unknown>,
+    path?: string,
+  ): S {
+    const socket = io(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      auth,
+      ...(path !== undefined && { path }),
+    }) as S;
     sockets.push(socket);
     return socket;
   }
@@ -85,11 +96,16 @@ describe('server', () => {
     const { url, bootId } = await start();
     const ui = connect<Socket<UiServerToClientEvents, UiClientToServerEvents>>(
       `${url}${UI_NAMESPACE}`,
+      undefined,
+      UI_SOCKET_IO_PATH,
     );
     const first = await nextStatus(ui, () => true);
     expect(first).toMatchObject({ bootId, agentsConnected: 0 });
 
-    const agent = connect(`${url}${AGENT_NAMESPACE}`, hello(AGENT_TOKEN));
+    const agent = connect(
+      `${url}${AGENT_NAMESPACE}`,
+      hello(agentCredential(AGENT_TOKEN, 'a@127.0.0.1')),
+    );
     await new Promise<void>((resolve) => agent.on('connect', resolve));
     const later = await nextStatus(ui, (s) => s.agentsConnected === 1);
     expect(later.uptimeMs).toBeGreaterThan(first.uptimeMs);
@@ -108,7 +124,7 @@ describe('server', () => {
     const error = await new Promise<Error & { data?: unknown }>((resolve) =>
       agent.on('connect_error', resolve),
     );
-    expect(error.data).toEqual({ code: 'unauthorized', message: 'agent token missing or invalid' });
+    expect(error.data).toEqual({ code: 'unauthorized', message: AGENT_UNAUTHORIZED_MESSAGE });
   });
 
   it('server — records its boot at start and its clean stop at close', async () => {

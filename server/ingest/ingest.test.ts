@@ -12,7 +12,9 @@ import { EventFeed } from '../model/event-feed.ts';
 import { hello, snapshot, upLinks } from '../model/fixtures.ts';
 import { LiveModel } from '../model/live-model.ts';
 import { TrafficWindow } from '../model/traffic-window.ts';
+import { agentCredential } from './credentials.ts';
 import { attachIngest, type Ingest, type IngestStore } from './ingest.ts';
+import { AGENT_UNAUTHORIZED_MESSAGE } from './validate.ts';
 
 class MemoryStore implements IngestStore {
   readonly rows: Snapshot[] = [];
@@ -32,6 +34,11 @@ class MemoryStore implements IngestStore {
 }
 
 const TOKEN = 'agent-token';
+/** A hello carrying its node's own credential. */
+const own = <H extends { node: string }>(h: H): H => ({
+  ...h,
+  token: agentCredential(TOKEN, h.node),
+});
 let http: HttpServer;
 let io: Server;
 let url: string;
@@ -94,30 +101,30 @@ function send(c: ClientSocket, batch: unknown): Promise<SnapshotAck> {
 describe('ingest', () => {
   it('ingest — a wrong token is refused with code unauthorized and counted', async () => {
     const error = await refused(agent({ ...hello('a'), token: 'nope' }));
-    expect(error.data).toEqual({ code: 'unauthorized', message: 'agent token missing or invalid' });
+    expect(error.data).toEqual({ code: 'unauthorized', message: AGENT_UNAUTHORIZED_MESSAGE });
     expect(metrics.value('observatory_ingest_rejected_total', { reason: 'unauthorized' })).toBe(1);
   });
 
   it('ingest — a malformed hello is refused with a reason', async () => {
-    const error = await refused(agent({ ...hello('a'), protocol: 99 }));
+    const error = await refused(agent(own({ ...hello('a'), protocol: 99 })));
     expect(error.data).toMatchObject({ code: 'bad_hello' });
     expect(error.message).toContain('protocol');
   });
 
   it('ingest — stores, acks cumulatively, dedupes repeats, and the welcome says what is stored', async () => {
-    const c = agent(hello('a'));
+    const c = agent(own(hello('a')));
     expect((await welcomed(c)).ackedSeq).toBeNull();
     expect(await send(c, [snapshot('a', 1), snapshot('a', 2)])).toEqual({ ok: true, ackedSeq: 2 });
     expect(await send(c, [snapshot('a', 2), snapshot('a', 3)])).toEqual({ ok: true, ackedSeq: 3 });
     expect(store.rows.map((r) => r.seq)).toEqual([1, 2, 3]);
     expect(metrics.value('observatory_snapshots_duplicate_total')).toBe(1);
     c.disconnect();
-    const again = agent(hello('a'));
+    const again = agent(own(hello('a')));
     expect((await welcomed(again)).ackedSeq).toBe(3);
   });
 
   it('ingest — bad snapshots are refused with a reason, good neighbours still stored, nothing crashes', async () => {
-    const c = agent(hello('a'));
+    const c = agent(own(hello('a')));
     await welcomed(c);
     const bad = { ...snapshot('a', 2), frames: 'lots' };
     const ack = await send(c, [snapshot('a', 1), bad, snapshot('a', 3)]);
@@ -134,7 +141,7 @@ describe('ingest', () => {
   });
 
   it('ingest — a store failure is answered unavailable and the batch is accepted on retry', async () => {
-    const c = agent(hello('a'));
+    const c = agent(own(hello('a')));
     await welcomed(c);
     store.failNext = true;
     expect(await send(c, [snapshot('a', 1)])).toMatchObject({
@@ -159,7 +166,7 @@ describe('ingest', () => {
   });
 
   it('ingest — connect, snapshots and disconnect drive the model and the event feed', async () => {
-    const c = agent(hello('a'));
+    const c = agent(own(hello('a')));
     await welcomed(c);
     const nodedown = {
       type: 'nodedown' as const,
@@ -180,7 +187,7 @@ describe('ingest', () => {
   });
 
   it('ingest — an urgent nodedown updates the model and the feed at once, and its snapshot copy is stored but not shown again', async () => {
-    const c = agent(hello('a'));
+    const c = agent(own(hello('a')));
     await welcomed(c);
     await send(c, [snapshot('a', 1, { view: { nodes: ['b'], hidden: [] }, links: upLinks('b') })]);
     const nodedown = {
@@ -214,7 +221,7 @@ describe('ingest', () => {
   });
 
   it('ingest — a command reaches the agent and its ack comes back; no answer is a timeout', async () => {
-    const c = agent(hello('a'));
+    const c = agent(own(hello('a')));
     await welcomed(c);
     c.on('command', (cmd: { id: string }, reply: (a: CommandAck) => void) => {
       if (cmd.id === 'silent') return;

@@ -21,6 +21,7 @@ import type { MetricsRegistry } from '../metrics/registry.ts';
 import type { EventFeed } from '../model/event-feed.ts';
 import type { LiveModel } from '../model/live-model.ts';
 import type { TrafficWindow } from '../model/traffic-window.ts';
+import { BoundedSeqs, MAX_TRACKED_NODES } from './bounds.ts';
 import { UrgentTracker } from './urgent.ts';
 import { checkBatch, checkHello, checkUrgent, type RejectReason } from './validate.ts';
 
@@ -36,6 +37,7 @@ export interface IngestStore {
 }
 
 export interface IngestOptions {
+  /** the agent secret; each agent presents the credential derived from it for its node */
   readonly agentToken: string;
   readonly model: LiveModel;
   readonly traffic: TrafficWindow;
@@ -126,13 +128,15 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
     let entry = urgent.get(node);
     if (entry?.bootId !== bootId) {
       entry = { bootId, tracker: new UrgentTracker() };
+      urgent.delete(node);
+      if (urgent.size >= MAX_TRACKED_NODES) urgent.delete(urgent.keys().next().value!);
       urgent.set(node, entry);
     }
     return entry.tracker;
   };
 
-  /** highest seq accepted per (node, bootId): stored, or being stored */
-  const accepted = new Map<string, number>();
+  /** highest seq accepted per (node, bootId): stored, or being stored; bounded, with warnings */
+  const accepted = new BoundedSeqs({ warn: log });
   const byNode = new Map<string, { socket: AgentSocket; connection: AgentConnection }>();
 
   namespace.use((socket, next) => {
@@ -161,7 +165,9 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
     };
     const previous = byNode.get(hello.node);
     byNode.set(hello.node, { socket, connection });
-    // Two live sockets for one node name: the newest wins, the old one is told to go.
+    // Two live sockets for one node name: the newest wins, the old one is told to go. Both
+    // proved the node's own credential (the middleware derives it from the name), so the newest
+    // is that node again (a restart, a reconnect after a network cut), never another node.
     if (previous !== undefined && previous.socket.id !== socket.id)
       previous.socket.disconnect(true);
 
@@ -320,6 +326,9 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
   metrics.onCollect(() => {
     const g = metrics.gauge('observatory_agents_connected', 'Agents connected to /agent');
     g.set({}, byNode.size);
+    metrics
+      .gauge('observatory_ingest_cursors', 'Dedupe cursors kept, one per (node, boot id); bounded')
+      .set({}, accepted.size);
   });
 
   return {

@@ -11,7 +11,8 @@ import {
   type AgentHello,
   type UrgentEvent,
 } from '../../protocol/agent.ts';
-import { snapshotSchema, type Snapshot } from '../../protocol/telemetry.ts';
+import { nodeNameSchema, snapshotSchema, type Snapshot } from '../../protocol/telemetry.ts';
+import { agentCredential } from './credentials.ts';
 import { parseFrames } from './frames.ts';
 
 // Frames are checked by the hand-written `parseFrames` (same rules, far cheaper); zod checks the rest.
@@ -45,11 +46,20 @@ export type HelloCheck =
   | { readonly ok: true; readonly hello: AgentHello }
   | { readonly ok: false; readonly reason: 'unauthorized' | 'bad_hello'; readonly message: string };
 
-/** Checks the handshake `auth` payload: token first (so nothing leaks to a stranger), then shape. */
-export function checkHello(auth: unknown, agentToken: string): HelloCheck {
-  const token = (auth as { token?: unknown } | null)?.token;
-  if (!sameSecret(token, agentToken)) {
-    return { ok: false, reason: 'unauthorized', message: 'agent token missing or invalid' };
+/** What a refused agent is told: no hint of which part was wrong. */
+export const AGENT_UNAUTHORIZED_MESSAGE =
+  "agent credential missing or invalid (each node presents its own, derived from the observatory's agent secret)";
+
+/**
+ * Checks the handshake `auth` payload: the credential first, against the one derived for the
+ * node the hello names (so nothing leaks to a stranger, and a credential reports only for its
+ * own node), then the shape.
+ */
+export function checkHello(auth: unknown, agentSecret: string): HelloCheck {
+  const claimed = auth as { token?: unknown; node?: unknown } | null;
+  const node = nodeNameSchema.safeParse(claimed?.node);
+  if (!node.success || !sameSecret(claimed?.token, agentCredential(agentSecret, node.data))) {
+    return { ok: false, reason: 'unauthorized', message: AGENT_UNAUTHORIZED_MESSAGE };
   }
   const parsed = agentHelloSchema.safeParse(auth);
   if (!parsed.success) {

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { labNodeEnv } from '../env.ts';
+import { agentCredential } from '../ingest/credentials.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import type { LabControl } from '../control/control.ts';
 
@@ -29,6 +30,7 @@ export interface LabNodesOptions {
   readonly nodes: readonly LabNodeSpec[];
   readonly cookie: string;
   readonly observatoryUrl: string;
+  /** the observatory's agent secret; each node receives only the credential derived for it */
   readonly agentToken: string;
   /** node output lines, prefixed with the node name */
   readonly log?: (line: string) => void;
@@ -155,8 +157,6 @@ export class LabNodes implements LabControl {
       'json',
       '--observatory',
       this.options.observatoryUrl,
-      '--agent-token',
-      this.options.agentToken,
       ...(this.seedsFor(r.spec) === '' ? [] : ['--seeds', this.seedsFor(r.spec)]),
       ...(this.options.ticktimeMs === undefined
         ? []
@@ -167,7 +167,11 @@ export class LabNodes implements LabControl {
       cwd: PROJECT_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: labNodeEnv(),
+      // Each node gets only its own agent credential, by environment (argv is public in `ps`).
+      env: {
+        ...labNodeEnv(),
+        OBSERVATORY_AGENT_TOKEN: agentCredential(this.options.agentToken, r.fullName),
+      },
     });
     r.child = child;
     r.exited = new Promise((resolve) => child.once('exit', () => resolve()));

@@ -3,6 +3,7 @@ import { connectedComponents } from './components.ts';
 import { discovery, frame, hello, snapshot, upLinks } from './fixtures.ts';
 import { LiveModel } from './live-model.ts';
 import { TrafficWindow } from './traffic-window.ts';
+import { MAX_LINKS } from '../../protocol/telemetry.ts';
 
 const T = 1_700_000_000_000;
 
@@ -27,6 +28,31 @@ function meshOf(names: string[]) {
 }
 
 describe('model — nodes and links', () => {
+  it('model — past maxNodes the longest-silent node is evicted, disconnected ones first', () => {
+    const evicted: string[] = [];
+    const model = new LiveModel({ now: () => T, maxNodes: 3, onEvict: (n) => evicted.push(n) });
+    model.agentConnected(hello('a'), T);
+    model.agentConnected(hello('b'), T + 1);
+    model.agentConnected(hello('c'), T + 2);
+    model.agentDisconnected('b', 'boot-b', T + 3);
+    model.agentConnected(hello('d'), T + 4);
+    expect(evicted).toEqual(['b']);
+    model.agentConnected(hello('e'), T + 5);
+    expect(evicted).toEqual(['b', 'a']);
+    expect(model.read().nodes.map((n) => n.name)).toEqual(['c', 'd', 'e']);
+  });
+
+  it('model — urgent nodeup events cannot grow a node’s links past MAX_LINKS', () => {
+    const model = new LiveModel({ now: () => T });
+    model.agentConnected(hello('a'), T);
+    let accepted = 0;
+    for (let i = 0; i < MAX_LINKS + 10; i++) {
+      const event = { type: 'nodeup' as const, at: T, node: `p${i}`, hidden: false, eid: i + 1 };
+      if (model.applyUrgent('a', 'boot-a', event, undefined)) accepted++;
+    }
+    expect(accepted).toBe(MAX_LINKS);
+  });
+
   it('model — a connected agent is up, a disconnected one down, a mentioned one unknown', () => {
     const { model, report } = meshOf(['a', 'b']);
     report('a', { links: upLinks('b', 'c'), view: { nodes: ['b', 'c'], hidden: [] } });

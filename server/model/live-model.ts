@@ -25,6 +25,8 @@ import type {
   ShardRow,
   Snapshot,
 } from '../../protocol/telemetry.ts';
+import { MAX_LINKS } from '../../protocol/telemetry.ts';
+import { MAX_TRACKED_NODES } from '../ingest/bounds.ts';
 import { connectedComponents } from './components.ts';
 
 /** A node is `unknown` when its connected agent has sent nothing for this many intervals. */
@@ -54,6 +56,10 @@ interface NodeState {
 export interface LiveModelOptions {
   /** server clock, ms since epoch */
   readonly now: () => number;
+  /** nodes kept; a new one beyond it evicts the longest-silent node. Default MAX_TRACKED_NODES */
+  readonly maxNodes?: number;
+  /** told about each evicted node (to drop its other state and log a warning) */
+  readonly onEvict?: (node: string) => void;
 }
 
 /** What changed as the result of one input, for callers that react to specific transitions. */
@@ -99,6 +105,7 @@ export class LiveModel {
   }
 
   agentConnected(hello: AgentHello, at: number): StatusChange | undefined {
+    if (!this.nodes.has(hello.node)) this.makeRoom();
     const n = this.nodes.get(hello.node) ?? this.blank(hello.node, at);
     if (n.bootId !== hello.bootId) {
       // A new boot is a new process: nothing it said before its restart still holds.
@@ -168,6 +175,8 @@ export class LiveModel {
     const n = this.nodes.get(node);
     if (n === undefined || n.bootId !== bootId || !n.connected) return false;
     if (event.type === 'nodeup' || event.type === 'nodedown') {
+      // A snapshot carries at most MAX_LINKS links; urgent events may not grow past it either.
+      if (!n.links.has(event.node) && n.links.size >= MAX_LINKS) return false;
       const up = event.type === 'nodeup';
       const view = n.view ?? { nodes: [], hidden: [] };
       const without = (list: readonly string[]) => list.filter((p) => p !== event.node);
@@ -210,6 +219,25 @@ export class LiveModel {
   read(): ClusterModel {
     this.cached ??= this.build();
     return this.cached;
+  }
+
+  /** Evicts the node silent the longest (disconnected ones first) when the model is full. */
+  private makeRoom(): void {
+    const max = this.options.maxNodes ?? MAX_TRACKED_NODES;
+    if (this.nodes.size < max) return;
+    let victim: NodeState | undefined;
+    for (const n of this.nodes.values()) {
+      const older =
+        victim === undefined ||
+        (victim.connected && !n.connected) ||
+        (victim.connected === n.connected &&
+          (n.lastSeen ?? n.since) < (victim.lastSeen ?? victim.since));
+      if (older) victim = n;
+    }
+    if (victim === undefined) return;
+    this.nodes.delete(victim.name);
+    this.options.onEvict?.(victim.name);
+    this.touch();
   }
 
   private hasFaults(): boolean {
