@@ -115,9 +115,9 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
       return lab;
     },
   });
-  const control: Control = async (action, body) => {
+  const control: Control = async (action, body, caller) => {
     try {
-      const result = await run(action, body);
+      const result = await run(action, body, caller);
       controlCounter({ action, outcome: result.ok ? 'ok' : 'failed' });
       return result;
     } catch (error) {

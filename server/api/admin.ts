@@ -53,6 +53,11 @@ export interface AdminGuard {
    * API error to answer otherwise.
    */
   admit(req: IncomingMessage, action: string): Promise<{ caller: Caller; body: unknown }>;
+  /**
+   * Runs an admitted action between an `intent` row and a `result` row of the audit log (for
+   * actions outside the control plane, which audits its own: drills).
+   */
+  audited<T>(caller: Caller, action: string, body: unknown, run: () => T | Promise<T>): Promise<T>;
   /** `GET /api/session`: whether the browser holds a live session. */
   status(req: IncomingMessage): Reply;
   /** `POST /api/session {token}`: signs in and sets the session cookie. */
@@ -144,6 +149,32 @@ export function createAdminGuard(deps: AdminGuardDeps): AdminGuard {
       deps.throttle.succeed(address);
       const body = await readJson(req);
       return { caller: { actor: describeActor(actor), ...requestMeta(req) }, body };
+    },
+
+    async audited(caller, action, body, run) {
+      const requestId = randomUUID();
+      const row = (phase: 'intent' | 'result', ok: boolean, result: unknown): AuditEntry => ({
+        id: `${requestId}:${phase}`,
+        requestId,
+        at: deps.now(),
+        action,
+        phase,
+        request: body,
+        ok,
+        result,
+        ...caller,
+      });
+      await deps.audit(row('intent', true, null));
+      try {
+        const value = await run();
+        await deps.audit(row('result', true, value));
+        return value;
+      } catch (error) {
+        await deps.audit(
+          row('result', false, { refused: error instanceof Error ? error.message : String(error) }),
+        );
+        throw error;
+      }
     },
 
     status(req) {

@@ -66,8 +66,11 @@ export function apiRoutes(services: () => ApiServices | undefined): Record<strin
       ok(await s().drills.get(url.pathname.slice(DRILL_PREFIX.length))),
     'POST /api/drills': async (req) => {
       const services = s();
-      const { body } = await services.admin.admit(req, 'drill');
-      return { status: 202, json: services.drills.start(body) };
+      const { caller, body } = await services.admin.admit(req, 'drill');
+      const run = await services.admin.audited(caller, 'drill', body, () =>
+        services.drills.start(body),
+      );
+      return { status: 202, json: run };
     },
     'GET /api/session': (req) => Promise.resolve(s().admin.status(req)),
     'POST /api/session': (req) => s().admin.signIn(req),
