@@ -43,7 +43,7 @@ export interface AdminGuardDeps {
   readonly audit: (entry: AuditEntry) => Promise<void>;
   /** wall clock, ms since epoch (audit timestamps) */
   readonly now: () => number;
-  /** whether the session cookie must be `Secure` (served over https) */
+  /** mark the session cookie `Secure` always; by default only when the request came over https */
   readonly secureCookies?: boolean;
 }
 
@@ -127,8 +127,13 @@ export function createAdminGuard(deps: AdminGuardDeps): AdminGuard {
       deps.policy,
     );
 
-  const cookieAttributes = (maxAgeS: number) =>
-    `Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${deps.secureCookies === true ? '; Secure' : ''}`;
+  // Behind a TLS-terminating proxy the browser is on https although we are not.
+  const overHttps = (req: IncomingMessage) =>
+    deps.secureCookies === true ||
+    (req.socket as { encrypted?: boolean }).encrypted === true ||
+    header(req, 'x-forwarded-proto') === 'https';
+  const cookieAttributes = (req: IncomingMessage, maxAgeS: number) =>
+    `Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${overHttps(req) ? '; Secure' : ''}`;
 
   return {
     async admit(req, action) {
@@ -215,7 +220,7 @@ export function createAdminGuard(deps: AdminGuardDeps): AdminGuard {
       return {
         status: 200,
         json: { signedIn: true },
-        headers: { 'set-cookie': `${SESSION_COOKIE}=${cookie}; ${cookieAttributes(ttlS)}` },
+        headers: { 'set-cookie': `${SESSION_COOKIE}=${cookie}; ${cookieAttributes(req, ttlS)}` },
       };
     },
 
@@ -242,7 +247,7 @@ export function createAdminGuard(deps: AdminGuardDeps): AdminGuard {
       return {
         status: 200,
         json: { signedIn: false },
-        headers: { 'set-cookie': `${SESSION_COOKIE}=; ${cookieAttributes(0)}` },
+        headers: { 'set-cookie': `${SESSION_COOKIE}=; ${cookieAttributes(req, 0)}` },
       };
     },
   };
