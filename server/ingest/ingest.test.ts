@@ -153,7 +153,7 @@ describe('ingest', () => {
   });
 
   it('ingest — a batch the live model throws on is still stored and answered, and the next one too', async () => {
-    const c = agent(hello('a'));
+    const c = agent(own(hello('a')));
     await welcomed(c);
     const apply = model.applySnapshot.bind(model);
     model.applySnapshot = () => {
