@@ -125,6 +125,13 @@ describe('browser attacks', () => {
     const cookie = await signIn(url);
     const headers = { ...json, cookie, origin: url };
     expect((await raw(`${url}/api/session`, 'GET', { cookie })).body).toBe('{"signedIn":true}');
+    // Another site cannot sign the victim out either.
+    const foreign = await raw(`${url}/api/session`, 'DELETE', {
+      cookie,
+      origin: 'http://evil.example',
+    });
+    expect(foreign.status).toBe(403);
+    expect((await raw(`${url}/api/session`, 'GET', { cookie })).body).toBe('{"signedIn":true}');
     const out = await raw(`${url}/api/session`, 'DELETE', { cookie, origin: url });
     expect(out.status).toBe(200);
     expect(String(out.headers['set-cookie'])).toMatch(/Max-Age=0/);
@@ -158,7 +165,10 @@ describe('browser attacks', () => {
     await lab.start();
     const socket = lab.ui('websocket');
     expect(await outcome(socket)).toBe('connected');
-    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    const closed = new Promise<string>((resolve) => {
+      socket.once('disconnect', resolve);
+      setTimeout(() => resolve('still connected after 5 s'), 5_000);
+    });
     socket.emit('anything', 'x'.repeat(UI_MAX_HTTP_BUFFER_BYTES * 4));
     expect(await closed).toBe('transport close');
   });
