@@ -50,7 +50,11 @@ const shardRows = shardRowSchema.array().max(MAX_SHARDS);
 export interface AgentOptions {
   /** observatory base URL, e.g. `http://127.0.0.1:3000`; the agent connects to `${url}/agent` */
   readonly url: string;
-  /** OBSERVATORY_AGENT_TOKEN (read by the CLI, never by the agent) */
+  /**
+   * This node's own agent credential, derived by the observatory from its agent secret and the
+   * node's full name (`observatory agent-credential`); the CLI reads it from
+   * OBSERVATORY_AGENT_TOKEN, the agent never reads the environment.
+   */
   readonly token: string;
   /** snapshot interval; default 1000 ms */
   readonly intervalMs?: number;

@@ -4,7 +4,8 @@
  *
  * Delivery, in order:
  * 1. The agent connects with `AgentHello` as the socket.io `auth` payload. The server validates it
- *    (`agentHelloSchema`, token compared in constant time) and rejects bad ones in its middleware
+ *    (`agentHelloSchema`; `token` must be the credential the server derives for `node`, compared
+ *    in constant time, so an agent reports for its own node only) and rejects bad ones in its middleware
  *    with an `Error` whose `data` is `AgentConnectErrorData`.
  * 2. The server emits `welcome` with the highest seq it has stored for (node, bootId) (null if
  *    none). The agent drops buffered snapshots up to it and only then starts sending.
@@ -48,7 +49,7 @@ export const agentCapabilitySchema = z.enum([...CONTROL_COMMAND_TYPES, 'shards']
 export type AgentCapability = z.infer<typeof agentCapabilitySchema>;
 
 export const agentHelloSchema = z.object({
-  /** OBSERVATORY_AGENT_TOKEN */
+  /** this node's agent credential: HMAC of `node` under the observatory's agent secret */
   token: z.string().min(1).max(512),
   protocol: z.literal(AGENT_PROTOCOL_VERSION),
   node: nodeNameSchema,

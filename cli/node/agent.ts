@@ -43,7 +43,9 @@ export function attachAgentFromCli(node: ClusterNode, options: AgentCliOptions):
     issues.push('--observatory: must be a URL such as http://127.0.0.1:3000');
   }
   if (options.agentToken === undefined || options.agentToken === '') {
-    issues.push('--agent-token: is required with --observatory (or env OBSERVATORY_AGENT_TOKEN)');
+    issues.push(
+      "--agent-token: is required with --observatory: this node's credential, in env OBSERVATORY_AGENT_TOKEN (observatory agent-credential NAME@HOST prints it)",
+    );
   }
   if (issues.length > 0 || url === undefined) throw new CliOptionsError('node', issues);
   const agent = attachAgent(node, {
