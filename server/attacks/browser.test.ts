@@ -120,6 +120,24 @@ describe('browser attacks', () => {
     );
   });
 
+  it('browser attacks — the session cookie is HttpOnly, SameSite=Strict, and Secure behind an https proxy', async () => {
+    const { url } = await lab.start();
+    const signInVia = async (extra: Record<string, string>) =>
+      String(
+        (
+          await raw(
+            `${url}/api/session`,
+            'POST',
+            { ...json, ...extra },
+            JSON.stringify({ token: ADMIN_TOKEN }),
+          )
+        ).headers['set-cookie'],
+      );
+    const plain = await signInVia({});
+    expect(plain).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    expect(await signInVia({ 'x-forwarded-proto': 'https' })).toMatch(/; Secure$/);
+  });
+
   it('browser attacks — after sign-out the old cookie is worthless', async () => {
     const { url } = await lab.start();
     const cookie = await signIn(url);
