@@ -36,6 +36,8 @@ export interface ObservatoryOptions {
   readonly monotonic?: () => number;
   /** host names and origins trusted by the browser checks; default loopback only */
   readonly policy?: OriginPolicy;
+  /** nodes the server keeps state for; default MAX_TRACKED_NODES (server/ingest/bounds.ts) */
+  readonly maxTrackedNodes?: number;
   /** mark the session cookie `Secure` (the server is reached over https) */
   readonly secureCookies?: boolean;
   readonly log?: (line: string) => void;
@@ -73,6 +75,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
   const traffic = new TrafficWindow();
   const model = new LiveModel({
     now,
+    ...(options.maxTrackedNodes !== undefined && { maxNodes: options.maxTrackedNodes }),
     onEvict: (node) => {
       traffic.drop(node);
       log(`model: tracking the most nodes kept; forgot ${node}, silent the longest`);
@@ -93,6 +96,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     metrics,
     now,
     log,
+    ...(options.maxTrackedNodes !== undefined && { maxTrackedNodes: options.maxTrackedNodes }),
   });
   const offEvents = events.subscribe((list) => {
     history

@@ -63,6 +63,8 @@ export interface StartServerOptions {
   readonly history?: Partial<HistoryConfig>;
   /** Drill runs kept in the store; default 200 (`DEFAULT_DRILL_RUNS_KEPT`). */
   readonly drillRunsKept?: number;
+  /** Nodes the server keeps state for; default 1,024 (`MAX_TRACKED_NODES`). */
+  readonly maxTrackedNodes?: number;
   /** Where progress lines go. Default: nowhere. */
   readonly log?: (line: string) => void;
 }
@@ -166,6 +168,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     now: () => clock.now(),
     policy,
     log,
+    ...(options.maxTrackedNodes !== undefined && { maxTrackedNodes: options.maxTrackedNodes }),
     ...(options.history !== undefined && { history: options.history }),
     ...(options.drillRunsKept !== undefined && { drillRunsKept: options.drillRunsKept }),
   });

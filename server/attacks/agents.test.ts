@@ -177,4 +177,26 @@ describe('agent attacks', () => {
       boots - MAX_BOOTS_PER_NODE,
     );
   });
+
+  it('agent attacks — many node names do not grow the server’s state past its bound', async () => {
+    const lines: string[] = [];
+    const server = await lab.start({ maxTrackedNodes: 3, log: (line) => lines.push(line) });
+    const names = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'].map((n) => `${n}@127.0.0.1`);
+    for (const node of names) {
+      const s = agentSocket({ ...hello(node), token: agentCredential(AGENT_SECRET, node) });
+      await new Promise((r) => s.once('welcome', r));
+      const ack: unknown = await s.timeout(10_000).emitWithAck('snapshots', [snapshot(node, 1)]);
+      expect(ack).toMatchObject({ ok: true });
+      s.disconnect();
+      await until(() => server.context.observatory.ingest.agent(node) === undefined, 'disconnect');
+    }
+    const cluster = JSON.parse((await raw(`${server.url}/api/cluster`, 'GET', {})).body) as {
+      nodes: { name: string }[];
+    };
+    expect(cluster.nodes.map((n) => n.name)).toEqual(names.slice(3));
+    const metrics = (await raw(`${server.url}/metrics`, 'GET', {})).body;
+    expect(Number(/^observatory_ingest_cursors (\d+)$/m.exec(metrics)?.[1])).toBe(3);
+    expect(lines.filter((l) => /^model: .*forgot m\d@/.test(l))).toHaveLength(3);
+    expect(lines.filter((l) => /forgot the cursors of m\d@/.test(l))).toHaveLength(3);
+  });
 });

@@ -46,6 +46,8 @@ export interface IngestOptions {
   readonly metrics: MetricsRegistry;
   readonly now: () => number;
   readonly log?: (line: string) => void;
+  /** nodes whose cursors and urgent dedupe are kept; default MAX_TRACKED_NODES */
+  readonly maxTrackedNodes?: number;
 }
 
 /** Raised when a command cannot be delivered to a node's agent. */
@@ -122,6 +124,7 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
   );
   const reject = (reason: RejectReason, n = 1) => rejected({ reason }, n);
 
+  const maxNodes = options.maxTrackedNodes ?? MAX_TRACKED_NODES;
   /** urgent-event state of each node's current boot */
   const urgent = new Map<string, { bootId: string; tracker: UrgentTracker }>();
   const trackerOf = (node: string, bootId: string): UrgentTracker => {
@@ -129,14 +132,14 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
     if (entry?.bootId !== bootId) {
       entry = { bootId, tracker: new UrgentTracker() };
       urgent.delete(node);
-      if (urgent.size >= MAX_TRACKED_NODES) urgent.delete(urgent.keys().next().value!);
+      if (urgent.size >= maxNodes) urgent.delete(urgent.keys().next().value!);
       urgent.set(node, entry);
     }
     return entry.tracker;
   };
 
   /** highest seq accepted per (node, bootId): stored, or being stored; bounded, with warnings */
-  const accepted = new BoundedSeqs({ warn: log });
+  const accepted = new BoundedSeqs({ maxNodes, warn: log });
   const byNode = new Map<string, { socket: AgentSocket; connection: AgentConnection }>();
 
   namespace.use((socket, next) => {
