@@ -196,8 +196,8 @@ export default async function ingestBench(context: BenchContext): Promise<BenchR
     metric: 'largest agent count sustained',
     value: best,
     unit: 'agents',
-    target: '>= 100',
-    pass: best >= 100,
+    // A quick run is a smoke test of fewer agents: it has no verdict on the 100-agent target.
+    ...(context.quick ? { note: 'quick run' } : { target: '>= 100', pass: best >= 100 }),
   });
   return rows;
 }
