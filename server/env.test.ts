@@ -72,15 +72,28 @@ describe('env', () => {
     expect(() => parseEnv({ PORT: '70000' })).toThrow(/PORT/);
   });
 
-  it('env — a lab node gets our environment, with NODE_ENV production unless we have one', () => {
-    expect(labNodeEnv({ PATH: '/bin', CLUSTER_COOKIE: 'c' })).toEqual({
+  it('env — a lab node gets our environment without the server secrets, and its own by env', () => {
+    const source = {
+      PATH: '/bin',
+      CLUSTER_COOKIE: 'server-cookie',
+      OBSERVATORY_ADMIN_TOKEN: 'admin-token-0123456789',
+      OBSERVATORY_AGENT_TOKEN: 'server-agent-token',
+      DATABASE_URL: 'postgres://u:secret@127.0.0.1/db',
+    };
+    expect(labNodeEnv({ cookie: 'c', agentToken: 't', storeUrl: 'file:/x.db' }, source)).toEqual({
       PATH: '/bin',
       CLUSTER_COOKIE: 'c',
+      OBSERVATORY_AGENT_TOKEN: 't',
+      OBSERVATORY_STORE_URL: 'file:/x.db',
       NODE_ENV: 'production',
     });
-    expect(labNodeEnv({ PATH: '/bin', NODE_ENV: 'development' })).toEqual({
+    expect(
+      labNodeEnv({ cookie: 'c', agentToken: 't' }, { PATH: '/bin', NODE_ENV: 'development' }),
+    ).toEqual({
       PATH: '/bin',
       NODE_ENV: 'development',
+      CLUSTER_COOKIE: 'c',
+      OBSERVATORY_AGENT_TOKEN: 't',
     });
   });
 });

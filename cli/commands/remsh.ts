@@ -1,5 +1,7 @@
+import { homedir } from 'node:os';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { resolveCookie } from '../cookie-file.ts';
 import { CliOptionsError, formatIssues } from '../node/options.ts';
 import { parseTarget } from '../remsh/target.ts';
 
@@ -26,7 +28,11 @@ export function remshCommand(): Command {
   return new Command('remsh')
     .description('open a remote shell on a node (joins as a hidden node); no code evaluation')
     .argument('<target>', 'name@host:port of the node')
-    .option('--cookie <cookie>', 'shared cluster cookie (default: env CLUSTER_COOKIE)')
+    .option('--cookie <cookie>', 'shared cluster cookie (visible in ps: prefer --cookie-file)')
+    .option(
+      '--cookie-file <path>',
+      'file holding the cookie, owner-only (default: env CLUSTER_COOKIE, else ~/.erlang.cookie)',
+    )
     .option('--command <command>', "run one command non-interactively and exit (e.g. 'nodes')")
     .option('--host <host>', 'address of the shell’s own hidden node', '127.0.0.1')
     .option(
@@ -37,10 +43,14 @@ export function remshCommand(): Command {
     .option('--verbose', 'log the runtime’s debug messages to stderr', false)
     .action(async (targetText: string, raw: Record<string, unknown>) => {
       const target = parseTarget(targetText);
-      const parsed = RemshOptionsSchema.safeParse({
-        ...raw,
-        cookie: raw.cookie ?? (process.env.CLUSTER_COOKIE || undefined),
+      const cookie = resolveCookie('remsh', {
+        flag: raw.cookie,
+        file: raw.cookieFile,
+        env: process.env.CLUSTER_COOKIE,
+        home: homedir(),
+        warn: (line) => process.stderr.write(`${line}\n`),
       });
+      const parsed = RemshOptionsSchema.safeParse({ ...raw, cookie });
       const issues = [
         ...(typeof target === 'string' ? [`<target>: ${target}`] : []),
         ...(parsed.success ? [] : formatIssues(parsed.error)),

@@ -115,8 +115,6 @@ export class Lab {
       '127.0.0.1',
       '--port',
       String(n.port),
-      '--cookie',
-      this.cookie,
       '--ticktime',
       String(o.ticktimeMs),
       '--seeds',
@@ -125,8 +123,6 @@ export class Lab {
       '--lab',
       '--members',
       this.members.join(','),
-      '--store',
-      o.storeUrl,
       '--shard-count',
       String(o.shardCount),
       '--lease-ms',
@@ -139,7 +135,8 @@ export class Lab {
 
   /** Starts (or restarts, same name and port) one node and links the controller to it. */
   async spawn(n: LabNode): Promise<void> {
-    n.proc = spawnNode(n.name, this.args(n), START_TIMEOUT_MS);
+    const secrets = { cookie: this.cookie, storeUrl: this.options.storeUrl };
+    n.proc = spawnNode(n.name, this.args(n), secrets, START_TIMEOUT_MS);
     await n.proc.listening;
     await this.link(n);
   }

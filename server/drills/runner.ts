@@ -8,6 +8,7 @@ import { spawn as nodeSpawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../paths.ts';
+import { scrubbedEnv } from '../env.ts';
 
 /** The drills the CLI knows. */
 export const DRILL_KINDS = ['node-loss', 'split-brain', 'pause'] as const;
@@ -107,6 +108,8 @@ export const spawnDrillCli: DrillSpawner = (args) => {
     cwd: PROJECT_ROOT,
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
+    // the drill and its nodes need none of the server's secrets (admin token, store URL)
+    env: scrubbedEnv() as NodeJS.ProcessEnv,
   });
   // nothing is ever written; an EPIPE after the drill ended is of no interest
   child.stdin.on('error', () => {});

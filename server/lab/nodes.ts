@@ -21,8 +21,10 @@ export interface LabNodeSpec {
   readonly name: string;
   readonly host: string;
   readonly port: number;
-  /** extra arguments (e.g. shard options of the demo workload) */
+  /** extra arguments (e.g. shard options of the demo workload); never a secret */
   readonly extraArgs?: readonly string[];
+  /** the node's shards store URL, given by env OBSERVATORY_STORE_URL (it may hold a password) */
+  readonly storeUrl?: string;
 }
 
 export interface LabNodesOptions {
@@ -149,14 +151,10 @@ export class LabNodes implements LabControl {
       r.spec.host,
       '--port',
       String(r.spec.port),
-      '--cookie',
-      this.options.cookie,
       '--events',
       'json',
       '--observatory',
       this.options.observatoryUrl,
-      '--agent-token',
-      this.options.agentToken,
       ...(this.seedsFor(r.spec) === '' ? [] : ['--seeds', this.seedsFor(r.spec)]),
       ...(this.options.ticktimeMs === undefined
         ? []
@@ -167,7 +165,13 @@ export class LabNodes implements LabControl {
       cwd: PROJECT_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: labNodeEnv(),
+      // Secrets go by environment: argv is readable by every local user (`ps`), a process's
+      // environment only by its owner. The admin token is not passed at all.
+      env: labNodeEnv({
+        cookie: this.options.cookie,
+        agentToken: this.options.agentToken,
+        ...(r.spec.storeUrl !== undefined && { storeUrl: r.spec.storeUrl }),
+      }),
     });
     r.child = child;
     r.exited = new Promise((resolve) => child.once('exit', () => resolve()));
