@@ -16,7 +16,7 @@ import {
 } from '../protocol/telemetry.ts';
 import type { BufferLimits } from './buffer.ts';
 import { SnapshotBuffer } from './buffer.ts';
-import { systemClock } from './clock.ts';
+import { systemClock } from '../cluster/index.ts';
 import { ControlExecutor } from './control.ts';
 import { DEFAULT_AGENT_INTERVAL_MS, DEFAULT_FAULT_UNREACHABLE_REVERT_MS } from './defaults.ts';
 import type { DiscoverySource } from './discovery.ts';
