@@ -30,7 +30,11 @@ export function nodeCommand(): Command {
       '--events <format>',
       "membership events on stdout: 'json' (one object per line) or 'text'",
     )
+    .option('--tls-cert <path>', 'PEM certificate of this node (mutual TLS between nodes)')
+    .option('--tls-key <path>', 'PEM private key of --tls-cert')
+    .option('--tls-ca <path>', 'PEM CA that peer certificates must be signed by')
     .option('--observatory <url>', 'observatory server URL to stream telemetry to')
+    .option('--observatory-ca <path>', 'PEM CA to trust for an https observatory')
     .option(
       '--agent-token <token>',
       'token for the observatory /agent namespace (visible in ps: prefer env OBSERVATORY_AGENT_TOKEN)',
@@ -38,7 +42,12 @@ export function nodeCommand(): Command {
   addDiscoveryOptions(command);
   return addShardOptions(command).action(
     async (
-      raw: RawNodeOptions & { cookieFile?: unknown; observatory?: string; agentToken?: string },
+      raw: RawNodeOptions & {
+        cookieFile?: unknown;
+        observatory?: string;
+        observatoryCa?: string;
+        agentToken?: string;
+      },
     ) => {
       const discoveryConfig = discoveryOrExit(raw as DiscoveryCliOptions);
       const cookie = resolveCookie('node', {
@@ -66,6 +75,7 @@ export function nodeCommand(): Command {
           ? undefined
           : (await import('../node/agent.ts')).attachAgentFromCli(running.node, {
               observatory: raw.observatory,
+              ...(raw.observatoryCa !== undefined && { observatoryCa: raw.observatoryCa }),
               agentToken: raw.agentToken ?? process.env.OBSERVATORY_AGENT_TOKEN,
               discovery: running.discovery,
               ...(shards === undefined
