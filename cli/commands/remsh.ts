@@ -2,7 +2,13 @@ import { homedir } from 'node:os';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { resolveCookie } from '../cookie-file.ts';
-import { CliOptionsError, formatIssues } from '../node/options.ts';
+import {
+  CliOptionsError,
+  formatIssues,
+  kebabIssues,
+  readablePath,
+  tlsOf,
+} from '../node/options.ts';
 import { parseTarget } from '../remsh/target.ts';
 
 const DEFAULT_REMSH_TIMEOUT_MS = 5_000;
@@ -21,6 +27,9 @@ const RemshOptionsSchema = z.object({
     .transform(Number)
     .refine((n) => n >= 1 && n <= 600_000, { message: 'must be from 1 to 600000 ms' }),
   verbose: z.boolean(),
+  tlsCert: readablePath.optional(),
+  tlsKey: readablePath.optional(),
+  tlsCa: readablePath.optional(),
 });
 
 /** `observatory remsh`: a remote shell joining as a hidden node (owned by the runtime issue). */
@@ -41,6 +50,9 @@ export function remshCommand(): Command {
       String(DEFAULT_REMSH_TIMEOUT_MS),
     )
     .option('--verbose', 'log the runtime’s debug messages to stderr', false)
+    .option('--tls-cert <path>', 'PEM certificate of the shell’s node, for a cluster using TLS')
+    .option('--tls-key <path>', 'PEM private key of --tls-cert')
+    .option('--tls-ca <path>', 'PEM CA that the target’s certificate must be signed by')
     .action(async (targetText: string, raw: Record<string, unknown>) => {
       const target = parseTarget(targetText);
       const cookie = resolveCookie('remsh', {
@@ -53,9 +65,10 @@ export function remshCommand(): Command {
       const parsed = RemshOptionsSchema.safeParse({ ...raw, cookie });
       const issues = [
         ...(typeof target === 'string' ? [`<target>: ${target}`] : []),
-        ...(parsed.success ? [] : formatIssues(parsed.error)),
+        ...(parsed.success ? [] : kebabIssues(formatIssues(parsed.error))),
       ];
       if (typeof target === 'string' || !parsed.success) throw new CliOptionsError('remsh', issues);
+      const tls = tlsOf(parsed.data, 'remsh');
       const { runRemsh } = await import('../remsh/run-remsh.ts');
       const status = await runRemsh({
         target,
@@ -64,6 +77,7 @@ export function remshCommand(): Command {
         command: parsed.data.command,
         timeoutMs: parsed.data.timeout,
         verbose: parsed.data.verbose,
+        ...(tls !== undefined && { tls }),
       });
       process.exit(status);
     });

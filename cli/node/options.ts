@@ -133,29 +133,38 @@ export function parseNodeOptions(
     discovery: raw.discovery ?? 'static',
     cookie: raw.cookie ?? (envCookie === '' ? undefined : envCookie),
   });
-  if (!result.success) throw new CliOptionsError('node', kebab(formatIssues(result.error)));
-  const { tlsCert, tlsKey, tlsCa } = result.data;
-  const given = [tlsCert, tlsKey, tlsCa].filter((x) => x !== undefined).length;
-  if (given !== 0 && given !== 3)
-    throw new CliOptionsError('node', [
-      '--tls-cert, --tls-key, --tls-ca: give all three (mutual TLS needs a certificate, its key and the CA peers are checked against)',
-    ]);
+  if (!result.success) throw new CliOptionsError('node', kebabIssues(formatIssues(result.error)));
+  tlsOf(result.data, 'node');
   return result.data;
 }
 
-/** The `tls` option of `startNode`, when `--tls-cert/--tls-key/--tls-ca` were given. */
-export function tlsOf(options: NodeCliOptions): TlsOptions | undefined {
-  if (options.tlsCert === undefined || options.tlsKey === undefined || options.tlsCa === undefined)
-    return undefined;
-  return { certFile: options.tlsCert, keyFile: options.tlsKey, caFile: options.tlsCa };
+/** The three TLS flags, validated (each a readable file) but not yet checked as a set. */
+export interface TlsFlags {
+  readonly tlsCert?: string | undefined;
+  readonly tlsKey?: string | undefined;
+  readonly tlsCa?: string | undefined;
 }
 
-/** "--tlsCert: …" → "--tls-cert: …", as the flag is spelled. */
-function kebab(lines: readonly string[]): string[] {
+/**
+ * The `tls` option of `startNode` from `--tls-cert/--tls-key/--tls-ca`: all three or none.
+ * @throws CliOptionsError when only some were given
+ */
+export function tlsOf(flags: TlsFlags, command = 'node'): TlsOptions | undefined {
+  const { tlsCert, tlsKey, tlsCa } = flags;
+  if (tlsCert !== undefined && tlsKey !== undefined && tlsCa !== undefined)
+    return { certFile: tlsCert, keyFile: tlsKey, caFile: tlsCa };
+  if (tlsCert === undefined && tlsKey === undefined && tlsCa === undefined) return undefined;
+  throw new CliOptionsError(command, [
+    '--tls-cert, --tls-key, --tls-ca: give all three (mutual TLS needs a certificate, its key and the CA peers are checked against)',
+  ]);
+}
+
+/** "--shardCount: …" → "--shard-count: …", as the option is spelled on the command line. */
+export function kebabIssues(lines: readonly string[]): string[] {
   return lines.map((l) =>
     l.replace(
       /^--([A-Za-z]+)/,
-      (_, k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      (_, key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
     ),
   );
 }

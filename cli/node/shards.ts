@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { CliOptionsError, formatIssues } from './options.ts';
+import { CliOptionsError, formatIssues, kebabIssues } from './options.ts';
 
 /** Lease timings derived from one lease length; at 3000 ms they are the library defaults. */
 export interface LeaseTimings {
@@ -109,12 +109,4 @@ export function parseShardOptions(raw: Record<string, unknown>): ShardCliOptions
   return result.data;
 }
 
-/** "--shardCount: …" → "--shard-count: …", as the option is spelled on the command line. */
-export function kebabIssues(lines: readonly string[]): string[] {
-  return lines.map((l) =>
-    l.replace(
-      /^--([A-Za-z]+)/,
-      (_, key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-    ),
-  );
-}
+export { kebabIssues } from './options.ts';

@@ -15,6 +15,7 @@ import { startNode } from '../../cluster/index.ts';
 import { START_TIMEOUT_MS } from '../../cluster/multiprocess/harness/cli-nodes.ts';
 import {
   killAll,
+  runToEnd,
   spawnCli,
   type ChildHandle,
 } from '../../cluster/multiprocess/harness/processes.ts';
@@ -117,6 +118,27 @@ describe('cli node — mutual TLS between nodes', () => {
     );
     expect(await missing.exited).toBe(2);
     expect(missing.stderrTail()).toContain(`--tls-key: cannot read ${join(dir, 'nope.key')}`);
+  }, 60_000);
+});
+
+describe('cli remsh — into a TLS cluster', () => {
+  it('cli tls — remsh with --tls-* reaches a TLS node; without them it is refused', async () => {
+    const { target } = await cliNode('a', tlsArgs(good));
+    const env = { ...(process.env as Record<string, string>), CLUSTER_COOKIE: COOKIE };
+    const remsh = (extra: string[]) =>
+      runToEnd(
+        spawnCli(
+          'remsh',
+          ['remsh', `a@${target}`, '--command', 'nodes', '--timeout', '5000', ...extra],
+          env,
+        ),
+        30_000,
+      );
+    const ok = await remsh(tlsArgs(peer));
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('a@127.0.0.1');
+    const plain = await remsh([]);
+    expect(plain.status).not.toBe(0);
   }, 60_000);
 });
 
