@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,5 +95,23 @@ describe('cookie files', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`must be accessible by its owner only (mode 644)`);
     expect(result.stdout).not.toContain('listening');
+  });
+
+  it('cookie file — bad options fail before ~/.erlang.cookie is created (bad input costs nothing)', () => {
+    const home = mkdtempSync(join(dir, 'home-'));
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home };
+    const cli = resolve('bin/observatory.mjs');
+    for (const args of [
+      ['node', '--name', 'a b', '--port', '0'],
+      ['remsh', 'not-a-target', '--command', 'nodes'],
+    ]) {
+      const result = spawnSync(process.execPath, [cli, ...args], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env,
+      });
+      expect(result.status).toBe(2);
+      expect(existsSync(join(home, '.erlang.cookie'))).toBe(false);
+    }
   });
 });

@@ -50,6 +50,9 @@ export function nodeCommand(): Command {
       },
     ) => {
       const discoveryConfig = discoveryOrExit(raw as DiscoveryCliOptions);
+      // Every other flag first: resolving the cookie may create ~/.erlang.cookie, and bad input
+      // must cost nothing.
+      parseNodeOptions({ ...raw, cookie: typeof raw.cookie === 'string' ? raw.cookie : '-' }, '');
       const cookie = resolveCookie('node', {
         flag: raw.cookie,
         file: raw.cookieFile,

@@ -55,6 +55,18 @@ export function remshCommand(): Command {
     .option('--tls-ca <path>', 'PEM CA that the target’s certificate must be signed by')
     .action(async (targetText: string, raw: Record<string, unknown>) => {
       const target = parseTarget(targetText);
+      // Every other flag first: resolving the cookie may create ~/.erlang.cookie, and bad input
+      // must cost nothing.
+      const parsed = RemshOptionsSchema.safeParse({
+        ...raw,
+        cookie: typeof raw.cookie === 'string' ? raw.cookie : '-',
+      });
+      const issues = [
+        ...(typeof target === 'string' ? [`<target>: ${target}`] : []),
+        ...(parsed.success ? [] : kebabIssues(formatIssues(parsed.error))),
+      ];
+      if (typeof target === 'string' || !parsed.success) throw new CliOptionsError('remsh', issues);
+      const tls = tlsOf(parsed.data, 'remsh');
       const cookie = resolveCookie('remsh', {
         flag: raw.cookie,
         file: raw.cookieFile,
@@ -62,17 +74,10 @@ export function remshCommand(): Command {
         home: homedir(),
         warn: (line) => process.stderr.write(`${line}\n`),
       });
-      const parsed = RemshOptionsSchema.safeParse({ ...raw, cookie });
-      const issues = [
-        ...(typeof target === 'string' ? [`<target>: ${target}`] : []),
-        ...(parsed.success ? [] : kebabIssues(formatIssues(parsed.error))),
-      ];
-      if (typeof target === 'string' || !parsed.success) throw new CliOptionsError('remsh', issues);
-      const tls = tlsOf(parsed.data, 'remsh');
       const { runRemsh } = await import('../remsh/run-remsh.ts');
       const status = await runRemsh({
         target,
-        cookie: parsed.data.cookie,
+        cookie,
         host: parsed.data.host,
         command: parsed.data.command,
         timeoutMs: parsed.data.timeout,
