@@ -8,7 +8,7 @@ import type {
   NodeName,
   RpcCallEvent,
 } from '../cluster/api.ts';
-import { silentLogger } from '../cluster/clock.ts';
+import { silentLogger } from '../cluster/index.ts';
 import type { DiscoveryEvent } from '../cluster/discovery/index.ts';
 import { Hooks } from '../cluster/instrumentation.ts';
 import type { UrgentEvent } from '../protocol/agent.ts';

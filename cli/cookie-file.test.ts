@@ -99,7 +99,7 @@ describe('cookie files', () => {
 
   it('cookie file — bad options fail before ~/.erlang.cookie is created (bad input costs nothing)', () => {
     const home = mkdtempSync(join(dir, 'home-'));
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home };
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home };
     const cli = resolve('bin/observatory.mjs');
     for (const args of [
       ['node', '--name', 'a b', '--port', '0'],
@@ -108,7 +108,7 @@ describe('cookie files', () => {
       const result = spawnSync(process.execPath, [cli, ...args], {
         encoding: 'utf8',
         timeout: 30_000,
-        env,
+        env: env as NodeJS.ProcessEnv,
       });
       expect(result.status).toBe(2);
       expect(existsSync(join(home, '.erlang.cookie'))).toBe(false);
