@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EnvError, labNodeEnv, parseEnv } from './env.ts';
+import { EnvError, labNodeEnv, parseEnv, scrubbedEnv } from './env.ts';
 
 describe('env', () => {
   it('env — defaults: loopback, port 3000, SQLite under ./data, generated tokens', () => {
@@ -95,5 +95,19 @@ describe('env', () => {
       CLUSTER_COOKIE: 'c',
       OBSERVATORY_AGENT_TOKEN: 't',
     });
+  });
+
+  it('env — a drill child (POST /api/drills) inherits no server secret', () => {
+    expect(
+      scrubbedEnv({
+        PATH: '/bin',
+        HOME: '/root',
+        OBSERVATORY_ADMIN_TOKEN: 'admin-token-0123456789',
+        OBSERVATORY_AGENT_TOKEN: 'agent-token',
+        DATABASE_URL: 'postgres://u:secret@127.0.0.1/db',
+        CLUSTER_COOKIE: 'c',
+        OBSERVATORY_STORE_URL: 'postgres://u:secret@127.0.0.1/ledger',
+      }),
+    ).toEqual({ PATH: '/bin', HOME: '/root' });
   });
 });
