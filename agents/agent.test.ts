@@ -37,6 +37,21 @@ function setup(extra: Partial<AgentOptions> = {}) {
 }
 
 describe('agents/agent', () => {
+  it('agent — a wall clock jump of ±1 h changes no window length (rates stay true)', () => {
+    const HOUR = 3_600_000;
+    const { clock, transport, stored, deliver } = setup();
+    transport.connect();
+    clock.advance(600);
+    clock.advance(1_000);
+    clock.jumpWall(-HOUR);
+    clock.advance(2_000);
+    clock.jumpWall(2 * HOUR);
+    clock.advance(2_000);
+    deliver();
+    expect(stored.map((s) => s.intervalMs)).toEqual([600, 1000, 1000, 1000, 1000, 1000]);
+    expect(new Set(stored.map((s) => s.seq)).size).toBe(6);
+  });
+
   it('agent — one valid snapshot per second with seq, aligned t and per-channel frames', () => {
     const { clock, node, transport, stored, deliver } = setup();
     transport.connect();

@@ -16,7 +16,7 @@ import {
 } from '../protocol/telemetry.ts';
 import type { BufferLimits } from './buffer.ts';
 import { SnapshotBuffer } from './buffer.ts';
-import { systemClock } from './clock.ts';
+import { systemClock } from '../cluster/index.ts';
 import { ControlExecutor } from './control.ts';
 import { DEFAULT_AGENT_INTERVAL_MS, DEFAULT_FAULT_UNREACHABLE_REVERT_MS } from './defaults.ts';
 import type { DiscoverySource } from './discovery.ts';
@@ -223,6 +223,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
 
   let seq = 0;
   let windowStart = attachedAt;
+  let windowStartMono = clock.monotonic();
   let nextBoundary = 0;
   let tickTimer: unknown;
   let detached = false;
@@ -251,6 +252,13 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
     if (detached) return;
     // Nominal window bounds keep `t` strictly increasing even when timers fire early or late.
     const windowEnd = nextBoundary;
+    // A wall-clock step (NTP, an operator) between two ticks makes the nominal bounds lie about
+    // the window's length by up to the step; the monotonic clock does not, so it decides then.
+    const mono = clock.monotonic();
+    const nominalMs = windowEnd - windowStart;
+    const measuredMs = mono - windowStartMono;
+    const lengthMs =
+      Math.abs(nominalMs - measuredMs) > intervalMs / 2 ? Math.round(measuredMs) : nominalMs;
     node.instrumentation.flushFrameRuns();
     const { frames, overflowFrames } = traffic.flush();
     const { events: happened, droppedEvents } = events.flush();
@@ -261,7 +269,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
       bootId,
       seq: ++seq,
       t: Math.floor(windowStart / 1000),
-      intervalMs: Math.min(MAX_INTERVAL_MS, Math.max(1, windowEnd - windowStart)),
+      intervalMs: Math.min(MAX_INTERVAL_MS, Math.max(1, lengthMs)),
       frames,
       links: links.snapshot(clock.now()),
       view: { nodes: [...visible].sort(), hidden: all.filter((n) => !visible.includes(n)).sort() },
@@ -283,6 +291,7 @@ export function attachAgent(node: AgentNode, options: AgentOptions): Agent {
     if (found !== undefined) snapshot.discovery = found;
     snapshot.agent.overflowFrames += fitSnapshot(snapshot, MAX_SNAPSHOT_BATCH_BYTES);
     windowStart = windowEnd;
+    windowStartMono = mono;
     streamer.enqueue(snapshot);
     schedule();
   };

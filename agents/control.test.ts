@@ -4,7 +4,7 @@ import { ControlExecutor } from './control.ts';
 import { FakeClock, FakeFaults } from './testing.ts';
 
 function setup(onKill?: () => void) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1_700_000_000_000);
   const faults = new FakeFaults();
   const events: NodeEvent[] = [];
   const executor = new ControlExecutor({

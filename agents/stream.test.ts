@@ -6,7 +6,7 @@ import { FakeClock, FakeTransport, emptySnapshot } from './testing.ts';
 const snap = emptySnapshot;
 
 function setup(maxSnapshots = 1_000) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1_700_000_000_000);
   const transport = new FakeTransport();
   const buffer = new SnapshotBuffer({ maxSnapshots });
   const changes: boolean[] = [];

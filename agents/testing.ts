@@ -1,6 +1,5 @@
 /** Fakes for this folder's tests (not part of the agent's public API). */
 import type {
-  Clock,
   FaultControl,
   FrameEvent,
   LatencyFault,
@@ -9,7 +8,7 @@ import type {
   NodeName,
   RpcCallEvent,
 } from '../cluster/api.ts';
-import { silentLogger } from '../cluster/clock.ts';
+import { silentLogger } from '../cluster/index.ts';
 import type { DiscoveryEvent } from '../cluster/discovery/index.ts';
 import { Hooks } from '../cluster/instrumentation.ts';
 import type { UrgentEvent } from '../protocol/agent.ts';
@@ -20,64 +19,8 @@ import type { DiscoverySource } from './discovery.ts';
 import type { ProcessStatsSource } from './process-stats.ts';
 import type { AgentTransport, TransportHandlers } from './stream.ts';
 
-interface Timer {
-  at: number;
-  fn: () => void;
-  every?: number;
-  id: number;
-}
-
-/** A clock whose time moves only when `advance` is called; timers fire in time order. */
-export class FakeClock implements Clock {
-  private time: number;
-  private timers = new Map<number, Timer>();
-  private nextId = 1;
-
-  constructor(start = 1_700_000_000_000) {
-    this.time = start;
-  }
-  now(): number {
-    return this.time;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + Math.max(0, ms), fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  setInterval(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + ms, fn, every: Math.max(1, ms), id });
-    return id;
-  }
-  clearInterval(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  /** Moves time forward by `ms`, running every timer due on the way (bounded). */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (let guard = 0; guard < 1_000_000; guard++) {
-      let next: Timer | undefined;
-      for (const t of this.timers.values())
-        if (
-          t.at <= end &&
-          (next === undefined || t.at < next.at || (t.at === next.at && t.id < next.id))
-        )
-          next = t;
-      if (next === undefined) break;
-      this.time = next.at;
-      if (next.every !== undefined) next.at += next.every;
-      else this.timers.delete(next.id);
-      next.fn();
-    }
-    this.time = end;
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-}
+/** The runtime's one fake clock, re-exported for this folder's tests. */
+export { FakeClock } from '../cluster/index.ts';
 
 /** Records what the executor did to the link layer. */
 export class FakeFaults implements FaultControl {

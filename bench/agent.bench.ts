@@ -147,7 +147,7 @@ function oneSecondOfTraffic(node: FakeNode): void {
 
 /** A fake node with that traffic and, if asked, an agent whose server acks every batch. */
 function trafficNode(withAgent: boolean) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1_700_000_000_000);
   const node = new FakeNode('bench@127.0.0.1');
   node.visible = PEERS;
   const transport = new FakeTransport();

@@ -197,9 +197,18 @@ export interface TlsOptions {
   readonly caFile: string;
 }
 
-/** The injected clock and timers port (fake in unit tests). */
+/**
+ * The injected clock and timers port, the one time source of the runtime and its agent (a
+ * `FakeClock` in unit tests). Two readings, as in Erlang (`erlang:monotonic_time` and
+ * `os:system_time`): every duration, deadline, lease and heartbeat uses `monotonic()`, which
+ * never jumps; `now()` is for display and storage only, since NTP or an operator may step it
+ * by hours either way. Timers are monotonic.
+ */
 export interface Clock {
+  /** wall-clock time, ms since the Unix epoch: timestamps shown or stored, never durations */
   now(): number;
+  /** ms since an arbitrary origin, never going back and unaffected by wall-clock steps */
+  monotonic(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
   setInterval(fn: () => void, ms: number): unknown;

@@ -494,7 +494,7 @@ export class Connection {
   /** Added latency keeps per-link order: a batch never leaves before the one queued before it. */
   private delay(batch: Buffer[], lat: LatencyFault): void {
     const clock = this.host.config.clock;
-    const now = clock.now();
+    const now = clock.monotonic();
     const due = Math.max(now + lat.delayMs + Math.random() * lat.jitterMs, this.lastDue);
     this.lastDue = due;
     this.delayed.push({ due, batch });
@@ -508,7 +508,7 @@ export class Connection {
     this.delayTimer = clock.setTimeout(
       () => {
         this.delayTimer = null;
-        const now = clock.now();
+        const now = clock.monotonic();
         while (this.delayed.length > 0 && this.delayed[0]!.due <= now)
           this.writeNow(this.delayed.shift()!.batch);
         this.armDelay();
@@ -516,7 +516,7 @@ export class Connection {
       Math.max(0, head.due - now()),
     );
     function now(): number {
-      return clock.now();
+      return clock.monotonic();
     }
   }
 }

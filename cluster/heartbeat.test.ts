@@ -7,8 +7,8 @@ function setup(T = 1000) {
   const log: string[] = [];
   let sent = false;
   const hb = new Heartbeat(T, clock, {
-    sendTick: () => log.push(`tick@${clock.now()}`),
-    timedOut: () => log.push(`down@${clock.now()}`),
+    sendTick: () => log.push(`tick@${clock.monotonic()}`),
+    timedOut: () => log.push(`down@${clock.monotonic()}`),
     takeSentMark: () => {
       const s = sent;
       sent = false;
@@ -27,6 +27,24 @@ describe('heartbeat — net_ticktime semantics with fake time', () => {
       hb.heard();
     }
     expect(log).toEqual(['tick@250', 'tick@500', 'tick@750']);
+  });
+
+  it('heartbeat — a wall clock jump of ±1 h neither downs a live link nor keeps a silent one up', () => {
+    const HOUR = 3_600_000;
+    const { clock, log, hb } = setup(1000);
+    hb.start();
+    clock.advance(600);
+    hb.heard();
+    clock.jumpWall(HOUR);
+    expect(hb.silenceMs()).toBe(0);
+    clock.advance(900);
+    hb.heard();
+    clock.jumpWall(-2 * HOUR);
+    clock.advance(900);
+    expect(log.filter((l) => l.startsWith('down'))).toEqual([]);
+    // silent from 1500 on: down a whole ticktime later, whatever the wall clock did
+    clock.advance(100);
+    expect(log.filter((l) => l.startsWith('down'))).toEqual(['down@2500']);
   });
 
   it('heartbeat — a link that sent something in the interval does not tick', () => {

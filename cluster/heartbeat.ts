@@ -28,23 +28,23 @@ export class Heartbeat {
     private readonly clock: Clock,
     private readonly port: HeartbeatPort,
   ) {
-    this.lastHeard = clock.now();
+    this.lastHeard = clock.monotonic();
   }
 
   start(): void {
-    this.lastHeard = this.clock.now();
+    this.lastHeard = this.clock.monotonic();
     this.tickTimer = this.clock.setInterval(() => this.onTick(), this.ticktimeMs / 4);
     this.arm(this.ticktimeMs);
   }
 
   /** Call whenever bytes from the peer were accepted. */
   heard(): void {
-    this.lastHeard = this.clock.now();
+    this.lastHeard = this.clock.monotonic();
   }
 
   /** ms since something was last heard */
   silenceMs(): number {
-    return this.clock.now() - this.lastHeard;
+    return this.clock.monotonic() - this.lastHeard;
   }
 
   stop(): void {
@@ -65,7 +65,7 @@ export class Heartbeat {
   private check(): void {
     this.deadline = null;
     if (this.stopped) return;
-    const silent = this.clock.now() - this.lastHeard;
+    const silent = this.clock.monotonic() - this.lastHeard;
     if (silent >= this.ticktimeMs) {
       this.stop();
       this.port.timedOut();

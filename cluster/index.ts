@@ -20,6 +20,7 @@ export type * from './api.ts';
 export * from './constants.ts';
 export * from './errors.ts';
 export { systemClock, silentLogger } from './clock.ts';
+export { FakeClock, settle } from './fake-clock.ts';
 
 /** Starts a node listening on `host:port` (port 0 = ephemeral; see `node.address`). */
 export async function startNode(options: NodeOptions): Promise<ClusterNode> {

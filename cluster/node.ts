@@ -25,7 +25,7 @@ import type * as hs from './handshake.ts';
 import { Hooks } from './instrumentation.ts';
 import { Monitors } from './monitors.ts';
 import { Rpc } from './rpc.ts';
-import { listen, type Listener } from './transport.ts';
+import { certifiedFor, listen, type Listener } from './transport.ts';
 import { Kind, channelOf } from './wire/kinds.ts';
 import type { BodyReader } from './wire/reader.ts';
 import { Stats } from './stats.ts';
@@ -278,11 +278,14 @@ export class Node implements ClusterNode, ConnectionHost {
 
   // ---- ConnectionHost --------------------------------------------------------------------
 
+  // Under TLS a peer may only claim a name its certificate was issued for (both directions).
   admitHello(conn: Connection, hello: hs.Hello): hs.RejectReason | null {
+    if (!certifiedFor(conn.socket, hello.name)) return 'bad_name';
     return admitHello(this.admissionView(), conn, hello.name);
   }
 
   admitChallenge(conn: Connection, peer: NodeName): hs.RejectReason | 'already' | null {
+    if (!certifiedFor(conn.socket, peer)) return 'bad_name';
     return admitChallenge(this.admissionView(), conn, peer);
   }
 

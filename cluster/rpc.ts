@@ -92,7 +92,7 @@ export class Rpc {
       return Promise.reject(new NoConnectionError(`not connected to ${node}`));
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
-    const started = this.port.clock.now();
+    const started = this.port.clock.monotonic();
     return new Promise<Payload>((resolve, reject) => {
       const p: Pending = {
         peer: node,
@@ -290,7 +290,7 @@ export class Rpc {
       this.port.emitRpc({
         peer: p.peer,
         handler: p.handler,
-        durationMs: this.port.clock.now() - p.started,
+        durationMs: this.port.clock.monotonic() - p.started,
         ok,
       });
   }
@@ -306,15 +306,10 @@ export class Rpc {
   private expire(): void {
     this.timer = null;
     this.timerDue = Infinity;
-    const now = this.port.clock.now();
+    const now = this.port.clock.monotonic();
     let next = Infinity;
     for (const [id, p] of this.pending) {
       if (p === null) continue;
-      if (now < p.started) {
-        // the wall clock stepped back: count the call's time afresh rather than hang it
-        p.started = now;
-        p.deadline = now + p.timeoutMs;
-      }
       if (p.deadline <= now) {
         this.cancelRemote(id, p);
         this.fail(

@@ -59,9 +59,9 @@ export function nextEvent(
 
 /** Polls `cond` every 5 ms until true, or rejects after `ms`. */
 export async function until(cond: () => boolean, ms = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,69 +5,24 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode, TlsOptions } from './api.ts';
 import { startNode } from './index.ts';
 import { COOKIE, targetOf } from './testing.ts';
+import { TestPki } from './tls-testing.ts';
 
 let dir = '';
 let nodes: ClusterNode[] = [];
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore', timeout: 10_000 });
-}
-
-/** A CA and one certificate signed by it, as PEM files in the temp dir. */
-function makePki(prefix: string): TlsOptions {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    `${prefix}ca.key`,
-    '-out',
-    `${prefix}ca.pem`,
-    '-days',
-    '1',
-    '-subj',
-    `/CN=${prefix}ca`,
-  );
-  openssl(
-    'req',
-    ...ec,
-    '-keyout',
-    `${prefix}node.key`,
-    '-out',
-    `${prefix}node.csr`,
-    '-subj',
-    '/CN=node',
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${prefix}node.csr`,
-    '-CA',
-    `${prefix}ca.pem`,
-    '-CAkey',
-    `${prefix}ca.key`,
-    '-CAcreateserial',
-    '-out',
-    `${prefix}node.pem`,
-    '-days',
-    '1',
-  );
-  return {
-    certFile: join(dir, `${prefix}node.pem`),
-    keyFile: join(dir, `${prefix}node.key`),
-    caFile: join(dir, `${prefix}ca.pem`),
-  };
-}
-
 let pki: TlsOptions;
 let otherPki: TlsOptions;
+let otherName: TlsOptions;
+let certs: TestPki;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cluster-tls-'));
-  pki = makePki('a');
-  otherPki = makePki('b');
+  certs = new TestPki(dir);
+  certs.ca('a');
+  certs.ca('b');
+  pki = certs.issue('a', 'anode', 'node', 'IP:127.0.0.1');
+  otherPki = certs.issue('b', 'bnode', 'node', 'IP:127.0.0.1');
+  // the right CA, but issued for another host: it may not claim a name on 127.0.0.1
+  otherName = certs.issue('a', 'elsewhere', 'elsewhere', 'DNS:elsewhere.example,IP:127.0.0.2');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
@@ -104,5 +58,28 @@ describe('tls — encrypted links between nodes', () => {
     expect(await plain.connect(targetOf(a))).toBe(false);
     expect(await foreign.connect(targetOf(a))).toBe(false);
     expect(a.nodes({ hidden: true })).toEqual([]);
+  });
+
+  it('tls — a certificate from the right CA but for another name is refused, both ways', async () => {
+    const a = await startNode({ name: 'a', cookie: COOKIE, tls: pki, handshakeTimeoutMs: 500 });
+    const impostor = await startNode({
+      name: 'b',
+      cookie: COOKIE,
+      tls: otherName,
+      handshakeTimeoutMs: 500,
+    });
+    nodes.push(a, impostor);
+    expect(await impostor.connect(targetOf(a))).toBe(false);
+    expect(await a.connect(targetOf(impostor))).toBe(false);
+    expect(a.nodes({ hidden: true })).toEqual([]);
+    expect(impostor.nodes({ hidden: true })).toEqual([]);
+  });
+
+  it('tls — a certificate whose CN is the full node name binds that name', async () => {
+    const named = certs.issue('a', 'cnode', 'c@127.0.0.1', 'DNS:unrelated.example');
+    const a = await startNode({ name: 'a', cookie: COOKIE, tls: pki });
+    const c = await startNode({ name: 'c', cookie: COOKIE, tls: named });
+    nodes.push(a, c);
+    expect(await c.connect(targetOf(a))).toBe(true);
   });
 });

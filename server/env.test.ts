@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EnvError, labNodeEnv, parseEnv } from './env.ts';
+import { EnvError, labNodeEnv, parseEnv, scrubbedEnv } from './env.ts';
 
 describe('env', () => {
   it('env — defaults: loopback, port 3000, SQLite under ./data, generated tokens', () => {
@@ -92,15 +92,42 @@ describe('env', () => {
     expect(() => parseEnv({ PORT: '70000' })).toThrow(/PORT/);
   });
 
-  it('env — a lab node gets our environment, with NODE_ENV production unless we have one', () => {
-    expect(labNodeEnv({ PATH: '/bin', CLUSTER_COOKIE: 'c' })).toEqual({
+  it('env — a lab node gets our environment without the server secrets, and its own by env', () => {
+    const source = {
+      PATH: '/bin',
+      CLUSTER_COOKIE: 'server-cookie',
+      OBSERVATORY_ADMIN_TOKEN: 'admin-token-0123456789',
+      OBSERVATORY_AGENT_TOKEN: 'server-agent-token',
+      DATABASE_URL: 'postgres://u:secret@127.0.0.1/db',
+    };
+    expect(labNodeEnv({ cookie: 'c', agentToken: 't', storeUrl: 'file:/x.db' }, source)).toEqual({
       PATH: '/bin',
       CLUSTER_COOKIE: 'c',
+      OBSERVATORY_AGENT_TOKEN: 't',
+      OBSERVATORY_STORE_URL: 'file:/x.db',
       NODE_ENV: 'production',
     });
-    expect(labNodeEnv({ PATH: '/bin', NODE_ENV: 'development' })).toEqual({
+    expect(
+      labNodeEnv({ cookie: 'c', agentToken: 't' }, { PATH: '/bin', NODE_ENV: 'development' }),
+    ).toEqual({
       PATH: '/bin',
       NODE_ENV: 'development',
+      CLUSTER_COOKIE: 'c',
+      OBSERVATORY_AGENT_TOKEN: 't',
     });
+  });
+
+  it('env — a drill child (POST /api/drills) inherits no server secret', () => {
+    expect(
+      scrubbedEnv({
+        PATH: '/bin',
+        HOME: '/root',
+        OBSERVATORY_ADMIN_TOKEN: 'admin-token-0123456789',
+        OBSERVATORY_AGENT_TOKEN: 'agent-token',
+        DATABASE_URL: 'postgres://u:secret@127.0.0.1/db',
+        CLUSTER_COOKIE: 'c',
+        OBSERVATORY_STORE_URL: 'postgres://u:secret@127.0.0.1/ledger',
+      }),
+    ).toEqual({ PATH: '/bin', HOME: '/root' });
   });
 });

@@ -169,11 +169,52 @@ export function nextBuildEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * The environment for a lab node process: ours, with `NODE_ENV` set to `production` when we
- * have none (as the server itself gets it; `observatory start` sets it before the lab loads).
+ * Variables a child process of the server must not inherit: the admin token (a node that could
+ * read it could drive every control route), the server's store URL (it may carry a password),
+ * and our own secrets, which a child receives explicitly or not at all.
+ */
+export const SERVER_ONLY_ENV: readonly string[] = [
+  'OBSERVATORY_ADMIN_TOKEN',
+  'DATABASE_URL',
+  'OBSERVATORY_AGENT_TOKEN',
+  'CLUSTER_COOKIE',
+  'OBSERVATORY_STORE_URL',
+];
+
+/** `source` without {@link SERVER_ONLY_ENV}. */
+export function scrubbedEnv(
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source))
+    if (value !== undefined && !SERVER_ONLY_ENV.includes(key)) env[key] = value;
+  return env;
+}
+
+/** The secrets a lab node is given, through its environment (never its argv, which `ps` shows). */
+export interface LabNodeSecrets {
+  /** CLUSTER_COOKIE */
+  readonly cookie: string;
+  /** OBSERVATORY_AGENT_TOKEN: the credential this node's agent presents on `/agent` */
+  readonly agentToken: string;
+  /** OBSERVATORY_STORE_URL of the node's shards service, when it runs one */
+  readonly storeUrl?: string;
+}
+
+/**
+ * The environment for a lab node process: ours scrubbed of every server secret, plus the node's
+ * own secrets, with `NODE_ENV` set to `production` when we have none (as the server itself gets
+ * it; `observatory start` sets it before the lab loads).
  */
 export function labNodeEnv(
+  secrets: LabNodeSecrets,
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): NodeJS.ProcessEnv {
-  return { ...source, NODE_ENV: source.NODE_ENV ?? 'production' } as NodeJS.ProcessEnv;
+  return {
+    ...scrubbedEnv(source),
+    NODE_ENV: source.NODE_ENV ?? 'production',
+    CLUSTER_COOKIE: secrets.cookie,
+    OBSERVATORY_AGENT_TOKEN: secrets.agentToken,
+    ...(secrets.storeUrl !== undefined && { OBSERVATORY_STORE_URL: secrets.storeUrl }),
+  } as NodeJS.ProcessEnv;
 }

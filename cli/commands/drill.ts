@@ -44,7 +44,10 @@ export function drillCommand(): Command {
     .option('--nodes <n>', 'nodes in the drill lab (default 5; pause: 3)')
     .option('--json', 'print the report as one JSON object on stdout', false)
     .option('--progress', 'progress on stderr, one JSON object per line', false)
-    .option('--store <url>', 'fenced store (default: a SQLite file in a temp dir); postgres://…')
+    .option(
+      '--store <url>',
+      'fenced store (default: env OBSERVATORY_STORE_URL, else a SQLite file in a temp dir); postgres://…',
+    )
     .option('--shard-count <n>', 'shards', '64')
     .option('--lease-ms <ms>', 'lease length in ms', '1200')
     .option('--ticktime <ms>', 'net_ticktime of the lab in ms', '1000')
@@ -62,6 +65,8 @@ export function drillCommand(): Command {
     .action(async (name: string, raw: Record<string, unknown>) => {
       const parsed = DrillSchema.safeParse({
         ...raw,
+        // A URL with a password belongs in the environment, not in argv where `ps` shows it.
+        store: raw.store ?? (process.env.OBSERVATORY_STORE_URL || undefined),
         name,
         json: raw.json === true,
         progress: raw.progress === true,

@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { DiscoveryConfigError } from '../../cluster/discovery/config.ts';
@@ -6,6 +7,7 @@ import {
   discoveryConfigFromOptions,
   type DiscoveryCliOptions,
 } from '../discovery-options.ts';
+import { resolveCookie } from '../cookie-file.ts';
 import { parseNodeOptions, type RawNodeOptions } from '../node/options.ts';
 import { addShardOptions, parseShardOptions } from '../node/shards.ts';
 
@@ -16,7 +18,11 @@ export function nodeCommand(): Command {
     .requiredOption('--name <name>', 'short node name; the full name is name@host')
     .option('--host <host>', 'address to listen on and to advertise', '127.0.0.1')
     .option('--port <port>', 'TCP port to listen on (0: any free port)', '9101')
-    .option('--cookie <cookie>', 'shared cluster cookie (default: env CLUSTER_COOKIE)')
+    .option('--cookie <cookie>', 'shared cluster cookie (visible in ps: prefer --cookie-file)')
+    .option(
+      '--cookie-file <path>',
+      'file holding the cookie, owner-only (default: env CLUSTER_COOKIE, else ~/.erlang.cookie)',
+    )
     .option('--seeds <list>', 'comma-separated host:port of nodes to connect to')
     .option('--hidden', 'connect without joining the mesh', false)
     .option('--ticktime <ms>', 'net_ticktime in milliseconds')
@@ -24,14 +30,42 @@ export function nodeCommand(): Command {
       '--events <format>',
       "membership events on stdout: 'json' (one object per line) or 'text'",
     )
+    .option('--tls-cert <path>', 'PEM certificate of this node (mutual TLS between nodes)')
+    .option('--tls-key <path>', 'PEM private key of --tls-cert')
+    .option('--tls-ca <path>', 'PEM CA that peer certificates must be signed by')
     .option('--observatory <url>', 'observatory server URL to stream telemetry to')
-    .option('--agent-token <token>', 'token for the observatory /agent namespace');
+    .option('--observatory-ca <path>', 'PEM CA to trust for an https observatory')
+    .option(
+      '--agent-token <token>',
+      'token for the observatory /agent namespace (visible in ps: prefer env OBSERVATORY_AGENT_TOKEN)',
+    );
   addDiscoveryOptions(command);
   return addShardOptions(command).action(
-    async (raw: RawNodeOptions & { observatory?: string; agentToken?: string }) => {
+    async (
+      raw: RawNodeOptions & {
+        cookieFile?: unknown;
+        observatory?: string;
+        observatoryCa?: string;
+        agentToken?: string;
+      },
+    ) => {
       const discoveryConfig = discoveryOrExit(raw as DiscoveryCliOptions);
-      const options = parseNodeOptions(raw, process.env.CLUSTER_COOKIE);
-      const shardOptions = parseShardOptions(raw as Record<string, unknown>);
+      // Every other flag first: resolving the cookie may create ~/.erlang.cookie, and bad input
+      // must cost nothing.
+      parseNodeOptions({ ...raw, cookie: typeof raw.cookie === 'string' ? raw.cookie : '-' }, '');
+      const cookie = resolveCookie('node', {
+        flag: raw.cookie,
+        file: raw.cookieFile,
+        env: process.env.CLUSTER_COOKIE,
+        home: homedir(),
+        warn: (line) => process.stderr.write(`${line}\n`),
+      });
+      const options = parseNodeOptions({ ...raw, cookie }, undefined);
+      const shardOptions = parseShardOptions({
+        ...(raw as Record<string, unknown>),
+        store:
+          (raw as { store?: unknown }).store ?? (process.env.OBSERVATORY_STORE_URL || undefined),
+      });
       // Loaded only now so that `observatory --help` does not load the runtime.
       const { runNode } = await import('../node/run-node.ts');
       const running = await runNode({ ...options, discoveryConfig });
@@ -44,6 +78,7 @@ export function nodeCommand(): Command {
           ? undefined
           : (await import('../node/agent.ts')).attachAgentFromCli(running.node, {
               observatory: raw.observatory,
+              ...(raw.observatoryCa !== undefined && { observatoryCa: raw.observatoryCa }),
               agentToken: raw.agentToken ?? process.env.OBSERVATORY_AGENT_TOKEN,
               discovery: running.discovery,
               ...(shards === undefined

@@ -115,8 +115,6 @@ export class Lab {
       '127.0.0.1',
       '--port',
       String(n.port),
-      '--cookie',
-      this.cookie,
       '--ticktime',
       String(o.ticktimeMs),
       '--seeds',
@@ -125,8 +123,6 @@ export class Lab {
       '--lab',
       '--members',
       this.members.join(','),
-      '--store',
-      o.storeUrl,
       '--shard-count',
       String(o.shardCount),
       '--lease-ms',
@@ -139,7 +135,8 @@ export class Lab {
 
   /** Starts (or restarts, same name and port) one node and links the controller to it. */
   async spawn(n: LabNode): Promise<void> {
-    n.proc = spawnNode(n.name, this.args(n), START_TIMEOUT_MS);
+    const secrets = { cookie: this.cookie, storeUrl: this.options.storeUrl };
+    n.proc = spawnNode(n.name, this.args(n), secrets, START_TIMEOUT_MS);
     await n.proc.listening;
     await this.link(n);
   }
@@ -147,11 +144,11 @@ export class Lab {
   /** (Re)connects the controller to a node, e.g. after it was paused past a ticktime. */
   async link(n: LabNode): Promise<void> {
     const c = this.ctl();
-    const deadline = Date.now() + 10_000;
+    const deadline = performance.now() + 10_000;
     while (!c.nodes({ hidden: true }).includes(n.name)) {
       await c.connect(n.target).catch(() => false);
       if (c.nodes({ hidden: true }).includes(n.name)) break;
-      if (Date.now() > deadline) throw new DrillError(`cannot reach ${n.name}`);
+      if (performance.now() > deadline) throw new DrillError(`cannot reach ${n.name}`);
       await sleep(POLL_MS);
     }
   }
@@ -216,13 +213,13 @@ export class Lab {
   }
 
   async until(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
-    const start = Date.now();
+    const start = performance.now();
     while (!(await cond())) {
-      if (Date.now() - start > timeoutMs)
+      if (performance.now() - start > timeoutMs)
         throw new DrillError(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await sleep(POLL_MS);
     }
-    return Date.now() - start;
+    return Math.round(performance.now() - start);
   }
 
   async startWorkloads(rate: number, keys: number, group = this.live()): Promise<void> {
@@ -267,8 +264,8 @@ export class Lab {
       () => false,
     );
     if (asked) {
-      const deadline = Date.now() + FREEZE_WAIT_MS;
-      while (Date.now() < deadline) {
+      const deadline = performance.now() + FREEZE_WAIT_MS;
+      while (performance.now() < deadline) {
         if (processState(proc.pid) === 'T') return;
         await sleep(5);
       }

@@ -111,16 +111,52 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Secrets a drill node gets by environment: argv is readable by every local user (`ps`). */
+export interface NodeSecrets {
+  /** CLUSTER_COOKIE */
+  readonly cookie: string;
+  /** OBSERVATORY_STORE_URL (a PostgreSQL URL may hold a password) */
+  readonly storeUrl?: string;
+}
+
+/**
+ * Variables a node must not inherit from the drill process: the observatory's admin token and
+ * store URL (a drill started by the server inherits the server's environment), and secrets a
+ * node receives explicitly or not at all.
+ */
+const NOT_FOR_NODES = new Set([
+  'OBSERVATORY_ADMIN_TOKEN',
+  'DATABASE_URL',
+  'OBSERVATORY_AGENT_TOKEN',
+  'CLUSTER_COOKIE',
+  'OBSERVATORY_STORE_URL',
+]);
+
+/** The environment of a drill node: ours without {@link NOT_FOR_NODES}, plus its secrets. */
+export function nodeEnv(
+  secrets: NodeSecrets,
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source))
+    if (value !== undefined && !NOT_FOR_NODES.has(key)) env[key] = value;
+  env.CLUSTER_COOKIE = secrets.cookie;
+  if (secrets.storeUrl !== undefined) env.OBSERVATORY_STORE_URL = secrets.storeUrl;
+  return env;
+}
+
 /** Spawns `observatory node <args>` (with `--events json`) in a new process group. */
 export function spawnNode(
   label: string,
   args: readonly string[],
+  secrets: NodeSecrets,
   startTimeoutMs: number,
 ): NodeProcess {
   hookExit();
   const child = spawn(process.execPath, [CLI_ENTRY, 'node', ...args, '--events', 'json'], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: nodeEnv(secrets) as NodeJS.ProcessEnv,
   });
   if (child.pid === undefined) throw new Error(`${label}: spawn failed`);
   const pid = child.pid;

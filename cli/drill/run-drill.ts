@@ -71,7 +71,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
         ? ['--trust-fence-only', ...(o.unsafeNoFence ? ['--unsafe-no-fence'] : [])]
         : [],
   });
-  const started = Date.now();
+  // durations on the monotonic clock; `at` (wall) only labels progress lines
+  const started = performance.now();
   const timeline: { phase: string; atMs: number }[] = [];
   let acked = 0;
   let attempted = 0;
@@ -81,14 +82,14 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
       drill: o.drill,
       phase,
       at: Date.now(),
-      elapsedMs: Date.now() - started,
+      elapsedMs: Math.round(performance.now() - started),
       attempted,
       acked,
       ...extra,
     });
   };
   const phase = (name: string, extra: Record<string, unknown> = {}): void => {
-    timeline.push({ phase: name, atMs: Date.now() - started });
+    timeline.push({ phase: name, atMs: Math.round(performance.now() - started) });
     emit(name, extra);
   };
 
@@ -158,7 +159,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
     shardCount: o.shardCount,
     leaseMs: o.leaseMs,
     ticktimeMs: o.ticktimeMs,
-    durationMs: Date.now() - started,
+    durationMs: Math.round(performance.now() - started),
     checker: check.verdict,
     findings,
     expectations,

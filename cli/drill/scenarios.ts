@@ -87,12 +87,12 @@ export async function nodeLoss(ctx: DrillContext): Promise<DrillFindings> {
   const fewest = Math.min(...candidates.map(share));
   const victim = [...candidates].reverse().find((n) => share(n) === fewest)!;
   const baseline = before?.moves.length ?? 0;
-  const killedAt = Date.now();
+  const killedAt = performance.now();
   lab.kill(victim);
   ctx.phase('kill', { node: victim.name, shards: share(victim) });
   const survivors = lab.live();
   await lab.until(() => lab.settled(survivors), SETTLE_TIMEOUT_MS, 'failover');
-  const failoverMs = Date.now() - killedAt;
+  const failoverMs = Math.round(performance.now() - killedAt);
   const loss = await movesSince(lab, observer, baseline);
   const afterLoss = (await lab.status(observer))?.moves.length ?? baseline;
   ctx.phase('failover', { failoverMs, moved: loss.moved });
@@ -124,14 +124,14 @@ export async function splitBrain(ctx: DrillContext): Promise<DrillFindings> {
   const size = Math.floor((lab.nodes.length - 1) / 2);
   const minority = lab.nodes.slice(0, size);
   const majority = lab.nodes.slice(size);
-  const cutAt = Date.now();
+  const cutAt = performance.now();
   await lab.partition(minority, majority);
   ctx.phase('partition', {
     minority: minority.map((n) => n.name),
     majority: majority.map((n) => n.name),
   });
   await lab.until(() => lab.settled(majority), SETTLE_TIMEOUT_MS, 'majority takeover');
-  const failoverMs = Date.now() - cutAt;
+  const failoverMs = Math.round(performance.now() - cutAt);
   ctx.phase('takeover', { failoverMs });
   // both sides keep writing: the minority must be answering no_quorum by now
   await sleep(ctx.holdMs);
@@ -153,14 +153,14 @@ export async function pause(ctx: DrillContext): Promise<DrillFindings> {
   const others = lab.nodes.filter((n) => n !== victim);
   // frozen between two store transactions: see lab.freeze in cli/node/shards-lab.ts
   await lab.freeze(victim);
-  const stoppedAt = Date.now();
+  const stoppedAt = performance.now();
   ctx.phase('pause', { node: victim.name });
   await lab.until(() => lab.settled(others), SETTLE_TIMEOUT_MS, 'takeover by the majority');
-  const failoverMs = Date.now() - stoppedAt;
+  const failoverMs = Math.round(performance.now() - stoppedAt);
   ctx.phase('takeover', { failoverMs });
   // make sure the majority has written in its new epochs before the victim wakes up
   await sleep(Math.max(300, ctx.holdMs / 2));
-  const pausedMs = Date.now() - stoppedAt;
+  const pausedMs = Math.round(performance.now() - stoppedAt);
   victim.proc?.signal('SIGCONT');
   ctx.phase('resume', { node: victim.name, pausedMs });
   await lab.link(victim);

@@ -3,6 +3,7 @@
  * running node. The CLI reads the token (flag or OBSERVATORY_AGENT_TOKEN); the agent never
  * reads the environment.
  */
+import { readFileSync } from 'node:fs';
 import type { ClusterNode, Logger } from '../../cluster/api.ts';
 import {
   attachAgent,
@@ -17,6 +18,8 @@ import type { ShardEventReporter } from './shards-events.ts';
 export interface AgentCliOptions {
   /** `--observatory`: the server's base URL */
   readonly observatory: string;
+  /** `--observatory-ca`: a PEM file of the CA an https observatory's certificate is checked against */
+  readonly observatoryCa?: string;
   /** `--agent-token`, else OBSERVATORY_AGENT_TOKEN */
   readonly agentToken: string | undefined;
   /** what a `kill` command does; default: SIGKILL this process (a crash, as peers see it) */
@@ -42,6 +45,16 @@ export function attachAgentFromCli(node: ClusterNode, options: AgentCliOptions):
   } catch {
     issues.push('--observatory: must be a URL such as http://127.0.0.1:3000');
   }
+  let ca: string | undefined;
+  if (options.observatoryCa !== undefined) {
+    try {
+      ca = readFileSync(options.observatoryCa, 'utf8');
+    } catch (error) {
+      issues.push(`--observatory-ca: cannot read ${options.observatoryCa} (${String(error)})`);
+    }
+    if (url?.protocol === 'http:')
+      issues.push('--observatory-ca: needs an https:// --observatory URL');
+  }
   if (options.agentToken === undefined || options.agentToken === '') {
     issues.push(
       "--agent-token: is required with --observatory: this node's credential, in env OBSERVATORY_AGENT_TOKEN (observatory agent-credential NAME@HOST prints it)",
@@ -51,6 +64,7 @@ export function attachAgentFromCli(node: ClusterNode, options: AgentCliOptions):
   const agent = attachAgent(node, {
     url: url.origin,
     token: options.agentToken!,
+    ...(ca !== undefined && { ca }),
     onKill: options.onKill ?? (() => process.kill(process.pid, 'SIGKILL')),
     ...(options.shards !== undefined && { shards: options.shards }),
     ...(options.discovery !== undefined && { discovery: options.discovery }),

@@ -72,7 +72,7 @@ export function nodeInfo(node: InspectableNode, startedAt: number): JsonObject {
     address: `${node.address.host}:${node.address.port}`,
     pid: process.pid,
     node_version: process.version,
-    uptime_s: Math.round((Date.now() - startedAt) / 100) / 10,
+    uptime_s: Math.round((performance.now() - startedAt) / 100) / 10,
     rss_bytes: memory.rss,
     heap_used_bytes: memory.heapUsed,
     visible_nodes: node.nodes().length,
@@ -83,7 +83,7 @@ export function nodeInfo(node: InspectableNode, startedAt: number): JsonObject {
 }
 
 /** Registers the shell handlers on `node`. */
-export function registerShellHandlers(node: InspectableNode, startedAt = Date.now()): void {
+export function registerShellHandlers(node: InspectableNode, startedAt = performance.now()): void {
   node.handle(SHELL_HANDLERS.name, () => node.name);
   node.handle(SHELL_HANDLERS.echo, (args: Payload) => args);
   node.handle(SHELL_HANDLERS.nodes, () => listNodes(node));

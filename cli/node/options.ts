@@ -2,7 +2,9 @@
  * Validation of `observatory node` options. Commander hands us strings; this turns them, plus the
  * CLUSTER_COOKIE fallback, into typed options or one error that names every bad option.
  */
+import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
+import type { TlsOptions } from '../../cluster/api.ts';
 
 /** Raised for bad command-line values; the message lists every problem, one per line. */
 export class CliOptionsError extends Error {
@@ -46,6 +48,19 @@ const cookie = z
   .min(1, { message: 'is required (--cookie or env CLUSTER_COOKIE)' })
   .max(1024, { message: 'must be at most 1024 characters' });
 
+/** A file this process can read (certificates, keys, CAs), checked before anything starts. */
+export const readablePath = z.string().refine(
+  (path) => {
+    try {
+      accessSync(path, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: (issue) => `cannot read ${String(issue.input)}` },
+);
+
 const NodeOptionsSchema = z.object({
   name: z.string().regex(NAME_PATTERN, { message: 'must be 1-64 letters, digits, _ . or -' }),
   host: z.string().regex(HOST_PATTERN, { message: 'must be a host name or IP address' }),
@@ -76,6 +91,9 @@ const NodeOptionsSchema = z.object({
   discovery: z.enum(['static', 'gossip', 'dns'], {
     message: "must be 'static', 'gossip' or 'dns'",
   }),
+  tlsCert: readablePath.optional(),
+  tlsKey: readablePath.optional(),
+  tlsCa: readablePath.optional(),
 });
 
 export type NodeCliOptions = z.output<typeof NodeOptionsSchema>;
@@ -91,6 +109,9 @@ export interface RawNodeOptions {
   readonly ticktime?: unknown;
   readonly events?: unknown;
   readonly discovery?: unknown;
+  readonly tlsCert?: unknown;
+  readonly tlsKey?: unknown;
+  readonly tlsCa?: unknown;
 }
 
 /** Turns zod issues into "--option: message" lines. */
@@ -112,6 +133,38 @@ export function parseNodeOptions(
     discovery: raw.discovery ?? 'static',
     cookie: raw.cookie ?? (envCookie === '' ? undefined : envCookie),
   });
-  if (!result.success) throw new CliOptionsError('node', formatIssues(result.error));
+  if (!result.success) throw new CliOptionsError('node', kebabIssues(formatIssues(result.error)));
+  tlsOf(result.data, 'node');
   return result.data;
+}
+
+/** The three TLS flags, validated (each a readable file) but not yet checked as a set. */
+export interface TlsFlags {
+  readonly tlsCert?: string | undefined;
+  readonly tlsKey?: string | undefined;
+  readonly tlsCa?: string | undefined;
+}
+
+/**
+ * The `tls` option of `startNode` from `--tls-cert/--tls-key/--tls-ca`: all three or none.
+ * @throws CliOptionsError when only some were given
+ */
+export function tlsOf(flags: TlsFlags, command = 'node'): TlsOptions | undefined {
+  const { tlsCert, tlsKey, tlsCa } = flags;
+  if (tlsCert !== undefined && tlsKey !== undefined && tlsCa !== undefined)
+    return { certFile: tlsCert, keyFile: tlsKey, caFile: tlsCa };
+  if (tlsCert === undefined && tlsKey === undefined && tlsCa === undefined) return undefined;
+  throw new CliOptionsError(command, [
+    '--tls-cert, --tls-key, --tls-ca: give all three (mutual TLS needs a certificate, its key and the CA peers are checked against)',
+  ]);
+}
+
+/** "--shardCount: …" → "--shard-count: …", as the option is spelled on the command line. */
+export function kebabIssues(lines: readonly string[]): string[] {
+  return lines.map((l) =>
+    l.replace(
+      /^--([A-Za-z]+)/,
+      (_, key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    ),
+  );
 }

@@ -14,7 +14,7 @@ import {
   type EventFormat,
 } from './events.ts';
 import { registerShellHandlers } from './handlers.ts';
-import type { NodeCliOptions } from './options.ts';
+import { tlsOf, type NodeCliOptions } from './options.ts';
 import { startNodeServices, type NodeServices } from './services.ts';
 
 export interface NodeIo {
@@ -67,6 +67,7 @@ export async function runNode(
     cookie: options.cookie,
     hidden: options.hidden,
     ...(options.ticktime === undefined ? {} : { ticktimeMs: options.ticktime }),
+    ...(tlsOf(options) === undefined ? {} : { tls: tlsOf(options) }),
     logger,
   });
   registerShellHandlers(node);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, Logger } from '../../cluster/api.ts';
 import { startDiscovery, type DiscoveryEvent } from '../../cluster/discovery/index.ts';
-import { FakeClock } from '../../cluster/discovery/fake-clock.ts';
+import { FakeClock } from '../../cluster/fake-clock.ts';
 import { startNode } from '../../cluster/index.ts';
 import { until } from '../../cluster/testing.ts';
 import { formatDiscovery } from './events.ts';
@@ -75,7 +75,7 @@ describe('cli node services', () => {
   });
 
   it('cli node services — a seed that is already linked is not dialled again', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const dialled: string[] = [];
     const discovery = await startDiscovery(
       {
@@ -91,7 +91,7 @@ describe('cli node services', () => {
       { strategy: 'static', seeds: ['127.0.0.1:9102', '127.0.0.1:9101'] },
       { clock },
     );
-    await clock.advance(10_000);
+    await clock.advanceAsync(10_000);
     expect(dialled).toEqual([]);
     await discovery.stop();
   });

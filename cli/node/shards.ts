@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { CliOptionsError, formatIssues } from './options.ts';
+import { CliOptionsError, formatIssues, kebabIssues } from './options.ts';
 
 /** Lease timings derived from one lease length; at 3000 ms they are the library defaults. */
 export interface LeaseTimings {
@@ -55,7 +55,12 @@ const ShardCliSchema = z.object({
         .array(z.string().regex(MEMBER, { message: 'each member must be name@host' }))
         .min(1, { message: 'needs at least one member' }),
     ),
-  store: z.string({ message: 'is required with --shards (file:/path.db or postgres://…)' }).min(1),
+  store: z
+    .string({
+      message:
+        'is required with --shards (file:/path.db or postgres://…, or env OBSERVATORY_STORE_URL)',
+    })
+    .min(1),
   shardCount: int(1, 100_000).optional(),
   leaseMs: int(100, 600_000).optional(),
   lab: z.boolean(),
@@ -76,7 +81,10 @@ export function addShardOptions(command: Command): Command {
   return command
     .option('--shards', 'run the shards service (ledger demo) on this node', false)
     .option('--members <list>', 'configured shard members, comma-separated name@host')
-    .option('--store <url>', 'fenced store: file:/path/ledger.db (SQLite WAL) or postgres://…')
+    .option(
+      '--store <url>',
+      'fenced store: file:/path/ledger.db (SQLite WAL) or postgres://… (a URL with a password: env OBSERVATORY_STORE_URL, not argv)',
+    )
     .option('--shard-count <n>', 'number of shards (same on every member; default 64)')
     .option('--lease-ms <ms>', 'lease length; other lease timings scale with it (default 3000)')
     .option('--workload-rate <n>', 'run a local ledger workload at n writes/s until stopped')
@@ -101,12 +109,4 @@ export function parseShardOptions(raw: Record<string, unknown>): ShardCliOptions
   return result.data;
 }
 
-/** "--shardCount: …" → "--shard-count: …", as the option is spelled on the command line. */
-export function kebabIssues(lines: readonly string[]): string[] {
-  return lines.map((l) =>
-    l.replace(
-      /^--([A-Za-z]+)/,
-      (_, key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-    ),
-  );
-}
+export { kebabIssues } from './options.ts';

@@ -3,7 +3,7 @@
  * command (`--command`) or reads commands line by line until `quit` or end of input.
  */
 import { createInterface } from 'node:readline';
-import type { ClusterNode } from '../../cluster/api.ts';
+import type { ClusterNode, TlsOptions } from '../../cluster/api.ts';
 import { startNode } from '../../cluster/index.ts';
 import { stderrLogger, processIo, type NodeIo } from '../node/run-node.ts';
 import { runShellLine, type ShellContext } from './commands.ts';
@@ -16,6 +16,8 @@ export interface RemshOptions {
   readonly command: string | undefined;
   readonly timeoutMs: number;
   readonly verbose: boolean;
+  /** the shell node's certificate, for a cluster that uses TLS between nodes */
+  readonly tls?: TlsOptions;
 }
 
 /** Raised when the target cannot be reached or refuses us (wrong cookie, …). */
@@ -39,6 +41,7 @@ async function joinTarget(
     port: 0,
     cookie: options.cookie,
     hidden: true,
+    ...(options.tls !== undefined && { tls: options.tls }),
     // The shell's own link chatter would drown its answers; --verbose brings it back.
     logger: stderrLogger('remsh', io, options.verbose ? 'debug' : 'error'),
   });

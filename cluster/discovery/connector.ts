@@ -81,7 +81,7 @@ export class Connector {
   /** Try every target that is not connected and whose backoff has elapsed. */
   recheck(): void {
     if (this.#stopped) return;
-    const now = this.#ctx.clock.now();
+    const now = this.#ctx.clock.monotonic();
     for (const [target, state] of this.#targets) {
       if (state.inFlight || now < state.nextAttemptAt) continue;
       if (this.#ctx.isConnected(target)) {
@@ -103,13 +103,13 @@ export class Connector {
     const { clock } = this.#ctx;
     state.inFlight = true;
     const attempt = state.failures + 1;
-    const started = clock.now();
+    const started = clock.monotonic();
     this.#ctx.report({
       kind: 'connect_attempt',
       strategy: this.#strategy,
       target,
       attempt,
-      at: started,
+      at: clock.now(),
     });
     const controller = new AbortController();
     this.#inFlight.add(controller);
@@ -133,18 +133,20 @@ export class Connector {
       state.inFlight = false;
     }
     if (this.#stopped) return;
+    // durations and the backoff on the monotonic clock; `at` (wall) only labels the event
+    const ended = clock.monotonic();
     const at = clock.now();
     const base = { kind: 'connect_result', strategy: this.#strategy, target, attempt } as const;
     if (ok) {
       state.failures = 0;
       state.nextAttemptAt = 0;
-      this.#ctx.report({ ...base, ok, durationMs: at - started, at });
+      this.#ctx.report({ ...base, ok, durationMs: ended - started, at });
       return;
     }
     state.failures += 1;
     const retryInMs = backoffDelayMs(state.failures, this.#options, this.#options.random);
-    state.nextAttemptAt = at + retryInMs;
-    this.#ctx.report({ ...base, ok, durationMs: at - started, error, retryInMs, at });
+    state.nextAttemptAt = ended + retryInMs;
+    this.#ctx.report({ ...base, ok, durationMs: ended - started, error, retryInMs, at });
     this.#ctx.logger.debug('discovery connect failed', {
       strategy: this.#strategy,
       target,

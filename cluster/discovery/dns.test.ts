@@ -51,11 +51,11 @@ describe('dns discovery with a fake resolver', () => {
     const s = dnsStrategy({ ...opts, query: 'svc.local', port: 9000 }, () => fakeResolver(answers));
     started.push(s);
     await s.start(f.ctx);
-    await f.clock.advance(0);
+    await f.clock.advanceAsync(0);
     // 127.0.0.1:9000 is this node itself
     expect([...f.connected]).toEqual(['127.0.0.2:9000']);
     answers.set('A svc.local', ['127.0.0.2', '127.0.0.3']);
-    await f.clock.advance(1_000);
+    await f.clock.advanceAsync(1_000);
     expect([...f.connected].sort()).toEqual(['127.0.0.2:9000', '127.0.0.3:9000']);
     expect(f.events.filter((e) => e.kind === 'found')).toHaveLength(2);
   });
@@ -68,7 +68,7 @@ describe('dns discovery with a fake resolver', () => {
     );
     started.push(s);
     await s.start(f.ctx);
-    await f.clock.advance(3_000);
+    await f.clock.advanceAsync(3_000);
     expect(s.stats?.().resolution_errors).toBe(4);
     const errors = f.logs.filter((l) => l.level === 'error');
     // one loud line per distinct failure, not one per poll
@@ -77,7 +77,7 @@ describe('dns discovery with a fake resolver', () => {
     expect(f.events.filter((e) => e.kind === 'error' && e.code === 'ENOTFOUND')).toHaveLength(4);
     answers.set('A nope.local', ['127.0.0.5']);
     f.reachable.add('127.0.0.5:9000');
-    await f.clock.advance(1_000);
+    await f.clock.advanceAsync(1_000);
     expect(f.connected.has('127.0.0.5:9000')).toBe(true);
   });
 
@@ -155,7 +155,7 @@ describe('dns discovery against a real DNS server on loopback', () => {
     });
     started.push(s);
     await s.start(f.ctx);
-    await f.clock.advance(0);
+    await f.clock.advanceAsync(0);
     const found = f.events.find((e) => e.kind === 'found');
     expect(found?.kind === 'found' && found.targets).toEqual(['127.0.0.2:9000']);
     expect(f.attempts).toEqual(['127.0.0.2:9000']);
@@ -172,7 +172,7 @@ describe('dns discovery against a real DNS server on loopback', () => {
     });
     started.push(s);
     await s.start(f.ctx);
-    await f.clock.advance(0);
+    await f.clock.advanceAsync(0);
     expect([...f.attempts].sort()).toEqual(['127.0.0.3:9301', '127.0.0.4:9302']);
   });
 

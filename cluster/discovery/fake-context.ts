@@ -1,5 +1,5 @@
 import type { Logger } from '../api.ts';
-import { FakeClock } from './fake-clock.ts';
+import { FakeClock } from '../fake-clock.ts';
 import type { DiscoveryContext, DiscoveryEvent } from './types.ts';
 
 export interface LogLine {
@@ -12,7 +12,10 @@ export interface LogLine {
  * A discovery context over a fake network: `reachable` decides which targets accept a
  * connection, and a successful connect marks the target connected until `drop` is called.
  */
-export function fakeContext(selfAddress = '127.0.0.1:9000', clock = new FakeClock()) {
+export function fakeContext(
+  selfAddress = '127.0.0.1:9000',
+  clock = new FakeClock(1_700_000_000_000),
+) {
   const events: DiscoveryEvent[] = [];
   const logs: LogLine[] = [];
   const connected = new Set<string>();

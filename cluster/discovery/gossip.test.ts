@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../api.ts';
 import { gossipStrategy } from './gossip.ts';
-import { systemClock } from './system.ts';
+import { systemClock } from '../clock.ts';
 import type { DiscoveryContext, DiscoveryEvent, DiscoveryStrategy } from './types.ts';
 
 /** A free UDP port on loopback, chosen by the kernel. */

@@ -102,7 +102,7 @@ export function gossipStrategy(options: GossipStrategyOptions): DiscoveryStrateg
     nonces.set(announcement.nonce, announcement.ts);
     if (nonces.size > MAX_REMEMBERED_NONCES) pruneNonces(now);
     counters.announcements_accepted++;
-    lastSeen.set(announcement.address, now);
+    lastSeen.set(announcement.address, c.clock.monotonic());
     connector?.add([announcement.address]);
   }
 
@@ -124,8 +124,10 @@ export function gossipStrategy(options: GossipStrategyOptions): DiscoveryStrateg
         c.logger.warn('gossip: announcement not sent', { error: errorText(err) });
       } else counters.announcements_sent++;
     });
+    // announcements carry wall time (compared across hosts); forgetting is a local duration
+    const mono = c.clock.monotonic();
     for (const [address, seen] of lastSeen) {
-      if (now - seen > forgetAfterMs && !c.isConnected(address)) {
+      if (mono - seen > forgetAfterMs && !c.isConnected(address)) {
         lastSeen.delete(address);
         connector?.remove(address);
       }

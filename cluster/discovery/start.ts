@@ -4,7 +4,7 @@ import { normalizeTarget } from './connector.ts';
 import { dnsStrategy } from './dns.ts';
 import { gossipStrategy } from './gossip.ts';
 import { staticStrategy } from './static.ts';
-import { silentLogger, systemClock } from './system.ts';
+import { silentLogger, systemClock } from '../clock.ts';
 import type { DiscoveryContext, DiscoveryEvent, DiscoveryStrategy } from './types.ts';
 
 /** The part of a ClusterNode that discovery needs. */

@@ -37,7 +37,7 @@ describe('static discovery', () => {
       seeds: ['127.0.0.1:9001', 'b@127.0.0.1:9002', '127.0.0.1:9000'],
     });
     await s.start(f.ctx);
-    await f.clock.advance(0);
+    await f.clock.advanceAsync(0);
     expect([...f.connected].sort()).toEqual(['127.0.0.1:9001', '127.0.0.1:9002']);
     const found = f.events.find((e) => e.kind === 'found');
     // its own address is never a target
@@ -55,9 +55,9 @@ describe('static discovery', () => {
     const f = fakeContext();
     const s = staticStrategy({ ...opts, seeds: ['127.0.0.1:9001'] });
     await s.start(f.ctx);
-    await f.clock.advance(0);
+    await f.clock.advanceAsync(0);
     expect(f.attempts).toHaveLength(1);
-    await f.clock.advance(1_600);
+    await f.clock.advanceAsync(1_600);
     // failures at t=0, 100, 300, 700, 1500 (delays 100, 200, 400, 800)
     expect(f.attempts).toHaveLength(5);
     const delays = f.events.flatMap((e) => (e.kind === 'connect_result' ? [e.retryInMs] : []));
@@ -66,7 +66,7 @@ describe('static discovery', () => {
     const errors = f.events.flatMap((e) => (e.kind === 'connect_result' ? [e.error] : []));
     expect(errors).toEqual(Array(5).fill('connect ECONNREFUSED 127.0.0.1:9001'));
     f.reachable.add('127.0.0.1:9001');
-    await f.clock.advance(1_000);
+    await f.clock.advanceAsync(1_000);
     expect(f.connected.has('127.0.0.1:9001')).toBe(true);
     const last = f.events.at(-1);
     expect(last?.kind === 'connect_result' && last.ok && last.attempt).toBe(6);
@@ -78,15 +78,15 @@ describe('static discovery', () => {
     f.reachable.add('127.0.0.1:9001');
     const s = staticStrategy({ ...opts, seeds: ['127.0.0.1:9001'] });
     await s.start(f.ctx);
-    await f.clock.advance(0);
+    await f.clock.advanceAsync(0);
     expect(f.connected.has('127.0.0.1:9001')).toBe(true);
     // the peer goes down, stays down for a while, then returns
     f.connected.delete('127.0.0.1:9001');
     f.reachable.delete('127.0.0.1:9001');
-    await f.clock.advance(3_000);
+    await f.clock.advanceAsync(3_000);
     expect(f.connected.has('127.0.0.1:9001')).toBe(false);
     f.reachable.add('127.0.0.1:9001');
-    await f.clock.advance(opts.maxMs + opts.recheckIntervalMs);
+    await f.clock.advanceAsync(opts.maxMs + opts.recheckIntervalMs);
     expect(f.connected.has('127.0.0.1:9001')).toBe(true);
     await s.stop();
   });
@@ -95,11 +95,11 @@ describe('static discovery', () => {
     const f = fakeContext();
     const s = staticStrategy({ ...opts, seeds: ['127.0.0.1:9001'] });
     await s.start(f.ctx);
-    await f.clock.advance(10);
+    await f.clock.advanceAsync(10);
     await s.stop();
     const before = f.attempts.length;
-    await f.clock.advance(10_000);
+    await f.clock.advanceAsync(10_000);
     expect(f.attempts.length).toBe(before);
-    expect(f.clock.pending()).toBe(0);
+    expect(f.clock.pending).toBe(0);
   });
 });

@@ -2,6 +2,9 @@
  * Multi-process tests of the mesh: real `observatory node` processes on loopback, observed
  * through their `--events json` lines and through `observatory remsh`.
  */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../api.ts';
 import { startNode } from '../index.ts';
@@ -152,13 +155,21 @@ describe('multiprocess mesh', () => {
       expect(bad.status).toBe(2);
       expect(bad.stderr).toContain('--name');
       expect(bad.stderr).toContain('--port');
-      const noCookie = await runToEnd(
-        // an environment without CLUSTER_COOKIE, whatever the runner's has
-        spawnCli('no cookie', ['node', '--name', 'a', '--port', '0'], {}),
-        REMSH_TIMEOUT_MS,
-      );
-      expect(noCookie.status).toBe(2);
-      expect(noCookie.stderr).toContain('--cookie: is required');
+      // no cookie given: the per-user cookie file, refused when others may read it (as Erlang)
+      const home = mkdtempSync(join(tmpdir(), 'observatory-home-'));
+      try {
+        writeFileSync(join(home, '.erlang.cookie'), 'LOOSE', { mode: 0o644 });
+        chmodSync(join(home, '.erlang.cookie'), 0o644);
+        const loose = await runToEnd(
+          // an environment without CLUSTER_COOKIE, whatever the runner's has
+          spawnCli('loose cookie', ['node', '--name', 'a', '--port', '0'], { HOME: home }),
+          REMSH_TIMEOUT_MS,
+        );
+        expect(loose.status).toBe(2);
+        expect(loose.stderr).toContain('must be accessible by its owner only (mode 644)');
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
     },
     TEST_TIMEOUT_MS,
   );

@@ -1,5 +1,5 @@
 import type { Channel, Logger, NodeName, Payload } from '../api.ts';
-import { silentLogger } from '../discovery/system.ts';
+import { silentLogger } from '../clock.ts';
 import type { ServicePort } from '../registry/port.ts';
 import { decodeMessage, encodeMessage } from './codec.ts';
 

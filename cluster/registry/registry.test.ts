@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../discovery/fake-clock.ts';
+import { FakeClock } from '../fake-clock.ts';
 import { FakeNet, settle } from './fake-net.ts';
 import type { NameConflictEvent } from './registry.ts';
 import { startRegistry } from './start.ts';
@@ -107,7 +107,7 @@ describe('registry on a fake network', () => {
     net.partition(['a@h'], ['b@h', 'c@h']);
     // c registers first (earlier time) on its side, a later on its side
     expect(await regs[2]!.register('svc')).toBe(true);
-    await clock.advance(10);
+    await clock.advanceAsync(10);
     expect(await regs[0]!.register('svc')).toBe(true);
     await settle();
     expect(regs.map((r) => r.whereis('svc'))).toEqual(['a@h', 'c@h', 'c@h']);

@@ -1,5 +1,5 @@
 import type { Clock, Logger, NodeName, Payload } from '../api.ts';
-import { silentLogger, systemClock } from '../discovery/system.ts';
+import { silentLogger, systemClock } from '../clock.ts';
 import type { ServicePort } from './port.ts';
 import { judgeClaim, mergeCommitted, type Registration } from './table.ts';
 

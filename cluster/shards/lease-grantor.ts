@@ -1,7 +1,7 @@
 import type { Clock, NodeName, Payload } from '../api.ts';
 import { BadArgumentError } from './errors.ts';
 
-/** One member's promise not to grant a shard to anyone else before `expiresAt` (its own clock). */
+/** One member's promise not to grant a shard to anyone else before `expiresAt` (its own monotonic clock). */
 export interface Grant {
   readonly shard: number;
   readonly holder: NodeName;
@@ -74,11 +74,11 @@ export class LeaseGrantor {
     private readonly leaseMs: number,
     quarantineMs: number,
   ) {
-    this.openAt = clock.now() + quarantineMs;
+    this.openAt = clock.monotonic() + quarantineMs;
   }
 
   grant(from: NodeName, req: GrantRequest): GrantReply {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const granted: number[] = [];
     const refused: number[] = [];
     const duration = Math.max(req.durationMs, this.leaseMs);
@@ -115,7 +115,7 @@ export class LeaseGrantor {
 
   /** unexpired grants, for the dashboard ("claimants") */
   list(): Grant[] {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     return [...this.grants.values()]
       .filter((g) => g.expiresAt > now)
       .sort((a, b) => a.shard - b.shard);

@@ -4,7 +4,7 @@ import { LeaseGrantor, parseLeaseRequest } from './lease-grantor.ts';
 import { ShardMap } from './rendezvous.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import type { FencedStore } from './store/types.ts';
-import { FakeClock } from './testing/fake-clock.ts';
+import { FakeClock } from '../fake-clock.ts';
 import { FakeNet } from './testing/fake-net.ts';
 import { BadArgumentError, HandoffTimeoutError } from './errors.ts';
 
@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 function lab(n: number, extra: Partial<LeaseOptions> = {}): Lab {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1_000_000);
   const net = new FakeNet(clock);
   const store = openSqliteStore(':memory:');
   const names = Array.from({ length: n }, (_, i) => `n${i + 1}@h`);
@@ -68,7 +68,7 @@ function holders(l: Lab, shard: number): string[] {
 /** advances time in 10 ms steps, checking the invariant at every step */
 async function run(l: Lab, ms: number): Promise<void> {
   for (let t = 0; t < ms; t += 10) {
-    await l.clock.advance(10);
+    await l.clock.advanceAsync(10, 10);
     for (let s = 0; s < SHARDS; s++) {
       const h = holders(l, s);
       if (h.length > 1) throw new Error(`shard ${s} held by ${h.join(', ')} at ${l.clock.now()}`);
@@ -78,7 +78,7 @@ async function run(l: Lab, ms: number): Promise<void> {
 
 describe('shards/lease — grantor', () => {
   it('shards/lease — refuses another holder while a grant is unexpired, renews the same one', () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(1_000_000);
     const g = new LeaseGrantor(clock, 1_000, 0);
     const req = { op: 'grant' as const, shards: [1, 2], durationMs: 1_000 };
     expect(g.grant('a', req)).toEqual({ granted: [1, 2], refused: [] });
@@ -91,7 +91,7 @@ describe('shards/lease — grantor', () => {
   });
 
   it('shards/lease — a release frees only the releaser’s own grants', () => {
-    const g = new LeaseGrantor(new FakeClock(), 1_000, 0);
+    const g = new LeaseGrantor(new FakeClock(1_000_000), 1_000, 0);
     g.grant('a', { op: 'grant', shards: [1], durationMs: 1_000 });
     expect(g.release('b', [1])).toEqual([]);
     expect(g.release('a', [1])).toEqual([1]);
@@ -99,7 +99,7 @@ describe('shards/lease — grantor', () => {
   });
 
   it('shards/lease — a grant lasts at least the grantor’s own lease, and nothing is granted in quarantine', () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(1_000_000);
     const g = new LeaseGrantor(clock, 1_000, 500);
     expect(g.grant('a', { op: 'grant', shards: [1], durationMs: 10 }).refused).toEqual([1]);
     clock.jump(500);
@@ -196,6 +196,28 @@ describe('shards/lease — majority leases on fake time', () => {
     expect(l.managers.get(b)!.tokenFor(shard)).toBe(2);
   });
 
+  it('shards/lease — a wall clock jump of ±1 h neither cuts a lease nor stretches one', async () => {
+    const HOUR = 3_600_000;
+    const l = lab(3);
+    wantOwned(l);
+    for (const m of l.managers.values()) m.start();
+    await run(l, 500);
+    const [a, b, c] = l.names as [string, string, string];
+    const aShards = l.map.assign(l.names).flatMap((o, s) => (o === a ? [s] : []));
+    expect(aShards.length).toBeGreaterThan(0);
+    const held = () => aShards.map((s) => l.managers.get(a)!.tokenFor(s));
+    // forward: the leases stay valid and keep being renewed, the epochs unchanged
+    l.clock.jumpWall(HOUR);
+    expect(held()).toEqual(aShards.map(() => 1));
+    await run(l, LEASE * 2);
+    expect(held()).toEqual(aShards.map(() => 1));
+    // backward, then cut off from the majority: the leases still end within one lease period
+    l.clock.jumpWall(-2 * HOUR);
+    l.net.partition([a], [b, c]);
+    await run(l, LEASE);
+    expect(held()).toEqual(aShards.map(() => null));
+  });
+
   it('shards/lease — a paused holder whose clock jumped past its lease serves nothing', async () => {
     const l = lab(3);
     wantOwned(l);
@@ -272,7 +294,7 @@ describe('shards/lease — majority leases on fake time', () => {
   });
 
   it('shards/lease — options that could not be safe are rejected', () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(1_000_000);
     const net = new FakeNet(clock);
     const node = net.add('x@h');
     const store = openSqliteStore(':memory:');

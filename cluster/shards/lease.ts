@@ -49,7 +49,7 @@ export interface LeaseInfo {
   readonly status: LeaseStatus;
   /** the fencing token while held */
   readonly epoch: number | null;
-  /** local clock time after which the lease may no longer be used */
+  /** local monotonic time (`Clock.monotonic`) after which the lease may no longer be used */
   readonly validUntil: number | null;
 }
 
@@ -147,7 +147,7 @@ export class LeaseManager {
   /** The fencing token if this node holds a valid lease on `shard` now, else null. */
   tokenFor(shard: number): number | null {
     const l = this.leases.get(shard);
-    if (!l || l.status !== 'held' || this.clock.now() >= l.validUntil) return null;
+    if (!l || l.status !== 'held' || this.clock.monotonic() >= l.validUntil) return null;
     return l.epoch;
   }
 
@@ -294,7 +294,7 @@ export class LeaseManager {
   }
 
   private async round(): Promise<void> {
-    const t0 = this.clock.now();
+    const t0 = this.clock.monotonic();
     for (const [s, l] of this.leases) {
       // an expired lease is lost; it will be acquired again (with a new epoch) if still wanted
       if (l.status === 'held' && t0 >= l.validUntil) {

@@ -9,7 +9,7 @@ import {
 } from './index.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import type { FencedStore } from './store/types.ts';
-import { FakeClock, settle } from './testing/fake-clock.ts';
+import { FakeClock, settle } from '../fake-clock.ts';
 import { FakeNet } from './testing/fake-net.ts';
 import { checkStore, type Outcome } from './checker.ts';
 
@@ -30,14 +30,14 @@ afterEach(async () => {
     const stopping = Promise.all(
       [...l.shards.values()].map((s) => s.stop().catch(() => undefined)),
     );
-    await l.clock.advance(2_000, 100);
+    await l.clock.advanceAsync(2_000, 100);
     await stopping;
     await l.store.close();
   }
 });
 
 function lab(configured: number, up = configured, extra: Partial<ShardsOptions> = {}): Lab {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1_000_000);
   const net = new FakeNet(clock);
   const store = openSqliteStore(':memory:');
   const names = Array.from({ length: configured }, (_, i) => `n${i + 1}@h`);
@@ -85,7 +85,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 describe('shards/router — routing', () => {
   it('shards/router — every node agrees on ownership and any node reaches the owner', async () => {
     const l = lab(3);
-    await l.clock.advance(500);
+    await l.clock.advanceAsync(500, 10);
     const views = l.names.map((n) => get(l, n).router.ownership());
     expect(views[1]).toEqual(views[0]);
     expect(views[2]).toEqual(views[0]);
@@ -102,7 +102,7 @@ describe('shards/router — routing', () => {
 
   it('shards/router — a non-owner answers wrong_owner with its owner instead of forwarding again', async () => {
     const l = lab(3);
-    await l.clock.advance(500);
+    await l.clock.advanceAsync(500, 10);
     const [a, b, c] = l.names as [string, string, string];
     const key = keyOwnedBy(l, c);
     // a's view is stale: it believes b owns the key's shard, so it forwards there once
@@ -126,7 +126,7 @@ describe('shards/router — routing', () => {
 
   it('shards/router — bad input is a typed error, locally and across a forward', async () => {
     const l = lab(3);
-    await l.clock.advance(500);
+    await l.clock.advanceAsync(500, 10);
     const a = get(l, 'n1@h');
     const remoteKey = keyOwnedBy(l, 'n2@h');
     expect(await codeOf(a.router.call('k', 'nope'))).toBe('unknown_op');
@@ -151,25 +151,25 @@ describe('shards/router — routing', () => {
 describe('shards/router — partitions and handoff', () => {
   it('shards/router — the minority answers no_quorum within a lease, reads there are marked stale', async () => {
     const l = lab(3);
-    await l.clock.advance(500);
+    await l.clock.advanceAsync(500, 10);
     const [a, b, c] = l.names as [string, string, string];
     const key = keyOwnedBy(l, a);
     await get(l, a).ledger.incr(key, 5, 'before');
     l.net.partition([a], [b, c]);
-    await l.clock.advance(LEASE);
+    await l.clock.advanceAsync(LEASE, 10);
     l.net.detect();
     expect(await codeOf(get(l, a).ledger.incr(key, 1, 'minority'))).toBe('no_quorum');
     const read = await get(l, a).ledger.get(key);
     expect(read).toMatchObject({ value: 5, stale: true });
     // the majority takes the shard over and writes under a new epoch
     const p = get(l, b).ledger.incr(key, 1, 'majority');
-    await l.clock.advance(LEASE);
+    await l.clock.advanceAsync(LEASE, 10);
     expect(await p).toMatchObject({ value: 6, epoch: 2 });
   });
 
   it('shards/router — on a join only the newcomer’s shards move, and writes wait out the handoff', async () => {
     const l = lab(3, 2);
-    await l.clock.advance(500);
+    await l.clock.advanceAsync(500, 10);
     const [a, , c] = l.names as [string, string, string];
     const before = get(l, a).router.ownership();
     const changes: number[][] = [];
@@ -184,14 +184,14 @@ describe('shards/router — partitions and handoff', () => {
     // a write for a moved shard, sent to the new owner at once, waits for the lease and succeeds
     const key = keyOwnedBy(l, c);
     const p = get(l, c).ledger.incr(key, 1, 'during-handoff');
-    await l.clock.advance(1_000);
+    await l.clock.advanceAsync(1_000, 10);
     expect(await p).toMatchObject({ node: c, epoch: 2 });
     for (const s of moved) expect(await l.store.epochOf(s)).toBe(2);
   });
 
   it('shards/router — the old owner finishes in-flight writes before it releases', async () => {
     const l = lab(3, 2);
-    await l.clock.advance(500);
+    await l.clock.advanceAsync(500, 10);
     const [a, b, c] = l.names as [string, string, string];
     let finish: () => void = () => undefined;
     for (const s of l.shards.values()) {
@@ -207,7 +207,7 @@ describe('shards/router — partitions and handoff', () => {
     await settle();
     join(l, c);
     get(l, c).router.define('slow', { kind: 'write', run: () => 'new' });
-    await l.clock.advance(600);
+    await l.clock.advanceAsync(600, 10);
     const shard = get(l, a).router.shardOf(key);
     expect(get(l, oldOwner).lease.info(shard).status).toBe('held'); // still draining
     // a request that still reaches the old owner is turned away with the new owner's name
@@ -216,7 +216,7 @@ describe('shards/router — partitions and handoff', () => {
     expect(reply).toMatchObject({ ok: false, error: { code: 'wrong_owner', data: { owner: c } } });
     finish();
     expect(await slow).toBe('done');
-    await l.clock.advance(600);
+    await l.clock.advanceAsync(600, 10);
     expect(get(l, oldOwner).lease.info(shard).status).toBe('idle');
     expect(get(l, c).lease.info(shard).status).toBe('held');
   });
@@ -229,20 +229,20 @@ describe('shards/router — partitions and handoff', () => {
     const first = codeOf(get(l, a).ledger.incr(key, 1, 'r1'));
     const second = await codeOf(get(l, a).ledger.incr(key, 1, 'r2'));
     expect(second).toBe('overloaded');
-    await l.clock.advance(500);
+    await l.clock.advanceAsync(500, 10);
     expect(await first).toBe('ok');
     // grants held elsewhere: simulate by stopping every other member's answers (partition
     // without detection): a's lease expires, new writes wait, then fail as no_quorum
     l.net.partition([a], l.names.slice(1));
-    await l.clock.advance(LEASE);
+    await l.clock.advanceAsync(LEASE, 10);
     const late = codeOf(get(l, a).ledger.incr(key, 1, 'r3'));
-    await l.clock.advance(1_100);
+    await l.clock.advanceAsync(1_100, 10);
     expect(['no_quorum', 'handoff_timeout']).toContain(await late);
   });
 
   it('shards/router — with the lease check off, the store fence alone refuses a paused owner', async () => {
     const l = lab(3, 3, { trustStoreFenceOnly: true });
-    await l.clock.advance(500);
+    await l.clock.advanceAsync(500, 10);
     const [a, b, c] = l.names as [string, string, string];
     const key = keyOwnedBy(l, a);
     const outcomes: Outcome[] = [];
@@ -278,7 +278,7 @@ describe('shards/router — partitions and handoff', () => {
     l.net.partition([a], [b, c]);
     l.net.detect();
     const taken = attempt(b, 'w2');
-    await l.clock.advance(LEASE * 2);
+    await l.clock.advanceAsync(LEASE * 2, 10);
     await taken;
     // a "wakes up" still believing in its old epoch and writes: the store refuses it
     const rejections: FenceRejection[] = [];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keyPicker, runWorkload, seededRandom } from './workload.ts';
-import { FakeClock } from './testing/fake-clock.ts';
+import { FakeClock } from '../fake-clock.ts';
 import { WrongOwnerError, NoQuorumError } from './errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shards-workload-'));
@@ -30,7 +30,7 @@ describe('shards/workload — generator', () => {
   });
 
   it('shards/workload — paces writes, retries redirects with the same id, records every outcome', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(1_000_000);
     const seen = new Map<string, number>();
     const incr = (
       key: string,
@@ -54,7 +54,7 @@ describe('shards/workload — generator', () => {
       shardCount: 4,
       outcomeLog: log,
     });
-    await clock.advance(1_200, 5);
+    await clock.advanceAsync(1_200, 5);
     const r = await run;
     expect(r.attempted).toBeGreaterThanOrEqual(190);
     expect(r.attempted).toBeLessThanOrEqual(200);
@@ -73,14 +73,14 @@ describe('shards/workload — generator', () => {
   });
 
   it('shards/workload — stops at count and refuses nonsense rates', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(1_000_000);
     const run = runWorkload({
       incr: () => Promise.resolve({ value: 1, epoch: 1, node: 'x' }),
       ratePerSec: 1_000,
       count: 25,
       clock,
     });
-    await clock.advance(200, 5);
+    await clock.advanceAsync(200, 5);
     expect((await run).attempted).toBe(25);
     await expect(
       runWorkload({ incr: () => Promise.reject(new Error()), ratePerSec: 0, count: 1 }),

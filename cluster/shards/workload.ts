@@ -123,7 +123,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
     : null;
   const outcomes: Outcome[] = [];
   const pending = new Set<Promise<void>>();
-  const start = clock.now();
+  // pacing and duration on the monotonic clock; outcome times (wall) go to the shared history
+  const start = clock.monotonic();
   let started = 0;
   let skipped = 0;
   let acked = 0;
@@ -185,7 +186,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 
   await new Promise<void>((resolve) => {
     const tick = (): void => {
-      const elapsed = clock.now() - start;
+      const elapsed = clock.monotonic() - start;
       const done =
         options.signal?.aborted === true ||
         started + skipped >= limit ||
@@ -206,5 +207,5 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   });
   while (pending.size > 0) await Promise.all([...pending]);
   if (log) await new Promise<void>((r) => log.end(r));
-  return { outcomes, attempted: started, acked, skipped, durationMs: clock.now() - start };
+  return { outcomes, attempted: started, acked, skipped, durationMs: clock.monotonic() - start };
 }

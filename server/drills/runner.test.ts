@@ -1,3 +1,4 @@
+import { FakeClock } from '../../cluster/fake-clock.ts';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,7 +17,6 @@ import {
   runDrill,
   type DrillChild,
   type DrillProgress,
-  type DrillTimers,
 } from './runner.ts';
 
 /** A child process whose output, exit and signals the test controls. */
@@ -37,36 +37,13 @@ class FakeChild extends EventEmitter implements DrillChild {
   }
 }
 
-/** Timers that fire only when the test says so. */
-class FakeTimers implements DrillTimers {
-  private next = 1;
-  readonly pending = new Map<number, { fn: () => void; ms: number }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { fn, ms });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  /** Fires every pending timer of exactly `ms`. */
-  fire(ms: number): void {
-    for (const [id, t] of [...this.pending]) {
-      if (t.ms === ms) {
-        this.pending.delete(id);
-        t.fn();
-      }
-    }
-  }
-}
-
 const REPORT = { verdict: 'pass', drill: 'split-brain', writesAttempted: 10, writesAcked: 9 };
 const line = (o: object) => `${JSON.stringify(o)}\n`;
 const flush = () => new Promise((r) => setImmediate(r));
 
 function fakeRun(extra: { timeoutMs?: number } = {}) {
   const child = new FakeChild();
-  const timers = new FakeTimers();
+  const timers = new FakeClock();
   const progress: DrillProgress[] = [];
   const run = runDrill({
     kind: 'split-brain',
@@ -128,9 +105,9 @@ describe('drills runner', () => {
 
   it('drills runner — a timeout sends SIGTERM, then SIGKILL after the grace, and fails', async () => {
     const { child, timers, run } = fakeRun({ timeoutMs: 1_000 });
-    timers.fire(1_000);
+    timers.advance(1_000);
     expect(child.signals).toEqual(['SIGTERM']);
-    timers.fire(50);
+    timers.advance(50);
     expect(child.signals).toEqual(['SIGTERM', 'SIGKILL']);
     child.exit(null, 'SIGKILL');
     const outcome = await run.done;
@@ -178,7 +155,7 @@ describe('drills service', () => {
       publish: (e) => events.push(e),
       ...(keep !== undefined && { keep }),
       runner: {
-        timers: new FakeTimers(),
+        timers: new FakeClock(),
         spawn: () => {
           const c = new FakeChild();
           children.push(c);
@@ -275,7 +252,7 @@ describe('drills service', () => {
 
   it('drills service — a timed-out drill is failed, not interrupted', async () => {
     const children: FakeChild[] = [];
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     const drills = new Drills({
       db,
       now: () => 5_000,
@@ -291,7 +268,7 @@ describe('drills service', () => {
       },
     });
     const started = drills.start({ kind: 'pause' });
-    timers.fire(1_000);
+    timers.advance(1_000);
     children[0]!.exit(null, 'SIGTERM');
     await settle();
     expect(await drills.get(started.id)).toMatchObject({ status: 'failed' });

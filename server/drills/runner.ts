@@ -8,6 +8,8 @@ import { spawn as nodeSpawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../paths.ts';
+import type { Clock } from '../clock.ts';
+import { scrubbedEnv } from '../env.ts';
 
 /** The drills the CLI knows. */
 export const DRILL_KINDS = ['node-loss', 'split-brain', 'pause'] as const;
@@ -53,11 +55,8 @@ export interface DrillChild {
 
 export type DrillSpawner = (args: readonly string[]) => DrillChild;
 
-/** Timers port so the timeout is tested with fake time. */
-export interface DrillTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The part of the server's clock the runner needs, so the timeout is tested with fake time. */
+export type DrillTimers = Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 
 export interface RunDrillOptions {
   readonly kind: DrillKind;
@@ -107,6 +106,8 @@ export const spawnDrillCli: DrillSpawner = (args) => {
     cwd: PROJECT_ROOT,
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
+    // the drill and its nodes need none of the server's secrets (admin token, store URL)
+    env: scrubbedEnv() as NodeJS.ProcessEnv,
   });
   // nothing is ever written; an EPIPE after the drill ended is of no interest
   child.stdin.on('error', () => {});
@@ -180,6 +181,7 @@ function onLines(stream: Readable, each: (line: string) => void): void {
 
 /** Starts a drill; never rejects: every way it can end is a {@link DrillOutcome}. */
 export function runDrill(options: RunDrillOptions): RunningDrill {
+  // not unref'd: a drill in progress keeps the server's timeout alive
   const timers: DrillTimers = options.timers ?? {
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),

@@ -70,6 +70,7 @@ beforeAll(async () => {
       host: '127.0.0.1',
       port: p,
       extraArgs: demo.nodeArgs!(`n${i + 1}`, members),
+      storeUrl: demo.storeUrl!,
     })),
     cookie: 'lab-test-cookie',
     observatoryUrl: `http://127.0.0.1:${port}`,

@@ -22,8 +22,10 @@ export interface LabNodeSpec {
   readonly name: string;
   readonly host: string;
   readonly port: number;
-  /** extra arguments (e.g. shard options of the demo workload) */
+  /** extra arguments (e.g. shard options of the demo workload); never a secret */
   readonly extraArgs?: readonly string[];
+  /** the node's shards store URL, given by env OBSERVATORY_STORE_URL (it may hold a password) */
+  readonly storeUrl?: string;
 }
 
 export interface LabNodesOptions {
@@ -151,8 +153,6 @@ export class LabNodes implements LabControl {
       r.spec.host,
       '--port',
       String(r.spec.port),
-      '--cookie',
-      this.options.cookie,
       '--events',
       'json',
       '--observatory',
@@ -167,11 +167,14 @@ export class LabNodes implements LabControl {
       cwd: PROJECT_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      // Each node gets only its own agent credential, by environment (argv is public in `ps`).
-      env: {
-        ...labNodeEnv(),
-        OBSERVATORY_AGENT_TOKEN: agentCredential(this.options.agentToken, r.fullName),
-      },
+      // Secrets go by environment: argv is readable by every local user (`ps`), a process's
+      // environment only by its owner. The admin token is not passed at all, and each node gets
+      // only its own agent credential.
+      env: labNodeEnv({
+        cookie: this.options.cookie,
+        agentToken: agentCredential(this.options.agentToken, r.fullName),
+        ...(r.spec.storeUrl !== undefined && { storeUrl: r.spec.storeUrl }),
+      }),
     });
     r.child = child;
     r.exited = new Promise((resolve) => child.once('exit', () => resolve()));

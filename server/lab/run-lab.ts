@@ -36,6 +36,8 @@ export interface LabRunOptions {
 export interface LabWorkload {
   /** extra arguments for the node with this short name, given every member's full name */
   readonly nodeArgs?: (name: string, members: readonly string[]) => readonly string[];
+  /** the shards store URL every node gets by environment (never argv: it may hold a password) */
+  readonly storeUrl?: string;
   readonly start?: (lab: RunningLab) => void | Promise<void>;
 }
 
@@ -57,12 +59,11 @@ export function shardsDemo(dataDir: string): LabWorkload {
       '--shards',
       '--members',
       members.join(','),
-      '--store',
-      store,
       '--workload-rate',
       String(LAB_WORKLOAD_RATE),
       '--lab',
     ],
+    storeUrl: store,
   };
 }
 
@@ -119,7 +120,13 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
   const specs: LabNodeSpec[] = ports.map((port, i) => {
     const name = `n${i + 1}`;
     const extraArgs = workload?.nodeArgs?.(name, members);
-    return { name, host: LAB_HOST, port, ...(extraArgs !== undefined && { extraArgs }) };
+    return {
+      name,
+      host: LAB_HOST,
+      port,
+      ...(extraArgs !== undefined && { extraArgs }),
+      ...(workload?.storeUrl !== undefined && { storeUrl: workload.storeUrl }),
+    };
   });
   const nodes = new LabNodes({
     nodes: specs,

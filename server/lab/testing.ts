@@ -15,9 +15,9 @@ export async function untilModel(
   check: (m: ClusterModel) => boolean,
   timeoutMs: number,
 ): Promise<ClusterModel> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let last: ClusterModel | undefined;
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     last = await clusterModel(serverUrl);
     if (check(last)) return last;
     await new Promise((r) => setTimeout(r, 100));

@@ -9,23 +9,12 @@ import type { ModelServerToClientEvents } from '../../protocol/model.ts';
 import type { EventFeed } from './event-feed.ts';
 import type { LiveModel } from './live-model.ts';
 import type { TrafficWindow } from './traffic-window.ts';
+import { systemClock, type Clock } from '../clock.ts';
 
-/** Timers as a port, so coalescing is tested with fake time. */
-export interface PushTimers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
+/** The server's clock port, so coalescing is tested with fake time. */
+export type PushTimers = Clock;
 
-export const realTimers: PushTimers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-  setInterval: (fn, ms) => setInterval(fn, ms).unref(),
-  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
-};
+export const realTimers: PushTimers = systemClock;
 
 type Emit = <E extends keyof ModelServerToClientEvents>(
   event: E,
@@ -63,7 +52,7 @@ export function startUiPush(target: PushTarget, options: UiPushOptions): () => v
       queued = [];
       return;
     }
-    lastPush = timers.now();
+    lastPush = timers.monotonic();
     if (queued.length > 0) {
       const events = queued;
       queued = [];
@@ -73,7 +62,7 @@ export function startUiPush(target: PushTarget, options: UiPushOptions): () => v
   };
   const schedule = () => {
     if (pending !== undefined) return;
-    const wait = Math.max(0, lastPush + minGapMs - timers.now());
+    const wait = Math.max(0, lastPush + minGapMs - timers.monotonic());
     pending = timers.setTimeout(push, wait);
   };
 

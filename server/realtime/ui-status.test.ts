@@ -1,33 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { UiStatus } from '../../protocol/ui.ts';
-import type { Clock } from '../clock.ts';
+import { FakeClock } from '../../cluster/fake-clock.ts';
 import { publishUiStatus, takeUiStatus } from './ui-status.ts';
 
 function fakeClock(start: number) {
-  let now = start;
-  const timers: { every: number; next: number; fn: () => void; live: boolean }[] = [];
-  const clock: Clock = {
-    now: () => now,
-    every(ms, fn) {
-      const timer = { every: ms, next: now + ms, fn, live: true };
-      timers.push(timer);
-      return () => {
-        timer.live = false;
-      };
-    },
-  };
-  const advance = (ms: number) => {
-    const end = now + ms;
-    for (;;) {
-      const due = timers.filter((t) => t.live && t.next <= end).sort((a, b) => a.next - b.next)[0];
-      if (!due) break;
-      now = due.next;
-      due.next += due.every;
-      due.fn();
-    }
-    now = end;
-  };
-  return { clock, advance };
+  const clock = new FakeClock(start);
+  return { clock, advance: (ms: number) => clock.advance(ms) };
 }
 
 describe('ui status', () => {

@@ -1,5 +1,5 @@
 import type { UiStatus } from '../../protocol/ui.ts';
-import type { Clock } from '../clock.ts';
+import { every, type Clock } from '../clock.ts';
 
 export interface UiStatusSource {
   readonly bootId: string;
@@ -32,5 +32,5 @@ export function publishUiStatus(
   intervalMs: number,
   emit: (status: UiStatus) => void,
 ): () => void {
-  return source.clock.every(intervalMs, () => emit(takeUiStatus(source)));
+  return every(source.clock, intervalMs, () => emit(takeUiStatus(source)));
 }

@@ -7,8 +7,8 @@ import type {
   RpcHandler,
 } from '../../api.ts';
 import type { ShardNode } from '../port.ts';
-import type { FakeClock } from './fake-clock.ts';
-import { settle } from './fake-clock.ts';
+import type { FakeClock } from '../../fake-clock.ts';
+import { settle } from '../../fake-clock.ts';
 
 /** An error shaped like the runtime's: a stable code. */
 class FakeRpcError extends Error {
