@@ -106,6 +106,19 @@ export function createAdminGuard(deps: AdminGuardDeps): AdminGuard {
     throw error;
   };
 
+  const auditSession = (req: IncomingMessage, action: 'sign-in' | 'sign-out', id: string) =>
+    deps.audit({
+      id: randomUUID(),
+      at: deps.now(),
+      action,
+      phase: 'result',
+      request: {},
+      ok: true,
+      result: { session: id },
+      actor: `session:${id}`,
+      ...requestMeta(req),
+    });
+
   const throttled = (address: string) => {
     try {
       deps.throttle.check(address);
@@ -206,17 +219,7 @@ export function createAdminGuard(deps: AdminGuardDeps): AdminGuard {
       deps.throttle.succeed(address);
       const { cookie, session } = deps.sessions.create();
       const ttlS = Math.floor(deps.sessions.ttlMs / 1_000);
-      await deps.audit({
-        id: randomUUID(),
-        at: deps.now(),
-        action: 'sign-in',
-        phase: 'result',
-        request: {},
-        ok: true,
-        result: { session: session.id },
-        actor: `session:${session.id}`,
-        ...requestMeta(req),
-      });
+      await auditSession(req, 'sign-in', session.id);
       return {
         status: 200,
         json: { signedIn: true },
@@ -233,17 +236,7 @@ export function createAdminGuard(deps: AdminGuardDeps): AdminGuard {
       }
       const session = deps.sessions.revoke(cookie);
       if (session !== undefined) {
-        await deps.audit({
-          id: randomUUID(),
-          at: deps.now(),
-          action: 'sign-out',
-          phase: 'result',
-          request: {},
-          ok: true,
-          result: { session: session.id },
-          actor: `session:${session.id}`,
-          ...requestMeta(req),
-        });
+        await auditSession(req, 'sign-out', session.id);
       }
       return {
         status: 200,
