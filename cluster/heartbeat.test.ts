@@ -89,3 +89,73 @@ describe('heartbeat — net_ticktime semantics with fake time', () => {
     expect(log).toEqual([]);
   });
 });
+
+describe('ticker — one timer for every link of a node', () => {
+  function link(clock: FakeClock, log: string[], name: string, T = 1000) {
+    return new Heartbeat(T, clock, {
+      sendTick: () => log.push(`${name} tick@${clock.monotonic()}`),
+      timedOut: () => log.push(`${name} down@${clock.monotonic()}`),
+      takeSentMark: () => false,
+    });
+  }
+
+  it('ticker — links of one ticktime share one timer and tick in one pass', () => {
+    const clock = new FakeClock();
+    const log: string[] = [];
+    const links = ['a', 'b', 'c'].map((n) => link(clock, log, n));
+    clock.advance(100);
+    links[0]!.start();
+    clock.advance(60);
+    links[1]!.start();
+    links[2]!.start();
+    expect(clock.pending).toBe(1);
+    clock.advance(90); // 250: the first quarter-tick boundary
+    for (const l of links) l.heard();
+    expect(log).toEqual(['a tick@250', 'b tick@250', 'c tick@250']);
+    for (const l of links) l.stop();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('ticker — passes fall on wall-clock multiples of ticktime/4, so the nodes of a host tick together', () => {
+    const clock = new FakeClock(1_000_130);
+    const log: string[] = [];
+    const a = link(clock, log, 'a');
+    a.start();
+    clock.advance(120); // wall 1_000_250
+    expect(log).toEqual(['a tick@1000250']);
+    a.heard();
+    // The wall clock steps: the pass already due stays where it is (no duration changes); the
+    // one after it follows the new phase, never more than ticktime/4 away.
+    clock.jumpWall(3_600_000 + 100);
+    clock.advance(250);
+    a.heard();
+    clock.advance(150);
+    expect(log).toEqual(['a tick@1000250', 'a tick@1000500', 'a tick@1000650']);
+    a.stop();
+  });
+
+  it('ticker — a silent link is down a ticktime after its last frame while its neighbours tick on', () => {
+    const clock = new FakeClock();
+    const log: string[] = [];
+    const quiet = link(clock, log, 'quiet');
+    const busy = link(clock, log, 'busy');
+    quiet.start();
+    busy.start();
+    clock.advance(300);
+    quiet.heard(); // quiet's last frame at 300
+    for (let t = 300; t < 1300; t += 100) {
+      busy.heard();
+      clock.advance(100);
+    }
+    expect(log.filter((l) => l.includes('down'))).toEqual(['quiet down@1300']);
+    expect(log.filter((l) => l.startsWith('busy tick'))).toEqual([
+      'busy tick@250',
+      'busy tick@500',
+      'busy tick@750',
+      'busy tick@1000',
+      'busy tick@1250',
+    ]);
+    busy.stop();
+    expect(clock.pending).toBe(0);
+  });
+});
