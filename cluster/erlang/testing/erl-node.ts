@@ -13,6 +13,7 @@ import { decode } from '../etf/decode.ts';
 import type { Term } from '../terms.ts';
 
 const run = promisify(execFile);
+const MARK = '@@etf:';
 
 const LOOP = `
 Loop = fun L() ->
@@ -25,11 +26,11 @@ Loop = fun L() ->
         {value, V, _} = erl_eval:exprs(Exprs, []),
         {ok, V}
       catch C:E -> {C, E} end,
-      io:format("=~s~n", [binary:encode_hex(term_to_binary(R))]),
+      io:format("@@etf:~s~n", [binary:encode_hex(term_to_binary(R))]),
       L()
   end
 end,
-io:format("=~s~n", [binary:encode_hex(term_to_binary(ready))]),
+io:format("@@etf:~s~n", [binary:encode_hex(term_to_binary(ready))]),
 Loop().`;
 
 export async function freePort(): Promise<number> {
@@ -112,10 +113,10 @@ export class ErlNode {
       while ((i = this.partial.indexOf('\n')) >= 0) {
         const line = this.partial.slice(0, i);
         this.partial = this.partial.slice(i + 1);
-        if (!line.startsWith('=')) continue;
+        if (!line.startsWith(MARK)) continue;
         const w = this.waiting.shift();
-        if (w !== undefined) w(line.slice(1));
-        else this.lines.push(line.slice(1));
+        if (w !== undefined) w(line.slice(MARK.length));
+        else this.lines.push(line.slice(MARK.length));
       }
     });
     this.child.stderr.setEncoding('utf8');
