@@ -59,6 +59,8 @@ export interface ErlangNodeOptions {
   readonly epmdPort?: number;
   /** run an embedded EPMD-compatible registry when none answers (default true) */
   readonly embeddedEpmd?: boolean;
+  /** register with EPMD so peers can dial us (default true; a shell or client may skip it) */
+  readonly publish?: boolean;
   /** net_ticktime in ms (default 60 000) */
   readonly ticktimeMs?: number;
   /** connect as a hidden node (default true, like C and JInterface nodes) */
@@ -290,6 +292,7 @@ export async function startErlangNode(options: ErlangNodeOptions): Promise<Erlan
       timeoutMs: DEFAULT_EPMD_TIMEOUT_MS,
     },
     embeddedEpmd: options.embeddedEpmd ?? true,
+    publish: options.publish ?? true,
     ticktimeMs,
     hidden: options.hidden ?? true,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_DIST_HANDSHAKE_TIMEOUT_MS,

@@ -3,6 +3,7 @@
  * one), accepts and dials distribution connections, and routes control messages to local
  * "processes" (mailboxes and the built-in services). Hidden by default, like a C or JInterface node.
  */
+import { randomInt } from 'node:crypto';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import type { Clock, Instrumentation, Logger } from '../api.ts';
 import { NoConnectionError, TimeoutError } from '../errors.ts';
@@ -48,6 +49,7 @@ export interface ResolvedNodeOptions {
   readonly port: number;
   readonly epmd: EpmdAddress;
   readonly embeddedEpmd: boolean;
+  readonly publish: boolean;
   readonly ticktimeMs: number;
   readonly hidden: boolean;
   readonly handshakeTimeoutMs: number;
@@ -137,6 +139,11 @@ export class ErlangNodeCore {
       lowestVersion: 6,
       extra: new Uint8Array(0),
     };
+    if (!this.opts.publish) {
+      // Not in EPMD: peers cannot dial us, but we can dial them (a shell, a client).
+      this.creation = randomInt(1, 2 ** 31);
+      return;
+    }
     try {
       this.registration = await this.register(entry);
     } catch (error) {
