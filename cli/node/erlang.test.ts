@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,5 +165,67 @@ describe('cli node --dist erlang against a real erl', () => {
     const ms = performance.now() - t0;
     expect(ms).toBeGreaterThan(1000);
     expect(ms).toBeLessThan(6000);
+  });
+});
+
+describe('docs/erlang.md', () => {
+  it('docs — the erl session runs as written against `observatory node --dist erlang`', async () => {
+    const doc = readFileSync(
+      fileURLToPath(new URL('../../docs/erlang.md', import.meta.url)),
+      'utf8',
+    );
+    const blocks = [...doc.matchAll(/```erlang\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBe(2);
+    // "(checker@127.0.0.1)N> command" lines, each followed by its expected output lines
+    const steps = blocks.map((b) =>
+      b
+        .split(/^\(checker@127\.0\.0\.1\)\d+> /m)
+        .slice(1)
+        .map((s) => {
+          const [command, ...out] = s.trimEnd().split('\n');
+          return { command: command!, out };
+        }),
+    );
+    const epmdPort = await freePort();
+    const home = cookieHome('doc-cookie');
+    const env = { ...process.env, HOME: home, ERL_EPMD_PORT: String(epmdPort), CLUSTER_COOKIE: '' };
+    const node = spawn(
+      process.execPath,
+      [BIN, 'node', '--name', 'ts1@127.0.0.1', '--dist', 'erlang'],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const shell = spawn('erl', ['-name', 'checker@127.0.0.1'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    try {
+      await new Promise<void>((resolve) =>
+        node.stdout.on('data', (c: Buffer) => c.toString().includes(' up ') && resolve()),
+      );
+      let output = '';
+      shell.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      const until = async (pred: () => boolean) => {
+        for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
+      };
+      const run = async (commands: { command: string }[], prompt: number) => {
+        for (const s of commands) shell.stdin.write(`${s.command}\n`);
+        await until(() => output.includes(`(checker@127.0.0.1)${prompt}>`));
+      };
+      await run(steps[0]!, steps[0]!.length + 1);
+      node.kill('SIGINT');
+      await new Promise((r) => node.once('exit', r));
+      await run(steps[1]!, steps[0]!.length + steps[1]!.length + 1);
+      // Every expected line that names no pid (those differ per run) and elides nothing appears.
+      for (const s of [...steps[0]!, ...steps[1]!])
+        for (const line of s.out)
+          if (!/<\d+\.\d+\.\d+>|\.\.\./.test(line)) expect(output).toContain(line.trim());
+      expect(output).toMatch(/Shell got \{<\d+\.3\.0>,"hello"\}/);
+    } finally {
+      node.kill('SIGKILL');
+      shell.kill('SIGKILL');
+    }
   });
 });

@@ -318,6 +318,9 @@ function installDefaultRpc(node: ErlangNode): void {
   const started = performance.now();
   node.register('erlang', 'node', 0, () => atom(node.name));
   node.register('erlang', 'self', 0, (_args, ctx) => ctx.self);
+  // The two-node smoke test calls :rpc.call(TS, Node, :self, []) and expects a pid of
+  // the TS node (Elixir's Node.self/0 would return the node name).
+  node.register('Elixir.Node', 'self', 0, (_args, ctx) => ctx.self);
   node.register('erlang', 'nodes', 0, () => node.nodes().map((n) => atom(n)));
   node.register('erlang', 'nodes', 1, () => node.nodes().map((n) => atom(n)));
   node.register('erlang', 'is_alive', 0, () => true);
