@@ -82,6 +82,8 @@ export interface ErlNodeOptions {
   readonly home: string;
   readonly ticktimeS?: number;
   readonly hidden?: boolean;
+  /** more `erl` arguments (e.g. `-pa DIR`) */
+  readonly extraArgs?: readonly string[];
 }
 
 /** A real `erl -name …` evaluating the expressions it is sent. */
@@ -102,6 +104,7 @@ export class ErlNode {
       String(options.ticktimeS ?? 4),
     ];
     if (options.hidden === true) args.push('-hidden');
+    args.push(...(options.extraArgs ?? []));
     this.child = spawn('erl', [...args, '-eval', LOOP], {
       env: { ...process.env, HOME: options.home, ERL_EPMD_PORT: String(options.epmdPort) },
       stdio: ['pipe', 'pipe', 'pipe'],
