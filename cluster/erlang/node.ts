@@ -414,13 +414,13 @@ export class ErlangNodeCore {
       proc?.deliver(msg, from);
       return;
     }
+    const conn = this.conns.get(node);
     const control =
       to instanceof Pid
-        ? (this.conns.get(node)?.peerFlags ?? 0n) & DFLAG.SEND_SENDER
+        ? conn?.sendSender === true
           ? tuple(OP.SEND_SENDER, from, to)
-          : tuple(OP.SEND, atom(''), to)
-        : tuple(OP.REG_SEND, from, atom(''), atom(to.name));
-    const conn = this.conns.get(node);
+          : tuple(OP.SEND, EMPTY, to)
+        : tuple(OP.REG_SEND, from, EMPTY, atom(to.name));
     if (conn !== undefined) return conn.send(control, msg);
     this.connect(node).then(
       () => this.conns.get(node)?.send(control, msg),
@@ -616,6 +616,8 @@ export class ErlangNodeCore {
     this.deliverTo(to, tuple(atom('DOWN'), ref, atom('process'), object, reason), undefined);
   }
 }
+
+const EMPTY = atom('');
 
 function pidAt(c: readonly Term[], i: number): Pid {
   const p = c[i];

@@ -6,9 +6,7 @@ const atomName = fc.oneof(
   fc.string({ minLength: 0, maxLength: 20 }),
   fc.constantFrom('ok', 'ärger', 'λ', '日本', 'with space', "it's"),
 );
-const node = fc
-  .constantFrom('a@127.0.0.1', 'ts1@127.0.0.1', 'nonode@nohost')
-  .map((n) => new Atom(n));
+const node = fc.constantFrom('a@127.0.0.1', 'ts1@127.0.0.1', 'b@host').map((n) => new Atom(n));
 
 const leaf: fc.Arbitrary<Term> = fc.oneof(
   fc.integer(),
@@ -32,14 +30,21 @@ const leaf: fc.Arbitrary<Term> = fc.oneof(
   fc
     .tuple(
       node,
-      fc.integer({ min: 0, max: 2 ** 28 }),
-      fc.integer({ min: 0, max: 2 ** 13 }),
+      fc.integer({ min: 0, max: 2 ** 28 - 1 }),
+      fc.integer({ min: 0, max: 2 ** 13 - 1 }),
       fc.nat(),
     )
     .map(([n, id, serial, cr]) => new Pid(n, id, serial, cr)),
   fc
-    .tuple(node, fc.nat(), fc.array(fc.nat(), { minLength: 3, maxLength: 5 }))
-    .map(([n, cr, ids]) => new Ref(n, cr, ids)),
+    .tuple(
+      node,
+      fc.nat(),
+      fc.tuple(
+        fc.integer({ min: 0, max: 2 ** 18 - 1 }),
+        fc.array(fc.nat(), { minLength: 2, maxLength: 4 }),
+      ),
+    )
+    .map(([n, cr, [first, rest]]) => new Ref(n, cr, [first, ...rest])),
 );
 
 /** Any term, nested up to a few levels. */

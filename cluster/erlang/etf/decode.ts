@@ -271,17 +271,29 @@ class Decoder {
   }
 
   private atomBody(n: number, isUtf8: boolean): Atom | boolean {
-    const b = this.bytes(n);
-    let name: string;
-    if (isUtf8) {
-      try {
-        name = utf8.decode(b);
-      } catch (cause) {
-        throw new MalformedTermError('atom is not valid UTF-8', { cause });
-      }
-    } else name = latin1.decode(b);
-    if (name.length > MAX_ATOM_CHARS && [...name].length > MAX_ATOM_CHARS)
-      throw new MalformedTermError(`atom longer than ${MAX_ATOM_CHARS} characters`);
+    this.need(n);
+    const start = this.pos;
+    this.pos += n;
+    let name = '';
+    // Short ASCII atoms (nearly all of them) without a TextDecoder call or a subarray.
+    let ascii = n <= 64;
+    for (let i = start; ascii && i < start + n; i++) {
+      const c = this.buf[i]!;
+      if (c >= 0x80) ascii = false;
+      else name += String.fromCharCode(c);
+    }
+    if (!ascii) {
+      const b = this.buf.subarray(start, start + n);
+      if (isUtf8) {
+        try {
+          name = utf8.decode(b);
+        } catch (cause) {
+          throw new MalformedTermError('atom is not valid UTF-8', { cause });
+        }
+      } else name = latin1.decode(b);
+      if (name.length > MAX_ATOM_CHARS && [...name].length > MAX_ATOM_CHARS)
+        throw new MalformedTermError(`atom longer than ${MAX_ATOM_CHARS} characters`);
+    }
     if (name === 'true') return true;
     if (name === 'false') return false;
     return atom(name);

@@ -12,9 +12,10 @@ P = open_port({fd,0,1}, [{packet,4}, binary, eof]),
 Loop = fun L() ->
   receive
     {P, {data, B}} ->
-      Out = case binary_to_term(B) of
+      Out = try binary_to_term(B) of
         {plain, T} -> term_to_binary(T, [{minor_version, 2}]);
         {compressed, T} -> term_to_binary(T, [{compressed, 9}, {minor_version, 2}])
+      catch C:E -> term_to_binary({erl_rejected, C, E})
       end,
       port_command(P, Out), L();
     {P, eof} -> halt()
