@@ -28,7 +28,7 @@ import { EpmdError, MalformedTermError } from './errors.ts';
 import { Mailbox, type SendTarget } from './mailbox.ts';
 import { RpcTable } from './rpc.ts';
 import type { Tuple } from './terms.ts';
-import { Atom, Pid, Ref, atom, tuple, type Term } from './terms.ts';
+import { Atom, Pid, Ref, atom, internAtoms, tuple, type Term } from './terms.ts';
 
 /** A local process: something with a pid that messages can be delivered to. */
 export interface LocalProcess {
@@ -92,6 +92,8 @@ export class ErlangNodeCore {
 
   constructor(readonly opts: ResolvedNodeOptions) {
     this.hooks = new Hooks(opts.logger);
+    // Node names are in every pid and reference: shared atoms save an allocation per pid decoded.
+    internAtoms(opts.name);
     this.nameAtom = atom(opts.name);
     this.ctx = {
       name: opts.name,
@@ -299,6 +301,7 @@ export class ErlangNodeCore {
     const old = this.conns.get(conn.peer);
     if (old !== undefined && old !== conn) old.close('disconnect');
     this.conns.set(conn.peer, conn);
+    internAtoms(conn.peer); // authenticated peers only, so the set stays small
     conn.onMessage = (msg) => this.dispatch(conn, msg);
     conn.onDown = (reason, detail) => this.down(conn, reason, detail);
     this.opts.logger.info('erlang: nodeup', { node: conn.peer });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTerm } from './format.ts';
-import type { Pid, Tuple} from './index.ts';
+import type { Pid, Tuple } from './index.ts';
 import { atom, startErlangNode, tuple, type Term } from './index.ts';
 import { startPair, type Pair } from './testing/fixture.ts';
 

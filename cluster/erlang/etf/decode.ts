@@ -45,30 +45,22 @@ export function decodeAt(
   options: DecodeOptions = {},
 ): { term: Term; end: number } {
   const d = new Decoder(bytes, offset, options.maxDepth ?? DEFAULT_MAX_TERM_DEPTH);
-  if (d.u8() !== TAG.VERSION) throw new MalformedTermError('missing version byte 131');
-  if (bytes[d.pos] === TAG.COMPRESSED) {
-    d.pos++;
-    const size = d.u32();
-    const max = options.maxTermBytes ?? DEFAULT_MAX_TERM_BYTES;
-    if (size > max)
-      throw new MalformedTermError(`compressed term expands to ${size} > ${max} bytes`);
-    let inflated: Buffer;
-    try {
-      // A compressed term runs to the end of its buffer (term_to_binary's output).
-      inflated = inflateSync(bytes.subarray(d.pos), { maxOutputLength: Math.max(size, 1) });
-    } catch (cause) {
-      throw new MalformedTermError('bad compressed term', { cause });
-    }
-    if (inflated.length !== size)
-      throw new MalformedTermError(`compressed term is ${inflated.length}, not ${size} bytes`);
-    const inner = new Decoder(inflated, 0, options.maxDepth ?? DEFAULT_MAX_TERM_DEPTH);
-    const term = inner.term(0);
-    if (inner.pos !== inflated.length)
-      throw new MalformedTermError('trailing bytes in compressed term');
-    return { term, end: bytes.length };
-  }
-  const term = d.term(0);
+  const term = d.versioned(options.maxTermBytes ?? DEFAULT_MAX_TERM_BYTES);
   return { term, end: d.pos };
+}
+
+/** Decodes `count` terms laid end to end from `offset` (a frame's control and message). */
+export function decodeSeries(
+  bytes: Uint8Array,
+  offset: number,
+  options: DecodeOptions,
+  more: (first: Term) => boolean,
+): { first: Term; second: Term | undefined; end: number } {
+  const d = new Decoder(bytes, offset, options.maxDepth ?? DEFAULT_MAX_TERM_DEPTH);
+  const max = options.maxTermBytes ?? DEFAULT_MAX_TERM_BYTES;
+  const first = d.versioned(max);
+  const second = more(first) ? d.versioned(max) : undefined;
+  return { first, second, end: d.pos };
 }
 
 class Decoder {
@@ -79,6 +71,30 @@ class Decoder {
     private readonly maxDepth: number,
   ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  /** A term with its version byte; a compressed term runs to the end of the buffer. */
+  versioned(maxTermBytes: number): Term {
+    if (this.u8() !== TAG.VERSION) throw new MalformedTermError('missing version byte 131');
+    if (this.buf[this.pos] !== TAG.COMPRESSED) return this.term(0);
+    this.pos++;
+    const size = this.u32();
+    if (size > maxTermBytes)
+      throw new MalformedTermError(`compressed term expands to ${size} > ${maxTermBytes} bytes`);
+    let inflated: Buffer;
+    try {
+      inflated = inflateSync(this.buf.subarray(this.pos), { maxOutputLength: Math.max(size, 1) });
+    } catch (cause) {
+      throw new MalformedTermError('bad compressed term', { cause });
+    }
+    if (inflated.length !== size)
+      throw new MalformedTermError(`compressed term is ${inflated.length}, not ${size} bytes`);
+    const inner = new Decoder(inflated, 0, this.maxDepth);
+    const term = inner.term(0);
+    if (inner.pos !== inflated.length)
+      throw new MalformedTermError('trailing bytes in compressed term');
+    this.pos = this.buf.length;
+    return term;
   }
 
   private need(n: number): void {

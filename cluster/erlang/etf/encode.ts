@@ -246,6 +246,27 @@ function writeFloat(w: Writer, v: number): void {
 }
 
 function writeAtom(w: Writer, name: string): void {
+  const n = name.length;
+  // Short ASCII names (nearly all atoms, and every node name we have seen) byte by byte.
+  if (n < 256) {
+    w.ensure(2 + n);
+    const start = w.pos;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      const c = name.charCodeAt(i);
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      w.buf[start + 2 + i] = c;
+    }
+    if (ascii) {
+      w.buf[start] = TAG.SMALL_ATOM_UTF8;
+      w.buf[start + 1] = n;
+      w.pos = start + 2 + n;
+      return;
+    }
+  }
   const len = Buffer.byteLength(name);
   if (len > MAX_ATOM_CHARS && [...name].length > MAX_ATOM_CHARS)
     throw new UnencodableTermError(`atom longer than ${MAX_ATOM_CHARS} characters`);
