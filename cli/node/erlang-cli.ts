@@ -26,6 +26,7 @@ export async function runDistOption(
     CLUSTER_COOKIE: process.env.CLUSTER_COOKIE,
     ERL_EPMD_PORT: process.env.ERL_EPMD_PORT,
     HOME: process.env.HOME,
+    OBSERVATORY_AGENT_TOKEN: process.env.OBSERVATORY_AGENT_TOKEN,
   };
   if (commandName === 'node') {
     const options = erlang.parseErlangNodeOptions(

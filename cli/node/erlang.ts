@@ -28,6 +28,7 @@ export interface ErlangEnv {
   readonly CLUSTER_COOKIE?: string | undefined;
   readonly ERL_EPMD_PORT?: string | undefined;
   readonly HOME?: string | undefined;
+  readonly OBSERVATORY_AGENT_TOKEN?: string | undefined;
 }
 
 const EnvSchema = z.object({
@@ -85,6 +86,8 @@ export interface ErlangNodeCliOptions {
   readonly epmdPort: number;
   readonly ticktimeMs: number | undefined;
   readonly events: 'json' | 'text' | undefined;
+  /** `--observatory` URL origin and token (flag or OBSERVATORY_AGENT_TOKEN), when streaming */
+  readonly observatory: { readonly url: string; readonly token: string } | undefined;
 }
 
 /** Validates `observatory node --dist erlang` options; `portGiven` is false when --port was defaulted. */
@@ -99,7 +102,9 @@ export function parseErlangNodeOptions(
     ...(parsed.success ? [] : formatIssues(parsed.error)),
     ...(envParsed.success ? [] : envParsed.error.issues.map((i) => i.message)),
   ];
-  if (!parsed.success || !envParsed.success) throw new CliOptionsError('node', issues);
+  const observatory = parseObservatory(raw, env, issues);
+  if (!parsed.success || !envParsed.success || issues.length > 0)
+    throw new CliOptionsError('node', issues);
   const cookie = resolveErlangCookie(raw.cookieFile, env, 'node');
   const o = parsed.data;
   return {
@@ -110,7 +115,33 @@ export function parseErlangNodeOptions(
     epmdPort: envParsed.data.ERL_EPMD_PORT ?? DEFAULT_EPMD_PORT,
     ticktimeMs: o.ticktime,
     events: o.events,
+    observatory,
   };
+}
+
+/** `--observatory URL` with `--agent-token` (or OBSERVATORY_AGENT_TOKEN); issues go to `issues`. */
+function parseObservatory(
+  raw: Record<string, unknown>,
+  env: ErlangEnv,
+  issues: string[],
+): { url: string; token: string } | undefined {
+  if (raw.observatory === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(typeof raw.observatory === 'string' ? raw.observatory : '');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      issues.push('--observatory: must be an http:// or https:// URL');
+      url = undefined;
+    }
+  } catch {
+    issues.push('--observatory: must be a URL such as http://127.0.0.1:3000');
+  }
+  const token = typeof raw.agentToken === 'string' ? raw.agentToken : env.OBSERVATORY_AGENT_TOKEN;
+  if (token === undefined || token === '') {
+    issues.push('--agent-token: is required with --observatory (or env OBSERVATORY_AGENT_TOKEN)');
+    return undefined;
+  }
+  return url === undefined ? undefined : { url: url.origin, token };
 }
 
 /** Runs the node until SIGINT/SIGTERM. */
@@ -140,12 +171,23 @@ export async function runErlangNode(
       ? `EPMD port ${o.epmdPort}`
       : `embedded EPMD on port ${node.embeddedEpmdPort}`;
   io.out(`node ${node.name} up (erlang distribution, hidden) on ${o.host}:${node.port}, ${epmd}`);
+  // The agent counts this node's Erlang links (frames, sizes, ticks) like a native node's.
+  const agent =
+    o.observatory === undefined
+      ? undefined
+      : (await import('../../agents/index.ts')).attachAgent(node.agentView(), {
+          url: o.observatory.url,
+          token: o.observatory.token,
+          onKill: () => process.kill(process.pid, 'SIGKILL'),
+        });
   const shutdown = (signal: NodeJS.Signals) => {
     process.once(signal, () => process.exit(130));
-    node.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    (agent?.detach() ?? Promise.resolve())
+      .then(() => node.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

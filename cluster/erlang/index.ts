@@ -8,7 +8,14 @@
  * await node.call('checker@127.0.0.1', 'erlang', 'node', []);  // Atom('checker@127.0.0.1')
  * ```
  */
-import type { Clock, Instrumentation, Logger } from '../api.ts';
+import type {
+  ClusterNode,
+  Clock,
+  FaultControl,
+  Instrumentation,
+  Logger,
+  MembershipEvent,
+} from '../api.ts';
 import { silentLogger, systemClock } from '../clock.ts';
 import { BadArgumentError } from '../errors.ts';
 import {
@@ -97,6 +104,44 @@ export class ErlangNode {
   /** the agent's hooks: frames (channel `send`, `rpc`, `monitor`, `tick`, `handshake`) and link states */
   get instrumentation(): Instrumentation {
     return this.core.instrumentation;
+  }
+
+  /** Fault injection (blackhole, latency) per peer, as the agent drives it. */
+  get faults(): FaultControl {
+    return this.core.faults;
+  }
+
+  /**
+   * The node as the observatory agent sees a node (`attachAgent(node.agentView(), …)`): all its
+   * links are hidden, like the node itself; membership events carry the time they happened.
+   */
+  agentView(): Pick<
+    ClusterNode,
+    'name' | 'hidden' | 'address' | 'nodes' | 'monitorNodes' | 'instrumentation' | 'faults'
+  > {
+    const clock = this.core.opts.clock;
+    return {
+      name: this.name,
+      hidden: true,
+      address: { host: this.core.opts.listenHost, port: this.port },
+      nodes: (options) => (options?.hidden === true ? this.nodes() : []),
+      monitorNodes: (listener: (e: MembershipEvent) => void) =>
+        this.onNodeEvent((e) =>
+          listener(
+            e.event === 'nodeup'
+              ? { event: 'nodeup', node: e.node, hidden: true, at: clock.now() }
+              : {
+                  event: 'nodedown',
+                  node: e.node,
+                  hidden: true,
+                  reason: e.reason ?? 'connection_closed',
+                  at: clock.now(),
+                },
+          ),
+        ),
+      instrumentation: this.instrumentation,
+      faults: this.faults,
+    };
   }
 
   /** Connected nodes. */

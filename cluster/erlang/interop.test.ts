@@ -175,4 +175,21 @@ describe('erlang interop', () => {
     expect(ticks.in).toBeGreaterThan(0);
     expect(ticks.out).toBeGreaterThan(0);
   });
+
+  it('interop — the instrumentation hooks count Erlang frames with their sizes, as native ones', async () => {
+    const frames: [string, string, number][] = [];
+    const off = p.ts.instrumentation.onFrame((peer, channel, direction, bytes) => {
+      if (peer === ERL) frames.push([channel, direction, bytes]);
+    });
+    const view = p.ts.agentView();
+    expect(view.nodes({ hidden: true })).toEqual([ERL]);
+    ok(
+      await p.erl.eval(
+        `begin {echo, ${TS}} ! {self(), binary:copy(<<1>>, 4096)}, receive M -> ok after 5000 -> timeout end end`,
+      ),
+    );
+    off();
+    expect(frames.some(([c, d, b]) => c === 'send' && d === 'in' && b > 4096)).toBe(true);
+    expect(frames.some(([c, d, b]) => c === 'send' && d === 'out' && b > 4096)).toBe(true);
+  });
 });

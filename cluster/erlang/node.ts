@@ -25,6 +25,7 @@ import {
 } from './epmd/client.ts';
 import { startEmbeddedEpmd, type EmbeddedEpmd } from './epmd/server.ts';
 import { EpmdError, MalformedTermError } from './errors.ts';
+import { ErlangFaults } from './faults.ts';
 import { Mailbox, type SendTarget } from './mailbox.ts';
 import { RpcTable } from './rpc.ts';
 import type { Tuple } from './terms.ts';
@@ -70,6 +71,7 @@ interface RemoteMonitor {
 export class ErlangNodeCore {
   readonly hooks: Hooks;
   readonly rpc = new RpcTable();
+  readonly faults = new ErlangFaults();
   creation = 0;
   private server: Server | undefined;
   private registration: EpmdRegistration | undefined;
@@ -110,6 +112,7 @@ export class ErlangNodeCore {
         if (this.hooks.hasFrame) this.hooks.emitFrame(peer, channel, direction, bytes);
       },
       admit: (peer) => this.admit(peer),
+      faultsFor: this.faults.forPeer,
     };
   }
 
@@ -239,6 +242,13 @@ export class ErlangNodeCore {
     const host = node.split('@')[1];
     if (host === undefined || node.split('@').length !== 2)
       throw new NoConnectionError(`bad node name ${JSON.stringify(node)}`);
+    if (this.faults.isBlackholed(node)) {
+      // A cut network: the attempt hears nothing and gives up after the handshake timeout.
+      await new Promise((r) =>
+        this.opts.clock.setTimeout(() => r(undefined), this.opts.handshakeTimeoutMs),
+      );
+      throw new NoConnectionError(`${node} did not answer (blackholed)`);
+    }
     const found = await lookupNode({ ...this.opts.epmd, host }, node.split('@')[0]!);
     if (found === null) throw new NoConnectionError(`EPMD at ${host} does not know ${node}`);
     const socket = await new Promise<Socket>((resolve, reject) => {
