@@ -229,3 +229,38 @@ describe('docs/erlang.md', () => {
     }
   });
 });
+
+describe('agent on an erlang node', () => {
+  it('agent — snapshots of a --dist erlang node count its Erlang link frames and ticks', async () => {
+    const { attachAgent } = await import('../../agents/agent.ts');
+    const { FakeTransport, fixedProcessStats } = await import('../../agents/testing.ts');
+    const { startPair } = await import('../../cluster/erlang/testing/fixture.ts');
+    const pair = await startPair({}, 2);
+    const transport = new FakeTransport();
+    const agent = attachAgent(pair.ts.agentView(), {
+      url: 'http://127.0.0.1:1',
+      token: 't',
+      transport,
+      processStats: fixedProcessStats,
+    });
+    try {
+      transport.connect();
+      await pair.erl.eval(
+        "begin {echo, 'ts1@127.0.0.1'} ! {self(), binary:copy(<<1>>, 2000)}, receive _ -> ok after 5000 -> timeout end end",
+      );
+      await new Promise((r) => setTimeout(r, 1_600));
+      const stored = [];
+      for (let i = 0; i < 20 && transport.sent.length > 0; i++) stored.push(...transport.ackNext());
+      const frames = stored.flatMap((s) => s.frames).filter((f) => f.peer === 'checker@127.0.0.1');
+      expect(
+        frames.some((f) => f.channel === 'send' && f.direction === 'in' && f.bytes > 2000),
+      ).toBe(true);
+      expect(
+        frames.some((f) => f.channel === 'send' && f.direction === 'out' && f.bytes > 2000),
+      ).toBe(true);
+    } finally {
+      await agent.detach();
+      await pair.close();
+    }
+  });
+});
