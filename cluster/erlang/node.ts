@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
-import type { Clock, Instrumentation, Logger } from '../api.ts';
+import type { Channel, Clock, Instrumentation, Logger } from '../api.ts';
 import { NoConnectionError, TimeoutError } from '../errors.ts';
 import { Hooks } from '../instrumentation.ts';
 import { DFLAG, OUR_FLAGS } from './constants.ts';
@@ -24,18 +24,15 @@ import {
   type EpmdRegistration,
 } from './epmd/client.ts';
 import { startEmbeddedEpmd, type EmbeddedEpmd } from './epmd/server.ts';
-import { EpmdError, MalformedTermError } from './errors.ts';
+import { EpmdError } from './errors.ts';
 import { ErlangFaults } from './faults.ts';
 import { Mailbox, type SendTarget } from './mailbox.ts';
+import { ProcessTable, type LocalProcess } from './processes.ts';
 import { RpcTable } from './rpc.ts';
-import type { Tuple } from './terms.ts';
-import { Atom, Pid, Ref, atom, internAtoms, tuple, type Term } from './terms.ts';
+import type { Tuple, Atom } from './terms.ts';
+import { Pid, Ref, atom, internAtoms, tuple, type Term } from './terms.ts';
 
-/** A local process: something with a pid that messages can be delivered to. */
-export interface LocalProcess {
-  readonly pid: Pid;
-  deliver(msg: Term, from?: Pid): void;
-}
+export type { LocalProcess } from './processes.ts';
 
 export interface NodeEvent {
   readonly event: 'nodeup' | 'nodedown';
@@ -61,13 +58,6 @@ export interface ResolvedNodeOptions {
   readonly clock: Clock;
 }
 
-interface RemoteMonitor {
-  readonly ref: Ref;
-  readonly watcher: Pid;
-  /** what the watcher monitored: our pid, or our registered name */
-  readonly target: Pid | Atom;
-}
-
 export class ErlangNodeCore {
   readonly hooks: Hooks;
   readonly rpc = new RpcTable();
@@ -81,10 +71,7 @@ export class ErlangNodeCore {
     string,
     { promise: Promise<void>; socket?: Socket; lost: boolean }
   >();
-  private readonly procs = new Map<string, LocalProcess>();
-  private readonly names = new Map<string, LocalProcess>();
-  private readonly links = new Map<string, Pid[]>();
-  private readonly monitors = new Map<string, RemoteMonitor[]>();
+  private readonly table: ProcessTable;
   private readonly listeners = new Set<(e: NodeEvent) => void>();
   private readonly ctx: ConnectionContext;
   private nextId = 1;
@@ -97,6 +84,9 @@ export class ErlangNodeCore {
     // Node names are in every pid and reference: shared atoms save an allocation per pid decoded.
     internAtoms(opts.name);
     this.nameAtom = atom(opts.name);
+    this.table = new ProcessTable((node, control, payload, channel) =>
+      this.sendControl(node, control, payload, channel),
+    );
     this.ctx = {
       name: opts.name,
       cookie: opts.cookie,
@@ -312,7 +302,7 @@ export class ErlangNodeCore {
     if (old !== undefined && old !== conn) old.close('disconnect');
     this.conns.set(conn.peer, conn);
     internAtoms(conn.peer); // authenticated peers only, so the set stays small
-    conn.onMessage = (msg) => this.dispatch(conn, msg);
+    conn.onMessage = (msg) => this.table.dispatch(conn.peer, msg);
     conn.onDown = (reason, detail) => this.down(conn, reason, detail);
     this.opts.logger.info('erlang: nodeup', { node: conn.peer });
     if (this.hooks.hasLink)
@@ -330,22 +320,7 @@ export class ErlangNodeCore {
     this.conns.delete(conn.peer);
     this.opts.logger.info('erlang: nodedown', { node: conn.peer, reason, detail });
     const peer = conn.peer;
-    // Links to processes there break with `noconnection`; their monitors of ours go away.
-    for (const [key, pids] of this.links) {
-      const gone = pids.filter((p) => p.node.name === peer);
-      if (gone.length === 0) continue;
-      this.links.set(
-        key,
-        pids.filter((p) => p.node.name !== peer),
-      );
-      const proc = this.procs.get(key);
-      for (const p of gone) proc?.deliver(tuple(atom('EXIT'), p, atom('noconnection')));
-    }
-    for (const [key, ms] of this.monitors)
-      this.monitors.set(
-        key,
-        ms.filter((m) => m.watcher.node.name !== peer),
-      );
+    this.table.nodeDown(peer);
     if (this.hooks.hasLink)
       this.hooks.emitLink({ peer, state: 'down', hidden: true, reason, at: this.opts.clock.now() });
     this.emit({ event: 'nodedown', node: peer, reason });
@@ -379,17 +354,21 @@ export class ErlangNodeCore {
   }
 
   addProcess(proc: LocalProcess, name?: string): void {
-    this.procs.set(proc.pid.key, proc);
-    if (name !== undefined) this.names.set(name, proc);
+    this.table.add(proc, name);
   }
 
   whereis(name: string): LocalProcess | undefined {
-    return this.names.get(name);
+    return this.table.whereis(name);
+  }
+
+  /** Hook for the services module: spawn requests (erpc). */
+  set onSpawnRequest(handler: (peer: string, msg: DistMessage) => void) {
+    this.table.onSpawnRequest = handler;
   }
 
   /** A new mailbox, registered under `name` when given. */
   mailbox(name?: string): Mailbox {
-    if (name !== undefined && this.names.has(name))
+    if (name !== undefined && this.table.whereis(name) !== undefined)
       throw new Error(`name ${name} is already registered`);
     const box = new Mailbox(
       this.makePid(),
@@ -404,26 +383,14 @@ export class ErlangNodeCore {
 
   /** The process ended: tell linked and monitoring processes elsewhere, forget it. */
   exitProcess(pid: Pid, reason: Term, name?: string): void {
-    this.procs.delete(pid.key);
-    if (name !== undefined && this.names.get(name)?.pid === pid) this.names.delete(name);
-    for (const other of this.links.get(pid.key) ?? [])
-      this.sendControl(other.node.name, tuple(OP.PAYLOAD_EXIT, pid, other), reason, 'monitor');
-    this.links.delete(pid.key);
-    for (const m of this.monitors.get(pid.key) ?? [])
-      this.sendControl(
-        m.watcher.node.name,
-        tuple(OP.PAYLOAD_MONITOR_P_EXIT, m.target, m.watcher, m.ref),
-        reason,
-        'monitor',
-      );
-    this.monitors.delete(pid.key);
+    this.table.exit(pid, reason, name);
   }
 
   /** `To ! Msg` from `from`; dials the node first if needed, as Erlang does. */
   send(to: SendTarget, msg: Term, from: Pid): void {
     const node = to instanceof Pid ? to.node.name : to.node;
     if (node === this.opts.name) {
-      const proc = to instanceof Pid ? this.procs.get(to.key) : this.names.get(to.name);
+      const proc = to instanceof Pid ? this.table.get(to) : this.table.whereis(to.name);
       proc?.deliver(msg, from);
       return;
     }
@@ -446,12 +413,7 @@ export class ErlangNodeCore {
   }
 
   /** Sends a control message (and payload) on an existing connection; no-op when there is none. */
-  sendControl(
-    node: string,
-    control: Tuple,
-    payload?: Term,
-    channel: 'send' | 'rpc' | 'monitor' = 'send',
-  ): void {
+  sendControl(node: string, control: Tuple, payload?: Term, channel: Channel = 'send'): void {
     this.conns.get(node)?.send(control, payload, channel);
   }
 
@@ -491,155 +453,6 @@ export class ErlangNodeCore {
       this.opts.clock.clearTimeout(timer);
     }
   }
-
-  // ---- incoming control messages ----
-
-  /** Hook for the services module: spawn requests (erpc) and replies to our own. */
-  onSpawnRequest: (conn: string, msg: DistMessage) => void = () => {};
-
-  private dispatch(conn: DistConnection, msg: DistMessage): void {
-    const c = msg.control;
-    switch (msg.op) {
-      case OP.SEND:
-      case OP.SEND_TT:
-        return this.deliverTo(pidAt(c, 2), msg.payload!, undefined);
-      case OP.SEND_SENDER:
-      case OP.SEND_SENDER_TT:
-        return this.deliverTo(pidAt(c, 2), msg.payload!, pidAt(c, 1));
-      case OP.REG_SEND:
-      case OP.REG_SEND_TT: {
-        const name = c[3];
-        if (!(name instanceof Atom)) throw new MalformedTermError('REG_SEND to a non-atom');
-        this.names.get(name.name)?.deliver(msg.payload!, pidAt(c, 1));
-        return;
-      }
-      case OP.LINK: {
-        const from = pidAt(c, 1);
-        const to = pidAt(c, 2);
-        if (!this.procs.has(to.key))
-          return this.sendControl(
-            conn.peer,
-            tuple(OP.PAYLOAD_EXIT, to, from),
-            atom('noproc'),
-            'monitor',
-          );
-        this.links.set(to.key, [...(this.links.get(to.key) ?? []), from]);
-        return;
-      }
-      case OP.UNLINK_ID: {
-        const from = pidAt(c, 2);
-        const to = pidAt(c, 3);
-        this.unlink(to, from);
-        return this.sendControl(
-          conn.peer,
-          tuple(OP.UNLINK_ID_ACK, c[1]!, to, from),
-          undefined,
-          'monitor',
-        );
-      }
-      case OP.UNLINK:
-        return this.unlink(pidAt(c, 2), pidAt(c, 1));
-      case OP.EXIT:
-      case OP.EXIT2:
-        return this.exitSignal(pidAt(c, 1), pidAt(c, 2), c[3]!);
-      case OP.EXIT_TT:
-      case OP.EXIT2_TT:
-        return this.exitSignal(pidAt(c, 1), pidAt(c, 2), c[4]!);
-      case OP.PAYLOAD_EXIT:
-      case OP.PAYLOAD_EXIT_TT:
-      case OP.PAYLOAD_EXIT2:
-      case OP.PAYLOAD_EXIT2_TT:
-        return this.exitSignal(pidAt(c, 1), pidAt(c, 2), msg.payload!);
-      case OP.MONITOR_P:
-        return this.monitorRequest(conn.peer, pidAt(c, 1), c[2]!, refAt(c, 3));
-      case OP.DEMONITOR_P: {
-        const ref = refAt(c, 3);
-        for (const [key, ms] of this.monitors)
-          this.monitors.set(
-            key,
-            ms.filter((m) => m.ref.key !== ref.key),
-          );
-        return;
-      }
-      case OP.MONITOR_P_EXIT:
-        return this.down_(c[1]!, pidAt(c, 2), refAt(c, 3), c[4]!, conn.peer);
-      case OP.PAYLOAD_MONITOR_P_EXIT:
-        return this.down_(c[1]!, pidAt(c, 2), refAt(c, 3), msg.payload!, conn.peer);
-      case OP.SPAWN_REQUEST:
-      case OP.SPAWN_REQUEST_TT:
-        return this.onSpawnRequest(conn.peer, msg);
-      case OP.SPAWN_REPLY:
-      case OP.SPAWN_REPLY_TT: {
-        // {31, ReqId, To, Flags, Result}: delivered as erlang:spawn_request/5 would
-        const result = c[4]!;
-        const ok = result instanceof Pid;
-        return this.deliverTo(
-          pidAt(c, 2),
-          tuple(atom('spawn_reply'), refAt(c, 1), atom(ok ? 'ok' : 'error'), result),
-          undefined,
-        );
-      }
-      default:
-        // GROUP_LEADER, NODE_LINK, UNLINK_ID_ACK, ALIAS_SEND (we create no aliases): nothing to do
-        return;
-    }
-  }
-
-  private deliverTo(to: Pid, msg: Term, from: Pid | undefined): void {
-    this.procs.get(to.key)?.deliver(msg, from);
-  }
-
-  private unlink(local: Pid, remote: Pid): void {
-    const list = this.links.get(local.key);
-    if (list !== undefined)
-      this.links.set(
-        local.key,
-        list.filter((p) => p.key !== remote.key),
-      );
-  }
-
-  /** An exit signal to one of ours: the link is gone; the mailbox sees it as a trapped exit. */
-  private exitSignal(from: Pid, to: Pid, reason: Term): void {
-    this.unlink(to, from);
-    this.procs.get(to.key)?.deliver(tuple(atom('EXIT'), from, reason));
-  }
-
-  private monitorRequest(peer: string, watcher: Pid, target: Term, ref: Ref): void {
-    const proc =
-      target instanceof Pid
-        ? this.procs.get(target.key)
-        : target instanceof Atom
-          ? this.names.get(target.name)
-          : undefined;
-    if (proc === undefined)
-      return this.sendControl(
-        peer,
-        tuple(OP.PAYLOAD_MONITOR_P_EXIT, target, watcher, ref),
-        atom('noproc'),
-        'monitor',
-      );
-    const list = this.monitors.get(proc.pid.key) ?? [];
-    list.push({ ref, watcher, target: target instanceof Atom ? target : proc.pid });
-    this.monitors.set(proc.pid.key, list);
-  }
-
-  /** A monitor of ours fired: `{'DOWN', Ref, process, Who, Reason}`. */
-  private down_(who: Term, to: Pid, ref: Ref, reason: Term, peer: string): void {
-    const object = who instanceof Atom ? tuple(who, atom(peer)) : who;
-    this.deliverTo(to, tuple(atom('DOWN'), ref, atom('process'), object, reason), undefined);
-  }
 }
 
 const EMPTY = atom('');
-
-function pidAt(c: readonly Term[], i: number): Pid {
-  const p = c[i];
-  if (!(p instanceof Pid)) throw new MalformedTermError(`control element ${i} is not a pid`);
-  return p;
-}
-
-function refAt(c: readonly Term[], i: number): Ref {
-  const r = c[i];
-  if (!(r instanceof Ref)) throw new MalformedTermError(`control element ${i} is not a reference`);
-  return r;
-}
