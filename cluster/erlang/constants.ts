@@ -14,6 +14,8 @@ export const DEFAULT_MAX_DIST_FRAME_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_TERM_DEPTH = 1_000;
 /** Largest term a compressed term may expand to. */
 export const DEFAULT_MAX_TERM_BYTES = 64 * 1024 * 1024;
+/** Largest bignum decoded, in bytes of digits (8 Mbit): bounds the CPU a peer can make us spend. */
+export const MAX_BIG_BYTES = 1024 * 1024;
 /** Longest atom BEAM accepts, in characters. */
 export const MAX_ATOM_CHARS = 255;
 /** How long a connect waits for EPMD's answers. */

@@ -4,7 +4,12 @@
  * a hostile frame costs at most its own size; nesting is bounded by `maxDepth`.
  */
 import { inflateSync } from 'node:zlib';
-import { DEFAULT_MAX_TERM_BYTES, DEFAULT_MAX_TERM_DEPTH, MAX_ATOM_CHARS } from '../constants.ts';
+import {
+  DEFAULT_MAX_TERM_BYTES,
+  DEFAULT_MAX_TERM_DEPTH,
+  MAX_ATOM_CHARS,
+  MAX_BIG_BYTES,
+} from '../constants.ts';
 import { MalformedTermError } from '../errors.ts';
 import {
   Atom,
@@ -329,6 +334,7 @@ class Decoder {
   }
 
   private big(n: number): number | bigint {
+    if (n > MAX_BIG_BYTES) throw new MalformedTermError(`bignum of ${n} bytes > ${MAX_BIG_BYTES}`);
     const sign = this.u8();
     if (sign > 1) throw new MalformedTermError(`bad bignum sign ${sign}`);
     const digits = this.bytes(n);

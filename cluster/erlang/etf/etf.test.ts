@@ -89,6 +89,16 @@ describe('etf codec', () => {
     for (const b of bad) expect(() => decode(hex(b)), b).toThrow(MalformedTermError);
   });
 
+  it('etf — a bignum over the bound is refused before it is converted', () => {
+    const n = 2 * 1024 * 1024;
+    const bytes = Buffer.alloc(7 + n, 1);
+    bytes.set([131, 111, 0, n >>> 16, 0, 0, 0]);
+    bytes.writeUInt32BE(n, 2);
+    bytes[6] = 0;
+    expect(() => decode(bytes)).toThrow(/bignum of/);
+    expect(decode(encode(2n ** 8000n))).toBe(2n ** 8000n);
+  });
+
   it('etf — nesting deeper than the bound is refused', () => {
     let t: Term = [];
     for (let i = 0; i < 50; i++) t = tuple(t);
