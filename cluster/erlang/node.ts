@@ -146,9 +146,40 @@ export class ErlangNodeCore {
       throw error;
     }
     this.creation = this.registration.creation;
-    this.registration.onLost(() =>
-      this.opts.logger.warn('erlang: EPMD dropped our registration', { name: this.opts.name }),
-    );
+    this.watchRegistration(this.registration, entry);
+  }
+
+  /**
+   * When EPMD goes away (the node that ran the embedded one stopped), register again, starting
+   * an embedded registry if none answers, so peers can still find us. The creation stays the one
+   * our pids carry: a new one would make peers drop messages to them.
+   */
+  private watchRegistration(
+    reg: EpmdRegistration,
+    entry: Parameters<typeof registerNode>[1],
+  ): void {
+    reg.onLost(() => {
+      if (this.closing) return;
+      this.opts.logger.warn('erlang: EPMD dropped our registration; registering again', {
+        name: this.opts.name,
+      });
+      const retry = (attempt: number) =>
+        this.opts.clock.setTimeout(
+          () => {
+            if (this.closing) return;
+            this.register(entry).then(
+              (again) => {
+                if (this.closing) return again.close();
+                this.registration = again;
+                this.watchRegistration(again, entry);
+              },
+              () => retry(Math.min(attempt + 1, 10)),
+            );
+          },
+          100 * attempt + Math.random() * 100,
+        );
+      retry(1);
+    });
   }
 
   /** Registers with the EPMD at the configured port, starting an embedded one if none answers. */

@@ -83,3 +83,28 @@ describe('embedded epmd', () => {
     }
   });
 });
+
+describe('epmd registration', () => {
+  it('epmd — when the node running the embedded registry stops, the others register again', async () => {
+    const { startErlangNode } = await import('../index.ts');
+    const port = await freePort();
+    const addr = { host: '127.0.0.1', port, timeoutMs: 2000 };
+    const a = await startErlangNode({ name: 'owner@127.0.0.1', cookie: 'c', epmdPort: port });
+    const b = await startErlangNode({ name: 'tenant@127.0.0.1', cookie: 'c', epmdPort: port });
+    try {
+      expect(a.embeddedEpmdPort).toBe(port);
+      expect(b.embeddedEpmdPort).toBeUndefined();
+      await a.close();
+      let found = null;
+      for (let i = 0; i < 100 && found === null; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        found = await lookupNode(addr, 'tenant').catch(() => null);
+      }
+      expect(found?.port).toBe(b.port);
+      expect(b.embeddedEpmdPort).toBe(port);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});
