@@ -25,23 +25,20 @@ describe('cli erlang options', () => {
   it('cookie file — owner-only files are read and trimmed; group/world-readable ones refused', () => {
     expect(readCookieFile(cookieFile('abc\n', 0o400))).toBe('abc');
     expect(readCookieFile(cookieFile('abc', 0o600))).toBe('abc');
-    expect(() => readCookieFile(cookieFile('abc', 0o640))).toThrow(/accessible by owner only/);
+    expect(() => readCookieFile(cookieFile('abc', 0o640))).toThrow(/accessible by its owner only/);
     expect(() => readCookieFile(cookieFile('abc', 0o604))).toThrow(CookieFileError);
     expect(() => readCookieFile(cookieFile('  \n', 0o400))).toThrow(/empty/);
-    expect(() => readCookieFile('/nonexistent/cookie')).toThrow(/cannot be read/);
+    expect(() => readCookieFile('/nonexistent/cookie')).toThrow(/does not exist/);
   });
 
   it('cookie — --cookie-file, then CLUSTER_COOKIE, then ~/.erlang.cookie', () => {
     const file = cookieFile('from-file', 0o400);
     const home = cookieHome('from-home');
-    expect(resolveErlangCookie(file, { CLUSTER_COOKIE: 'from-env', HOME: home }, 'node')).toBe(
-      'from-file',
-    );
-    expect(resolveErlangCookie(undefined, { CLUSTER_COOKIE: 'from-env', HOME: home }, 'node')).toBe(
-      'from-env',
-    );
-    expect(resolveErlangCookie(undefined, { HOME: home }, 'node')).toBe('from-home');
-    expect(() => resolveErlangCookie(undefined, { HOME: '/nonexistent' }, 'node')).toThrow(
+    const env = { CLUSTER_COOKIE: 'from-env', HOME: home };
+    expect(resolveErlangCookie({ cookieFile: file }, env, 'node')).toBe('from-file');
+    expect(resolveErlangCookie({}, env, 'node')).toBe('from-env');
+    expect(resolveErlangCookie({}, { HOME: home }, 'node')).toBe('from-home');
+    expect(() => resolveErlangCookie({}, { HOME: '/nonexistent' }, 'node')).toThrow(
       CliOptionsError,
     );
   });

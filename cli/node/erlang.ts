@@ -5,7 +5,6 @@
  * here; the library in cluster/erlang/ reads neither.
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import {
@@ -18,7 +17,7 @@ import {
   type ErlangNode,
   type Term,
 } from '../../cluster/erlang/index.ts';
-import { CookieFileError, readCookieFile } from '../cookie-file.ts';
+import { resolveCookie } from '../cookie-file.ts';
 import { CliOptionsError, MAX_TICKTIME_MS, MIN_TICKTIME_MS, formatIssues } from './options.ts';
 import { parseTerms, TermSyntaxError } from './erlang-term.ts';
 import { processIo, stderrLogger, type NodeIo } from './run-node.ts';
@@ -42,17 +41,23 @@ const EnvSchema = z.object({
     .optional(),
 });
 
-/** --cookie-file, else CLUSTER_COOKIE, else the per-user ~/.erlang.cookie (as erl does). */
-export function resolveErlangCookie(cookieFile: unknown, env: ErlangEnv, command: string): string {
-  try {
-    if (typeof cookieFile === 'string') return readCookieFile(cookieFile);
-    if (env.CLUSTER_COOKIE !== undefined && env.CLUSTER_COOKIE !== '') return env.CLUSTER_COOKIE;
-    return readCookieFile(join(env.HOME ?? homedir(), '.erlang.cookie'));
-  } catch (error) {
-    if (error instanceof CookieFileError)
-      throw new CliOptionsError(command, [`--cookie-file: ${error.message}`]);
-    throw error;
-  }
+/**
+ * The cookie as every command resolves it (cli/cookie-file.ts): `--cookie` (with a warning),
+ * else `--cookie-file`, else CLUSTER_COOKIE, else the per-user ~/.erlang.cookie (created when
+ * missing, as erl does) — so a TypeScript node and `erl` on one account share a cookie.
+ */
+export function resolveErlangCookie(
+  raw: { readonly cookie?: unknown; readonly cookieFile?: unknown },
+  env: ErlangEnv,
+  command: string,
+): string {
+  return resolveCookie(command, {
+    flag: raw.cookie,
+    file: raw.cookieFile,
+    env: env.CLUSTER_COOKIE,
+    home: env.HOME ?? homedir(),
+    warn: (line) => process.stderr.write(`${line}\n`),
+  });
 }
 
 const NodeSchema = z.object({
@@ -105,7 +110,7 @@ export function parseErlangNodeOptions(
   const observatory = parseObservatory(raw, env, issues);
   if (!parsed.success || !envParsed.success || issues.length > 0)
     throw new CliOptionsError('node', issues);
-  const cookie = resolveErlangCookie(raw.cookieFile, env, 'node');
+  const cookie = resolveErlangCookie(raw, env, 'node');
   const o = parsed.data;
   return {
     name: o.name.includes('@') ? o.name : `${o.name}@${o.host}`,
@@ -257,7 +262,7 @@ export async function runErlangRemsh(
   const envParsed = EnvSchema.safeParse({ ERL_EPMD_PORT: env.ERL_EPMD_PORT || undefined });
   if (!envParsed.success) issues.push(...envParsed.error.issues.map((i) => i.message));
   if (issues.length > 0) throw new CliOptionsError('remsh', issues);
-  const cookie = resolveErlangCookie(raw.cookieFile, env, 'remsh');
+  const cookie = resolveErlangCookie(raw, env, 'remsh');
   const host = typeof raw.host === 'string' ? raw.host : '127.0.0.1';
   const node = await startErlangNode({
     name: `remsh-${process.pid}@${host}`,
