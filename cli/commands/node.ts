@@ -10,6 +10,7 @@ import {
 import { resolveCookie } from '../cookie-file.ts';
 import { parseNodeOptions, type RawNodeOptions } from '../node/options.ts';
 import { addShardOptions, parseShardOptions } from '../node/shards.ts';
+import { addErlangOptions, runDistOption } from '../node/erlang-cli.ts';
 
 /** `observatory node`: runs one cluster node (owned by the cluster runtime issue). */
 export function nodeCommand(): Command {
@@ -40,6 +41,7 @@ export function nodeCommand(): Command {
       'token for the observatory /agent namespace (visible in ps: prefer env OBSERVATORY_AGENT_TOKEN)',
     );
   addDiscoveryOptions(command);
+  addErlangOptions(command);
   return addShardOptions(command).action(
     async (
       raw: RawNodeOptions & {
@@ -49,6 +51,7 @@ export function nodeCommand(): Command {
         agentToken?: string;
       },
     ) => {
+      if (await runDistOption('node', raw as Record<string, unknown>, command)) return;
       const discoveryConfig = discoveryOrExit(raw as DiscoveryCliOptions);
       // Every other flag first: resolving the cookie may create ~/.erlang.cookie, and bad input
       // must cost nothing.

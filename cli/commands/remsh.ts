@@ -10,6 +10,7 @@ import {
   tlsOf,
 } from '../node/options.ts';
 import { parseTarget } from '../remsh/target.ts';
+import { addErlangOptions, runDistOption } from '../node/erlang-cli.ts';
 
 const DEFAULT_REMSH_TIMEOUT_MS = 5_000;
 
@@ -34,6 +35,10 @@ const RemshOptionsSchema = z.object({
 
 /** `observatory remsh`: a remote shell joining as a hidden node (owned by the runtime issue). */
 export function remshCommand(): Command {
+  return addErlangOptions(nativeRemshCommand());
+}
+
+function nativeRemshCommand(): Command {
   return new Command('remsh')
     .description('open a remote shell on a node (joins as a hidden node); no code evaluation')
     .argument('<target>', 'name@host:port of the node')
@@ -53,7 +58,8 @@ export function remshCommand(): Command {
     .option('--tls-cert <path>', 'PEM certificate of the shell’s node, for a cluster using TLS')
     .option('--tls-key <path>', 'PEM private key of --tls-cert')
     .option('--tls-ca <path>', 'PEM CA that the target’s certificate must be signed by')
-    .action(async (targetText: string, raw: Record<string, unknown>) => {
+    .action(async (targetText: string, raw: Record<string, unknown>, command: Command) => {
+      if (await runDistOption('remsh', raw, command, targetText)) return;
       const target = parseTarget(targetText);
       // Every other flag first: resolving the cookie may create ~/.erlang.cookie, and bad input
       // must cost nothing.
