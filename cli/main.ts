@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { agentCredentialCommand } from './commands/agent-credential.ts';
+import { checkCommand } from './commands/check.ts';
 import { drillCommand } from './commands/drill.ts';
 import { nodeCommand } from './commands/node.ts';
 import { remshCommand } from './commands/remsh.ts';
@@ -26,7 +27,8 @@ export function buildProgram(): Command {
     .addCommand(nodeCommand())
     .addCommand(remshCommand())
     .addCommand(drillCommand())
-    .addCommand(agentCredentialCommand());
+    .addCommand(agentCredentialCommand())
+    .addCommand(checkCommand());
 }
 
 /** Runs the CLI with `argv` as given by `process.argv`. */
