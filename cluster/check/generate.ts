@@ -18,6 +18,8 @@ export interface GenerateOptions {
   readonly random: () => number;
   /** chance that a client crashes (its operation ends `info`, it comes back as a new process); default 0.05 */
   readonly crashRate?: number;
+  /** streams the events here instead of keeping them (and the ops) in memory: big histories */
+  readonly sink?: (e: HistoryEvent) => void;
 }
 
 /** One generated operation: the positions of its events in `events`. */
@@ -73,17 +75,20 @@ export function generateHistory(o: GenerateOptions): Generated {
   let nextValue = 1;
   let nextProcess = o.processes;
   let invoked = 0;
+  let count = 0;
   const emit = (c: Client, type: HistoryEvent['type'], op: GeneratedOp, value: unknown): number => {
-    events.push({
-      index: events.length,
+    const e: HistoryEvent = {
+      index: count,
       process: c.id,
       type,
       f: op.f,
       key: op.key,
-      value: value,
-      time: events.length * 1000,
-    });
-    return events.length - 1;
+      value,
+      time: count * 1000,
+    };
+    if (o.sink) o.sink(e);
+    else events.push(e);
+    return count++;
   };
   const busy = (): boolean => clients.some((c) => c.op !== null);
 
@@ -122,7 +127,7 @@ export function generateHistory(o: GenerateOptions): Generated {
         applied: false,
       };
       (op as { invoke: number }).invoke = emit(c, 'invoke', op, f === 'read' ? null : input);
-      ops.push(op);
+      if (!o.sink) ops.push(op);
       c.op = op;
       c.done = false;
       continue;
