@@ -33,6 +33,10 @@ const DrillSchema = z.object({
   keep: z.boolean(),
   unsafeNoFence: z.boolean(),
   lifeline: z.enum(['stdin'], { message: "must be 'stdin'" }).optional(),
+  history: z.string().min(1).optional(),
+  clients: int(0, 64).optional(),
+  clientRate: int(1, 1_000).optional(),
+  clientKeys: int(1, 1_000).optional(),
 });
 
 const DEFAULT_NODES = { 'node-loss': 5, 'split-brain': 5, pause: 3 } as const;
@@ -55,6 +59,10 @@ export function drillCommand(): Command {
     .option('--keys <n>', 'ledger keys', '256')
     .option('--hold-ms <ms>', 'time under load between steps', '1000')
     .option('--keep', 'keep the temp dir (store, outcome logs) and print its path', false)
+    .option('--history <file>', "write the clients' history here (docs/drills.md, History)")
+    .option('--clients <n>', 'client processes outside the nodes (default 4; 0: none)')
+    .option('--client-rate <n>', 'operations per second per client (default 20)')
+    .option('--client-keys <n>', 'keys the clients use (default 8)')
     .option(
       '--lifeline <stream>',
       "'stdin': end the drill and kill its nodes when stdin ends (for a process running drills)",
@@ -91,6 +99,10 @@ export function drillCommand(): Command {
         keep: o.keep,
         unsafeNoFence: o.unsafeNoFence,
         ...(o.lifeline === undefined ? {} : { lifeline: o.lifeline }),
+        ...(o.history === undefined ? {} : { history: o.history }),
+        ...(o.clients === undefined ? {} : { clients: o.clients }),
+        ...(o.clientRate === undefined ? {} : { clientRate: o.clientRate }),
+        ...(o.clientKeys === undefined ? {} : { clientKeys: o.clientKeys }),
         ...(o.progress
           ? {
               progress: (line: Record<string, unknown>) =>

@@ -1,4 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -113,6 +116,55 @@ describe('drill — real processes through the CLI', () => {
       expect(run.report, String(run.report.error)).toMatchObject(invariants);
       expect(run.status).toBe(0);
       expect(run.report.rejectedNoQuorum as number).toBeGreaterThan(0);
+    },
+    DRILL_TIMEOUT_MS,
+  );
+
+  it(
+    'drill — split-brain with external clients: their history is written, linearizable, and checkable by observatory check',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'drill-history-'));
+      try {
+        const history = join(dir, 'out.jsonl');
+        const run = await drill(['split-brain', '--history', history, '--clients', '4']);
+        expect(run.report, String(run.report.error)).toMatchObject(invariants);
+        const lin = run.report.linearizability as Record<string, number | string>;
+        expect(lin).toMatchObject({ verdict: 'pass', model: 'counter' });
+        expect(lin.ok as number).toBeGreaterThan(20);
+        expect(run.report.history).toBe(history);
+        const lines = readFileSync(history, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(lines.map((l) => l.index)).toEqual(lines.map((_, i) => i));
+        const partition = lines.find((l) => l.process === 'nemesis' && l.f === 'partition');
+        expect(partition).toBeDefined();
+        const processes = new Set(
+          lines.filter((l) => l.process !== 'nemesis').map((l) => l.process),
+        );
+        expect(processes.size).toBeGreaterThanOrEqual(4);
+        // clients kept working across the partition: operations completed after it
+        expect(
+          lines.some((l) => l.type === 'ok' && (l.time as number) > (partition!.time as number)),
+        ).toBe(true);
+        const check = (file: string) =>
+          spawnSync(process.execPath, [BIN, 'check', file, '--model', 'counter'], {
+            encoding: 'utf8',
+          });
+        expect(check(history).status).toBe(0);
+        // the same history with one acknowledged read inflated: the checker must catch it
+        const last = lines.findLastIndex((l) => l.type === 'ok' && l.f === 'read');
+        const forged = lines.map((l, i) =>
+          i === last ? { ...l, value: (l.value as number) + 1_000 } : l,
+        );
+        const forgedPath = join(dir, 'forged.jsonl');
+        writeFileSync(forgedPath, forged.map((l) => JSON.stringify(l)).join('\n'));
+        const r = check(forgedPath);
+        expect(r.status).toBe(1);
+        expect(r.stdout).toMatch(/FAIL/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     DRILL_TIMEOUT_MS,
   );
