@@ -81,6 +81,7 @@ const invariants = {
   epochRegressions: 0,
   splitBrainEpochs: 0,
   foreignEpochWrites: 0,
+  staleEpochWrites: 0,
 };
 
 describe('drill — real processes through the CLI', () => {

@@ -108,6 +108,7 @@ export function formatReport(r: DrillReport): string {
     `  epoch regressions  ${r.epochRegressions}`,
     `  two writers/epoch  ${r.splitBrainEpochs}`,
     `  foreign-epoch      ${r.foreignEpochWrites}`,
+    `  stale-epoch        ${r.staleEpochWrites}   (committed after a newer epoch was granted)`,
     `  ack mismatches     ${r.ackMismatches}`,
     `  counter mismatches ${r.counterMismatches}`,
     '',

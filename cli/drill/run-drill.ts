@@ -60,6 +60,7 @@ const EMPTY_CHECK: CheckReport = {
   epochRegressions: 0,
   splitBrainEpochs: 0,
   foreignEpochWrites: 0,
+  staleEpochWrites: 0,
   ackMismatches: 0,
   counterMismatches: 0,
   maxUnavailableMs: 0,

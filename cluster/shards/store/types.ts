@@ -19,6 +19,12 @@ export interface EpochGrant {
   readonly node: string;
   /** ms since epoch, store-side clock of the process that bumped */
   readonly at: number;
+  /**
+   * the history's highest seq when this epoch was granted, read in the granting transaction
+   * under the shard's lock: every write of this shard with a higher seq committed after the
+   * grant. Absent for grants recorded by a store from before this column existed.
+   */
+  readonly afterSeq?: number;
 }
 
 export interface WriteRequest {
