@@ -32,6 +32,11 @@ const DrillSchema = z.object({
   progress: z.boolean(),
   keep: z.boolean(),
   unsafeNoFence: z.boolean(),
+  unsafe: z
+    .enum(['no-store-fence'], {
+      message: "must be 'no-store-fence' (no-lease is not implemented yet)",
+    })
+    .optional(),
   lifeline: z.enum(['stdin'], { message: "must be 'stdin'" }).optional(),
   history: z.string().min(1).optional(),
   clients: int(0, 64).optional(),
@@ -70,6 +75,10 @@ export function drillCommand(): Command {
     .addOption(
       new Option('--unsafe-no-fence', 'tests: the pause victim defeats the fence').hideHelp(),
     )
+    .option(
+      '--unsafe <switch>',
+      'negative control that breaks the system: no-store-fence (the store accepts any epoch)',
+    )
     .action(async (name: string, raw: Record<string, unknown>) => {
       const parsed = DrillSchema.safeParse({
         ...raw,
@@ -98,6 +107,7 @@ export function drillCommand(): Command {
         holdMs: o.holdMs,
         keep: o.keep,
         unsafeNoFence: o.unsafeNoFence,
+        ...(o.unsafe === undefined ? {} : { unsafe: o.unsafe }),
         ...(o.lifeline === undefined ? {} : { lifeline: o.lifeline }),
         ...(o.history === undefined ? {} : { history: o.history }),
         ...(o.clients === undefined ? {} : { clients: o.clients }),

@@ -193,6 +193,20 @@ describe('drill — real processes through the CLI', () => {
     DRILL_TIMEOUT_MS,
   );
 
+  it(
+    'drill — pause with a store that accepts any epoch (--unsafe no-store-fence): stale-epoch writes found, exit 1',
+    async () => {
+      const run = await drill(['pause', '--unsafe', 'no-store-fence']);
+      expect(run.status).toBe(1);
+      expect(run.report.verdict).toBe('fail');
+      expect(run.report.checker).toBe('fail');
+      expect(run.report.staleEpochWrites as number).toBeGreaterThan(0);
+      const kinds = (run.report.violations as { kind: string }[]).map((v) => v.kind);
+      expect(kinds.some((k) => k === 'stale_epoch_write' || k === 'epoch_regression')).toBe(true);
+    },
+    DRILL_TIMEOUT_MS,
+  );
+
   it('drill — an unknown drill name fails with a clear message', async () => {
     const child = spawn(process.execPath, [BIN, 'drill', 'meteor'], { stdio: 'pipe' });
     let stderr = '';

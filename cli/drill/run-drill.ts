@@ -31,6 +31,8 @@ export interface DrillOptions {
   readonly keep?: boolean;
   /** tests only: the pause victim defeats the store fence, so the checker must fail */
   readonly unsafeNoFence?: boolean;
+  /** a negative control: `no-store-fence` makes every node's store accept any epoch */
+  readonly unsafe?: 'no-store-fence';
   /** `stdin`: the end of stdin ends the drill and kills its nodes (see `watchLifeline`) */
   readonly lifeline?: 'stdin';
   /** external client processes (cli/drill/client.ts); default DEFAULT_DRILL_CLIENTS, 0: none */
@@ -82,10 +84,12 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
     shardCount: o.shardCount,
     leaseMs: o.leaseMs,
     ticktimeMs: o.ticktimeMs,
-    extraFlags: (i) =>
-      o.drill === 'pause' && i === victim
+    extraFlags: (i) => [
+      ...(o.drill === 'pause' && i === victim
         ? ['--trust-fence-only', ...(o.unsafeNoFence ? ['--unsafe-no-fence'] : [])]
-        : [],
+        : []),
+      ...(o.unsafe === 'no-store-fence' ? ['--unsafe-no-store-fence'] : []),
+    ],
   });
   // durations on the monotonic clock; `at` (wall) only labels progress lines
   const started = performance.now();

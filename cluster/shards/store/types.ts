@@ -104,4 +104,9 @@ export interface StoreOptions {
   readonly poolSize?: number;
   /** PostgreSQL: connect and lock timeout; default 2000 ms */
   readonly timeoutMs?: number;
+  /**
+   * Negative controls only (`observatory drill pause --unsafe no-store-fence`): commitWrite
+   * accepts any epoch, so the drill's checkers must find the stale writes. Default false.
+   */
+  readonly unsafeNoFence?: boolean;
 }
