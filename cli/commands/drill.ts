@@ -17,9 +17,10 @@ const int = (min: number, max: number) =>
     .refine((n) => n >= min && n <= max, { message: `must be from ${min} to ${max}` });
 
 const DrillSchema = z.object({
-  name: z.enum(['node-loss', 'split-brain', 'pause'], {
-    message: "must be 'node-loss', 'split-brain' or 'pause'",
+  name: z.enum(['node-loss', 'split-brain', 'pause', 'all'], {
+    message: "must be 'node-loss', 'split-brain', 'pause' or 'all'",
   }),
+  runs: int(1, 10_000).optional(),
   nodes: int(3, 9).optional(),
   store: z.string().min(1).optional(),
   shardCount: int(1, 4096),
@@ -50,6 +51,7 @@ export function drillCommand(): Command {
   return new Command('drill')
     .description('run a failure drill (node-loss, split-brain, pause); exit 0 only if it passes')
     .argument('<name>', 'node-loss | split-brain | pause')
+    .option('--runs <n>', "'all': runs of each drill (default 1)")
     .option('--nodes <n>', 'nodes in the drill lab (default 5; pause: 3)')
     .option('--json', 'print the report as one JSON object on stdout', false)
     .option('--progress', 'progress on stderr, one JSON object per line', false)
@@ -93,11 +95,30 @@ export function drillCommand(): Command {
       if (!parsed.success)
         throw new CliOptionsError('drill', kebabIssues(formatIssues(parsed.error)));
       const o = parsed.data;
+      if (o.name === 'all') {
+        const { runAll, formatAll } = await import('../drill/run-all.ts');
+        // the options every run shares, passed through as given
+        const shared = ['shardCount', 'leaseMs', 'ticktime', 'rate', 'keys', 'holdMs'].flatMap(
+          (k) => {
+            const v = raw[k];
+            const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+            return typeof v === 'string' ? [flag, v] : [];
+          },
+        );
+        const all = await runAll(
+          o.runs ?? 1,
+          shared,
+          o.progress ? (line) => process.stderr.write(`${JSON.stringify(line)}\n`) : undefined,
+        );
+        process.stdout.write(o.json ? `${JSON.stringify(all)}\n` : `${formatAll(all)}\n`);
+        process.exit(all.verdict === 'pass' ? 0 : 1);
+      }
+      const drill = o.name;
       const { runDrill } = await import('../drill/run-drill.ts');
       const { formatReport } = await import('../drill/report.ts');
       const report = await runDrill({
-        drill: o.name,
-        nodes: o.nodes ?? DEFAULT_NODES[o.name],
+        drill,
+        nodes: o.nodes ?? DEFAULT_NODES[drill],
         ...(o.store === undefined ? {} : { storeUrl: o.store }),
         shardCount: o.shardCount,
         leaseMs: o.leaseMs,

@@ -32,7 +32,7 @@ afterEach(() => {
   groups.clear();
 });
 
-function drill(args: string[]): Promise<Run> {
+function drill(args: string[], timeoutMs = DRILL_TIMEOUT_MS): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -47,10 +47,7 @@ function drill(args: string[]): Promise<Run> {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(
-      () => reject(new Error(`drill timed out: ${stderr}`)),
-      DRILL_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => reject(new Error(`drill timed out: ${stderr}`)), timeoutMs);
     child.once('exit', (code, sig) => {
       clearTimeout(timer);
       const lines = stdout.trim().split('\n');
@@ -207,12 +204,33 @@ describe('drill — real processes through the CLI', () => {
     DRILL_TIMEOUT_MS,
   );
 
+  it(
+    'drill — all --runs 1: every drill once, counts and the checker speed-up, exit 0',
+    async () => {
+      const run = await drill(['all', '--runs', '1'], 3 * DRILL_TIMEOUT_MS);
+      expect(run.status).toBe(0);
+      const r = run.report as unknown as {
+        verdict: string;
+        drills: { drill: string; runs: number; pass: number; minSpeedup: number }[];
+      };
+      expect(r.verdict).toBe('pass');
+      expect(r.drills.map((d) => [d.drill, d.runs, d.pass])).toEqual([
+        ['node-loss', 1, 1],
+        ['split-brain', 1, 1],
+        ['pause', 1, 1],
+      ]);
+      for (const d of r.drills) expect(d.minSpeedup).toBeGreaterThanOrEqual(10);
+      expect(run.progress.map((p) => p.drill)).toEqual(['node-loss', 'split-brain', 'pause']);
+    },
+    3 * DRILL_TIMEOUT_MS,
+  );
+
   it('drill — an unknown drill name fails with a clear message', async () => {
     const child = spawn(process.execPath, [BIN, 'drill', 'meteor'], { stdio: 'pipe' });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const status = await new Promise((r) => child.once('exit', r));
     expect(status).not.toBe(0);
-    expect(stderr).toContain("must be 'node-loss', 'split-brain' or 'pause'");
+    expect(stderr).toContain("must be 'node-loss', 'split-brain', 'pause' or 'all'");
   });
 });
