@@ -17,7 +17,7 @@ describe('cli', () => {
   it('cli — --help lists every subcommand of the public surface', () => {
     const result = observatory(['--help']);
     expect(result.status).toBe(0);
-    for (const command of ['start', 'server', 'node', 'remsh', 'drill']) {
+    for (const command of ['start', 'server', 'node', 'remsh', 'drill', 'check']) {
       expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     }
   });

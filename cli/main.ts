@@ -5,7 +5,9 @@
  */
 import { Command } from 'commander';
 import { agentCredentialCommand } from './commands/agent-credential.ts';
+import { checkCommand } from './commands/check.ts';
 import { drillCommand } from './commands/drill.ts';
+import { drillClientCommand } from './commands/drill-client.ts';
 import { nodeCommand } from './commands/node.ts';
 import { remshCommand } from './commands/remsh.ts';
 import { serverCommand } from './commands/server.ts';
@@ -26,7 +28,9 @@ export function buildProgram(): Command {
     .addCommand(nodeCommand())
     .addCommand(remshCommand())
     .addCommand(drillCommand())
-    .addCommand(agentCredentialCommand());
+    .addCommand(agentCredentialCommand())
+    .addCommand(checkCommand())
+    .addCommand(drillClientCommand(), { hidden: true });
 }
 
 /** Runs the CLI with `argv` as given by `process.argv`. */

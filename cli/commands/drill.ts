@@ -17,9 +17,10 @@ const int = (min: number, max: number) =>
     .refine((n) => n >= min && n <= max, { message: `must be from ${min} to ${max}` });
 
 const DrillSchema = z.object({
-  name: z.enum(['node-loss', 'split-brain', 'pause'], {
-    message: "must be 'node-loss', 'split-brain' or 'pause'",
+  name: z.enum(['node-loss', 'split-brain', 'pause', 'all'], {
+    message: "must be 'node-loss', 'split-brain', 'pause' or 'all'",
   }),
+  runs: int(1, 10_000).optional(),
   nodes: int(3, 9).optional(),
   store: z.string().min(1).optional(),
   shardCount: int(1, 4096),
@@ -32,7 +33,16 @@ const DrillSchema = z.object({
   progress: z.boolean(),
   keep: z.boolean(),
   unsafeNoFence: z.boolean(),
+  unsafe: z
+    .enum(['no-store-fence'], {
+      message: "must be 'no-store-fence' (no-lease is not implemented yet)",
+    })
+    .optional(),
   lifeline: z.enum(['stdin'], { message: "must be 'stdin'" }).optional(),
+  history: z.string().min(1).optional(),
+  clients: int(0, 64).optional(),
+  clientRate: int(1, 1_000).optional(),
+  clientKeys: int(1, 1_000).optional(),
 });
 
 const DEFAULT_NODES = { 'node-loss': 5, 'split-brain': 5, pause: 3 } as const;
@@ -41,6 +51,7 @@ export function drillCommand(): Command {
   return new Command('drill')
     .description('run a failure drill (node-loss, split-brain, pause); exit 0 only if it passes')
     .argument('<name>', 'node-loss | split-brain | pause')
+    .option('--runs <n>', "'all': runs of each drill (default 1)")
     .option('--nodes <n>', 'nodes in the drill lab (default 5; pause: 3)')
     .option('--json', 'print the report as one JSON object on stdout', false)
     .option('--progress', 'progress on stderr, one JSON object per line', false)
@@ -55,12 +66,20 @@ export function drillCommand(): Command {
     .option('--keys <n>', 'ledger keys', '256')
     .option('--hold-ms <ms>', 'time under load between steps', '1000')
     .option('--keep', 'keep the temp dir (store, outcome logs) and print its path', false)
+    .option('--history <file>', "write the clients' history here (docs/drills.md, History)")
+    .option('--clients <n>', 'client processes outside the nodes (default 4; 0: none)')
+    .option('--client-rate <n>', 'operations per second per client (default 20)')
+    .option('--client-keys <n>', 'keys the clients use (default 8)')
     .option(
       '--lifeline <stream>',
       "'stdin': end the drill and kill its nodes when stdin ends (for a process running drills)",
     )
     .addOption(
       new Option('--unsafe-no-fence', 'tests: the pause victim defeats the fence').hideHelp(),
+    )
+    .option(
+      '--unsafe <switch>',
+      'negative control that breaks the system: no-store-fence (the store accepts any epoch)',
     )
     .action(async (name: string, raw: Record<string, unknown>) => {
       const parsed = DrillSchema.safeParse({
@@ -76,11 +95,30 @@ export function drillCommand(): Command {
       if (!parsed.success)
         throw new CliOptionsError('drill', kebabIssues(formatIssues(parsed.error)));
       const o = parsed.data;
+      if (o.name === 'all') {
+        const { runAll, formatAll } = await import('../drill/run-all.ts');
+        // the options every run shares, passed through as given
+        const shared = ['shardCount', 'leaseMs', 'ticktime', 'rate', 'keys', 'holdMs'].flatMap(
+          (k) => {
+            const v = raw[k];
+            const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+            return typeof v === 'string' ? [flag, v] : [];
+          },
+        );
+        const all = await runAll(
+          o.runs ?? 1,
+          shared,
+          o.progress ? (line) => process.stderr.write(`${JSON.stringify(line)}\n`) : undefined,
+        );
+        process.stdout.write(o.json ? `${JSON.stringify(all)}\n` : `${formatAll(all)}\n`);
+        process.exit(all.verdict === 'pass' ? 0 : 1);
+      }
+      const drill = o.name;
       const { runDrill } = await import('../drill/run-drill.ts');
       const { formatReport } = await import('../drill/report.ts');
       const report = await runDrill({
-        drill: o.name,
-        nodes: o.nodes ?? DEFAULT_NODES[o.name],
+        drill,
+        nodes: o.nodes ?? DEFAULT_NODES[drill],
         ...(o.store === undefined ? {} : { storeUrl: o.store }),
         shardCount: o.shardCount,
         leaseMs: o.leaseMs,
@@ -90,7 +128,12 @@ export function drillCommand(): Command {
         holdMs: o.holdMs,
         keep: o.keep,
         unsafeNoFence: o.unsafeNoFence,
+        ...(o.unsafe === undefined ? {} : { unsafe: o.unsafe }),
         ...(o.lifeline === undefined ? {} : { lifeline: o.lifeline }),
+        ...(o.history === undefined ? {} : { history: o.history }),
+        ...(o.clients === undefined ? {} : { clients: o.clients }),
+        ...(o.clientRate === undefined ? {} : { clientRate: o.clientRate }),
+        ...(o.clientKeys === undefined ? {} : { clientKeys: o.clientKeys }),
         ...(o.progress
           ? {
               progress: (line: Record<string, unknown>) =>

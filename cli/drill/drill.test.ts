@@ -1,4 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -29,7 +32,7 @@ afterEach(() => {
   groups.clear();
 });
 
-function drill(args: string[]): Promise<Run> {
+function drill(args: string[], timeoutMs = DRILL_TIMEOUT_MS): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -44,10 +47,7 @@ function drill(args: string[]): Promise<Run> {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(
-      () => reject(new Error(`drill timed out: ${stderr}`)),
-      DRILL_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => reject(new Error(`drill timed out: ${stderr}`)), timeoutMs);
     child.once('exit', (code, sig) => {
       clearTimeout(timer);
       const lines = stdout.trim().split('\n');
@@ -78,6 +78,7 @@ const invariants = {
   epochRegressions: 0,
   splitBrainEpochs: 0,
   foreignEpochWrites: 0,
+  staleEpochWrites: 0,
 };
 
 describe('drill — real processes through the CLI', () => {
@@ -118,6 +119,55 @@ describe('drill — real processes through the CLI', () => {
   );
 
   it(
+    'drill — split-brain with external clients: their history is written, linearizable, and checkable by observatory check',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'drill-history-'));
+      try {
+        const history = join(dir, 'out.jsonl');
+        const run = await drill(['split-brain', '--history', history, '--clients', '4']);
+        expect(run.report, String(run.report.error)).toMatchObject(invariants);
+        const lin = run.report.linearizability as Record<string, number | string>;
+        expect(lin).toMatchObject({ verdict: 'pass', model: 'counter' });
+        expect(lin.ok as number).toBeGreaterThan(20);
+        expect(run.report.history).toBe(history);
+        const lines = readFileSync(history, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(lines.map((l) => l.index)).toEqual(lines.map((_, i) => i));
+        const partition = lines.find((l) => l.process === 'nemesis' && l.f === 'partition');
+        expect(partition).toBeDefined();
+        const processes = new Set(
+          lines.filter((l) => l.process !== 'nemesis').map((l) => l.process),
+        );
+        expect(processes.size).toBeGreaterThanOrEqual(4);
+        // clients kept working across the partition: operations completed after it
+        expect(
+          lines.some((l) => l.type === 'ok' && (l.time as number) > (partition!.time as number)),
+        ).toBe(true);
+        const check = (file: string) =>
+          spawnSync(process.execPath, [BIN, 'check', file, '--model', 'counter'], {
+            encoding: 'utf8',
+          });
+        expect(check(history).status).toBe(0);
+        // the same history with one acknowledged read inflated: the checker must catch it
+        const last = lines.findLastIndex((l) => l.type === 'ok' && l.f === 'read');
+        const forged = lines.map((l, i) =>
+          i === last ? { ...l, value: (l.value as number) + 1_000 } : l,
+        );
+        const forgedPath = join(dir, 'forged.jsonl');
+        writeFileSync(forgedPath, forged.map((l) => JSON.stringify(l)).join('\n'));
+        const r = check(forgedPath);
+        expect(r.status).toBe(1);
+        expect(r.stdout).toMatch(/FAIL/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    DRILL_TIMEOUT_MS,
+  );
+
+  it(
     'drill — pause: stale writes of a resumed owner are refused by the fence',
     async () => {
       const run = await drill(['pause']);
@@ -140,12 +190,47 @@ describe('drill — real processes through the CLI', () => {
     DRILL_TIMEOUT_MS,
   );
 
+  it(
+    'drill — pause with a store that accepts any epoch (--unsafe no-store-fence): stale-epoch writes found, exit 1',
+    async () => {
+      const run = await drill(['pause', '--unsafe', 'no-store-fence']);
+      expect(run.status).toBe(1);
+      expect(run.report.verdict).toBe('fail');
+      expect(run.report.checker).toBe('fail');
+      expect(run.report.staleEpochWrites as number).toBeGreaterThan(0);
+      const kinds = (run.report.violations as { kind: string }[]).map((v) => v.kind);
+      expect(kinds.some((k) => k === 'stale_epoch_write' || k === 'epoch_regression')).toBe(true);
+    },
+    DRILL_TIMEOUT_MS,
+  );
+
+  it(
+    'drill — all --runs 1: every drill once, counts and the checker speed-up, exit 0',
+    async () => {
+      const run = await drill(['all', '--runs', '1'], 3 * DRILL_TIMEOUT_MS);
+      expect(run.status).toBe(0);
+      const r = run.report as unknown as {
+        verdict: string;
+        drills: { drill: string; runs: number; pass: number; minSpeedup: number }[];
+      };
+      expect(r.verdict).toBe('pass');
+      expect(r.drills.map((d) => [d.drill, d.runs, d.pass])).toEqual([
+        ['node-loss', 1, 1],
+        ['split-brain', 1, 1],
+        ['pause', 1, 1],
+      ]);
+      for (const d of r.drills) expect(d.minSpeedup).toBeGreaterThanOrEqual(10);
+      expect(run.progress.map((p) => p.drill)).toEqual(['node-loss', 'split-brain', 'pause']);
+    },
+    3 * DRILL_TIMEOUT_MS,
+  );
+
   it('drill — an unknown drill name fails with a clear message', async () => {
     const child = spawn(process.execPath, [BIN, 'drill', 'meteor'], { stdio: 'pipe' });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const status = await new Promise((r) => child.once('exit', r));
     expect(status).not.toBe(0);
-    expect(stderr).toContain("must be 'node-loss', 'split-brain' or 'pause'");
+    expect(stderr).toContain("must be 'node-loss', 'split-brain', 'pause' or 'all'");
   });
 });

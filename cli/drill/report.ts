@@ -2,6 +2,7 @@
  * The drill report: the checker's report, what the drill measured, and the drill's own
  * expectations; `verdict` is "pass" only when the checker passed and every expectation held.
  */
+import type { LinearizabilityReport } from '../../cluster/check/index.ts';
 import type { CheckReport } from '../../cluster/shards/index.ts';
 import type { DrillFindings, DrillName } from './scenarios.ts';
 
@@ -26,6 +27,13 @@ export interface DrillReport extends Omit<CheckReport, 'verdict'> {
   readonly timeline: readonly { phase: string; atMs: number }[];
   /** why the drill could not run to the end (then verdict is fail) */
   readonly error?: string;
+  /**
+   * the clients' history (external client processes, counter model) checked for
+   * linearizability; absent when the drill ran without clients (`--clients 0`)
+   */
+  readonly linearizability?: LinearizabilityReport;
+  /** where the history was written (`--history FILE`, or the kept temp dir) */
+  readonly history?: string;
 }
 
 /** The drill-specific expectations on top of the checker's invariants. */
@@ -100,6 +108,7 @@ export function formatReport(r: DrillReport): string {
     `  epoch regressions  ${r.epochRegressions}`,
     `  two writers/epoch  ${r.splitBrainEpochs}`,
     `  foreign-epoch      ${r.foreignEpochWrites}`,
+    `  stale-epoch        ${r.staleEpochWrites}   (committed after a newer epoch was granted)`,
     `  ack mismatches     ${r.ackMismatches}`,
     `  counter mismatches ${r.counterMismatches}`,
     '',
@@ -109,6 +118,18 @@ export function formatReport(r: DrillReport): string {
     '',
     `  checker: ${r.checker}`,
   );
+  const lin = r.linearizability;
+  if (lin) {
+    lines.push(
+      `  clients' history: ${lin.verdict} (${lin.model}: ${lin.operations} operations, ${lin.ok} ok, ${lin.failed} fail, ${lin.info} info, ${lin.keys} keys, checked in ${ms(lin.elapsedMs)})`,
+    );
+    for (const f of lin.failures.slice(0, 3)) {
+      lines.push(`    key ${JSON.stringify(f.key)}: no linearization of`);
+      for (const w of f.window.slice(0, 12))
+        lines.push(`      process ${w.process}: ${w.op} (${w.type}, #${w.invokeIndex})`);
+    }
+  }
+  if (r.history) lines.push(`  history: ${r.history}`);
   for (const e of r.expectations)
     lines.push(`  ${e.pass ? 'ok  ' : 'FAIL'} ${e.name}: ${e.detail}`);
   if (r.violations.length > 0) {

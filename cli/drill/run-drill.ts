@@ -6,7 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { counterModel, type LinearizabilityReport } from '../../cluster/check/index.ts';
 import { checkStore, openStore, type CheckReport } from '../../cluster/shards/index.ts';
+import { checkHistoryFile } from './check-file.ts';
+import { Clients, mergeHistory, type NemesisLine } from './clients.ts';
 import { Lab } from './lab.ts';
 import { removeOnExit, watchLifeline } from './processes.ts';
 import { expectationsFor, type DrillReport } from './report.ts';
@@ -28,9 +31,23 @@ export interface DrillOptions {
   readonly keep?: boolean;
   /** tests only: the pause victim defeats the store fence, so the checker must fail */
   readonly unsafeNoFence?: boolean;
+  /** a negative control: `no-store-fence` makes every node's store accept any epoch */
+  readonly unsafe?: 'no-store-fence';
   /** `stdin`: the end of stdin ends the drill and kills its nodes (see `watchLifeline`) */
   readonly lifeline?: 'stdin';
+  /** external client processes (cli/drill/client.ts); default DEFAULT_DRILL_CLIENTS, 0: none */
+  readonly clients?: number;
+  /** operations per second per client; default DEFAULT_CLIENT_RATE */
+  readonly clientRate?: number;
+  /** keys the clients use; default DEFAULT_CLIENT_KEYS */
+  readonly clientKeys?: number;
+  /** write the clients' history here (else into the temp dir) */
+  readonly history?: string;
 }
+
+export const DEFAULT_DRILL_CLIENTS = 4;
+export const DEFAULT_CLIENT_RATE = 20;
+export const DEFAULT_CLIENT_KEYS = 8;
 
 const EMPTY_CHECK: CheckReport = {
   verdict: 'fail',
@@ -45,6 +62,7 @@ const EMPTY_CHECK: CheckReport = {
   epochRegressions: 0,
   splitBrainEpochs: 0,
   foreignEpochWrites: 0,
+  staleEpochWrites: 0,
   ackMismatches: 0,
   counterMismatches: 0,
   maxUnavailableMs: 0,
@@ -66,13 +84,17 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
     shardCount: o.shardCount,
     leaseMs: o.leaseMs,
     ticktimeMs: o.ticktimeMs,
-    extraFlags: (i) =>
-      o.drill === 'pause' && i === victim
+    extraFlags: (i) => [
+      ...(o.drill === 'pause' && i === victim
         ? ['--trust-fence-only', ...(o.unsafeNoFence ? ['--unsafe-no-fence'] : [])]
-        : [],
+        : []),
+      ...(o.unsafe === 'no-store-fence' ? ['--unsafe-no-store-fence'] : []),
+    ],
   });
   // durations on the monotonic clock; `at` (wall) only labels progress lines
   const started = performance.now();
+  const t0 = process.hrtime.bigint();
+  const nemesis: NemesisLine[] = [];
   const timeline: { phase: string; atMs: number }[] = [];
   let acked = 0;
   let attempted = 0;
@@ -90,15 +112,31 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
   };
   const phase = (name: string, extra: Record<string, unknown> = {}): void => {
     timeline.push({ phase: name, atMs: Math.round(performance.now() - started) });
+    nemesis.push({ f: name, value: extra, time: Number(process.hrtime.bigint() - t0) });
     emit(name, extra);
   };
 
   let findings: DrillFindings = {};
   let check: CheckReport = EMPTY_CHECK;
   let error: string | undefined;
+  const clientCount = o.clients ?? DEFAULT_DRILL_CLIENTS;
+  let clients: Clients | null = null;
   try {
     phase('start', { nodes: o.nodes, store: storeUrl.startsWith('file:') ? 'sqlite' : 'postgres' });
     await lab.start();
+    if (clientCount > 0) {
+      clients = new Clients({
+        count: clientCount,
+        nodes: lab.nodes,
+        cookie: lab.cookie,
+        dir,
+        keys: o.clientKeys ?? DEFAULT_CLIENT_KEYS,
+        rate: o.clientRate ?? DEFAULT_CLIENT_RATE,
+        t0,
+        ticktimeMs: o.ticktimeMs,
+      });
+      clients.start();
+    }
     if (o.progress) {
       let polling = false;
       ticker = setInterval(() => {
@@ -125,6 +163,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
     error = err instanceof Error ? err.message : String(err);
   } finally {
     if (ticker) clearInterval(ticker);
+    // the clients stop (final reads included) while the nodes still run
+    if (clients) await clients.stop().catch(() => clients?.kill());
     await lab.stop();
   }
 
@@ -144,8 +184,22 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
   } finally {
     await store.close();
   }
+  let linearizability: LinearizabilityReport | undefined;
+  const historyPath = o.history ?? join(dir, 'history.jsonl');
+  if (clients) {
+    try {
+      mergeHistory(clients.files, nemesis, historyPath);
+      linearizability = await checkHistoryFile(historyPath, { model: counterModel });
+    } catch (err) {
+      error ??= `history: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
   const expectations = expectationsFor(o.drill, check, findings, o);
-  const pass = error === undefined && check.verdict === 'pass' && expectations.every((e) => e.pass);
+  const pass =
+    error === undefined &&
+    check.verdict === 'pass' &&
+    (linearizability === undefined || linearizability.verdict === 'pass') &&
+    expectations.every((e) => e.pass);
   attempted = check.writesAttempted;
   acked = check.writesAcked;
   phase('done', { verdict: pass ? 'pass' : 'fail' });
@@ -165,6 +219,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
     expectations,
     timeline,
     ...(error === undefined ? {} : { error }),
+    ...(linearizability === undefined ? {} : { linearizability }),
+    ...(clients && (o.history !== undefined || o.keep) ? { history: historyPath } : {}),
     ...(o.keep ? { dir } : {}),
   };
 }

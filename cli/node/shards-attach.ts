@@ -55,7 +55,10 @@ export function attachShards(
   options: ShardCliOptions,
   logger?: Logger,
 ): AttachedShards {
-  const opened = openStore(options.store);
+  const opened = openStore(
+    options.store,
+    options.unsafeNoStoreFence ? { unsafeNoFence: true } : undefined,
+  );
   const store = options.unsafeNoFence ? withoutFence(opened) : opened;
   const timings = options.leaseMs === undefined ? {} : leaseTimings(options.leaseMs);
   const shardOptions: ShardsOptions = {

@@ -12,6 +12,10 @@
  *   process frozen inside a SQLite write transaction keeps the file's write lock and stalls every
  *   writer of the lab until it resumes: a liveness fault of a shared-file store, not the fencing
  *   fault the pause drill rehearses. The drill resumes the process with SIGCONT;
+ * - `lab.ledger.add` `{key, amount, requestId}` / `lab.ledger.read` `{key}`: one ledger operation
+ *   through this node's router, for the drill clients (cli/drill/client.ts), which run in their
+ *   own processes; the answer is an envelope `{ok: true, value}` or `{ok: false, code}` so that a
+ *   client can tell a refusal (nothing happened) from a lost answer;
  * - `lab.probe` `{key, samples}`: times `samples` sequential reads of `key` through the router and
  *   as many echo RPCs of the same size to the key's owner: one round trip, for the benchmark's
  *   "a forward costs at most one extra round trip" check.
@@ -37,6 +41,9 @@ export const LAB_PARTITION = 'lab.partition';
 export const LAB_HEAL = 'lab.heal';
 export const LAB_PROBE = 'lab.probe';
 export const LAB_FREEZE = 'lab.freeze';
+/** the drill clients' operations: `{key, amount, requestId}` and `{key}` */
+export const LAB_LEDGER_ADD = 'lab.ledger.add';
+export const LAB_LEDGER_READ = 'lab.ledger.read';
 
 /** ownership moves kept for lab.status */
 const MAX_MOVES = 1_000;
@@ -234,6 +241,30 @@ export function attachLab(
       ),
     );
     return { visible: node.nodes() };
+  });
+  const envelope = async (run: () => Promise<number>): Promise<Payload> => {
+    try {
+      return { ok: true, value: await run() };
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      return {
+        ok: false,
+        code: typeof code === 'string' ? code : 'internal',
+        message: err instanceof Error ? err.message : String(err),
+      };
+    }
+  };
+  node.handle(LAB_LEDGER_ADD, (args) => {
+    const a = object(args);
+    const { key, amount, requestId } = a;
+    if (typeof key !== 'string' || typeof requestId !== 'string' || typeof amount !== 'number')
+      throw new BadArgumentError('key and requestId must be strings, amount a number');
+    return envelope(async () => (await shards.ledger.incr(key, amount, requestId)).value);
+  });
+  node.handle(LAB_LEDGER_READ, (args) => {
+    const { key } = object(args);
+    if (typeof key !== 'string') throw new BadArgumentError('key must be a string');
+    return envelope(async () => (await shards.ledger.get(key)).value);
   });
   node.handle(LAB_PROBE, async (args) => {
     const a = object(args);

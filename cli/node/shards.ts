@@ -72,6 +72,7 @@ const ShardCliSchema = z.object({
     .optional(),
   trustFenceOnly: z.boolean(),
   unsafeNoFence: z.boolean(),
+  unsafeNoStoreFence: z.boolean(),
 });
 
 export type ShardCliOptions = z.output<typeof ShardCliSchema>;
@@ -93,7 +94,13 @@ export function addShardOptions(command: Command): Command {
     .option('--outcome-log <path>', 'append every workload outcome to this JSON-lines file')
     .option('--lab', 'register the lab-only control handlers (drills); cookie-protected', false)
     .addOption(new Option('--trust-fence-only', 'drills: skip the lease check').hideHelp())
-    .addOption(new Option('--unsafe-no-fence', 'tests: defeat the store fence').hideHelp());
+    .addOption(new Option('--unsafe-no-fence', 'tests: defeat the store fence').hideHelp())
+    .addOption(
+      new Option(
+        '--unsafe-no-store-fence',
+        'negative control: the store accepts any epoch',
+      ).hideHelp(),
+    );
 }
 
 /** Validates the shard options; undefined when `--shards` was not given. */
@@ -104,6 +111,7 @@ export function parseShardOptions(raw: Record<string, unknown>): ShardCliOptions
     lab: raw.lab === true,
     trustFenceOnly: raw.trustFenceOnly === true,
     unsafeNoFence: raw.unsafeNoFence === true,
+    unsafeNoStoreFence: raw.unsafeNoStoreFence === true,
   });
   if (!result.success) throw new CliOptionsError('node', kebabIssues(formatIssues(result.error)));
   return result.data;

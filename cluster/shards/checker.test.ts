@@ -172,6 +172,39 @@ describe('shards/checker — rejects bad histories', () => {
     expect(r.foreignEpochWrites).toBe(1);
   });
 
+  it("shards/checker — a stale-epoch write that commits before the new epoch's first write is caught against the grants", () => {
+    // A holds epoch 1; epoch 2 is granted to B after seq 1; A's epoch-1 write lands at seq 2
+    // (a store without a fence), before B's first write at seq 3
+    const rows = history([
+      [0, 1, 'a', 'k', 1],
+      [0, 1, 'a', 'k', 1],
+      [0, 2, 'b', 'k', 1],
+    ]);
+    const log: EpochGrant[] = [
+      { shard: 0, epoch: 1, node: 'a', at: 900, afterSeq: 0 },
+      { shard: 0, epoch: 2, node: 'b', at: 1000, afterSeq: 1 },
+    ];
+    // the commit-order checks alone see nothing wrong: that was the blind spot
+    const withoutGrantTimes = checkHistory({
+      history: rows,
+      epochLog: log.map(({ afterSeq: _, ...g }) => g),
+    });
+    expect(withoutGrantTimes.verdict).toBe('pass');
+    const r = checkHistory({ history: rows, epochLog: log });
+    expect(r.verdict).toBe('fail');
+    expect(r.staleEpochWrites).toBe(1);
+    expect(r.violations.map((v) => v.kind)).toEqual(['stale_epoch_write']);
+    expect(r.violations[0]!.detail).toMatch(
+      /seq 2: a wrote shard 0 in epoch 1 after epoch 2 was granted to b/,
+    );
+    // the same write one seq earlier, before the grant, is fine
+    const before = checkHistory({
+      history: rows,
+      epochLog: [log[0]!, { ...log[1]!, afterSeq: 2 }],
+    });
+    expect(before.staleEpochWrites).toBe(0);
+  });
+
   it('shards/checker — a counter that is not the sum of its history', () => {
     expect(checkHistory({ history: good, counters: { k0: 9, k1: 7 } }).counterMismatches).toBe(1);
     expect(checkHistory({ history: good, counters: { k0: 8, k1: 7, extra: 1 } }).verdict).toBe(

@@ -30,6 +30,7 @@ export type ViolationKind =
   | 'split_brain_epoch'
   | 'epoch_regression'
   | 'foreign_epoch_write'
+  | 'stale_epoch_write'
   | 'lost_acked_write'
   | 'ack_mismatch'
   | 'double_write'
@@ -74,6 +75,11 @@ export interface CheckReport {
   readonly splitBrainEpochs: number;
   /** writes committed by a node other than the one that took that epoch */
   readonly foreignEpochWrites: number;
+  /**
+   * writes committed after a newer epoch of their shard had been granted (checked against the
+   * grants, so a stale write that lands before the new owner's first write is caught too)
+   */
+  readonly staleEpochWrites: number;
   /** acknowledged results that disagree with the committed row */
   readonly ackMismatches: number;
   /** keys whose counter is not the sum of its history, or whose value chain breaks */
@@ -130,6 +136,36 @@ export function checkHistory(input: CheckInput): CheckReport {
         note(
           'foreign_epoch_write',
           `seq ${h.seq}: ${h.node} wrote shard ${h.shard} in epoch ${h.epoch} taken by ${owner ?? 'nobody'}`,
+        );
+      }
+    }
+  }
+
+  // writes against grants: once epoch e' of a shard is granted, a write of an older epoch that
+  // commits after it is stale even if no write of e' came before it (the blind spot of the
+  // commit-order check above)
+  let staleEpochWrites = 0;
+  if (input.epochLog) {
+    // per shard: for each epoch, the earliest grant position (afterSeq) of any newer epoch
+    const grants = new Map<number, EpochGrant[]>();
+    for (const g of input.epochLog) {
+      if (g.afterSeq === undefined) continue;
+      const list = grants.get(g.shard) ?? [];
+      list.push(g);
+      grants.set(g.shard, list);
+    }
+    for (const list of grants.values()) list.sort((a, b) => a.epoch - b.epoch);
+    for (const h of history) {
+      const list = grants.get(h.shard);
+      if (!list) continue;
+      let newer: EpochGrant | undefined;
+      for (const g of list)
+        if (g.epoch > h.epoch && (newer === undefined || g.afterSeq! < newer.afterSeq!)) newer = g;
+      if (newer && h.seq > newer.afterSeq!) {
+        staleEpochWrites++;
+        note(
+          'stale_epoch_write',
+          `seq ${h.seq}: ${h.node} wrote shard ${h.shard} in epoch ${h.epoch} after epoch ${newer.epoch} was granted to ${newer.node} (at ${new Date(newer.at).toISOString()}, after seq ${newer.afterSeq})`,
         );
       }
     }
@@ -214,6 +250,7 @@ export function checkHistory(input: CheckInput): CheckReport {
     splitBrainEpochs +
     epochRegressions +
     foreignEpochWrites +
+    staleEpochWrites +
     doubleWrites +
     lostAckedWrites +
     ackMismatches +
@@ -231,6 +268,7 @@ export function checkHistory(input: CheckInput): CheckReport {
     epochRegressions,
     splitBrainEpochs,
     foreignEpochWrites,
+    staleEpochWrites,
     ackMismatches,
     counterMismatches,
     maxUnavailableMs: maxUnavailable(outcomes, input.shardCount),

@@ -82,6 +82,27 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   }
 }
 
+describe('shards/router — configured members only', () => {
+  it('shards/router — a visible node that is not a configured member never wins a shard, also during failover', async () => {
+    const l = lab(3);
+    await l.clock.advanceAsync(500, 10);
+    // x joins the mesh as a visible (not hidden) node, but is not a configured member
+    l.net.add('x@h');
+    await l.clock.advanceAsync(500, 10);
+    expect(get(l, 'n1@h').router.ownership()).toContain('n3@h');
+    for (const name of l.names) expect(get(l, name).router.ownership()).not.toContain('x@h');
+    // a member leaves: its shards go to the remaining members, not to x
+    l.net.remove('n3@h');
+    l.net.detect();
+    await l.clock.advanceAsync(10_000, 100);
+    const owners = get(l, 'n1@h').router.ownership();
+    expect(owners).not.toContain('x@h');
+    expect(owners).not.toContain('n3@h');
+    expect(new Set(owners)).toEqual(new Set(['n1@h', 'n2@h']));
+    expect(get(l, 'n2@h').router.ownership()).toEqual(owners);
+  });
+});
+
 describe('shards/router — routing', () => {
   it('shards/router — every node agrees on ownership and any node reaches the owner', async () => {
     const l = lab(3);

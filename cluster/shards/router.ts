@@ -318,7 +318,12 @@ export class ShardRouter {
   }
 
   private recompute(): void {
-    const visible = this.node.hidden ? this.node.nodes() : [this.node.name, ...this.node.nodes()];
+    // only configured members may own: a visible node outside them (a plain node, a tool that
+    // joined unhidden) serves no shard and holds no lease, so it must never win one
+    const configured = new Set(this.options.members);
+    const visible = (
+      this.node.hidden ? this.node.nodes() : [this.node.name, ...this.node.nodes()]
+    ).filter((n) => configured.has(n));
     const before = this.owners;
     const beforeMembers = this.members;
     const after = this.map.assign(visible);

@@ -49,6 +49,20 @@ export function storeCompliance(name: string, open: () => Promise<FencedStore>):
       ]);
     });
 
+    it(`${name} — each grant records the history's highest seq at that moment`, async () => {
+      const base = { node: 'a@h', key: 'k', amount: 1 };
+      await store.bumpEpoch(5, 'a@h');
+      const w1 = await store.commitWrite({ ...base, shard: 5, epoch: 1, requestId: 'g1' });
+      const w2 = await store.commitWrite({ ...base, shard: 5, epoch: 1, requestId: 'g2' });
+      await store.bumpEpoch(5, 'b@h');
+      await store.commitWrite({ ...base, shard: 5, epoch: 2, node: 'b@h', requestId: 'g3' });
+      const log = (await store.epochLog()).filter((g) => g.shard === 5);
+      expect(log.map((g) => [g.epoch, g.afterSeq])).toEqual([
+        [1, 0],
+        [2, Math.max(w1.seq, w2.seq)],
+      ]);
+    });
+
     it(`${name} — bumpEpoch with an expected epoch is a compare-and-increment`, async () => {
       await store.bumpEpoch(3, 'a@h');
       expect(await store.bumpEpoch(3, 'b@h', 1)).toBe(2);

@@ -117,3 +117,26 @@ describe('store/sqlite — locking, reachability and sharing', () => {
     expect(acked.length + reports.reduce((a, r) => a + r.fenced, 0)).toBe(600);
   });
 });
+
+describe('store/sqlite — upgrade', () => {
+  it('store/sqlite — a store from before grants recorded afterSeq gains the column and keeps its grants', async () => {
+    const path = freshPath();
+    const old = new Database(path);
+    old.exec(
+      'CREATE TABLE ledger_epochs (shard INTEGER NOT NULL, epoch INTEGER NOT NULL, node TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (shard, epoch))',
+    );
+    old.prepare('INSERT INTO ledger_epochs VALUES (1, 1, ?, 5)').run('a@h');
+    old.close();
+    const store = openSqliteStore(path);
+    try {
+      // the old shards table has no row for shard 1, so the next epoch restarts: only the log matters
+      await store.bumpEpoch(2, 'b@h');
+      expect(await store.epochLog()).toEqual([
+        { shard: 1, epoch: 1, node: 'a@h', at: 5 },
+        expect.objectContaining({ shard: 2, epoch: 1, node: 'b@h', afterSeq: 0 }),
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});

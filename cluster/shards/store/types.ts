@@ -19,6 +19,12 @@ export interface EpochGrant {
   readonly node: string;
   /** ms since epoch, store-side clock of the process that bumped */
   readonly at: number;
+  /**
+   * the history's highest seq when this epoch was granted, read in the granting transaction
+   * under the shard's lock: every write of this shard with a higher seq committed after the
+   * grant. Absent for grants recorded by a store from before this column existed.
+   */
+  readonly afterSeq?: number;
 }
 
 export interface WriteRequest {
@@ -98,4 +104,9 @@ export interface StoreOptions {
   readonly poolSize?: number;
   /** PostgreSQL: connect and lock timeout; default 2000 ms */
   readonly timeoutMs?: number;
+  /**
+   * Negative controls only (`observatory drill pause --unsafe no-store-fence`): commitWrite
+   * accepts any epoch, so the drill's checkers must find the stale writes. Default false.
+   */
+  readonly unsafeNoFence?: boolean;
 }

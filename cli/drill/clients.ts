@@ -1,0 +1,135 @@
+/**
+ * The drill's clients (cli/drill/client.ts), one process each, spread over the lab's nodes, and
+ * the history they write: each client appends to its own file; `mergeHistory` puts every line
+ * and the drill's nemesis events in time order (the clients share the drill's monotonic clock)
+ * and numbers them — the history format of docs/drills.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LabNode } from './lab.ts';
+
+const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/observatory.mjs');
+/** a client that has not finished its final reads by then is killed (its lines are on disk) */
+const STOP_TIMEOUT_MS = 20_000;
+
+export interface ClientsOptions {
+  readonly count: number;
+  readonly nodes: readonly LabNode[];
+  readonly cookie: string;
+  readonly dir: string;
+  readonly keys: number;
+  /** operations per second per client */
+  readonly rate: number;
+  readonly t0: bigint;
+  readonly ticktimeMs: number;
+}
+
+/** A nemesis event for the history: the drill's phases (partition, heal, kill, …). */
+export interface NemesisLine {
+  readonly f: string;
+  readonly value?: unknown;
+  /** ns since t0 */
+  readonly time: number;
+}
+
+export class Clients {
+  private readonly procs: ChildProcess[] = [];
+  readonly files: string[] = [];
+
+  constructor(private readonly o: ClientsOptions) {}
+
+  start(): void {
+    for (let i = 0; i < this.o.count; i++) {
+      const node = this.o.nodes[i % this.o.nodes.length]!;
+      const file = join(this.o.dir, `client${i}.history.jsonl`);
+      this.files.push(file);
+      const child = spawn(
+        process.execPath,
+        [
+          CLI_ENTRY,
+          'drill-client',
+          '--target',
+          node.target,
+          '--process',
+          String(i),
+          '--stride',
+          String(this.o.count),
+          '--keys',
+          String(this.o.keys),
+          '--rate',
+          String(this.o.rate),
+          '--seed',
+          String(i + 1),
+          '--history',
+          file,
+          '--t0',
+          String(this.o.t0),
+          '--ticktime',
+          String(this.o.ticktimeMs),
+          ...(i === 0 ? ['--final-reads'] : []),
+        ],
+        {
+          // the cookie by environment, never argv; stdin is the client's lifeline
+          env: { ...process.env, OBSERVATORY_DRILL_COOKIE: this.o.cookie },
+          stdio: ['pipe', 'ignore', 'ignore'],
+        },
+      );
+      this.procs.push(child);
+    }
+  }
+
+  /** Ends every client's stdin and waits for them (final reads included), bounded. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.procs.map(async (p) => {
+        if (p.exitCode !== null || p.signalCode !== null) return;
+        const exited = once(p, 'exit');
+        p.stdin?.end();
+        const timer = setTimeout(() => p.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  kill(): void {
+    for (const p of this.procs) if (p.exitCode === null) p.kill('SIGKILL');
+  }
+}
+
+/** Writes the merged, numbered history of `files` and `nemesis` to `out`; returns the line count. */
+export function mergeHistory(
+  files: readonly string[],
+  nemesis: readonly NemesisLine[],
+  out: string,
+): number {
+  const events: { time: number; order: number; line: Record<string, unknown> }[] = [];
+  let order = 0;
+  for (const n of nemesis)
+    events.push({
+      time: n.time,
+      order: order++,
+      line: {
+        process: 'nemesis',
+        type: 'info',
+        f: n.f,
+        ...(n.value === undefined ? {} : { value: n.value }),
+      },
+    });
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    for (const text of readFileSync(file, 'utf8').split('\n')) {
+      if (text === '') continue;
+      const { time, ...rest } = JSON.parse(text) as { time: number } & Record<string, unknown>;
+      events.push({ time, order: order++, line: rest });
+    }
+  }
+  // a client's own lines are already in time order; the sort is stable across equal times
+  events.sort((a, b) => a.time - b.time || a.order - b.order);
+  const lines = events.map((e, index) => JSON.stringify({ index, ...e.line, time: e.time }));
+  writeFileSync(out, lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+  return lines.length;
+}

@@ -1,0 +1,137 @@
+/**
+ * `observatory drill all --runs N`: every drill N times, each run a fresh `observatory drill
+ * <name> --json` process (so one run's processes, listeners and temp files cannot leak into the
+ * next), and the counts that give confidence in numbers: pass / fail / unknown per drill, and how
+ * much faster the clients' history was checked than the run that produced it.
+ */
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DRILLS, type DrillName } from './scenarios.ts';
+
+const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/observatory.mjs');
+/** a run that takes longer is stopped and counted as a failure */
+const RUN_TIMEOUT_MS = 180_000;
+
+export interface DrillTally {
+  readonly drill: DrillName;
+  readonly runs: number;
+  readonly pass: number;
+  readonly fail: number;
+  /** the clients' history could not be decided within the checker's budget */
+  readonly unknown: number;
+  /** the clients' history checks: total and slowest, ms */
+  readonly checkerMsTotal: number;
+  readonly checkerMsMax: number;
+  /** the runs' durations: total, ms */
+  readonly runMsTotal: number;
+  /** the smallest run duration / its history check time over the runs (target ≥ 10) */
+  readonly minSpeedup: number;
+  /** why each failing run failed (its error or its first violations), at most 10 */
+  readonly failures: readonly string[];
+}
+
+export interface AllReport {
+  readonly verdict: 'pass' | 'fail';
+  readonly runsPerDrill: number;
+  readonly drills: readonly DrillTally[];
+}
+
+interface RunReport {
+  verdict?: string;
+  durationMs?: number;
+  error?: string;
+  violations?: { kind: string; detail: string }[];
+  linearizability?: { verdict: string; elapsedMs: number };
+}
+
+function runOnce(drill: DrillName, args: readonly string[]): Promise<RunReport | string> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI_ENTRY, 'drill', drill, '--json', ...args], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const timer = setTimeout(() => child.kill('SIGTERM'), RUN_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      try {
+        done(JSON.parse(out.trim()) as RunReport);
+      } catch {
+        done(`no report (${out.trim().slice(0, 200) || 'empty output'})`);
+      }
+    });
+  });
+}
+
+export async function runAll(
+  runs: number,
+  args: readonly string[],
+  progress?: (line: Record<string, unknown>) => void,
+): Promise<AllReport> {
+  const drills: DrillTally[] = [];
+  for (const drill of DRILLS) {
+    let pass = 0;
+    let fail = 0;
+    let unknown = 0;
+    let checkerMsTotal = 0;
+    let checkerMsMax = 0;
+    let runMsTotal = 0;
+    let minSpeedup = Infinity;
+    const failures: string[] = [];
+    for (let i = 0; i < runs; i++) {
+      const r = await runOnce(drill, args);
+      if (typeof r === 'string') {
+        fail++;
+        if (failures.length < 10) failures.push(r);
+      } else {
+        const lin = r.linearizability;
+        if (lin?.verdict === 'unknown') unknown++;
+        else if (r.verdict === 'pass') pass++;
+        else {
+          fail++;
+          const why =
+            r.error ??
+            (r.violations ?? [])
+              .slice(0, 3)
+              .map((v) => `${v.kind}: ${v.detail}`)
+              .join('; ') ??
+            `linearizability ${lin?.verdict}`;
+          if (failures.length < 10) failures.push(why || `linearizability ${lin?.verdict}`);
+        }
+        runMsTotal += r.durationMs ?? 0;
+        if (lin) {
+          checkerMsTotal += lin.elapsedMs;
+          checkerMsMax = Math.max(checkerMsMax, lin.elapsedMs);
+          minSpeedup = Math.min(minSpeedup, (r.durationMs ?? 0) / Math.max(lin.elapsedMs, 0.001));
+        }
+      }
+      progress?.({ drill, run: i + 1, of: runs, pass, fail, unknown });
+    }
+    drills.push({
+      drill,
+      runs,
+      pass,
+      fail,
+      unknown,
+      checkerMsTotal,
+      checkerMsMax,
+      runMsTotal,
+      minSpeedup: Number.isFinite(minSpeedup) ? minSpeedup : 0,
+      failures,
+    });
+  }
+  const verdict = drills.every((d) => d.pass === d.runs) ? 'pass' : 'fail';
+  return { verdict, runsPerDrill: runs, drills };
+}
+
+export function formatAll(r: AllReport): string {
+  const lines = [`drill all: ${r.verdict.toUpperCase()} (${r.runsPerDrill} runs per drill)`];
+  for (const d of r.drills) {
+    lines.push(
+      `  ${d.drill.padEnd(12)} ${d.pass}/${d.runs} pass, ${d.fail} fail, ${d.unknown} unknown; history checked in ≤ ${d.checkerMsMax.toFixed(1)} ms, ≥ ${Math.round(d.minSpeedup)}× faster than its run`,
+    );
+    for (const f of d.failures) lines.push(`    ${f}`);
+  }
+  return lines.join('\n');
+}
