@@ -1,6 +1,6 @@
 import { ProtocolError } from '../errors.ts';
 import { FRAME_HEADER_BYTES } from './framing.ts';
-import { Kind, isFragmentableKind } from './kinds.ts';
+import { Kind, channelOf, isFragmentableKind } from './kinds.ts';
 
 /**
  * Cuts one encoded frame (length prefix included) into FRAG_FIRST/FRAG_NEXT frames of at most
@@ -66,10 +66,19 @@ export class Fragmenter {
   }
 }
 
-/** Reassembles fragments; hands back the inner frame once complete. */
+/** A reassembly buffer starts this big at most and grows with the fragments that arrive. */
+export const REASSEMBLY_START_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reassembles fragments; hands back the inner frame once complete. The buffer grows with the
+ * bytes that arrive (doubling), so a FRAG_FIRST that announces a big message costs little until
+ * the message comes; an announced size over the maximum is refused at once.
+ */
 export class Reassembler {
   private buf: Buffer | null = null;
   private fill = 0;
+  /** the announced size of the message being reassembled (`buf` may still be smaller) */
+  private total = 0;
 
   constructor(private readonly maxMessageBytes: number) {}
 
@@ -82,7 +91,8 @@ export class Reassembler {
    * route), or null when it would not fit (the normal path then raises the error).
    */
   directTarget(n: number): { buf: Buffer; offset: number } | null {
-    if (this.buf === null || n === 0 || this.fill + n > this.buf.length) return null;
+    if (this.buf === null || n === 0 || this.fill + n > this.total) return null;
+    if (this.fill + n > this.buf.length) this.grow(this.fill + n);
     return { buf: this.buf, offset: this.fill };
   }
 
@@ -90,7 +100,7 @@ export class Reassembler {
   directDone(buf: Buffer, n: number): Buffer | null {
     if (this.buf !== buf) return null; // discarded meanwhile (a fault edge)
     this.fill += n;
-    if (this.fill < buf.length) return null;
+    if (this.fill < this.total) return null;
     this.buf = null;
     return buf;
   }
@@ -112,24 +122,52 @@ export class Reassembler {
       const total = buf.readUInt32BE(start);
       if (total < 1 || total > this.maxMessageBytes)
         throw new ProtocolError(
-          `fragmented message of ${total} bytes exceeds ${this.maxMessageBytes}`,
+          `peer announced a message of ${total} bytes; the maximum message size (maxMessageBytes) is ${this.maxMessageBytes}`,
         );
       if (!isFragmentableKind(buf[start + 4]!))
         throw new ProtocolError(`kind ${buf[start + 4]} cannot be fragmented`);
-      this.buf = Buffer.allocUnsafe(total);
+      this.buf = Buffer.allocUnsafe(Math.min(total, REASSEMBLY_START_BYTES));
+      this.total = total;
       this.fill = 0;
       pos += 4;
     } else if (this.buf === null) {
       throw new ProtocolError('FRAG_NEXT without FRAG_FIRST');
     }
     const n = end - pos;
-    if (n === 0 || this.fill + n > this.buf.length)
+    if (n === 0 || this.fill + n > this.total)
       throw new ProtocolError('fragment overruns its message');
-    buf.copy(this.buf, this.fill, pos, end);
+    if (this.fill + n > this.buf.length) this.grow(this.fill + n);
+    buf.copy(this.buf!, this.fill, pos, end);
     this.fill += n;
-    if (this.fill < this.buf.length) return null;
-    const done = this.buf;
+    if (this.fill < this.total) return null;
+    const done = this.buf!;
     this.buf = null;
     return done;
   }
+
+  /** At least doubles the buffer, to hold `need` bytes (never beyond the announced size). */
+  private grow(need: number): void {
+    const size = Math.min(this.total, Math.max(need, 2 * this.buf!.length));
+    const next = Buffer.allocUnsafe(size);
+    this.buf!.copy(next, 0, 0, this.fill);
+    this.buf = next;
+  }
+}
+
+/**
+ * The instrumentation channel of a fragmented message, read from its first fragment: a SEND's
+ * own channel (u8 name, u8 channel after the kind) when it fits, else the kind's channel.
+ */
+export function innerChannel(buf: Buffer, at: number, end: number): string {
+  const kind = buf[at];
+  if (kind === Kind.SEND && at + 2 <= end) {
+    const c = at + 2 + buf[at + 1]!;
+    if (c < end) {
+      const n = buf[c]!;
+      if (n === 0) return 'send';
+      if (c + 1 + n <= end) return buf.toString('utf8', c + 1, c + 1 + n);
+    }
+    return 'send';
+  }
+  return (kind === undefined ? undefined : channelOf(kind)) ?? 'send';
 }
