@@ -207,6 +207,7 @@ export class Connection {
   /** Flushes what is queued, then ends the socket (the peer sees the frames, then EOF). */
   end(): void {
     this.outbound.flush();
+    this.delayLine.drain();
     this.stop();
     this.socket.end();
     this.socket.destroySoon();

@@ -24,6 +24,12 @@ export class DelayLine {
     if (this.timer === null) this.arm();
   }
 
+  /** Writes what is queued at once (the connection is ending: its last frames must leave). */
+  drain(): void {
+    this.stop();
+    for (const q of this.queued.splice(0)) this.write(q.batch);
+  }
+
   /** Drops what is queued (the connection is closing). */
   stop(): void {
     if (this.timer !== null) this.clock.clearTimeout(this.timer);

@@ -122,7 +122,7 @@ export class Reassembler {
       const total = buf.readUInt32BE(start);
       if (total < 1 || total > this.maxMessageBytes)
         throw new ProtocolError(
-          `peer announced a message of ${total} bytes; the maximum message size (maxMessageBytes) is ${this.maxMessageBytes}`,
+          `peer announced a message of ${total} bytes, which exceeds the maximum message size (maxMessageBytes) of ${this.maxMessageBytes}`,
         );
       if (!isFragmentableKind(buf[start + 4]!))
         throw new ProtocolError(`kind ${buf[start + 4]} cannot be fragmented`);
