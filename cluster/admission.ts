@@ -26,7 +26,12 @@ export function admitClaimed(
   if (peer === v.self) return 'self';
   if (!conn.initiator || conn.expectedPeer !== peer) return null;
   for (const other of v.conns)
-    if (other !== conn && other.initiator && other.state === 'handshake' && other.expectedPeer === peer)
+    if (
+      other !== conn &&
+      other.initiator &&
+      other.state === 'handshake' &&
+      other.expectedPeer === peer
+    )
       return 'already';
   return null;
 }

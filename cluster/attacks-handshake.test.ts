@@ -38,7 +38,12 @@ function rpcCall(id: number, handler: string, args: unknown): Buffer {
   const head = Buffer.alloc(5);
   head.writeUInt32BE(id, 0);
   head[4] = h.length;
-  return Buffer.concat([head, h, Buffer.from([PayloadTag.JSON]), Buffer.from(JSON.stringify(args))]);
+  return Buffer.concat([
+    head,
+    h,
+    Buffer.from([PayloadTag.JSON]),
+    Buffer.from(JSON.stringify(args)),
+  ]);
 }
 
 const HANDSHAKE_KINDS = [Kind.HELLO, Kind.CHALLENGE, Kind.CHALLENGE_REPLY, Kind.CHALLENGE_ACK];
@@ -136,7 +141,8 @@ describe('attacks — handshake', () => {
     // hand the victim its own challenge on connection 2, and its answer back on connection 1
     conn2.sendJson(Kind.CHALLENGE, { ...json(challenge1), name: 'mirror@127.0.0.1' });
     const reply2 = await conn2.next(2_000);
-    if (reply2 !== null && reply2.kind === Kind.CHALLENGE_REPLY) conn1.send(reply2.kind, reply2.body);
+    if (reply2 !== null && reply2.kind === Kind.CHALLENGE_REPLY)
+      conn1.send(reply2.kind, reply2.body);
     const answer = await conn1.next(2_000);
     conn1.send(Kind.RPC_CALL, rpcCall(1, 'secret', null));
     await new Promise((r) => setTimeout(r, 200));

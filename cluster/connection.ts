@@ -1,29 +1,18 @@
-import type { Clock, LatencyFault, Logger, NodeDownReason, NodeName } from './api.ts';
+import type { LatencyFault, NodeDownReason, NodeName } from './api.ts';
 import type { ConnectionHost } from './connection-host.ts';
 import { DelayLine } from './delay-line.ts';
 import { DEFAULT_SOCKET_HIGH_WATER_BYTES, SLAB_BYTES } from './constants.ts';
 import { ProtocolError } from './errors.ts';
 import { newChallenge } from './handshake.ts';
-import { HandshakeMachine, type Step } from './handshake-machine.ts';
+import { HandshakeMachine, describeEnd, type Step } from './handshake-machine.ts';
 import { Heartbeat } from './heartbeat.ts';
-import { Outbound } from './outbound.ts';
+import { Outbound, atEndOfTurn } from './outbound.ts';
 import { readFrom, type Socket } from './transport.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { Reassembler, innerChannel } from './wire/fragments.ts';
 import { FrameParser } from './wire/framing.ts';
-import { Kind, channelOf, isHandshakeKind } from './wire/kinds.ts';
+import { Kind, isHandshakeKind } from './wire/kinds.ts';
 import { BodyReader, NameCache } from './wire/reader.ts';
-
-const RESOLVED = Promise.resolve();
-
-/**
- * Runs `fn` as a microtask, at the end of the current turn. Node's `queueMicrotask` makes an
- * async resource per call (a measurable share of an RPC round trip, at one flush per frame sent
- * alone); a reaction on a resolved promise is the bare V8 microtask. `flush` does not throw.
- */
-function atEndOfTurn(fn: () => void): void {
-  void RESOLVED.then(fn);
-}
 
 export type { ConnectionConfig, ConnectionHost } from './connection-host.ts';
 
@@ -75,18 +64,17 @@ export class Connection {
     readonly expectedPeer?: NodeName,
   ) {
     const c = host.config;
+    const port = { self: c, newChallenge, outstanding: host.challenges };
     this.handshake = new HandshakeMachine(
       {
-        self: c,
+        ...port,
         send: (kind, body) => void this.sendControl(kind, body),
         named: () => {
-          this.refreshFaults();
+          this.refreshFaults(); // faults are by peer name: a blackhole swallows handshakes too
           return !this.blackholed;
         },
         admitClaimed: (peer) => host.admitClaimed(this, peer),
         admitProven: (peer) => host.admitProven(this, peer),
-        newChallenge,
-        outstanding: host.challenges,
       },
       initiator,
       expectedPeer,
@@ -337,37 +325,20 @@ export class Connection {
   // ---- handshake -------------------------------------------------------------------------
 
   private onHandshake(step: Step): void {
-    const c = this.host.config;
-    switch (step.t) {
-      case 'wait':
-        return;
-      case 'up':
-        return this.up();
-      case 'refused': {
-        const { reason, detail } = step;
-        if (reason !== 'simultaneous' && reason !== 'duplicate')
-          this.host.count('handshake_failures');
-        c.logger[reason === 'simultaneous' ? 'debug' : 'warn']('handshake refused', {
-          peer: this.peer,
-          reason,
-          detail,
-        });
-        this.end();
-        this.host.handshakeFailed(this, detail, reason);
-        return;
-      }
-      case 'failed': {
-        if (step.rejectedWith === 'bad_cookie' && step.detail === 'bad_cookie') {
-          c.logger.warn('handshake failed: peer does not know the cookie', { peer: this.peer });
-          this.host.count('handshake_failures');
-        } else if (step.quiet !== true) {
-          c.logger.warn('handshake rejected by peer', { peer: this.peer, detail: step.detail });
-        }
-        this.destroy();
-        this.host.handshakeFailed(this, step.detail, step.rejectedWith);
-        return;
-      }
-    }
+    if (step.t === 'wait') return;
+    if (step.t === 'up') return this.up();
+    const log = describeEnd(step);
+    if (log.failure) this.host.count('handshake_failures');
+    if (log.level !== null)
+      this.host.config.logger[log.level](log.message, { peer: this.peer, ...log.data });
+    // a refusal of ours flushes the REJECT first; anything else just closes
+    if (step.t === 'refused') this.end();
+    else this.destroy();
+    this.host.handshakeFailed(
+      this,
+      step.detail,
+      step.t === 'refused' ? step.reason : step.rejectedWith,
+    );
   }
 
   private up(): void {

@@ -188,13 +188,18 @@ export class HandshakeMachine {
     if (!hs.isGoodChallenge(ch.challenge) || this.port.outstanding.has(ch.challenge))
       return this.refuse('bad_challenge', `${ch.name} sent a bad or reflected challenge`);
     const verdict = this.port.admitClaimed(ch.name, true);
-    if (verdict === 'already') return this.finish({ t: 'failed', detail: 'already connected', quiet: true });
+    if (verdict === 'already')
+      return this.finish({ t: 'failed', detail: 'already connected', quiet: true });
     if (verdict !== null) return this.refuse(verdict, `refused ${ch.name}: ${verdict}`);
     this.peerHidden = ch.hidden;
     this.peerAddr = ch.addr;
     this.challenge = Buffer.from(body);
     this.myChallenge = this.issueChallenge();
-    const t = { hello: this.hello, challenge: this.challenge, initiatorChallenge: this.myChallenge };
+    const t = {
+      hello: this.hello,
+      challenge: this.challenge,
+      initiatorChallenge: this.myChallenge,
+    };
     this.transcript = t;
     const reply: hs.ChallengeReply = {
       challenge: this.myChallenge,
@@ -254,6 +259,36 @@ export class HandshakeMachine {
     this.dispose();
     return step;
   }
+}
+
+/** How a connection reports a handshake that ended without a link: log line and counter. */
+export function describeEnd(step: Extract<Step, { t: 'refused' | 'failed' }>): {
+  readonly level: 'debug' | 'warn' | null;
+  readonly message: string;
+  readonly data: Record<string, unknown>;
+  /** counts in `handshake_failures` (arbitration and quiet stops do not) */
+  readonly failure: boolean;
+} {
+  if (step.t === 'refused') {
+    const { reason, detail } = step;
+    const arbitration = reason === 'simultaneous' || reason === 'duplicate';
+    const level = reason === 'simultaneous' ? 'debug' : 'warn';
+    return { level, message: 'handshake refused', data: { reason, detail }, failure: !arbitration };
+  }
+  if (step.rejectedWith === 'bad_cookie' && step.detail === 'bad_cookie')
+    return {
+      level: 'warn',
+      message: 'handshake failed: peer does not know the cookie',
+      data: {},
+      failure: true,
+    };
+  if (step.quiet === true) return { level: null, message: '', data: {}, failure: false };
+  return {
+    level: 'warn',
+    message: 'handshake rejected by peer',
+    data: { detail: step.detail },
+    failure: false,
+  };
 }
 
 function parse(body: Buffer): unknown {

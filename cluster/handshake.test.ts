@@ -37,9 +37,7 @@ describe('handshake — transcript MAC', () => {
     expect(verifyMac('cookie', 'I', t, d)).toBe(true);
     expect(verifyMac('other', 'I', t, d)).toBe(false);
     expect(verifyMac('cookie', 'A', t, d)).toBe(false); // no reflection across roles
-    expect(verifyMac('cookie', 'I', { ...t, hello: Buffer.from('{"name":"x@h"}') }, d)).toBe(
-      false,
-    );
+    expect(verifyMac('cookie', 'I', { ...t, hello: Buffer.from('{"name":"x@h"}') }, d)).toBe(false);
     expect(verifyMac('cookie', 'I', { ...t, challenge: Buffer.from('{"name":"b@i"}') }, d)).toBe(
       false,
     );
@@ -96,8 +94,7 @@ describe('handshake — state machine, no socket', () => {
           if (f.kind !== kind) return f;
           const b = body(f);
           const v = b[field];
-          b[field] =
-            typeof v === 'boolean' ? !v : typeof v === 'number' ? v + 1 : `${String(v)}x`;
+          b[field] = typeof v === 'boolean' ? !v : typeof v === 'number' ? v + 1 : `${String(v)}x`;
           return { kind, body: Buffer.from(JSON.stringify(b)) };
         });
         const up = (s: unknown): boolean => (s as { t?: string }).t === 'up';
@@ -175,9 +172,9 @@ describe('handshake — state machine, no socket', () => {
     expect(r).toEqual({ i: { t: 'wait' }, a: { t: 'wait' } }); // swallowed: the timeout ends it
     const fresh = fakeNode('b@h', 'k').machine(false, []);
     expect(() => fresh.push(Kind.CHALLENGE_ACK, Buffer.from('{}'))).toThrow(ProtocolError);
-    expect(() => fakeNode('b@h', 'k').machine(false, []).push(Kind.HELLO, Buffer.from('{'))).toThrow(
-      ProtocolError,
-    );
+    expect(() =>
+      fakeNode('b@h', 'k').machine(false, []).push(Kind.HELLO, Buffer.from('{')),
+    ).toThrow(ProtocolError);
   });
 
   it('handshake — a quiet stop when our own other dial to that name is under way', () => {

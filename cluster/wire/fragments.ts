@@ -137,10 +137,10 @@ export class Reassembler {
     if (n === 0 || this.fill + n > this.total)
       throw new ProtocolError('fragment overruns its message');
     if (this.fill + n > this.buf.length) this.grow(this.fill + n);
-    buf.copy(this.buf!, this.fill, pos, end);
+    buf.copy(this.buf, this.fill, pos, end);
     this.fill += n;
     if (this.fill < this.total) return null;
-    const done = this.buf!;
+    const done = this.buf;
     this.buf = null;
     return done;
   }
