@@ -315,4 +315,5 @@ export type ClusterErrorCode =
   | 'aborted'
   | 'protocol_error'
   | 'handshake_failed'
-  | 'bad_argument';
+  | 'bad_argument'
+  | 'message_too_large';

@@ -9,7 +9,7 @@ import { Heartbeat } from './heartbeat.ts';
 import { Outbound, atEndOfTurn } from './outbound.ts';
 import { readFrom, type Socket } from './transport.ts';
 import { encodeFrame } from './wire/encoder.ts';
-import { Reassembler, innerChannel } from './wire/fragments.ts';
+import { Reassembler, innerChannel, messageTooLarge } from './wire/fragments.ts';
 import { FrameParser } from './wire/framing.ts';
 import { Kind, isHandshakeKind } from './wire/kinds.ts';
 import { BodyReader, NameCache } from './wire/reader.ts';
@@ -90,6 +90,7 @@ export class Connection {
         fragmentBytes: c.fragmentBytes,
         highWaterBytes: DEFAULT_SOCKET_HIGH_WATER_BYTES,
         slabBytes: SLAB_BYTES,
+        maxMessageBytes: c.maxMessageBytes,
         schedule: atEndOfTurn,
       },
     );
@@ -147,7 +148,6 @@ export class Connection {
   get proven(): boolean {
     return this.handshake.proven;
   }
-  /** the remote IP address of the socket */
   get remoteAddress(): string {
     return this.socket.remoteAddress ?? '';
   }
@@ -291,6 +291,8 @@ export class Connection {
         return;
       }
       if (this.reassembler.busy) throw new ProtocolError('data frame inside a fragmented message');
+      if (end - start > this.reassembler.maxMessageBytes)
+        throw messageTooLarge(end - start, this.reassembler.maxMessageBytes);
       this.orphanFragments = false;
       const r = this.reader.reset(buf, start + 1, end, buf.buffer === this.sharedReads);
       this.host.frame(this, kind, r, end - start + 4);

@@ -66,6 +66,13 @@ export class Fragmenter {
   }
 }
 
+/** The error for a message from a peer over our maximum (it closes the link). */
+export function messageTooLarge(bytes: number, max: number): ProtocolError {
+  return new ProtocolError(
+    `peer sent a message of ${bytes} bytes, which exceeds the maximum message size (maxMessageBytes) of ${max}`,
+  );
+}
+
 /** A reassembly buffer starts this big at most and grows with the fragments that arrive. */
 export const REASSEMBLY_START_BYTES = 4 * 1024 * 1024;
 
@@ -80,7 +87,7 @@ export class Reassembler {
   /** the announced size of the message being reassembled (`buf` may still be smaller) */
   private total = 0;
 
-  constructor(private readonly maxMessageBytes: number) {}
+  constructor(readonly maxMessageBytes: number) {}
 
   get busy(): boolean {
     return this.buf !== null;
@@ -120,10 +127,8 @@ export class Reassembler {
       if (this.buf !== null) throw new ProtocolError('fragment stream restarted mid-message');
       if (end - start < 5) throw new ProtocolError('short FRAG_FIRST');
       const total = buf.readUInt32BE(start);
-      if (total < 1 || total > this.maxMessageBytes)
-        throw new ProtocolError(
-          `peer announced a message of ${total} bytes, which exceeds the maximum message size (maxMessageBytes) of ${this.maxMessageBytes}`,
-        );
+      if (total < 1) throw new ProtocolError('empty fragmented message');
+      if (total > this.maxMessageBytes) throw messageTooLarge(total, this.maxMessageBytes);
       if (!isFragmentableKind(buf[start + 4]!))
         throw new ProtocolError(`kind ${buf[start + 4]} cannot be fragmented`);
       this.buf = Buffer.allocUnsafe(Math.min(total, REASSEMBLY_START_BYTES));
