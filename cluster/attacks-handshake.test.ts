@@ -168,7 +168,7 @@ describe('attacks — handshake', () => {
       // a link the acceptor took up before the initiator refused it must go down again
       await until(
         () => a.nodes({ hidden: true }).length === 0 && b.nodes({ hidden: true }).length === 0,
-        5_000,
+        2_000,
         `no link after tampering ${kind}.${field}`,
       ).catch(() => undefined);
       if (ok || a.nodes({ hidden: true }).length > 0 || b.nodes({ hidden: true }).length > 0) {
