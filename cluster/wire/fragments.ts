@@ -76,12 +76,22 @@ export function messageTooLarge(bytes: number, max: number): ProtocolError {
 /** A reassembly buffer starts this big at most and grows with the fragments that arrive. */
 export const REASSEMBLY_START_BYTES = 4 * 1024 * 1024;
 
+/** A resizable ArrayBuffer (ES2024, in Node 20; the project's TypeScript lib is ES2023). */
+type ResizableArrayBuffer = ArrayBuffer & { resize(byteLength: number): void };
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (
+  byteLength: number,
+  options: { maxByteLength: number },
+) => ResizableArrayBuffer;
+
 /**
  * Reassembles fragments; hands back the inner frame once complete. The buffer grows with the
  * bytes that arrive (doubling), so a FRAG_FIRST that announces a big message costs little until
- * the message comes; an announced size over the maximum is refused at once.
+ * the message comes; an announced size over the maximum is refused at once. It is a resizable
+ * ArrayBuffer reserved at the announced size: growing commits more of it in place, without
+ * copying what arrived (copies of tens of MiB would stall the event loop, and the ticks).
  */
 export class Reassembler {
+  private ab: ResizableArrayBuffer | null = null;
   private buf: Buffer | null = null;
   private fill = 0;
   /** the announced size of the message being reassembled (`buf` may still be smaller) */
@@ -109,6 +119,7 @@ export class Reassembler {
     this.fill += n;
     if (this.fill < this.total) return null;
     this.buf = null;
+    this.ab = null;
     return buf;
   }
 
@@ -116,6 +127,7 @@ export class Reassembler {
   reset(): boolean {
     const had = this.buf !== null;
     this.buf = null;
+    this.ab = null;
     this.fill = 0;
     return had;
   }
@@ -131,7 +143,9 @@ export class Reassembler {
       if (total > this.maxMessageBytes) throw messageTooLarge(total, this.maxMessageBytes);
       if (!isFragmentableKind(buf[start + 4]!))
         throw new ProtocolError(`kind ${buf[start + 4]} cannot be fragmented`);
-      this.buf = Buffer.allocUnsafe(Math.min(total, REASSEMBLY_START_BYTES));
+      const first = Math.min(total, REASSEMBLY_START_BYTES);
+      this.ab = new ResizableArrayBuffer(first, { maxByteLength: total });
+      this.buf = Buffer.from(this.ab, 0, first);
       this.total = total;
       this.fill = 0;
       pos += 4;
@@ -147,15 +161,15 @@ export class Reassembler {
     if (this.fill < this.total) return null;
     const done = this.buf;
     this.buf = null;
+    this.ab = null;
     return done;
   }
 
   /** At least doubles the buffer, to hold `need` bytes (never beyond the announced size). */
   private grow(need: number): void {
     const size = Math.min(this.total, Math.max(need, 2 * this.buf!.length));
-    const next = Buffer.allocUnsafe(size);
-    this.buf!.copy(next, 0, 0, this.fill);
-    this.buf = next;
+    this.ab!.resize(size);
+    this.buf = Buffer.from(this.ab!, 0, size);
   }
 }
 
