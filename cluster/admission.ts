@@ -12,19 +12,24 @@ export interface AdmissionView {
 }
 
 /**
- * Checks on a name a peer claims, before it has proved anything: they must not let a stranger
- * decide anything about a member, so no arbitration by name happens here. An initiator that
- * dialed this very name and already has another dial of its own to it under way stops quietly
- * ('already'): its own dials are facts, not claims.
+ * Checks on a name a peer claims, before it has proved anything. Only facts of this node count
+ * — links that are up and its own dials by name — never other claimants, so a stranger claiming
+ * a member's name decides nothing about the member. An initiator that dialed this very name and
+ * has another dial of its own to it under way stops quietly ('already'). An acceptor whose peer
+ * dialed it by name refuses at once what the proof would only confirm: a name it is linked to
+ * (`duplicate`) or one its own dial wins against (`simultaneous`); such a peer only waits for
+ * the link to the name it dialed, so an unproven refusal cannot fool it (see `handshakeFailed`).
  */
 export function admitClaimed(
   v: AdmissionView,
   conn: Connection,
   peer: NodeName,
+  dialedByName: boolean,
 ): hs.RejectReason | 'already' | null {
   if (v.closing) return 'shutdown';
   if (peer === v.self) return 'self';
-  if (!conn.initiator || conn.expectedPeer !== peer) return null;
+  if (!conn.initiator) return dialedByName ? settledByOwnFacts(v, peer) : null;
+  if (conn.expectedPeer !== peer) return null;
   for (const other of v.conns)
     if (
       other !== conn &&
@@ -33,6 +38,15 @@ export function admitClaimed(
       other.expectedPeer === peer
     )
       return 'already';
+  return null;
+}
+
+function settledByOwnFacts(v: AdmissionView, peer: NodeName): hs.RejectReason | null {
+  if (v.links.has(peer)) return 'duplicate';
+  if (!keepOutgoingOnSimultaneous(v.self, peer)) return null;
+  for (const other of v.conns)
+    if (other.initiator && other.state === 'handshake' && other.expectedPeer === peer)
+      return 'simultaneous';
   return null;
 }
 

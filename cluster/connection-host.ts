@@ -32,7 +32,11 @@ export interface ConnectionConfig {
 export interface ConnectionHost {
   readonly config: ConnectionConfig;
   /** checks on a name the peer claims, before any proof (see HandshakePort.admitClaimed) */
-  admitClaimed(conn: Connection, peer: NodeName): hs.RejectReason | 'already' | null;
+  admitClaimed(
+    conn: Connection,
+    peer: NodeName,
+    dialedByName: boolean,
+  ): hs.RejectReason | 'already' | null;
   /** the peer proved the cookie: may it link? null = yes */
   admitProven(conn: Connection, peer: NodeName): hs.RejectReason | null;
   /** the node's outstanding handshake challenges, on all its connections */

@@ -73,7 +73,7 @@ export class Connection {
           this.refreshFaults(); // faults are by peer name: a blackhole swallows handshakes too
           return !this.blackholed;
         },
-        admitClaimed: (peer) => host.admitClaimed(this, peer),
+        admitClaimed: (peer, byName) => host.admitClaimed(this, peer, byName),
         admitProven: (peer) => host.admitProven(this, peer),
       },
       initiator,

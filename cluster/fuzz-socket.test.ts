@@ -69,6 +69,7 @@ function afterHandshake(port: number, garbage: Buffer): Promise<'closed' | 'open
         addr: '127.0.0.1:1',
         tls: false,
         boot: 'fuzz',
+        to: '',
       }),
     );
     const parser = new FrameParser(1 << 20, (buf, start, end) => {

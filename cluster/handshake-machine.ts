@@ -21,10 +21,10 @@ export interface HandshakePort {
   /** the peer named itself (unproven); false = a blackhole swallows the handshake */
   named(peer: NodeName): boolean;
   /**
-   * Checks that need no proof (shutting down, our own name) and, for an initiator, 'already':
-   * another dial of ours to this very name is under way. Never arbitration between claimants.
+   * Checks on a claimed name, before any proof (see `admission.ts`): never arbitration between
+   * claimants. `dialedByName`: an acceptor's peer dialed us by our name (HELLO `to`).
    */
-  admitClaimed(peer: NodeName, initiator: boolean): hs.RejectReason | 'already' | null;
+  admitClaimed(peer: NodeName, dialedByName: boolean): hs.RejectReason | 'already' | null;
   /** the peer proved the cookie: arbitration by name (duplicate, simultaneous) happens here */
   admitProven(peer: NodeName): hs.RejectReason | null;
   newChallenge(): string;
@@ -42,7 +42,8 @@ export type Step =
   | { readonly t: 'refused'; readonly reason: hs.RejectReason; readonly detail: string }
   /**
    * it ended without a link: the peer refused us, failed the proof, or (quiet) another dial wins.
-   * `rejectedWith` is set only for a refusal that proved the cookie.
+   * `rejectedWith` is the peer's reason; the machine's `proven` says whether the refusal proved
+   * the cookie (a name only a proof or our own dial names may turn it into "linked already").
    */
   | {
       readonly t: 'failed';
@@ -99,6 +100,7 @@ export class HandshakeMachine {
       addr: s.addr,
       tls: s.tls,
       boot: s.boot,
+      to: this.expectedPeer ?? '',
     };
     const body = JSON.stringify(hello);
     this.hello = Buffer.from(body, 'utf8');
@@ -125,8 +127,8 @@ export class HandshakeMachine {
   private onReject(body: Buffer): Step {
     const r = hs.parseReject(parse(body));
     const t = this.transcript;
-    // only a refusal after our proof can carry one of its own; any other says nothing of who
-    // refused, so it ends this attempt and nothing more
+    // only a refusal after our proof can carry one of its own, and only such a one proves who
+    // refused; the link table trusts any other only for the name it dialed (see handshakeFailed)
     if (
       this.initiator &&
       this.phase === 'ack' &&
@@ -137,7 +139,7 @@ export class HandshakeMachine {
       this.proven = true;
       return this.finish({ t: 'failed', detail: `rejected: ${r.reason}`, rejectedWith: r.reason });
     }
-    return this.finish({ t: 'failed', detail: `rejected: ${r.reason}` });
+    return this.finish({ t: 'failed', detail: `rejected: ${r.reason}`, rejectedWith: r.reason });
   }
 
   /** Acceptor: a peer introduces itself. Nothing here is proven yet. */
@@ -149,7 +151,7 @@ export class HandshakeMachine {
     this.peer = h.name;
     if (!this.port.named(h.name)) return WAIT; // a blackhole swallows handshakes too
     if (h.tls !== this.port.self.tls) return this.refuse('tls', `${h.name} disagrees on TLS`);
-    const verdict = this.port.admitClaimed(h.name, false);
+    const verdict = this.port.admitClaimed(h.name, h.to === this.port.self.name);
     if (verdict === 'already') throw new ProtocolError('admission answered already to an acceptor');
     if (verdict !== null) return this.refuse(verdict, `refused ${h.name}: ${verdict}`);
     this.peerHidden = h.hidden;
@@ -187,7 +189,7 @@ export class HandshakeMachine {
     // a challenge we issued ourselves, handed back to us for an answer: a reflection
     if (!hs.isGoodChallenge(ch.challenge) || this.port.outstanding.has(ch.challenge))
       return this.refuse('bad_challenge', `${ch.name} sent a bad or reflected challenge`);
-    const verdict = this.port.admitClaimed(ch.name, true);
+    const verdict = this.port.admitClaimed(ch.name, false);
     if (verdict === 'already')
       return this.finish({ t: 'failed', detail: 'already connected', quiet: true });
     if (verdict !== null) return this.refuse(verdict, `refused ${ch.name}: ${verdict}`);

@@ -38,9 +38,10 @@ export function fakeNode(name: NodeName, cookie: string, tls = false): FakeNode 
         self: { name, hidden: false, addr: `${name.split('@')[1]}:1`, tls, boot: 'b1', cookie },
         send: (kind, body) => out.push({ kind, body: Buffer.from(body) }),
         named: (peer) => !node.blackholed.has(peer),
-        admitClaimed: (peer, init) => {
+        admitClaimed: (peer, byName) => {
           if (peer === name) return 'self';
-          return init && node.dialing.has(peer) ? 'already' : null;
+          if (initiator) return node.dialing.has(peer) ? 'already' : null;
+          return byName && node.linked.has(peer) ? 'duplicate' : null;
         },
         admitProven: (peer) => (node.linked.has(peer) ? 'duplicate' : null),
         newChallenge: hs.newChallenge,

@@ -68,7 +68,7 @@ function fields(f: SentFrame): Record<string, unknown> | null {
   }
 }
 
-const KEYS = ['v', 'name', 'hidden', 'addr', 'tls', 'boot', 'challenge', 'digest', 'reason'];
+const KEYS = ['v', 'name', 'hidden', 'addr', 'tls', 'boot', 'to', 'challenge', 'digest', 'reason'];
 
 /**
  * Candidate values per field: every value the node ever sent under that key, and the attacker's
@@ -78,6 +78,7 @@ function valuesByKey(pool: SentFrame[]): Map<string, unknown[]> {
   const out = new Map<string, unknown[]>(KEYS.map((k) => [k, []]));
   const add = (k: string, v: unknown): void => void out.get(k)?.push(v);
   for (const n of ['e@h', 'm@h']) add('name', n);
+  for (const n of ['', 'v@h']) add('to', n);
   for (const k of ['hidden', 'tls']) for (const b of [true, false]) add(k, b);
   for (const v of [1, 2]) add('v', v);
   add('challenge', newChallenge());

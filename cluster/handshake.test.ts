@@ -75,7 +75,7 @@ describe('handshake — state machine, no socket', () => {
     const { i, a } = runPair(fakeNode('a@h', 'k'), fakeNode('b@h', 'other'));
     expect(a).toMatchObject({ t: 'refused', reason: 'bad_cookie' });
     // the acceptor's refusal carries no proof, so it is only a failure
-    expect(i).toEqual({ t: 'failed', detail: 'rejected: bad_cookie' });
+    expect(i).toEqual({ t: 'failed', detail: 'rejected: bad_cookie', rejectedWith: 'bad_cookie' });
   });
 
   it('handshake — a man in the middle editing any field of any message fails it', () => {
@@ -112,7 +112,15 @@ describe('handshake — state machine, no socket', () => {
     acceptor.push(
       Kind.HELLO,
       Buffer.from(
-        JSON.stringify({ v: 2, name: 'e@h', hidden: false, addr: 'h:1', tls: false, boot: 'x' }),
+        JSON.stringify({
+          v: 2,
+          name: 'e@h',
+          hidden: false,
+          addr: 'h:1',
+          tls: false,
+          boot: 'x',
+          to: '',
+        }),
       ),
     );
     const cA = body(toPeer[0]!).challenge as string;
@@ -131,12 +139,18 @@ describe('handshake — state machine, no socket', () => {
     const a = fakeNode('a@h', 'k');
     const b = fakeNode('b@h', 'k');
     b.linked.add('a@h');
+    // a dial by address: only a proven refusal can tell it whom it reached
     const { i, a: acc } = runPair(a, b);
     expect(acc).toMatchObject({ t: 'refused', reason: 'duplicate' });
     expect(i).toEqual({ t: 'failed', detail: 'rejected: duplicate', rejectedWith: 'duplicate' });
-    // a stranger cannot be refused as duplicate: it never gets that far
+    // a stranger cannot be refused as duplicate after a proof: it never gets that far
     const stranger = fakeNode('a@h', 'guess');
     expect(runPair(stranger, b).a).toMatchObject({ t: 'refused', reason: 'bad_cookie' });
+    // a dial by name is refused at once (it trusts that only for the name it dialed)
+    const out: SentFrame[] = [];
+    runPair(a, b, (from, f) => (from === 'A' && out.push(f), f), 'b@h');
+    expect(out.map((f) => f.kind)).toEqual([Kind.REJECT]);
+    expect(body(out[0]!)).toEqual({ reason: 'duplicate', name: 'b@h' });
   });
 
   it('handshake — an unproven REJECT at any point only fails the attempt', () => {
@@ -147,8 +161,9 @@ describe('handshake — state machine, no socket', () => {
       expect(m.push(Kind.REJECT, Buffer.from(forged))).toEqual({
         t: 'failed',
         detail: `rejected: ${reason}`,
+        rejectedWith: reason,
       });
-      expect(m.proven).toBe(false);
+      expect(m.proven).toBe(false); // so the link table trusts it only for a name it dialed
     }
   });
 

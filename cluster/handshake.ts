@@ -5,7 +5,7 @@ import type { NodeName } from './api.ts';
 
 /**
  * Handshake messages and the cookie proofs, in the order of distributed Erlang's handshake:
- *   initiator → HELLO {v, name, hidden, addr, tls, boot}
+ *   initiator → HELLO {v, name, hidden, addr, tls, boot, to}
  *   acceptor  → CHALLENGE {v, name, hidden, addr, tls, boot, challenge: cA}   (or REJECT)
  *   initiator → CHALLENGE_REPLY {challenge: cI, digest: MAC("I")}
  *   acceptor  → CHALLENGE_ACK {digest: MAC("A")}                               (or REJECT)
@@ -18,7 +18,8 @@ import type { NodeName } from './api.ts';
  * connects gets nothing computed with the cookie.
  */
 
-export interface Hello {
+/** Who a node is, as it tells it in HELLO and CHALLENGE. */
+export interface Identity {
   readonly v: number;
   readonly name: NodeName;
   readonly hidden: boolean;
@@ -29,7 +30,14 @@ export interface Hello {
   /** random per node start, like Erlang's creation: a restarted node is another peer */
   readonly boot: string;
 }
-export interface Challenge extends Hello {
+export interface Hello extends Identity {
+  /**
+   * the name the initiator dialed, '' for a dial by address: an initiator that dialed by name
+   * can wait for the link to that name after a refusal, so the acceptor may refuse it at once
+   */
+  readonly to: string;
+}
+export interface Challenge extends Identity {
   readonly challenge: string;
 }
 export interface ChallengeReply {
@@ -146,6 +154,9 @@ export function parseVersion(v: unknown): number {
   return o.v;
 }
 export function parseHello(v: unknown): Hello {
+  return { ...parseIdentity(v), to: str(obj(v), 'to') };
+}
+function parseIdentity(v: unknown): Identity {
   const o = obj(v);
   const version = parseVersion(o);
   const name = str(o, 'name');
@@ -161,8 +172,7 @@ export function parseHello(v: unknown): Hello {
   };
 }
 export function parseChallenge(v: unknown): Challenge {
-  const hello = parseHello(v);
-  return { ...hello, challenge: str(obj(v), 'challenge') };
+  return { ...parseIdentity(v), challenge: str(obj(v), 'challenge') };
 }
 export function parseReply(v: unknown): ChallengeReply {
   const o = obj(v);

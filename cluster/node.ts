@@ -281,9 +281,13 @@ export class Node implements ClusterNode, ConnectionHost {
   // ---- ConnectionHost --------------------------------------------------------------------
 
   // Under TLS a peer may only claim a name its certificate was issued for (both directions).
-  admitClaimed(conn: Connection, peer: NodeName): hs.RejectReason | 'already' | null {
+  admitClaimed(
+    conn: Connection,
+    peer: NodeName,
+    dialedByName: boolean,
+  ): hs.RejectReason | 'already' | null {
     if (!certifiedFor(conn.socket, peer)) return 'bad_name';
-    return admitClaimed(this.admissionView(), conn, peer);
+    return admitClaimed(this.admissionView(), conn, peer, dialedByName);
   }
 
   admitProven(conn: Connection, peer: NodeName): hs.RejectReason | null {
