@@ -128,15 +128,22 @@ export class LinkTable {
   handshakeDone(conn: Connection): void {
     const peer = conn.peer!;
     const linked = this.links.get(peer);
-    if (linked !== undefined && !this.host.isClosing() && this.replaces(conn, linked)) {
-      // both ends proved the cookie on two sockets at once; both keep the one dialed by the
-      // greater name, so this one takes over the link quietly (no nodedown, no nodeup)
-      this.conns.delete(linked);
-      linked.destroy();
-      this.links.set(peer, conn);
+    if (linked !== undefined && !this.host.isClosing() && conn.initiator !== linked.initiator) {
+      // Both ends proved the cookie on two sockets at once, and each took up one of them. Both
+      // keep the one dialed by the greater name, quietly (no nodedown, no nodeup): that end
+      // swaps and closes the other socket; this end, if it has the smaller name, leaves that
+      // socket to the peer to close, since until the peer swaps it is the peer's link.
       const r = this.outResolvers.get(conn);
       this.outResolvers.delete(conn);
       r?.(true);
+      if (this.replaces(conn, linked)) {
+        this.conns.delete(linked);
+        linked.destroy();
+        this.links.set(peer, conn);
+      } else {
+        const { clock, handshakeTimeoutMs } = this.host.config;
+        clock.setTimeout(() => conn.state !== 'closed' && conn.destroy(), handshakeTimeoutMs);
+      }
       return;
     }
     if (linked !== undefined || this.host.isClosing()) {
@@ -268,9 +275,9 @@ export class LinkTable {
   }
 
   /**
-   * A proven connection to a peer we are linked to already: it replaces the link when it is our
-   * outgoing one and we have the greater name, or the link is our outgoing one and the peer has
-   * (the same rule as for simultaneous connects, seen from both ends).
+   * A proven connection to a peer we are linked to already, one of them ours: the new one
+   * replaces the link when it is our outgoing one and we have the greater name (the same rule
+   * as for simultaneous connects, seen from both ends).
    */
   private replaces(conn: Connection, linked: Connection): boolean {
     if (conn.initiator === linked.initiator) return false;
