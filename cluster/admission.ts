@@ -12,12 +12,52 @@ export interface AdmissionView {
 }
 
 /**
- * Acceptor side: may this peer connect? null = yes. Called on HELLO and once more after the
- * cookie proof (another connection to the same peer may have come up meanwhile). Between two
- * connections to one peer still in handshake, the node with the greater name keeps its outgoing
- * one (`keepOutgoingOnSimultaneous`), so both ends pick the same socket.
+ * Checks on a name a peer claims, before it has proved anything. Only facts of this node count
+ * — links that are up and its own dials by name — never other claimants, so a stranger claiming
+ * a member's name decides nothing about the member. An initiator that dialed this very name and
+ * has another dial of its own to it under way stops quietly ('already'). An acceptor whose peer
+ * dialed it by name refuses at once what the proof would only confirm: a name it is linked to
+ * (`duplicate`) or one its own dial wins against (`simultaneous`); such a peer only waits for
+ * the link to the name it dialed, so an unproven refusal cannot fool it (see `handshakeFailed`).
  */
-export function admitHello(
+export function admitClaimed(
+  v: AdmissionView,
+  conn: Connection,
+  peer: NodeName,
+  dialedByName: boolean,
+): hs.RejectReason | 'already' | null {
+  if (v.closing) return 'shutdown';
+  if (peer === v.self) return 'self';
+  if (!conn.initiator) return dialedByName ? settledByOwnFacts(v, peer) : null;
+  if (conn.expectedPeer !== peer) return null;
+  for (const other of v.conns)
+    if (
+      other !== conn &&
+      other.initiator &&
+      other.state === 'handshake' &&
+      other.expectedPeer === peer
+    )
+      return 'already';
+  return null;
+}
+
+function settledByOwnFacts(v: AdmissionView, peer: NodeName): hs.RejectReason | null {
+  if (v.links.has(peer)) return 'duplicate';
+  if (!keepOutgoingOnSimultaneous(v.self, peer)) return null;
+  for (const other of v.conns)
+    if (other.initiator && other.state === 'handshake' && other.expectedPeer === peer)
+      return 'simultaneous';
+  return null;
+}
+
+/**
+ * Acceptor side, once the initiator has proved the cookie: may it link? null = yes. Only facts
+ * count: a link that is up, and our own dial to the same peer (simultaneous connects), where the
+ * node with the greater name keeps its outgoing connection (`keepOutgoingOnSimultaneous`), so
+ * both ends pick the same socket. Other incoming handshakes claiming the name are unproven and
+ * do not count: a squatter cannot keep a member out.
+ */
+export function admitProven(
   v: AdmissionView,
   conn: Connection,
   peer: NodeName,
@@ -27,32 +67,9 @@ export function admitHello(
   const linked = v.links.get(peer);
   if (linked !== undefined && linked !== conn) return 'duplicate';
   for (const other of v.conns) {
-    if (other === conn || other.peer !== peer || other.state !== 'handshake') continue;
-    if (!other.initiator) return 'duplicate';
+    if (other === conn || !other.initiator || other.state !== 'handshake') continue;
+    if (other.peer !== peer) continue;
     if (keepOutgoingOnSimultaneous(v.self, peer)) return 'simultaneous';
-  }
-  return null;
-}
-
-/**
- * Initiator side, once the acceptor has named itself: 'already' = stop quietly and let the other
- * connection win. That is the case when a link to the peer is up, when another outgoing
- * connection to it is in handshake, and — for connects made by address only, whose peer was
- * unknown until now — when the peer is also connecting to us and the rule gives its connection
- * the win (the same rule as for named simultaneous connects, applied from this side).
- */
-export function admitChallenge(
-  v: AdmissionView,
-  conn: Connection,
-  peer: NodeName,
-): hs.RejectReason | 'already' | null {
-  if (v.closing) return 'shutdown';
-  if (peer === v.self) return 'self';
-  if (v.links.has(peer)) return 'already';
-  for (const other of v.conns) {
-    if (other === conn || other.peer !== peer || other.state !== 'handshake') continue;
-    if (other.initiator) return 'already';
-    if (!keepOutgoingOnSimultaneous(v.self, peer)) return 'already';
   }
   return null;
 }

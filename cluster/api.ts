@@ -238,6 +238,16 @@ export interface NodeOptions {
   readonly maxFrameBytes?: number;
   /** default DEFAULT_HANDSHAKE_TIMEOUT_MS */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * largest message accepted from a peer or sent to one (a bigger one travels as fragments up to
+   * this size); default DEFAULT_MAX_MESSAGE_BYTES. A peer that announces more is disconnected
+   * with a protocol error; `send`/`call` of more throw MessageTooLargeError.
+   */
+  readonly maxMessageBytes?: number;
+  /** incoming connections in handshake at once; default DEFAULT_MAX_PENDING_HANDSHAKES */
+  readonly maxPendingHandshakes?: number;
+  /** the same from one remote address; default DEFAULT_MAX_PENDING_HANDSHAKES_PER_ADDRESS */
+  readonly maxPendingHandshakesPerAddress?: number;
   readonly tls?: TlsOptions;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -305,4 +315,5 @@ export type ClusterErrorCode =
   | 'aborted'
   | 'protocol_error'
   | 'handshake_failed'
-  | 'bad_argument';
+  | 'bad_argument'
+  | 'message_too_large';

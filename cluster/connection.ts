@@ -1,65 +1,20 @@
-import type { Clock, LatencyFault, Logger, NodeDownReason, NodeName } from './api.ts';
-import { DEFAULT_SOCKET_HIGH_WATER_BYTES, PROTOCOL_VERSION, SLAB_BYTES } from './constants.ts';
+import type { LatencyFault, NodeDownReason, NodeName } from './api.ts';
+import type { ConnectionHost } from './connection-host.ts';
+import { DelayLine } from './delay-line.ts';
+import { DEFAULT_SOCKET_HIGH_WATER_BYTES, SLAB_BYTES } from './constants.ts';
 import { ProtocolError } from './errors.ts';
-import * as hs from './handshake.ts';
+import { newChallenge } from './handshake.ts';
+import { HandshakeMachine, describeEnd, type Step } from './handshake-machine.ts';
 import { Heartbeat } from './heartbeat.ts';
-import { Outbound } from './outbound.ts';
+import { Outbound, atEndOfTurn } from './outbound.ts';
 import { readFrom, type Socket } from './transport.ts';
 import { encodeFrame } from './wire/encoder.ts';
-import { Reassembler } from './wire/fragments.ts';
+import { Reassembler, innerChannel, messageTooLarge } from './wire/fragments.ts';
 import { FrameParser } from './wire/framing.ts';
-import { Kind, channelOf, isHandshakeKind } from './wire/kinds.ts';
+import { Kind, isHandshakeKind } from './wire/kinds.ts';
 import { BodyReader, NameCache } from './wire/reader.ts';
 
-const RESOLVED = Promise.resolve();
-
-/**
- * Runs `fn` as a microtask, at the end of the current turn. Node's `queueMicrotask` makes an
- * async resource per call (a measurable share of an RPC round trip, at one flush per frame sent
- * alone); a reaction on a resolved promise is the bare V8 microtask. `flush` does not throw.
- */
-function atEndOfTurn(fn: () => void): void {
-  void RESOLVED.then(fn);
-}
-
-export interface ConnectionConfig {
-  readonly name: NodeName;
-  readonly hidden: boolean;
-  /** `host:port` we listen on; set once the listener is bound */
-  addr: string;
-  readonly cookie: string;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly ticktimeMs: number;
-  readonly maxFrameBytes: number;
-  readonly maxMessageBytes: number;
-  readonly fragmentBytes: number;
-  readonly handshakeTimeoutMs: number;
-}
-
-/** What a connection asks of its node. */
-export interface ConnectionHost {
-  readonly config: ConnectionConfig;
-  /** acceptor: may this peer connect? null = yes */
-  admitHello(conn: Connection, hello: hs.Hello): hs.RejectReason | null;
-  /** initiator: the acceptor named itself; 'already' = a link to it is up, stop quietly */
-  admitChallenge(conn: Connection, peer: NodeName): hs.RejectReason | 'already' | null;
-  handshakeDone(conn: Connection): void;
-  handshakeFailed(conn: Connection, reason: string, rejectedWith?: hs.RejectReason): void;
-  /**
-   * A post-handshake frame: `r` reads the body; `bytes` is its wire size, or 0 for a message
-   * reassembled from fragments (already reported fragment by fragment).
-   */
-  frame(conn: Connection, kind: number, r: BodyReader, bytes: number): void;
-  down(conn: Connection, reason: NodeDownReason): void;
-  isBlackholed(peer: NodeName): boolean;
-  latencyOf(peer: NodeName): LatencyFault | undefined;
-  count(stat: string, n?: number): void;
-  /** a control frame was queued (for instrumentation) */
-  controlSent(conn: Connection, kind: number, bytes: number): void;
-  /** one fragment of a message on `channel` crossed the link (for instrumentation) */
-  fragment(conn: Connection, channel: string, direction: 'in' | 'out', bytes: number): void;
-}
+export type { ConnectionConfig, ConnectionHost } from './connection-host.ts';
 
 type State = 'handshake' | 'up' | 'closed';
 
@@ -68,9 +23,6 @@ type State = 'handshake' | 'up' | 'closed';
  * heartbeat and the fault filter. Post-handshake frames go to the host.
  */
 export class Connection {
-  peer: NodeName | undefined;
-  peerHidden = false;
-  peerAddr = '';
   state: State = 'handshake';
   /** fault filter, refreshed by the node when faults change */
   blackholed = false;
@@ -89,7 +41,9 @@ export class Connection {
   private readonly reassembler: Reassembler;
   private heartbeat: Heartbeat | null = null;
   private handshakeTimer: unknown;
-  private myChallenge = '';
+  private readonly handshake: HandshakeMachine;
+  /** bytes received while in handshake */
+  private preauthBytes = 0;
   private sentMark = false;
   private heardInChunk = false;
   /** after a fault edge: FRAG_NEXT frames of a message cut by the fault are lost frames, dropped */
@@ -100,9 +54,7 @@ export class Connection {
   private directBuf: Buffer | null = null;
   /** channel of the fragmented message being received */
   private fragChannel = '';
-  private delayed: { due: number; batch: Buffer[] }[] = [];
-  private delayTimer: unknown = null;
-  private lastDue = 0;
+  private readonly delayLine: DelayLine;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -112,7 +64,21 @@ export class Connection {
     readonly expectedPeer?: NodeName,
   ) {
     const c = host.config;
-    this.peer = expectedPeer;
+    const port = { self: c, newChallenge, outstanding: host.challenges };
+    this.handshake = new HandshakeMachine(
+      {
+        ...port,
+        send: (kind, body) => void this.sendControl(kind, body),
+        named: () => {
+          this.refreshFaults(); // faults are by peer name: a blackhole swallows handshakes too
+          return !this.blackholed;
+        },
+        admitClaimed: (peer, byName) => host.admitClaimed(this, peer, byName),
+        admitProven: (peer) => host.admitProven(this, peer),
+      },
+      initiator,
+      expectedPeer,
+    );
     this.outbound = new Outbound(
       {
         writeBatch: (b) => this.writeBatch(b),
@@ -124,11 +90,13 @@ export class Connection {
         fragmentBytes: c.fragmentBytes,
         highWaterBytes: DEFAULT_SOCKET_HIGH_WATER_BYTES,
         slabBytes: SLAB_BYTES,
+        maxMessageBytes: c.maxMessageBytes,
         schedule: atEndOfTurn,
       },
     );
+    // until the peer proves the cookie, a frame may be no bigger than what it may send in all
     this.parser = new FrameParser(
-      c.maxFrameBytes,
+      Math.min(c.maxPreauthBytes, c.maxFrameBytes),
       (buf, start, end) => this.onFrame(buf, start, end),
       {
         // fragment bodies go straight into the reassembly buffer: one copy per byte, not two
@@ -142,6 +110,7 @@ export class Connection {
       },
     );
     this.reassembler = new Reassembler(c.maxMessageBytes);
+    this.delayLine = new DelayLine(c.clock, (batch) => this.writeNow(batch));
     if (expectedPeer !== undefined) this.refreshFaults();
     this.sharedReads = readFrom(socket, (chunk, n) => this.onData(chunk, n));
     socket.on('drain', () => this.outbound.flush());
@@ -161,10 +130,26 @@ export class Connection {
       host.count('handshake_timeouts');
       this.fail('timeout', 'handshake timed out');
     }, c.handshakeTimeoutMs);
-    if (initiator) {
-      const hello: hs.Hello = { v: PROTOCOL_VERSION, name: c.name, hidden: c.hidden, addr: c.addr };
-      this.sendControl(Kind.HELLO, JSON.stringify(hello));
-    }
+    this.handshake.start();
+  }
+
+  /** the peer's name: claimed until `proven`, or the one we dialed */
+  get peer(): NodeName | undefined {
+    return this.handshake.peer;
+  }
+  get peerHidden(): boolean {
+    return this.handshake.peerHidden;
+  }
+  /** `host:port` the peer listens on, as it advertised */
+  get peerAddr(): string {
+    return this.handshake.peerAddr;
+  }
+  /** whether the peer proved the cookie */
+  get proven(): boolean {
+    return this.handshake.proven;
+  }
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
   }
 
   get isUp(): boolean {
@@ -210,6 +195,7 @@ export class Connection {
   /** Flushes what is queued, then ends the socket (the peer sees the frames, then EOF). */
   end(): void {
     this.outbound.flush();
+    this.delayLine.drain();
     this.stop();
     this.socket.end();
     this.socket.destroySoon();
@@ -223,10 +209,10 @@ export class Connection {
 
   private stop(): void {
     this.state = 'closed';
+    this.handshake.dispose();
     this.host.config.clock.clearTimeout(this.handshakeTimer);
     this.heartbeat?.stop();
-    if (this.delayTimer !== null) this.host.config.clock.clearTimeout(this.delayTimer);
-    this.delayTimer = null;
+    this.delayLine.stop();
     this.outbound.close();
   }
 
@@ -277,7 +263,13 @@ export class Connection {
       if (this.state === 'handshake') {
         if (!isHandshakeKind(kind))
           throw new ProtocolError(`kind ${kind} before handshake completed`);
-        this.onHandshake(kind, new BodyReader(buf, start + 1, end));
+        this.preauthBytes += end - start + 4;
+        if (this.preauthBytes > this.host.config.maxPreauthBytes)
+          throw new ProtocolError(
+            `more than ${this.host.config.maxPreauthBytes} bytes before the handshake completed`,
+          );
+        // a copy: the handshake keeps the bytes for its transcript, and reads may reuse `buf`
+        this.onHandshake(this.handshake.push(kind, Buffer.from(buf.subarray(start + 1, end))));
         return;
       }
       if (kind === Kind.FRAG_FIRST || kind === Kind.FRAG_NEXT) {
@@ -299,6 +291,8 @@ export class Connection {
         return;
       }
       if (this.reassembler.busy) throw new ProtocolError('data frame inside a fragmented message');
+      if (end - start > this.reassembler.maxMessageBytes)
+        throw messageTooLarge(end - start, this.reassembler.maxMessageBytes);
       this.orphanFragments = false;
       const r = this.reader.reset(buf, start + 1, end, buf.buffer === this.sharedReads);
       this.host.frame(this, kind, r, end - start + 4);
@@ -332,113 +326,28 @@ export class Connection {
 
   // ---- handshake -------------------------------------------------------------------------
 
-  private onHandshake(kind: number, r: BodyReader): void {
-    const c = this.host.config;
-    if (kind === Kind.REJECT) {
-      const { reason, name } = hs.parseReject(r.json());
-      // A connect by address learns whom it reached: linked already (duplicate) or about to be
-      // through the other side's connection (simultaneous) both mean connected (true).
-      if (reason === 'duplicate' || reason === 'simultaneous') this.peer ??= name;
-      c.logger.warn('handshake rejected by peer', { peer: this.peer, reason });
-      this.destroy();
-      this.host.handshakeFailed(this, `rejected: ${reason}`, reason);
-      return;
-    }
-    if (!this.initiator && kind === Kind.HELLO && this.myChallenge === '') {
-      const hello = hs.parseHello(r.json());
-      this.peer = hello.name;
-      this.refreshFaults();
-      if (this.blackholed) return; // a blackhole swallows handshakes too
-      const reason = hello.v !== PROTOCOL_VERSION ? 'version' : this.host.admitHello(this, hello);
-      if (reason !== null) return this.reject(reason, `refused ${hello.name}: ${reason}`);
-      this.peerHidden = hello.hidden;
-      this.peerAddr = hello.addr;
-      this.myChallenge = hs.newChallenge();
-      const ch: hs.Challenge = {
-        v: PROTOCOL_VERSION,
-        name: c.name,
-        hidden: c.hidden,
-        addr: c.addr,
-        challenge: this.myChallenge,
-      };
-      this.sendControl(Kind.CHALLENGE, JSON.stringify(ch));
-      return;
-    }
-    if (this.initiator && kind === Kind.CHALLENGE && this.myChallenge === '') {
-      const ch = hs.parseChallenge(r.json());
-      if (this.expectedPeer !== undefined && ch.name !== this.expectedPeer)
-        return this.reject('bad_name', `expected ${this.expectedPeer}, peer is ${ch.name}`);
-      this.peer = ch.name;
-      this.refreshFaults();
-      if (this.blackholed) return;
-      if (ch.v !== PROTOCOL_VERSION) return this.reject('version', `peer speaks protocol ${ch.v}`);
-      const verdict = this.host.admitChallenge(this, ch.name);
-      if (verdict === 'already') {
-        this.destroy();
-        this.host.handshakeFailed(this, 'already connected');
-        return;
-      }
-      if (verdict !== null) return this.reject(verdict, `refused ${ch.name}: ${verdict}`);
-      this.peerHidden = ch.hidden;
-      this.peerAddr = ch.addr;
-      this.myChallenge = hs.newChallenge();
-      const reply: hs.ChallengeReply = {
-        challenge: this.myChallenge,
-        digest: hs.digest(c.cookie, 'I', ch.challenge),
-      };
-      this.sendControl(Kind.CHALLENGE_REPLY, JSON.stringify(reply));
-      return;
-    }
-    if (!this.initiator && kind === Kind.CHALLENGE_REPLY && this.myChallenge !== '') {
-      const reply = hs.parseReply(r.json());
-      if (!hs.verifyDigest(c.cookie, 'I', this.myChallenge, reply.digest))
-        return this.reject('bad_cookie', `${this.peer} failed the cookie challenge`);
-      // re-check: another connection to the same peer may have come up meanwhile
-      const again = this.host.admitHello(this, {
-        v: PROTOCOL_VERSION,
-        name: this.peer!,
-        hidden: this.peerHidden,
-        addr: this.peerAddr,
-      });
-      if (again !== null) return this.reject(again, `refused ${this.peer}: ${again}`);
-      const ack: hs.ChallengeAck = { digest: hs.digest(c.cookie, 'A', reply.challenge) };
-      this.sendControl(Kind.CHALLENGE_ACK, JSON.stringify(ack));
-      this.up();
-      return;
-    }
-    if (this.initiator && kind === Kind.CHALLENGE_ACK && this.myChallenge !== '') {
-      const ack = hs.parseAck(r.json());
-      if (!hs.verifyDigest(c.cookie, 'A', this.myChallenge, ack.digest)) {
-        c.logger.warn('handshake failed: peer does not know the cookie', { peer: this.peer });
-        this.host.count('handshake_failures');
-        this.destroy();
-        this.host.handshakeFailed(this, 'bad_cookie', 'bad_cookie');
-        return;
-      }
-      this.up();
-      return;
-    }
-    throw new ProtocolError(`unexpected handshake message ${kind}`);
-  }
-
-  private reject(reason: hs.RejectReason, detail: string): void {
-    const c = this.host.config;
-    if (reason !== 'simultaneous' && reason !== 'duplicate') this.host.count('handshake_failures');
-    c.logger[reason === 'simultaneous' ? 'debug' : 'warn']('handshake refused', {
-      peer: this.peer,
-      reason,
-      detail,
-    });
-    const rejection: hs.Reject = { reason, name: c.name };
-    this.sendControl(Kind.REJECT, JSON.stringify(rejection));
-    this.end();
-    this.host.handshakeFailed(this, detail, reason);
+  private onHandshake(step: Step): void {
+    if (step.t === 'wait') return;
+    if (step.t === 'up') return this.up();
+    const log = describeEnd(step);
+    if (log.failure) this.host.count('handshake_failures');
+    if (log.level !== null)
+      this.host.config.logger[log.level](log.message, { peer: this.peer, ...log.data });
+    // a refusal of ours flushes the REJECT first; anything else just closes
+    if (step.t === 'refused') this.end();
+    else this.destroy();
+    this.host.handshakeFailed(
+      this,
+      step.detail,
+      step.t === 'refused' ? step.reason : step.rejectedWith,
+    );
   }
 
   private up(): void {
     const c = this.host.config;
     c.clock.clearTimeout(this.handshakeTimer);
     this.state = 'up';
+    this.parser.maxFrameBytes = c.maxFrameBytes;
     this.heartbeat = new Heartbeat(c.ticktimeMs, c.clock, {
       sendTick: () => this.sendControl(Kind.TICK),
       timedOut: () => this.fail('timeout', 'ticktime elapsed'),
@@ -458,14 +367,14 @@ export class Connection {
     // a tick alone does not count as traffic, or an idle link would tick every other interval
     const traffic = batch.length > 1 || batch[0]!.length !== 5 || batch[0]![4] !== Kind.TICK;
     if (!this.mayWrite(batch.length, traffic)) return;
-    if (this.latency !== undefined) this.delay(batch, this.latency);
+    if (this.latency !== undefined) this.delayLine.push(batch, this.latency);
     else this.writeNow(batch);
   }
 
   /** One buffer of data frames: the batch path without the array. */
   private writeData(buf: Buffer): void {
     if (!this.mayWrite(1, true)) return;
-    if (this.latency !== undefined) this.delay([buf], this.latency);
+    if (this.latency !== undefined) this.delayLine.push([buf], this.latency);
     else if (!this.socket.destroyed) this.socket.write(buf);
   }
 
@@ -490,51 +399,4 @@ export class Connection {
     for (const b of batch) this.socket.write(b);
     this.socket.uncork();
   }
-
-  /** Added latency keeps per-link order: a batch never leaves before the one queued before it. */
-  private delay(batch: Buffer[], lat: LatencyFault): void {
-    const clock = this.host.config.clock;
-    const now = clock.monotonic();
-    const due = Math.max(now + lat.delayMs + Math.random() * lat.jitterMs, this.lastDue);
-    this.lastDue = due;
-    this.delayed.push({ due, batch });
-    if (this.delayTimer === null) this.armDelay();
-  }
-
-  private armDelay(): void {
-    const clock = this.host.config.clock;
-    const head = this.delayed[0];
-    if (head === undefined) return;
-    this.delayTimer = clock.setTimeout(
-      () => {
-        this.delayTimer = null;
-        const now = clock.monotonic();
-        while (this.delayed.length > 0 && this.delayed[0]!.due <= now)
-          this.writeNow(this.delayed.shift()!.batch);
-        this.armDelay();
-      },
-      Math.max(0, head.due - now()),
-    );
-    function now(): number {
-      return clock.monotonic();
-    }
-  }
-}
-
-/**
- * The instrumentation channel of a fragmented message, read from its first fragment: a SEND's
- * own channel (u8 name, u8 channel after the kind) when it fits, else the kind's channel.
- */
-function innerChannel(buf: Buffer, at: number, end: number): string {
-  const kind = buf[at];
-  if (kind === Kind.SEND && at + 2 <= end) {
-    const c = at + 2 + buf[at + 1]!;
-    if (c < end) {
-      const n = buf[c]!;
-      if (n === 0) return 'send';
-      if (c + 1 + n <= end) return buf.toString('utf8', c + 1, c + 1 + n);
-    }
-    return 'send';
-  }
-  return (kind === undefined ? undefined : channelOf(kind)) ?? 'send';
 }

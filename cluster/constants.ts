@@ -8,6 +8,18 @@ export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 /** A peer that has not finished the handshake by then is dropped. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
+/**
+ * Bytes a peer may send before it has proved the cookie, frames included (the four handshake
+ * messages take well under 1 KiB): a stranger's socket costs at most this much memory.
+ */
+export const MAX_PREAUTH_BYTES = 4 * 1024;
+/**
+ * Incoming connections still in handshake at once. Above it a new one is closed at once. High
+ * enough that a 100-node lab on one host, every node dialing every other at start, never hits it.
+ */
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 512;
+/** The same, from one remote address (all nodes of a one-host lab share 127.0.0.1). */
+export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_ADDRESS = 128;
 /** Default deadline of `call()` and `ping()`. */
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 /** Size of the pieces a big message is cut into, so control frames can pass between them. */
@@ -20,9 +32,9 @@ export const DEFAULT_SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
 export const FLUSH_THRESHOLD_BYTES = 128 * 1024;
 /** Initial size of the outgoing slab that small frames are encoded into. */
 export const SLAB_BYTES = 256 * 1024;
-/** Version of the wire protocol, checked in the handshake. */
-export const PROTOCOL_VERSION = 1;
-/** Length of the random handshake challenges. */
+/** Version of the wire protocol, checked in the handshake (2: transcript MACs). */
+export const PROTOCOL_VERSION = 2;
+/** Length of the random handshake challenges; a peer's must be at least as long. */
 export const CHALLENGE_BYTES = 32;
 /** Default host to listen on and advertise. */
 export const DEFAULT_HOST = '127.0.0.1';

@@ -56,6 +56,10 @@ export class HandshakeFailedError extends ClusterError {
 export class BadArgumentError extends ClusterError {
   readonly code = 'bad_argument';
 }
+/** A message (or RPC payload) bigger than the node's `maxMessageBytes`: it was not sent. */
+export class MessageTooLargeError extends ClusterError {
+  readonly code = 'message_too_large';
+}
 
 const classes: Record<
   ClusterErrorCode,
@@ -69,6 +73,7 @@ const classes: Record<
   protocol_error: ProtocolError,
   handshake_failed: HandshakeFailedError,
   bad_argument: BadArgumentError,
+  message_too_large: MessageTooLargeError,
 };
 
 /** Turns any thrown value into the wire form; unknown errors become `remote_exception`. */

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, Logger } from './api.ts';
 import { PROTOCOL_VERSION } from './constants.ts';
-import { digest } from './handshake.ts';
+import { newChallenge, transcriptMac } from './handshake.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { FrameParser } from './wire/framing.ts';
 import { Kind } from './wire/kinds.ts';
@@ -60,11 +60,27 @@ function afterHandshake(port: number, garbage: Buffer): Promise<'closed' | 'open
       clearTimeout(timer);
       resolve('closed');
     });
+    const name = `fz${Math.floor(Math.random() * 1e9)}@127.0.0.1`;
+    const hello = Buffer.from(
+      JSON.stringify({
+        v: PROTOCOL_VERSION,
+        name,
+        hidden: true,
+        addr: '127.0.0.1:1',
+        tls: false,
+        boot: 'fuzz',
+        to: '',
+      }),
+    );
     const parser = new FrameParser(1 << 20, (buf, start, end) => {
       const kind = buf[start];
-      const body = JSON.parse(buf.toString('utf8', start + 1, end)) as { challenge?: string };
       if (kind === Kind.CHALLENGE) {
-        const reply = { challenge: 'x', digest: digest(COOKIE, 'I', body.challenge!) };
+        const t = {
+          hello,
+          challenge: Buffer.from(buf.subarray(start + 1, end)),
+          initiatorChallenge: newChallenge(),
+        };
+        const reply = { challenge: t.initiatorChallenge, digest: transcriptMac(COOKIE, 'I', t) };
         s.write(encodeFrame(Kind.CHALLENGE_REPLY, JSON.stringify(reply)));
       } else if (kind === Kind.CHALLENGE_ACK) {
         s.write(garbage);
@@ -77,15 +93,7 @@ function afterHandshake(port: number, garbage: Buffer): Promise<'closed' | 'open
         /* only handshake frames are parsed here */
       }
     });
-    s.on('connect', () => {
-      const name = `fz${Math.floor(Math.random() * 1e9)}@127.0.0.1`;
-      s.write(
-        encodeFrame(
-          Kind.HELLO,
-          JSON.stringify({ v: PROTOCOL_VERSION, name, hidden: true, addr: '127.0.0.1:1' }),
-        ),
-      );
-    });
+    s.on('connect', () => s.write(encodeFrame(Kind.HELLO, hello)));
   });
 }
 

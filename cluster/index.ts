@@ -3,6 +3,7 @@
  * point; everything else here is types, errors and defaults.
  */
 import type { ClusterNode, NodeOptions } from './api.ts';
+import { randomBytes } from 'node:crypto';
 import { systemClock, silentLogger } from './clock.ts';
 import {
   DEFAULT_FRAGMENT_BYTES,
@@ -10,7 +11,10 @@ import {
   DEFAULT_HOST,
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_ADDRESS,
   DEFAULT_TICKTIME_MS,
+  MAX_PREAUTH_BYTES,
 } from './constants.ts';
 import { BadArgumentError } from './errors.ts';
 import { isValidNodeName } from './handshake.ts';
@@ -34,6 +38,16 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (!(maxFrameBytes >= DEFAULT_FRAGMENT_BYTES + 4096))
     throw new BadArgumentError(`maxFrameBytes must be ≥ ${DEFAULT_FRAGMENT_BYTES + 4096}`);
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (!(Number.isInteger(maxMessageBytes) && maxMessageBytes >= 1024 && maxMessageBytes < 2 ** 32))
+    throw new BadArgumentError('maxMessageBytes must be an integer from 1024 to 2^32 - 1');
+  const maxPending = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+  const maxPendingPerAddress =
+    options.maxPendingHandshakesPerAddress ?? DEFAULT_MAX_PENDING_HANDSHAKES_PER_ADDRESS;
+  if (!(Number.isInteger(maxPending) && maxPending >= 1))
+    throw new BadArgumentError('maxPendingHandshakes must be an integer ≥ 1');
+  if (!(Number.isInteger(maxPendingPerAddress) && maxPendingPerAddress >= 1))
+    throw new BadArgumentError('maxPendingHandshakesPerAddress must be an integer ≥ 1');
   const node = new Node(
     options,
     {
@@ -41,13 +55,18 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
       hidden: options.hidden ?? false,
       addr: '',
       cookie: options.cookie,
+      tls: options.tls !== undefined,
+      boot: randomBytes(8).toString('hex'),
       clock: options.clock ?? systemClock,
       logger: options.logger ?? silentLogger,
       ticktimeMs,
       maxFrameBytes,
-      maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+      maxMessageBytes,
       fragmentBytes: DEFAULT_FRAGMENT_BYTES,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      maxPreauthBytes: MAX_PREAUTH_BYTES,
+      maxPendingHandshakes: maxPending,
+      maxPendingHandshakesPerAddress: maxPendingPerAddress,
     },
     host,
   );

@@ -1,6 +1,7 @@
 import type { MembershipEvent, NodeDownReason, NodeName, TlsOptions } from './api.ts';
 import type { Connection, ConnectionConfig } from './connection.ts';
 import type * as hs from './handshake.ts';
+import { keepOutgoingOnSimultaneous } from './handshake.ts';
 import type { Hooks } from './instrumentation.ts';
 import type { MeshPeer } from './mesh.ts';
 import { dial, type Socket } from './transport.ts';
@@ -23,6 +24,8 @@ export interface LinkTableHost {
   isClosing(): boolean;
   /** a connection on a fresh socket, with the node as its host */
   newConnection(socket: Socket, initiator: boolean, expected?: NodeName): Connection;
+  /** adds one to a counter of `stats()` */
+  count(stat: string): void;
   /** the link to `peer` is gone: fail what waits on it (calls, monitors, pings) */
   peerDown(peer: NodeName): void;
 }
@@ -73,7 +76,34 @@ export class LinkTable {
       socket.destroy();
       return;
     }
+    const refusal = this.pendingLimit(socket.remoteAddress ?? '');
+    if (refusal !== null) {
+      this.host.config.logger.debug('incoming connection refused', { reason: refusal });
+      this.host.count('handshakes_refused_busy');
+      socket.destroy();
+      return;
+    }
     this.conns.add(this.host.newConnection(socket, false));
+  }
+
+  /**
+   * Why a new incoming connection must be refused at once, or null: too many incoming handshakes
+   * in all, or from this address. Strangers can hold a handshake open only until the handshake
+   * timeout, with at most `maxPreauthBytes` each, so these caps bound what they can cost.
+   */
+  private pendingLimit(address: string): string | null {
+    const { maxPendingHandshakes, maxPendingHandshakesPerAddress } = this.host.config;
+    let total = 0;
+    let fromAddress = 0;
+    for (const c of this.conns) {
+      if (c.initiator || c.state !== 'handshake') continue;
+      total++;
+      if (c.remoteAddress === address) fromAddress++;
+    }
+    if (total >= maxPendingHandshakes) return `${total} handshakes pending`;
+    if (fromAddress >= maxPendingHandshakesPerAddress)
+      return `${fromAddress} handshakes pending from ${address}`;
+    return null;
   }
 
   nodes(hiddenToo: boolean): NodeName[] {
@@ -97,7 +127,26 @@ export class LinkTable {
 
   handshakeDone(conn: Connection): void {
     const peer = conn.peer!;
-    if (this.links.has(peer) || this.host.isClosing()) {
+    const linked = this.links.get(peer);
+    if (linked !== undefined && !this.host.isClosing() && conn.initiator !== linked.initiator) {
+      // Both ends proved the cookie on two sockets at once, and each took up one of them. Both
+      // keep the one dialed by the greater name, quietly (no nodedown, no nodeup): that end
+      // swaps and closes the other socket; this end, if it has the smaller name, leaves that
+      // socket to the peer to close, since until the peer swaps it is the peer's link.
+      const r = this.outResolvers.get(conn);
+      this.outResolvers.delete(conn);
+      r?.(true);
+      if (this.replaces(conn, linked)) {
+        this.conns.delete(linked);
+        linked.destroy();
+        this.links.set(peer, conn);
+      } else {
+        const { clock, handshakeTimeoutMs } = this.host.config;
+        clock.setTimeout(() => conn.state !== 'closed' && conn.destroy(), handshakeTimeoutMs);
+      }
+      return;
+    }
+    if (linked !== undefined || this.host.isClosing()) {
       conn.destroy();
       this.handshakeFailed(conn, 'already connected');
       return;
@@ -128,7 +177,9 @@ export class LinkTable {
     const r = this.outResolvers.get(conn);
     if (r === undefined) return;
     this.outResolvers.delete(conn);
-    const peer = conn.peer;
+    // whom this connect reached: the name we dialed, or one the peer proved; a name a stranger
+    // merely claims must never turn a failed connect into "linked already"
+    const peer = conn.expectedPeer ?? (conn.proven ? conn.peer : undefined);
     const { config, instrumentation } = this.host;
     if (peer !== undefined && instrumentation.hasLink && !this.links.has(peer))
       instrumentation.emitLink({
@@ -216,9 +267,22 @@ export class LinkTable {
     return (await this.waiters.wait(peer)) || otherwise;
   }
 
+  /** whether one of our own dials to `peer` is in handshake (incoming ones are only claims) */
   private handshaking(peer: NodeName): boolean {
-    for (const c of this.conns) if (c.peer === peer && c.state === 'handshake') return true;
+    for (const c of this.conns)
+      if (c.initiator && c.expectedPeer === peer && c.state === 'handshake') return true;
     return false;
+  }
+
+  /**
+   * A proven connection to a peer we are linked to already, one of them ours: the new one
+   * replaces the link when it is our outgoing one and we have the greater name (the same rule
+   * as for simultaneous connects, seen from both ends).
+   */
+  private replaces(conn: Connection, linked: Connection): boolean {
+    if (conn.initiator === linked.initiator) return false;
+    const keepOutgoing = keepOutgoingOnSimultaneous(this.host.name, conn.peer!);
+    return conn.initiator === keepOutgoing;
   }
 
   private emitMembership(e: MembershipEvent): void {

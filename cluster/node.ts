@@ -17,7 +17,7 @@ import type {
   SendOptions,
 } from './api.ts';
 import { Connection, type ConnectionConfig, type ConnectionHost } from './connection.ts';
-import { admitChallenge, admitHello, type AdmissionView } from './admission.ts';
+import { admitClaimed, admitProven, type AdmissionView } from './admission.ts';
 import { dispatchFrame, type DispatchTarget } from './dispatch.ts';
 import { BadArgumentError, NoConnectionError } from './errors.ts';
 import { Faults } from './faults.ts';
@@ -53,6 +53,7 @@ export class Node implements ClusterNode, ConnectionHost {
   private readonly names = new Map<string, MessageHandler>();
   private readonly pings: Pings;
   private closing = false;
+  readonly challenges = new Set<string>();
   private readonly counters = new Stats();
   private readonly rpc: Rpc;
   private readonly monitors: Monitors;
@@ -73,6 +74,7 @@ export class Node implements ClusterNode, ConnectionHost {
       tls: options.tls,
       instrumentation: this.instrumentation,
       isClosing: () => this.closing,
+      count: (stat) => this.counters.add(stat, 1),
       newConnection: (socket, initiator, expected) =>
         new Connection(this, socket, initiator, expected),
       peerDown: (peer) => {
@@ -279,14 +281,17 @@ export class Node implements ClusterNode, ConnectionHost {
   // ---- ConnectionHost --------------------------------------------------------------------
 
   // Under TLS a peer may only claim a name its certificate was issued for (both directions).
-  admitHello(conn: Connection, hello: hs.Hello): hs.RejectReason | null {
-    if (!certifiedFor(conn.socket, hello.name)) return 'bad_name';
-    return admitHello(this.admissionView(), conn, hello.name);
+  admitClaimed(
+    conn: Connection,
+    peer: NodeName,
+    dialedByName: boolean,
+  ): hs.RejectReason | 'already' | null {
+    if (!certifiedFor(conn.socket, peer)) return 'bad_name';
+    return admitClaimed(this.admissionView(), conn, peer, dialedByName);
   }
 
-  admitChallenge(conn: Connection, peer: NodeName): hs.RejectReason | 'already' | null {
-    if (!certifiedFor(conn.socket, peer)) return 'bad_name';
-    return admitChallenge(this.admissionView(), conn, peer);
+  admitProven(conn: Connection, peer: NodeName): hs.RejectReason | null {
+    return admitProven(this.admissionView(), conn, peer);
   }
 
   handshakeDone(conn: Connection): void {

@@ -21,7 +21,9 @@ export class FrameEncoder {
   private spilled: Buffer[] = [];
 
   constructor(private readonly slabBytes: number) {
-    this.buf = Buffer.allocUnsafe(slabBytes);
+    // the first slab is allocated by the first frame: a connection that never gets past the
+    // handshake (whose frames do not use the slab) costs nothing here
+    this.buf = Buffer.alloc(0);
   }
 
   private spilledBytes = 0;

@@ -1,6 +1,6 @@
 import { ProtocolError } from '../errors.ts';
 import { FRAME_HEADER_BYTES } from './framing.ts';
-import { Kind, isFragmentableKind } from './kinds.ts';
+import { Kind, channelOf, isFragmentableKind } from './kinds.ts';
 
 /**
  * Cuts one encoded frame (length prefix included) into FRAG_FIRST/FRAG_NEXT frames of at most
@@ -66,12 +66,38 @@ export class Fragmenter {
   }
 }
 
-/** Reassembles fragments; hands back the inner frame once complete. */
+/** The error for a message from a peer over our maximum (it closes the link). */
+export function messageTooLarge(bytes: number, max: number): ProtocolError {
+  return new ProtocolError(
+    `peer sent a message of ${bytes} bytes, which exceeds the maximum message size (maxMessageBytes) of ${max}`,
+  );
+}
+
+/** A reassembly buffer starts this big at most and grows with the fragments that arrive. */
+export const REASSEMBLY_START_BYTES = 4 * 1024 * 1024;
+
+/** A resizable ArrayBuffer (ES2024, in Node 20; the project's TypeScript lib is ES2023). */
+type ResizableArrayBuffer = ArrayBuffer & { resize(byteLength: number): void };
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (
+  byteLength: number,
+  options: { maxByteLength: number },
+) => ResizableArrayBuffer;
+
+/**
+ * Reassembles fragments; hands back the inner frame once complete. The buffer grows with the
+ * bytes that arrive (doubling), so a FRAG_FIRST that announces a big message costs little until
+ * the message comes; an announced size over the maximum is refused at once. It is a resizable
+ * ArrayBuffer reserved at the announced size: growing commits more of it in place, without
+ * copying what arrived (copies of tens of MiB would stall the event loop, and the ticks).
+ */
 export class Reassembler {
+  private ab: ResizableArrayBuffer | null = null;
   private buf: Buffer | null = null;
   private fill = 0;
+  /** the announced size of the message being reassembled (`buf` may still be smaller) */
+  private total = 0;
 
-  constructor(private readonly maxMessageBytes: number) {}
+  constructor(readonly maxMessageBytes: number) {}
 
   get busy(): boolean {
     return this.buf !== null;
@@ -82,7 +108,8 @@ export class Reassembler {
    * route), or null when it would not fit (the normal path then raises the error).
    */
   directTarget(n: number): { buf: Buffer; offset: number } | null {
-    if (this.buf === null || n === 0 || this.fill + n > this.buf.length) return null;
+    if (this.buf === null || n === 0 || this.fill + n > this.total) return null;
+    if (this.fill + n > this.buf.length) this.grow(this.fill + n);
     return { buf: this.buf, offset: this.fill };
   }
 
@@ -90,8 +117,9 @@ export class Reassembler {
   directDone(buf: Buffer, n: number): Buffer | null {
     if (this.buf !== buf) return null; // discarded meanwhile (a fault edge)
     this.fill += n;
-    if (this.fill < buf.length) return null;
+    if (this.fill < this.total) return null;
     this.buf = null;
+    this.ab = null;
     return buf;
   }
 
@@ -99,6 +127,7 @@ export class Reassembler {
   reset(): boolean {
     const had = this.buf !== null;
     this.buf = null;
+    this.ab = null;
     this.fill = 0;
     return had;
   }
@@ -110,26 +139,54 @@ export class Reassembler {
       if (this.buf !== null) throw new ProtocolError('fragment stream restarted mid-message');
       if (end - start < 5) throw new ProtocolError('short FRAG_FIRST');
       const total = buf.readUInt32BE(start);
-      if (total < 1 || total > this.maxMessageBytes)
-        throw new ProtocolError(
-          `fragmented message of ${total} bytes exceeds ${this.maxMessageBytes}`,
-        );
+      if (total < 1) throw new ProtocolError('empty fragmented message');
+      if (total > this.maxMessageBytes) throw messageTooLarge(total, this.maxMessageBytes);
       if (!isFragmentableKind(buf[start + 4]!))
         throw new ProtocolError(`kind ${buf[start + 4]} cannot be fragmented`);
-      this.buf = Buffer.allocUnsafe(total);
+      const first = Math.min(total, REASSEMBLY_START_BYTES);
+      this.ab = new ResizableArrayBuffer(first, { maxByteLength: total });
+      this.buf = Buffer.from(this.ab, 0, first);
+      this.total = total;
       this.fill = 0;
       pos += 4;
     } else if (this.buf === null) {
       throw new ProtocolError('FRAG_NEXT without FRAG_FIRST');
     }
     const n = end - pos;
-    if (n === 0 || this.fill + n > this.buf.length)
+    if (n === 0 || this.fill + n > this.total)
       throw new ProtocolError('fragment overruns its message');
+    if (this.fill + n > this.buf.length) this.grow(this.fill + n);
     buf.copy(this.buf, this.fill, pos, end);
     this.fill += n;
-    if (this.fill < this.buf.length) return null;
+    if (this.fill < this.total) return null;
     const done = this.buf;
     this.buf = null;
+    this.ab = null;
     return done;
   }
+
+  /** At least doubles the buffer, to hold `need` bytes (never beyond the announced size). */
+  private grow(need: number): void {
+    const size = Math.min(this.total, Math.max(need, 2 * this.buf!.length));
+    this.ab!.resize(size);
+    this.buf = Buffer.from(this.ab!, 0, size);
+  }
+}
+
+/**
+ * The instrumentation channel of a fragmented message, read from its first fragment: a SEND's
+ * own channel (u8 name, u8 channel after the kind) when it fits, else the kind's channel.
+ */
+export function innerChannel(buf: Buffer, at: number, end: number): string {
+  const kind = buf[at];
+  if (kind === Kind.SEND && at + 2 <= end) {
+    const c = at + 2 + buf[at + 1]!;
+    if (c < end) {
+      const n = buf[c]!;
+      if (n === 0) return 'send';
+      if (c + 1 + n <= end) return buf.toString('utf8', c + 1, c + 1 + n);
+    }
+    return 'send';
+  }
+  return (kind === undefined ? undefined : channelOf(kind)) ?? 'send';
 }

@@ -17,17 +17,24 @@ export interface DirectRoute {
   done(kind: number, bodyBytes: number): void;
 }
 
+/** A split frame's buffer starts this big at most and grows with the bytes that arrive. */
+export const PARTIAL_START_BYTES = 128 * 1024;
+
 /**
  * A push parser for length-prefixed frames: feed it chunks as they arrive, it calls the sink once
  * per complete frame. Frames inside one chunk are passed as views of that chunk (no copy); only a
  * frame split across chunks is copied, into a buffer allocated once its length has been checked
- * against the maximum, so an oversized length is rejected before any allocation.
+ * against the maximum, so an oversized length is rejected before any allocation. That buffer
+ * grows with the bytes that actually arrive, so a header announcing a big frame costs nothing
+ * until the frame comes (frames of honest peers are at most a fragment, and fit from the start).
  */
 export class FrameParser {
   private header = Buffer.alloc(4);
   private headerFill = 0;
   private partial: Buffer | null = null;
   private partialFill = 0;
+  /** the length of the split frame `partial` holds (its capacity may be smaller) */
+  private partialLen = 0;
   private failed = false;
   /** a split frame whose body goes straight to a DirectRoute target */
   private pendingLen = 0;
@@ -38,7 +45,8 @@ export class FrameParser {
   private directLen = 0;
 
   constructor(
-    private readonly maxFrameBytes: number,
+    /** largest frame accepted; may change between frames (raised once a peer is trusted) */
+    public maxFrameBytes: number,
     private readonly sink: FrameSink,
     private readonly direct: DirectRoute | null = null,
   ) {}
@@ -89,15 +97,15 @@ export class FrameParser {
         continue;
       }
       if (this.partial !== null) {
-        const need = this.partial.length - this.partialFill;
-        const take = Math.min(need, n - pos);
+        const take = Math.min(this.partialLen - this.partialFill, n - pos);
+        if (this.partialFill + take > this.partial.length) this.grow(this.partialFill + take);
         chunk.copy(this.partial, this.partialFill, pos, pos + take);
         this.partialFill += take;
         pos += take;
-        if (this.partialFill === this.partial.length) {
+        if (this.partialFill === this.partialLen) {
           const frame = this.partial;
           this.partial = null;
-          this.sink(frame, 0, frame.length);
+          this.sink(frame, 0, this.partialLen);
         }
         continue;
       }
@@ -144,7 +152,16 @@ export class FrameParser {
       this.pendingLen = len;
       return;
     }
-    this.partial = Buffer.allocUnsafe(len);
+    this.partial = Buffer.allocUnsafe(Math.min(len, PARTIAL_START_BYTES));
     this.partialFill = 0;
+    this.partialLen = len;
+  }
+
+  /** At least doubles the split frame's buffer, to hold `need` bytes (never beyond its length). */
+  private grow(need: number): void {
+    const size = Math.min(this.partialLen, Math.max(need, 2 * this.partial!.length));
+    const next = Buffer.allocUnsafe(size);
+    this.partial!.copy(next, 0, 0, this.partialFill);
+    this.partial = next;
   }
 }
