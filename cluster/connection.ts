@@ -330,7 +330,7 @@ export class Connection {
     if (step.t === 'wait') return;
     if (step.t === 'up') return this.up();
     const log = describeEnd(step);
-    if (log.failure) this.host.count('handshake_failures');
+    if (log.counter !== null) this.host.count(log.counter);
     if (log.level !== null)
       this.host.config.logger[log.level](log.message, { peer: this.peer, ...log.data });
     // a refusal of ours flushes the REJECT first; anything else just closes

@@ -263,33 +263,47 @@ export class HandshakeMachine {
   }
 }
 
-/** How a connection reports a handshake that ended without a link: log line and counter. */
+const isArbitration = (reason: hs.RejectReason | undefined) =>
+  reason === 'simultaneous' || reason === 'duplicate';
+
+/**
+ * How a connection reports a handshake that ended without a link: log line and counter. Two
+ * nodes that dial each other at once, or a dial to a node already linked, end with one side
+ * refusing the other: expected arbitration, which every mesh start has once per pair. It is
+ * logged at debug and counted in `handshake_arbitrations`; warnings are kept for what an
+ * operator must act on (issue #17).
+ */
 export function describeEnd(step: Extract<Step, { t: 'refused' | 'failed' }>): {
   readonly level: 'debug' | 'warn' | null;
   readonly message: string;
   readonly data: Record<string, unknown>;
-  /** counts in `handshake_failures` (arbitration and quiet stops do not) */
-  readonly failure: boolean;
+  /** the stat it counts in, if any */
+  readonly counter: 'handshake_failures' | 'handshake_arbitrations' | null;
 } {
   if (step.t === 'refused') {
     const { reason, detail } = step;
-    const arbitration = reason === 'simultaneous' || reason === 'duplicate';
-    const level = reason === 'simultaneous' ? 'debug' : 'warn';
-    return { level, message: 'handshake refused', data: { reason, detail }, failure: !arbitration };
+    const arbitration = isArbitration(reason);
+    return {
+      level: arbitration ? 'debug' : 'warn',
+      message: 'handshake refused',
+      data: { reason, detail },
+      counter: arbitration ? 'handshake_arbitrations' : 'handshake_failures',
+    };
   }
   if (step.rejectedWith === 'bad_cookie' && step.detail === 'bad_cookie')
     return {
       level: 'warn',
       message: 'handshake failed: peer does not know the cookie',
       data: {},
-      failure: true,
+      counter: 'handshake_failures',
     };
-  if (step.quiet === true) return { level: null, message: '', data: {}, failure: false };
+  if (step.quiet === true) return { level: null, message: '', data: {}, counter: null };
+  const arbitration = isArbitration(step.rejectedWith);
   return {
-    level: 'warn',
+    level: arbitration ? 'debug' : 'warn',
     message: 'handshake rejected by peer',
     data: { detail: step.detail },
-    failure: false,
+    counter: arbitration ? 'handshake_arbitrations' : null,
   };
 }
 

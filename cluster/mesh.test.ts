@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClusterNode, DownReason, MembershipEvent } from './api.ts';
+import type { ClusterNode, DownReason, Logger, MembershipEvent } from './api.ts';
 import { startNode } from './index.ts';
 import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing.ts';
 
@@ -34,6 +34,26 @@ describe('mesh — membership over real sockets', () => {
     expect(ups.filter((e) => e.event === 'nodeup')).toHaveLength(1);
     expect(ups.filter((e) => e.event === 'nodedown')).toHaveLength(0);
     expect(await a.ping(b.name)).toBe('pong');
+  });
+
+  it('mesh — simultaneous dials are arbitration: no warning, logged at debug and counted', async () => {
+    const lines: { level: string; msg: string }[] = [];
+    const logger = Object.fromEntries(
+      (['debug', 'info', 'warn', 'error'] as const).map((level) => [
+        level,
+        (msg: string) => lines.push({ level, msg }),
+      ]),
+    ) as unknown as Logger;
+    for (let round = 0; round < 5; round++) {
+      const pair = await startNodes(2, { logger }, `s${round}-`);
+      nodes.push(...pair);
+      const [a, b] = pair as [ClusterNode, ClusterNode];
+      await Promise.all([a.connect(targetOf(b)), b.connect(targetOf(a))]);
+    }
+    const arbitrations = nodes.reduce((n, node) => n + node.stats().handshake_arbitrations!, 0);
+    expect(arbitrations).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+    expect(lines.some((l) => l.level === 'debug' && l.msg.startsWith('handshake'))).toBe(true);
   });
 
   it('mesh — connecting again to a linked peer answers true, by name or by address alone, and keeps the link', async () => {

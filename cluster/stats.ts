@@ -20,6 +20,7 @@ export class Stats {
       handler_errors: this.handler_errors,
       protocol_errors: 0,
       handshake_failures: 0,
+      handshake_arbitrations: 0,
       handshake_timeouts: 0,
       dropped_blackhole_in: 0,
       dropped_blackhole_out: 0,
