@@ -178,16 +178,20 @@ describe('drill — real processes through the CLI', () => {
     DRILL_TIMEOUT_MS,
   );
 
+  // Once in five full-suite runs (not seen alone) a step of this run stalled past its 20 s
+  // settle timeout and the drill failed on that instead of on the checker; a retry keeps the
+  // control honest (it must still catch the double writer) while that stall is investigated.
   it(
     'drill — pause with the fence defeated: the checker finds two writers in one epoch, exit 1',
+    { timeout: DRILL_TIMEOUT_MS, retry: 2 },
     async () => {
       const run = await drill(['pause', '--unsafe-no-fence']);
+      const why = JSON.stringify({ error: run.report.error, timeline: run.report.timeline });
       expect(run.status).toBe(1);
       expect(run.report.verdict).toBe('fail');
-      expect(run.report.checker).toBe('fail');
+      expect(run.report.checker, why).toBe('fail');
       expect(run.report.splitBrainEpochs as number).toBeGreaterThan(0);
     },
-    DRILL_TIMEOUT_MS,
   );
 
   it(
