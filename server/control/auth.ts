@@ -5,25 +5,14 @@
  * Pure of HTTP frameworks: takes plain header values, so the custom server's route table and
  * Next.js route handlers share it.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../same-secret.ts';
 import { SESSION_COOKIE, type SessionStore } from './sessions.ts';
 
 export { SESSION_COOKIE, SESSION_TTL_MS } from './sessions.ts';
 
-/** Compares secrets in constant time (equal lengths or not). */
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  if (a.length !== b.length) {
-    timingSafeEqual(b, b);
-    return false;
-  }
-  return timingSafeEqual(a, b);
-}
-
 /** True when `token` is the admin token. */
 export function isAdminToken(token: unknown, adminToken: string): boolean {
-  return typeof token === 'string' && sameSecret(token, adminToken);
+  return sameSecret(token, adminToken);
 }
 
 /** One cookie's value from a `Cookie` header, undefined when absent. */

@@ -3,7 +3,7 @@
  * Pure functions returning reasons, so a bad message is refused with a message and counted,
  * never thrown into socket.io.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../same-secret.ts';
 import {
   agentHelloSchema,
   MAX_SNAPSHOT_BATCH,
@@ -28,19 +28,6 @@ export type RejectReason =
   | 'wrong_sender'
   | 'seq_order'
   | 'bad_urgent';
-
-/** Compares secrets in constant time, so response timing does not leak a prefix match. */
-export function sameSecret(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  // timingSafeEqual needs equal lengths; comparing b with itself keeps the time independent of a.
-  if (a.length !== b.length) {
-    timingSafeEqual(b, b);
-    return false;
-  }
-  return timingSafeEqual(a, b);
-}
 
 export type HelloCheck =
   | { readonly ok: true; readonly hello: AgentHello }
