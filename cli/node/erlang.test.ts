@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErlFloat, Tuple, atom, formatTerm, termEquals } from '../../cluster/erlang/index.ts';
-import { ErlNode, cookieHome, freePort } from '../../cluster/erlang/testing/erl-node.ts';
+import { ErlNode, cookieHome, freePort, killEpmd } from '../../cluster/erlang/testing/erl-node.ts';
 import { CookieFileError, readCookieFile } from '../cookie-file.ts';
 import { parseErlangNodeOptions, resolveErlangCookie } from './erlang.ts';
 import { parseTerms } from './erlang-term.ts';
@@ -69,15 +69,18 @@ describe('cli erlang options', () => {
 describe('cli node --dist erlang against a real erl', () => {
   let child: ChildProcess | undefined;
   let erl: ErlNode | undefined;
+  let epmdPort: number | undefined;
   afterEach(async () => {
     child?.kill('SIGCONT');
     child?.kill('SIGKILL');
     await erl?.stop();
-    child = erl = undefined;
+    // an `erl -name` may have started an epmd daemon on the test's port: it outlives the test
+    if (epmdPort !== undefined) await killEpmd(epmdPort);
+    child = erl = epmdPort = undefined;
   });
 
   async function start(ticktimeMs: number) {
-    const epmdPort = await freePort();
+    epmdPort = await freePort();
     const file = cookieFile('cli-cookie', 0o400);
     const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort), CLUSTER_COOKIE: '' };
     child = spawn(
@@ -223,6 +226,7 @@ describe('docs/erlang.md', () => {
     } finally {
       node.kill('SIGKILL');
       shell.kill('SIGKILL');
+      await killEpmd(epmdPort);
     }
   });
 });
