@@ -188,8 +188,9 @@ const CLI_BUNDLE_BUILDER = fileURLToPath(new URL('../bin/build-cli.mjs', import.
 async function cliNodeRss(env: Record<string, string>): Promise<number> {
   const cli = spawnCli(
     'cli-node',
-    ['node', '--name', 'rss', '--port', '0', '--cookie', 'c', '--events', 'json'],
-    { ...inheritedEnv(), ...env },
+    ['node', '--name', 'rss', '--port', '0', '--events', 'json'],
+    // the cookie by environment, as users are told to pass it (argv is public in `ps`)
+    { ...inheritedEnv(), CLUSTER_COOKIE: 'mesh-bench-cookie', ...env },
   );
   await cli.stdout.event('listening', {}, START_TIMEOUT_MS);
   await sleep(2_000);

@@ -18,7 +18,13 @@ import {
   type Term,
 } from '../../cluster/erlang/index.ts';
 import { resolveCookie } from '../cookie-file.ts';
-import { CliOptionsError, MAX_TICKTIME_MS, MIN_TICKTIME_MS, formatIssues } from './options.ts';
+import {
+  CliOptionsError,
+  eventsSchema,
+  formatIssues,
+  portSchema,
+  ticktimeSchema,
+} from './options.ts';
 import { parseTerms, TermSyntaxError } from './erlang-term.ts';
 import { processIo, stderrLogger, type NodeIo } from './run-node.ts';
 
@@ -67,20 +73,9 @@ const NodeSchema = z.object({
   host: z
     .string()
     .regex(/^[A-Za-z0-9.:_-]{1,253}$/, { message: 'must be a host name or IP address' }),
-  port: z
-    .string()
-    .regex(/^\d{1,5}$/, { message: 'must be an integer from 0 to 65535' })
-    .transform(Number)
-    .refine((n) => n <= 65535, { message: 'must be an integer from 0 to 65535' }),
-  ticktime: z
-    .string()
-    .regex(/^\d+$/, { message: 'must be an integer number of milliseconds' })
-    .transform(Number)
-    .refine((n) => n >= MIN_TICKTIME_MS && n <= MAX_TICKTIME_MS, {
-      message: `must be from ${MIN_TICKTIME_MS} to ${MAX_TICKTIME_MS} ms`,
-    })
-    .optional(),
-  events: z.enum(['json', 'text'], { message: "must be 'json' or 'text'" }).optional(),
+  port: portSchema,
+  ticktime: ticktimeSchema.optional(),
+  events: eventsSchema.optional(),
 });
 
 export interface ErlangNodeCliOptions {

@@ -23,7 +23,20 @@ const HOST_PATTERN = /^[A-Za-z0-9.:_-]{1,253}$/;
 export const MIN_TICKTIME_MS = 100;
 export const MAX_TICKTIME_MS = 3_600_000;
 
-const port = z
+/** net_ticktime in ms, within the bounds a node accepts. */
+export const ticktimeSchema = z
+  .string()
+  .regex(/^\d+$/, { message: 'must be an integer number of milliseconds' })
+  .transform(Number)
+  .refine((n) => n >= MIN_TICKTIME_MS && n <= MAX_TICKTIME_MS, {
+    message: `must be from ${MIN_TICKTIME_MS} to ${MAX_TICKTIME_MS} ms`,
+  });
+
+/** How a node reports itself on stdout. */
+export const eventsSchema = z.enum(['json', 'text'], { message: "must be 'json' or 'text'" });
+
+/** A listening port, 0 for any free one. */
+export const portSchema = z
   .string()
   .regex(/^\d{1,5}$/, { message: 'must be an integer from 0 to 65535' })
   .transform(Number)
@@ -64,7 +77,7 @@ export const readablePath = z.string().refine(
 const NodeOptionsSchema = z.object({
   name: z.string().regex(NAME_PATTERN, { message: 'must be 1-64 letters, digits, _ . or -' }),
   host: z.string().regex(HOST_PATTERN, { message: 'must be a host name or IP address' }),
-  port,
+  port: portSchema,
   cookie,
   seeds: z
     .string()
@@ -79,15 +92,8 @@ const NodeOptionsSchema = z.object({
     )
     .pipe(z.array(hostPort)),
   hidden: z.boolean(),
-  ticktime: z
-    .string()
-    .regex(/^\d+$/, { message: 'must be an integer number of milliseconds' })
-    .transform(Number)
-    .refine((n) => n >= MIN_TICKTIME_MS && n <= MAX_TICKTIME_MS, {
-      message: `must be from ${MIN_TICKTIME_MS} to ${MAX_TICKTIME_MS} ms`,
-    })
-    .optional(),
-  events: z.enum(['json', 'text'], { message: "must be 'json' or 'text'" }).optional(),
+  ticktime: ticktimeSchema.optional(),
+  events: eventsSchema.optional(),
   discovery: z.enum(['static', 'gossip', 'dns'], {
     message: "must be 'static', 'gossip' or 'dns'",
   }),

@@ -6,6 +6,7 @@
  */
 import type { HistoryEvent } from './history.ts';
 import type { ModelName, Primitive } from './models.ts';
+import { seededRandom } from '../random.ts';
 
 export interface GenerateOptions {
   readonly model: ModelName;
@@ -48,16 +49,7 @@ interface Client {
 }
 
 /** A deterministic PRNG (mulberry32) for reproducible histories. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = seededRandom;
 
 export function generateHistory(o: GenerateOptions): Generated {
   const { random } = o;

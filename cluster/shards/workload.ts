@@ -3,6 +3,7 @@ import type { Clock } from '../api.ts';
 import { systemClock } from '../clock.ts';
 import type { Outcome } from './checker.ts';
 import { shardOf } from './hash.ts';
+import { seededRandom } from '../random.ts';
 
 /** What the workload needs from a ledger client (Ledger.incr fits). */
 export type IncrFn = (
@@ -60,17 +61,7 @@ const RETRYABLE = new Set([
 ]);
 const TICK_MS = 10;
 
-/** mulberry32: a small seeded PRNG, so that a run can be repeated */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** A key picker: uniform, or zipf (rank r drawn with weight 1/r^s) by inverse CDF. */
 export function keyPicker(
