@@ -9,6 +9,8 @@ export interface AdmissionView {
   readonly closing: boolean;
   readonly conns: ReadonlySet<Connection>;
   readonly links: ReadonlyMap<NodeName, Connection>;
+  /** peers our own dials by name are opening a socket to (no connection in `conns` yet) */
+  readonly connecting: ReadonlySet<NodeName>;
 }
 
 /**
@@ -17,7 +19,8 @@ export interface AdmissionView {
  * a member's name decides nothing about the member. An initiator that dialed this very name and
  * has another dial of its own to it under way stops quietly ('already'). An acceptor whose peer
  * dialed it by name refuses at once what the proof would only confirm: a name it is linked to
- * (`duplicate`) or one its own dial wins against (`simultaneous`); such a peer only waits for
+ * (`duplicate`) or one its own dial wins against (`simultaneous`, also while that dial is still
+ * opening its socket); such a peer only waits for
  * the link to the name it dialed, so an unproven refusal cannot fool it (see `handshakeFailed`).
  */
 export function admitClaimed(
@@ -44,6 +47,7 @@ export function admitClaimed(
 function settledByOwnFacts(v: AdmissionView, peer: NodeName): hs.RejectReason | null {
   if (v.links.has(peer)) return 'duplicate';
   if (!keepOutgoingOnSimultaneous(v.self, peer)) return null;
+  if (v.connecting.has(peer)) return 'simultaneous';
   for (const other of v.conns)
     if (other.initiator && other.state === 'handshake' && other.expectedPeer === peer)
       return 'simultaneous';

@@ -196,6 +196,23 @@ describe('attacks — handshake', () => {
     expect(member.nodes()).toEqual([victim.name]);
   });
 
+  it('attacks — a stranger claiming a member’s name only delays our own dial to the member', async () => {
+    nodes = await startNodes(2, { handshakeTimeoutMs: 1_500 });
+    const [victim, member] = nodes as [ClusterNode, ClusterNode];
+    const evil = await listener();
+    void member.connect(`127.0.0.1:${evil.port}`);
+    const memberHello = (await (await evil.accept()).next())!;
+    // the squatter claims the member's name at the victim and stalls there
+    const squatter = dial(victim.address.port);
+    await squatter.ready;
+    squatter.send(memberHello.kind, memberHello.body);
+    expect((await squatter.next())?.kind).toBe(Kind.CHALLENGE);
+    // the victim's dial waits for that claim to end (its handshake timeout), then dials anyway
+    expect(await victim.connect(targetOf(member))).toBe(true);
+    expect(victim.nodes()).toEqual([member.name]);
+    expect(member.nodes()).toEqual([victim.name]);
+  });
+
   it('attacks — a forged refusal or a claimed name never makes connect() report success', async () => {
     nodes = await startNodes(2);
     const [a, b] = nodes as [ClusterNode, ClusterNode];

@@ -40,6 +40,10 @@ export class LinkTable {
   readonly links = new Map<NodeName, Connection>();
   private readonly outResolvers = new Map<Connection, (outcome: ConnectOutcome) => void>();
   private readonly dialing = new Map<NodeName, Promise<ConnectOutcome>>();
+  /** names our dials are opening a socket to, before their connection exists (admission) */
+  readonly connecting = new Set<NodeName>();
+  /** dials deferred until an incoming handshake ends (see `dialAfterClaim`), by that connection */
+  private readonly claimEnds = new Map<Connection, Array<() => void>>();
   private readonly knownAddr = new Map<NodeName, string>();
   private readonly membership = new Set<(e: MembershipEvent) => void>();
   readonly waiters: UpWaiters;
@@ -60,9 +64,56 @@ export class LinkTable {
     const inFlight = this.dialing.get(name);
     if (inFlight !== undefined) return inFlight;
     if (this.handshaking(name)) return this.waitFor(name, 'its incoming handshake did not finish');
-    const p = this.dial(t.host, t.port, name, signal).finally(() => this.dialing.delete(name));
+    const p = this.dialAfterClaim(t.host, t.port, name, signal).finally(() =>
+      this.dialing.delete(name),
+    );
     this.dialing.set(name, p);
     return p;
+  }
+
+  /**
+   * Dials `name`, unless an incoming handshake already claims that name: then it first waits for
+   * that handshake to end. In a forming mesh such a claim is nearly always the peer dialing us
+   * at the same moment, and a second socket would only run a handshake for arbitration to refuse
+   * (a fifth more handshakes, and CPU, in a 16-node mesh). The claim is unproven, so it only
+   * defers the dial: unless it ends with the link up, we dial. A stranger claiming the name
+   * delays this dial by at most one handshake timeout; it cannot keep two members apart.
+   */
+  private async dialAfterClaim(
+    host: string,
+    port: number,
+    name: NodeName,
+    signal?: AbortSignal,
+  ): Promise<ConnectOutcome> {
+    const claim = this.incomingClaim(name);
+    if (claim !== undefined) {
+      await this.handshakeEnd(claim);
+      if (this.links.has(name)) return true;
+      if (this.host.isClosing()) return SHUTTING_DOWN;
+    }
+    return this.dial(host, port, name, signal);
+  }
+
+  private incomingClaim(name: NodeName): Connection | undefined {
+    for (const c of this.conns)
+      if (!c.initiator && c.state === 'handshake' && c.peer === name) return c;
+    return undefined;
+  }
+
+  /** Resolves when `conn`'s handshake ends, either way (its own timeout bounds the wait). */
+  private handshakeEnd(conn: Connection): Promise<void> {
+    return new Promise((resolve) => {
+      const ends = this.claimEnds.get(conn);
+      if (ends === undefined) this.claimEnds.set(conn, [resolve]);
+      else ends.push(resolve);
+    });
+  }
+
+  private settleClaim(conn: Connection): void {
+    const ends = this.claimEnds.get(conn);
+    if (ends === undefined) return;
+    this.claimEnds.delete(conn);
+    for (const end of ends) end();
   }
 
   /** `name@host:port` of a peer we were linked to, to reconnect (as `ping` does) */
@@ -127,6 +178,7 @@ export class LinkTable {
 
   handshakeDone(conn: Connection): void {
     const peer = conn.peer!;
+    this.settleClaim(conn); // its waiters resume after this turn, and see what it left
     const linked = this.links.get(peer);
     if (linked !== undefined && !this.host.isClosing() && conn.initiator !== linked.initiator) {
       // Both ends proved the cookie on two sockets at once, and each took up one of them. Both
@@ -174,6 +226,7 @@ export class LinkTable {
 
   handshakeFailed(conn: Connection, reason: string, rejectedWith?: hs.RejectReason): void {
     this.conns.delete(conn);
+    this.settleClaim(conn);
     const r = this.outResolvers.get(conn);
     if (r === undefined) return;
     this.outResolvers.delete(conn);
@@ -243,11 +296,14 @@ export class LinkTable {
         at: config.clock.now(),
       });
     let socket: Socket;
+    if (expected !== undefined) this.connecting.add(expected);
     try {
       socket = await dial(host, port, this.host.tls, signal);
     } catch (err) {
       config.logger.debug('connect failed', { host, port, error: String(err) });
       return err instanceof Error ? err.message : String(err);
+    } finally {
+      if (expected !== undefined) this.connecting.delete(expected);
     }
     if (this.host.isClosing()) {
       socket.destroy();

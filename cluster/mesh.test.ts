@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, DownReason, Logger, MembershipEvent } from './api.ts';
 import { startNode } from './index.ts';
@@ -34,6 +35,47 @@ describe('mesh — membership over real sockets', () => {
     expect(ups.filter((e) => e.event === 'nodeup')).toHaveLength(1);
     expect(ups.filter((e) => e.event === 'nodedown')).toHaveLength(0);
     expect(await a.ping(b.name)).toBe('pong');
+  });
+
+  it('mesh — a dial to a peer whose own dial to us is in handshake waits for it: no second socket', async () => {
+    nodes = await startNodes(2);
+    // n1 > n0: were n0 to dial n1 now, n1 would refuse it (its own dial wins), a wasted handshake
+    const [b, a] = nodes as [ClusterNode, ClusterNode];
+    // a dials b through a proxy that passes the HELLO at once and holds the rest for 300 ms, so
+    // b sees a's handshake (a claim of a's name) well before it ends
+    let sockets = 0;
+    const proxy = net.createServer((client) => {
+      sockets++;
+      const upstream = net.connect(b.address.port, '127.0.0.1');
+      let first = true;
+      client.on('data', (chunk: Buffer) => {
+        if (first) upstream.write(chunk);
+        else setTimeout(() => upstream.write(chunk), 300);
+        first = false;
+      });
+      upstream.on('data', (chunk: Buffer) => client.write(chunk));
+      for (const [s, other] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        s.on('close', () => other.destroy());
+        s.on('error', () => {});
+      }
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (proxy.address() as net.AddressInfo).port;
+      const viaProxy = a.connect(`${b.name}:${port}`);
+      await until(() => b.stats().handshake_arbitrations === 0 && sockets === 1, 2_000);
+      await new Promise((r) => setTimeout(r, 100)); // the HELLO is at b, the rest held
+      expect(await b.connect(targetOf(a))).toBe(true);
+      expect(await viaProxy).toBe(true);
+      expect(b.nodes()).toEqual([a.name]);
+      expect(a.stats().handshake_arbitrations).toBe(0);
+      expect(b.stats().handshake_arbitrations).toBe(0);
+    } finally {
+      proxy.close();
+    }
   });
 
   it('mesh — simultaneous dials are arbitration: no warning, logged at debug and counted', async () => {

@@ -373,7 +373,7 @@ export class Node implements ClusterNode, ConnectionHost {
   }
 
   private admissionView(): AdmissionView {
-    const { conns, links } = this.table;
-    return { self: this.name, closing: this.closing, conns, links };
+    const { conns, links, connecting } = this.table;
+    return { self: this.name, closing: this.closing, conns, links, connecting };
   }
 }
