@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ServerEvent } from '../../protocol/model.ts';
-import { ConflictError, NotFoundError } from '../api/errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Db } from '../store/client.ts';
 import { DrillStore, type DrillRecord, type DrillStatus } from './drill-store.ts';
 import {
