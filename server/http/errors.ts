@@ -5,6 +5,7 @@
  * else → 500 with no details (logged).
  */
 import { ZodError } from 'zod';
+import type { ErrorBody } from '../../protocol/http.ts';
 import { ObservatoryError, type ErrorKind } from '../errors.ts';
 
 /** The status each kind of domain refusal (server/errors.ts) is answered with. */
@@ -60,10 +61,6 @@ export class TooManyRequestsError extends ApiError {
       'retry-after': String(Math.ceil(retryAfterMs / 1_000)),
     });
   }
-}
-
-export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string };
 }
 
 /** Describes zod issues in one line: `sides.1: Too small: expected array to have >=1 items`. */

@@ -1,3 +1,4 @@
+import type { Health } from '../../protocol/http.ts';
 import type { Db } from '../store/client.ts';
 
 export interface HealthDeps {
@@ -7,15 +8,6 @@ export interface HealthDeps {
   readonly now: () => number;
   readonly db: Db;
   readonly databaseProvider: 'sqlite' | 'postgresql';
-}
-
-/** The `/api/health` body. */
-export interface Health {
-  readonly status: 'ok' | 'degraded';
-  readonly bootId: string;
-  readonly version: string;
-  readonly uptimeMs: number;
-  readonly database: { readonly provider: 'sqlite' | 'postgresql'; readonly ok: boolean };
 }
 
 /** The server's health: `degraded` when the store does not answer. */

@@ -6,22 +6,22 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterModel, ModelEvent, TrafficModel } from '../../protocol/model.ts';
-import type { ControlAction } from '../control/requests.ts';
-import { CONTROL_ACTIONS } from '../control/requests.ts';
 import type { Control } from '../control/control.ts';
 import type { Drills } from '../drills/drills.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.ts';
 import type { AdminGuard } from './admin.ts';
 import { UnavailableError } from '../errors.ts';
 import { queryOf, respond, type Reply } from './body.ts';
-import type { Health } from './health.ts';
 import {
+  CONTROL_ACTIONS,
   eventsQuerySchema,
   historyQuerySchema,
+  type ControlAction,
   type EventsQuery,
+  type Health,
   type HistoryQuery,
   type HistoryResult,
-} from '../api/queries.ts';
+} from '../../protocol/http.ts';
 
 /** What the API reads and drives. */
 export interface ApiServices {
