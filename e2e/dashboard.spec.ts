@@ -1,3 +1,4 @@
+import { healthSchema } from '../protocol/http.ts';
 import { expect, test } from './fixtures/server.ts';
 
 test('dashboard — shows the server status pushed live over /ui', async ({
@@ -27,7 +28,7 @@ test('dashboard — /api/health answers next to the page on the same port', asyn
 }) => {
   const response = await request.get(`${observatory.url}/api/health`);
   expect(response.status()).toBe(200);
-  expect(await response.json()).toMatchObject({
+  expect(healthSchema.parse(await response.json())).toMatchObject({
     status: 'ok',
     database: { provider: 'sqlite', ok: true },
   });

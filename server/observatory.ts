@@ -3,10 +3,9 @@
  * and history; the model pushed to `/ui`; the control plane; Prometheus metrics; the HTTP API.
  * `startServer` creates one per process and closes it on shutdown.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Namespace } from 'socket.io';
-import { createAdminGuard } from './api/admin.ts';
-import { apiRoutes, createApiListener, type ApiServices } from './api/routes.ts';
+import { createAdminGuard } from './http/admin.ts';
+import type { ApiServices } from './http/routes.ts';
 import { Drills } from './drills/drills.ts';
 import { createControl, type Control, type LabControl } from './control/control.ts';
 import { SessionStore } from './control/sessions.ts';
@@ -57,8 +56,8 @@ export interface Observatory {
   readonly metrics: MetricsRegistry;
   /** live dashboard sessions (sign-out revokes them here) */
   readonly sessions: SessionStore;
-  /** Serves the API paths; returns false for any other request. */
-  readonly handle: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** What the HTTP API (server/http/routes.ts) reads and drives. */
+  readonly services: ApiServices;
   /** Lets control restart and kill lab nodes (`observatory start`). */
   setLab(lab: LabControl | undefined): void;
   /** Stops pushes and jobs and flushes pending writes. Idempotent. */
@@ -162,10 +161,6 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     drills,
     metrics: () => metrics.render(),
   };
-  const handle = createApiListener(
-    apiRoutes(() => services),
-    log,
-  );
 
   const uiClients = options.uiClients;
   const stopPush = startUiPush(options.uiNamespace, {
@@ -189,7 +184,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     events,
     metrics,
     sessions,
-    handle,
+    services,
     setLab: (l) => {
       lab = l;
     },

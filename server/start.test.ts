@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { healthSchema } from '../protocol/http.ts';
 import { io, type Socket } from 'socket.io-client';
 import { AGENT_NAMESPACE, UI_NAMESPACE, UI_SOCKET_IO_PATH } from '../protocol/constants.ts';
 import type { UiClientToServerEvents, UiServerToClientEvents, UiStatus } from '../protocol/ui.ts';
@@ -84,7 +85,7 @@ describe('server', () => {
     expect(url).toBe(`http://127.0.0.1:${port}`);
     const response = await fetch(`${url}/api/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({
+    expect(healthSchema.parse(await response.json())).toMatchObject({
       status: 'ok',
       bootId,
       database: { provider: 'sqlite', ok: true },

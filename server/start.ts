@@ -13,9 +13,9 @@ import {
 } from '../protocol/constants.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { getServerContext, setServerContext, type ServerContext } from './context.ts';
-import { createApiHandler } from './http/api.ts';
-import { healthHandler } from './http/health.ts';
+import { healthCheck } from './http/health.ts';
 import { isAllowedHost, originPolicy } from './http/origin.ts';
+import { apiRoutes, createApiListener } from './http/routes.ts';
 import { prepareNext, type NextApp } from './next-app.ts';
 import { PROJECT_ROOT } from './paths.ts';
 import { createRealtime } from './realtime/io.ts';
@@ -121,17 +121,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   const policy = originPolicy(host, options.allowedHosts, options.allowedOrigins);
   let nextApp: NextApp | undefined;
-  const api = createApiHandler(
-    {
-      'GET /api/health': healthHandler({
-        bootId,
-        version: VERSION,
-        startedAt,
-        now: () => clock.now(),
-        db,
-        databaseProvider: provider,
-      }),
-    },
+  const health = healthCheck({
+    bootId,
+    version: VERSION,
+    startedAt,
+    now: () => clock.now(),
+    db,
+    databaseProvider: provider,
+  });
+  // Requests arrive only after listen(), when `observatory` below is initialised.
+  const api = createApiListener(
+    apiRoutes(() => observatory.services, health),
     log,
   );
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -143,8 +143,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return;
     }
     if (api(req, res)) return;
-    // Requests arrive only after listen(), when `observatory` below is initialised.
-    if (observatory.handle(req, res)) return;
     if (nextApp === undefined) {
       res.writeHead(options.dashboard === false ? 404 : 503, { 'content-type': 'text/plain' });
       res.end(options.dashboard === false ? 'dashboard disabled\n' : 'starting\n');

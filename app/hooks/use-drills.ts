@@ -4,28 +4,18 @@
  * The drill API belongs to the server; until it exists the panel says so.
  */
 import { useCallback, useEffect, useState } from 'react';
+import {
+  drillListSchema,
+  drillRecordSchema,
+  type DrillKind,
+  type DrillRecord,
+} from '../../protocol/http.ts';
 import { getJson, postJson, type ApiOutcome } from '../lib/api.ts';
 
-export const DRILL_KINDS = ['node-loss', 'split-brain', 'pause'] as const;
-export type DrillKind = (typeof DRILL_KINDS)[number];
+export { DRILL_KINDS, type DrillKind } from '../../protocol/http.ts';
 
-export interface DrillReport {
-  /** true when the checker passed */
-  readonly passed?: boolean;
-  readonly verdict?: string;
-  readonly summary?: string;
-  readonly [key: string]: unknown;
-}
-
-export interface Drill {
-  readonly id: string;
-  readonly kind: string;
-  /** running, passed, failed (or another word the server uses) */
-  readonly status: string;
-  readonly startedAt: number;
-  readonly progress?: string;
-  readonly report?: DrillReport;
-}
+/** One drill run as the server reports it. */
+export type Drill = DrillRecord;
 
 const POLL_MS = 1_000;
 const IDLE_POLL_MS = 10_000;
@@ -45,15 +35,10 @@ export function useDrills(): {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
-      const r = await getJson<unknown>('/api/drills');
+      const r = await getJson('/api/drills', drillListSchema);
       if (stopped) return;
-      const list = r.ok
-        ? Array.isArray(r.data)
-          ? r.data
-          : (r.data as { drills?: unknown }).drills
-        : null;
-      if (Array.isArray(list)) {
-        const sorted = (list as Drill[]).slice().sort((a, b) => b.startedAt - a.startedAt);
+      if (r.ok) {
+        const sorted = r.data.drills.slice().sort((a, b) => b.startedAt - a.startedAt);
         setDrills(sorted);
         setAvailable(true);
         setError(null);
@@ -63,7 +48,7 @@ export function useDrills(): {
         );
       } else {
         setAvailable(false);
-        setError(r.ok ? 'unexpected answer from /api/drills' : r.message);
+        setError(r.message);
         timer = setTimeout(() => void load(), IDLE_POLL_MS);
       }
     };
@@ -75,7 +60,7 @@ export function useDrills(): {
   }, [tick]);
 
   const start = useCallback(async (kind: DrillKind) => {
-    const r = await postJson<Drill>('/api/drills', { kind });
+    const r = await postJson('/api/drills', { kind }, drillRecordSchema);
     setTick((t) => t + 1);
     return r;
   }, []);

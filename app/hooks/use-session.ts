@@ -1,6 +1,7 @@
 'use client';
 /** Whether this browser holds an admin session (the cookie itself is httpOnly), and sign-in/out. */
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { sessionSchema } from '../../protocol/http.ts';
 import { deleteJson, getJson, postJson } from '../lib/api.ts';
 
 export interface Session {
@@ -15,12 +16,10 @@ export interface Session {
 export function useSession(): Session {
   const [signedIn, setSignedIn] = useState<boolean | null>(null);
   useEffect(() => {
-    void getJson<{ signedIn: boolean }>('/api/session').then((r) =>
-      setSignedIn(r.ok && r.data.signedIn),
-    );
+    void getJson('/api/session', sessionSchema).then((r) => setSignedIn(r.ok && r.data.signedIn));
   }, []);
   const signIn = useCallback(async (token: string) => {
-    const r = await postJson<{ signedIn: boolean }>('/api/session', { token });
+    const r = await postJson('/api/session', { token }, sessionSchema);
     setSignedIn(r.ok);
     return r.ok ? null : r.status === 401 ? 'Wrong admin token.' : r.message;
   }, []);

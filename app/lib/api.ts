@@ -1,5 +1,13 @@
-/** Small fetch helpers for the dashboard: JSON in, JSON out, and a readable message on failure. */
+/**
+ * Small fetch helpers for the dashboard: JSON in, JSON out, and a readable message on failure.
+ * Given a schema of the contract (protocol/http.ts), a success answer is parsed with it, so an
+ * answer of another shape is a readable failure, not a crash in a component.
+ */
+import type { z } from 'zod';
+import type { ControlResult } from '../../protocol/http.ts';
 import { clockTime } from './format.ts';
+
+export type { ControlResult } from '../../protocol/http.ts';
 
 export type ApiOutcome<T> =
   | { readonly ok: true; readonly status: number; readonly data: T }
@@ -21,7 +29,12 @@ export function errorMessage(status: number, body: unknown): string {
   return `The server answered ${status}.`;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<ApiOutcome<T>> {
+async function call<T>(
+  method: string,
+  path: string,
+  body: unknown,
+  schema: z.ZodType<T> | undefined,
+): Promise<ApiOutcome<T>> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -40,26 +53,21 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<Ap
   } catch {
     // non-JSON answers (e.g. a 404 page) keep data null
   }
-  if (res.ok) return { ok: true, status: res.status, data: data as T };
+  if (res.ok) {
+    if (schema === undefined) return { ok: true, status: res.status, data: data as T };
+    const parsed = schema.safeParse(data);
+    if (parsed.success) return { ok: true, status: res.status, data: parsed.data };
+    return { ok: false, status: res.status, message: `unexpected answer from ${path}`, data };
+  }
   return { ok: false, status: res.status, message: errorMessage(res.status, data), data };
 }
 
-export const getJson = <T>(path: string) => call<T>('GET', path);
-export const postJson = <T>(path: string, body: unknown = {}) => call<T>('POST', path, body);
-export const deleteJson = <T>(path: string) => call<T>('DELETE', path);
-
-/** The answer of `POST /api/control/*` (server/control/control.ts `ControlResult`). */
-export interface ControlResult {
-  readonly id: string;
-  readonly action: string;
-  readonly ok: boolean;
-  readonly results: readonly {
-    readonly node: string;
-    readonly ok: boolean;
-    readonly error?: { readonly code: string; readonly message: string };
-    readonly expiresAt: number | null;
-  }[];
-}
+export const getJson = <T>(path: string, schema?: z.ZodType<T>) =>
+  call<T>('GET', path, undefined, schema);
+export const postJson = <T>(path: string, body: unknown = {}, schema?: z.ZodType<T>) =>
+  call<T>('POST', path, body, schema);
+export const deleteJson = <T>(path: string, schema?: z.ZodType<T>) =>
+  call<T>('DELETE', path, undefined, schema);
 
 /** One line for a control outcome: what was done, or why not. */
 export function describeControl(outcome: ApiOutcome<ControlResult>, what: string): string {

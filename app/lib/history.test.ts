@@ -60,10 +60,14 @@ describe('history', () => {
   it('history — a malformed body is rejected, a good one kept', () => {
     expect(parseHistory({ nope: 1 })).toBeNull();
     expect(parseHistory(null)).toBeNull();
-    expect(
-      parseHistory({ from: 1, to: 2, stepMs: 1000, series: [{ key: 'a', points: [] }, { bad: 1 }] })
-        ?.series,
-    ).toHaveLength(1);
+    const good = { from: 1, to: 2, resolution: 10, groupBy: 'channel', series: [] };
+    expect(parseHistory({ ...good, series: [{ key: 'a', points: [] }, { bad: 1 }] })).toBeNull();
+    expect(parseHistory({ ...good, series: [{ key: 'a', points: [p(1, 2)] }] })).toEqual({
+      from: 1,
+      to: 2,
+      stepMs: 10_000,
+      series: [{ key: 'a', points: [p(1, 2)] }],
+    });
   });
 
   it('history — live traffic adds rates exactly and takes the largest percentile as an upper bound', () => {

@@ -2,29 +2,15 @@
  * The dashboard's view of `GET /api/history`, and how its series become chart rows. The server
  * merges size sketches for each bucket, so percentiles here are exact merges, never averages.
  */
+import { historyResultSchema, type HistoryPoint, type HistorySeries } from '../../protocol/http.ts';
 import type { TrafficModel } from '../../protocol/model.ts';
+
+export type { HistoryPoint, HistorySeries } from '../../protocol/http.ts';
 
 export type GroupBy = 'channel' | 'node';
 
-/** One bucket of one series. */
-export interface HistoryPoint {
-  /** bucket start, ms since epoch */
-  readonly t: number;
-  readonly msgPerSec: number;
-  readonly bytesPerSec: number;
-  readonly p50: number | null;
-  readonly p95: number | null;
-  readonly p99: number | null;
-}
-
-export interface HistorySeries {
-  /** the channel name, or the sending node's name */
-  readonly key: string;
-  readonly points: readonly HistoryPoint[];
-}
-
 /**
- * Body of `GET /api/history?from=<ms>&to=<ms>&groupBy=channel|node` (server/api/queries.ts
+ * Body of `GET /api/history?from=<ms>&to=<ms>&groupBy=channel|node` (protocol/http.ts
  * `HistoryResult`), with the bucket length turned into ms.
  */
 export interface HistoryResponse {
@@ -63,27 +49,12 @@ export function rangeBounds(
   return { from: now - RANGE_MS[range.kind], to: now, live: true };
 }
 
-/** Checks the shape of a history body loosely, so a server change shows as "no data", not a crash. */
+/** A history body checked against the contract; null when it does not match (shown as "no data"). */
 export function parseHistory(body: unknown): HistoryResponse | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const b = body as Partial<HistoryResponse> & { resolution?: unknown };
-  if (!Array.isArray(b.series)) return null;
-  const series = (b.series as unknown[]).filter((s): s is HistorySeries => {
-    if (typeof s !== 'object' || s === null) return false;
-    const c = s as Partial<HistorySeries>;
-    return typeof c.key === 'string' && Array.isArray(c.points);
-  });
-  return {
-    from: typeof b.from === 'number' ? b.from : 0,
-    to: typeof b.to === 'number' ? b.to : 0,
-    stepMs:
-      typeof b.resolution === 'number'
-        ? b.resolution * 1_000
-        : typeof b.stepMs === 'number'
-          ? b.stepMs
-          : 1_000,
-    series,
-  };
+  const parsed = historyResultSchema.safeParse(body);
+  if (!parsed.success) return null;
+  const { from, to, resolution, series } = parsed.data;
+  return { from, to, stepMs: resolution * 1_000, series };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ControlCommandInput } from '../../protocol/control.ts';
-import { BadRequestError } from '../api/errors.ts';
+import { BadRequestError } from '../errors.ts';
 import type { AgentConnection } from '../ingest/ingest.ts';
 import { EventFeed } from '../model/event-feed.ts';
 import { hello } from '../model/fixtures.ts';

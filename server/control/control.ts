@@ -6,18 +6,24 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandAck, ControlCommandInput } from '../../protocol/control.ts';
 import type { ClusterModel } from '../../protocol/model.ts';
-import { BadRequestError, UnknownNodeError } from '../api/errors.ts';
+import { BadRequestError, UnknownNodeError } from '../errors.ts';
 import type { AgentConnection } from '../ingest/ingest.ts';
 import type { EventFeed } from '../model/event-feed.ts';
 import {
-  COMMAND_TIMEOUT_MS,
   healRequestSchema,
   killRequestSchema,
   latencyRequestSchema,
   partitionRequestSchema,
   restartRequestSchema,
   type ControlAction,
-} from './requests.ts';
+  type ControlResult,
+  type NodeResult,
+} from '../../protocol/http.ts';
+
+export type { ControlResult, NodeResult } from '../../protocol/http.ts';
+
+/** How long the server waits for an agent's ack of a command. */
+export const COMMAND_TIMEOUT_MS = 5_000;
 
 /** What the lab launcher offers the control plane (absent for a server watching a real cluster). */
 export interface LabControl {
@@ -61,23 +67,6 @@ export interface ControlCaller {
   readonly actor: string;
   readonly remoteAddress: string;
   readonly userAgent: string;
-}
-
-export interface NodeResult {
-  readonly node: string;
-  readonly ok: boolean;
-  readonly error?: { readonly code: string; readonly message: string };
-  /** when the fault reverts by itself (node clock), null for kill, heal, restart */
-  readonly expiresAt: number | null;
-}
-
-/** The answer to a control request. */
-export interface ControlResult {
-  readonly id: string;
-  readonly action: ControlAction;
-  /** true when every targeted node acknowledged success */
-  readonly ok: boolean;
-  readonly results: readonly NodeResult[];
 }
 
 export interface ControlDeps {

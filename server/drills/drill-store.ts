@@ -7,30 +7,19 @@
  * starts belongs to a process that died: {@link DrillStore.recover} marks it interrupted.
  */
 import type { Db } from '../store/client.ts';
-import type { DrillKind, DrillProgress, DrillReport } from './runner.ts';
+import {
+  DRILL_STATUSES,
+  type DrillKind,
+  type DrillProgress,
+  type DrillRecord,
+  type DrillReport,
+  type DrillStatus,
+} from '../../protocol/http.ts';
 
-/** `interrupted`: the server stopped (shut down, crashed or was killed) while the drill ran. */
-export const DRILL_STATUSES = ['running', 'passed', 'failed', 'interrupted'] as const;
-export type DrillStatus = (typeof DRILL_STATUSES)[number];
+export { DRILL_STATUSES, type DrillRecord, type DrillStatus } from '../../protocol/http.ts';
 
 /** Drill runs kept in the store by default (older ones are deleted when a drill ends). */
 export const DEFAULT_DRILL_RUNS_KEPT = 200;
-
-/** One drill as `GET /api/drills` shows it. */
-export interface DrillRecord {
-  readonly id: string;
-  readonly kind: DrillKind;
-  readonly nodes?: number;
-  readonly status: DrillStatus;
-  readonly startedAt: number;
-  readonly finishedAt?: number;
-  /** the current phase in words, e.g. "partition · 462 writes, 456 acked" (what the page shows) */
-  readonly progress?: string;
-  /** the last progress line of the CLI, as it printed it */
-  readonly lastProgress?: DrillProgress;
-  readonly report?: DrillReport;
-  readonly error?: string;
-}
 
 export interface DrillStoreOptions {
   /** runs kept; default {@link DEFAULT_DRILL_RUNS_KEPT} */

@@ -8,12 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { drillRequestSchema } from '../../protocol/http.ts';
 import type { ServerEvent } from '../../protocol/model.ts';
-import { ConflictError, NotFoundError } from '../api/errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Db } from '../store/client.ts';
 import { DrillStore, type DrillRecord, type DrillStatus } from './drill-store.ts';
 import {
-  DRILL_KINDS,
   runDrill,
   type DrillOutcome,
   type DrillProgress,
@@ -31,16 +31,6 @@ export const INTERRUPTED_BY_CRASH =
   'the observatory server stopped (crashed or was killed) while the drill ran';
 /** Why the running drill is interrupted when the server shuts down. */
 export const INTERRUPTED_BY_SHUTDOWN = 'the observatory server shut down while the drill ran';
-
-export const drillRequestSchema = z.strictObject({
-  kind: z.enum(DRILL_KINDS, { message: "kind must be 'node-loss', 'split-brain' or 'pause'" }),
-  nodes: z
-    .number({ message: 'nodes must be an integer from 3 to 9' })
-    .int({ message: 'nodes must be an integer from 3 to 9' })
-    .min(3, { message: 'nodes must be an integer from 3 to 9' })
-    .max(9, { message: 'nodes must be an integer from 3 to 9' })
-    .optional(),
-});
 
 /** `GET /api/drills?limit=N`: newest N runs, 1 to the number kept. */
 export function drillsQuerySchema(kept: number) {

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import type { ServerEvent } from '../../protocol/model.ts';
-import { ConflictError, NotFoundError } from '../api/errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';
 import { freshSqlite, type TestDatabase } from '../store/test-databases.ts';

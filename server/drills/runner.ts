@@ -11,9 +11,14 @@ import { PROJECT_ROOT } from '../paths.ts';
 import type { Clock } from '../clock.ts';
 import { scrubbedEnv } from '../env.ts';
 
-/** The drills the CLI knows. */
-export const DRILL_KINDS = ['node-loss', 'split-brain', 'pause'] as const;
-export type DrillKind = (typeof DRILL_KINDS)[number];
+import type { DrillKind, DrillProgress, DrillReport } from '../../protocol/http.ts';
+
+export {
+  DRILL_KINDS,
+  type DrillKind,
+  type DrillProgress,
+  type DrillReport,
+} from '../../protocol/http.ts';
 
 /** A drill killed after this long is failed (a split-brain drill takes ~15 s here). */
 export const DEFAULT_DRILL_TIMEOUT_MS = 120_000;
@@ -24,20 +29,6 @@ const STDERR_TAIL_LINES = 10;
 /** Bounds what is buffered from a misbehaving child. */
 const MAX_STDOUT_BYTES = 4 * 1024 * 1024;
 const MAX_LINE_CHARS = 64 * 1024;
-
-/** One progress line of the CLI: `{drill, phase, at, elapsedMs, attempted, acked, …}`. */
-export interface DrillProgress {
-  readonly phase: string;
-  readonly at: number;
-  readonly tick?: boolean;
-  readonly [key: string]: unknown;
-}
-
-/** The drill's JSON report (cli/drill/report.ts); only `verdict` is relied on here. */
-export interface DrillReport {
-  readonly verdict: string;
-  readonly [key: string]: unknown;
-}
 
 export type DrillOutcome =
   | { readonly passed: boolean; readonly report: DrillReport; readonly error?: string }

@@ -3,7 +3,7 @@
  * answers history queries, merging sketches (never averaging percentiles), so a p95 over an hour
  * is exactly the p95 of the merged hour.
  */
-import type { HistoryPoint, HistoryQuery, HistorySeries } from '../api/queries.ts';
+import type { HistoryPoint, HistoryQuery, HistorySeries } from '../../protocol/http.ts';
 import { mergeSerialized, QuantileSketch } from '../../protocol/sketch.ts';
 import type { FrameRow } from '../../protocol/telemetry.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSketch, deserializeSketch } from '../../protocol/sketch.ts';
-import { historyQuerySchema } from '../api/queries.ts';
+import { historyQuerySchema } from '../../protocol/http.ts';
 import { frame, snapshot } from '../model/fixtures.ts';
 import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';

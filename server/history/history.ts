@@ -3,7 +3,7 @@
  * seqs), the control audit, the periodic rollup and retention jobs, and the queries behind
  * `/api/history` and `/api/events`.
  */
-import type { EventsQuery, HistoryQuery, HistoryResult, Resolution } from '../api/queries.ts';
+import type { EventsQuery, HistoryQuery, HistoryResult, Resolution } from '../../protocol/http.ts';
 import type { ModelEvent } from '../../protocol/model.ts';
 import type { Snapshot } from '../../protocol/telemetry.ts';
 import type { AuditEntry } from '../control/control.ts';

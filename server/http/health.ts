@@ -1,5 +1,5 @@
+import type { Health } from '../../protocol/http.ts';
 import type { Db } from '../store/client.ts';
-import type { ApiHandler } from './api.ts';
 
 export interface HealthDeps {
   readonly bootId: string;
@@ -10,29 +10,19 @@ export interface HealthDeps {
   readonly databaseProvider: 'sqlite' | 'postgresql';
 }
 
-/** The `/api/health` body. */
-export interface Health {
-  readonly status: 'ok' | 'degraded';
-  readonly bootId: string;
-  readonly version: string;
-  readonly uptimeMs: number;
-  readonly database: { readonly provider: 'sqlite' | 'postgresql'; readonly ok: boolean };
-}
-
-/** `GET /api/health`: 200 when the store answers, 503 when it does not. */
-export function healthHandler(deps: HealthDeps): ApiHandler {
+/** The server's health: `degraded` when the store does not answer. */
+export function healthCheck(deps: HealthDeps): () => Promise<Health> {
   return async () => {
     const ok = await deps.db.$queryRaw`SELECT 1`.then(
       () => true,
       () => false,
     );
-    const body: Health = {
+    return {
       status: ok ? 'ok' : 'degraded',
       bootId: deps.bootId,
       version: deps.version,
       uptimeMs: deps.now() - deps.startedAt,
       database: { provider: deps.databaseProvider, ok },
     };
-    return { status: ok ? 200 : 503, body };
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Dashboard sign-in for a server that hosts Next.js without the observatory's own API (the e2e
  * fake observatory): the observatory server answers `/api/session` itself, before Next.js
- * (server/api/admin.ts, with sign-in back-off and audit). `POST {token}` checks the admin token
+ * (server/http/admin.ts, with sign-in back-off and audit). `POST {token}` checks the admin token
  * and sets an httpOnly, SameSite=Strict cookie naming a server-side session; `DELETE` ends that
  * session; `GET` says whether the browser holds a live one.
  */

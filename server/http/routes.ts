@@ -1,26 +1,27 @@
 /**
- * The observatory's HTTP API beyond `/api/health`: thin handlers that each call one function of
- * the running server's services. Served by the custom server ahead of Next.js (like
- * `/api/health`), so the API works with or without a dashboard build and shares the live model
- * in-process; errors are mapped in one place (`errors.ts`).
+ * The observatory's HTTP API: thin handlers that each call one function of the running server's
+ * services. Served by the custom server ahead of Next.js, so the API works with or without a
+ * dashboard build and shares the live model in-process; errors are mapped in one place
+ * (`errors.ts`), bodies read and replies sent in `body.ts`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterModel, ModelEvent, TrafficModel } from '../../protocol/model.ts';
-import type { ControlAction } from '../control/requests.ts';
-import { CONTROL_ACTIONS } from '../control/requests.ts';
 import type { Control } from '../control/control.ts';
 import type { Drills } from '../drills/drills.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.ts';
 import type { AdminGuard } from './admin.ts';
-import { UnavailableError } from './errors.ts';
-import { queryOf, respond, type Reply } from './http.ts';
+import { UnavailableError } from '../errors.ts';
+import { queryOf, respond, type Reply } from './body.ts';
 import {
+  CONTROL_ACTIONS,
   eventsQuerySchema,
   historyQuerySchema,
+  type ControlAction,
   type EventsQuery,
+  type Health,
   type HistoryQuery,
   type HistoryResult,
-} from './queries.ts';
+} from '../../protocol/http.ts';
 
 /** What the API reads and drives. */
 export interface ApiServices {
@@ -35,7 +36,7 @@ export interface ApiServices {
   metrics(): string;
 }
 
-type Handler = (req: IncomingMessage, url: URL) => Promise<Reply>;
+export type Handler = (req: IncomingMessage, url: URL) => Promise<Reply>;
 
 /** `GET /api/drills/<id>`: every such path is served by this one route, which reads the id. */
 const DRILL_PREFIX = '/api/drills/';
@@ -47,14 +48,24 @@ const routePath = (pathname: string): string =>
 
 const ok = (json: unknown): Reply => ({ status: 200, json });
 
-/** The route table, keyed by `"<METHOD> <path>"`. */
-export function apiRoutes(services: () => ApiServices | undefined): Record<string, Handler> {
+/**
+ * The route table, keyed by `"<METHOD> <path>"`. `health` answers before and without the other
+ * services: it must tell a probe the truth while they start or when the store is down.
+ */
+export function apiRoutes(
+  services: () => ApiServices | undefined,
+  health: () => Promise<Health>,
+): Record<string, Handler> {
   const s = (): ApiServices => {
     const current = services();
     if (current === undefined) throw new UnavailableError('the observatory is starting');
     return current;
   };
   const routes: Record<string, Handler> = {
+    'GET /api/health': async () => {
+      const body = await health();
+      return { status: body.status === 'ok' ? 200 : 503, json: body };
+    },
     'GET /api/cluster': () => Promise.resolve(ok(s().cluster())),
     'GET /api/traffic': () => Promise.resolve(ok(s().traffic())),
     'GET /api/history': async (_req, url) =>

@@ -5,8 +5,21 @@
  * else → 500 with no details (logged).
  */
 import { ZodError } from 'zod';
+import type { ErrorBody } from '../../protocol/http.ts';
+import { ObservatoryError, type ErrorKind } from '../errors.ts';
 
-/** An error the API answers with its own status and code (every class below is one). */
+/** The status each kind of domain refusal (server/errors.ts) is answered with. */
+const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  'bad-input': 400,
+  'not-found': 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+/**
+ * A refusal that exists only at the HTTP edge (authentication, origin, media type, back-off),
+ * with its own status and code (every class below is one).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -17,20 +30,6 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
-  }
-}
-
-/** A request the server understood but refuses: unknown node, overlapping sides, bad ttl. */
-export class BadRequestError extends ApiError {
-  constructor(code: string, message: string) {
-    super(400, code, message);
-  }
-}
-
-/** Raised for a name that no agent and no peer has ever reported. */
-export class UnknownNodeError extends BadRequestError {
-  constructor(readonly node: string) {
-    super('UNKNOWN_NODE', `unknown node ${JSON.stringify(node)}`);
   }
 }
 
@@ -64,31 +63,6 @@ export class TooManyRequestsError extends ApiError {
   }
 }
 
-/** A request that conflicts with the server's state (e.g. a drill is already running). */
-export class ConflictError extends ApiError {
-  constructor(code: string, message: string) {
-    super(409, code, message);
-  }
-}
-
-/** A named thing that does not exist (e.g. `GET /api/drills/<id>` of an unknown drill). */
-export class NotFoundError extends ApiError {
-  constructor(code: string, message: string) {
-    super(404, code, message);
-  }
-}
-
-/** The server is up but a service it needs is not (e.g. called before start-up completed). */
-export class UnavailableError extends ApiError {
-  constructor(message: string) {
-    super(503, 'UNAVAILABLE', message);
-  }
-}
-
-export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string };
-}
-
 /** Describes zod issues in one line: `sides.1: Too small: expected array to have >=1 items`. */
 export function describeZodError(error: ZodError): string {
   return error.issues
@@ -106,6 +80,12 @@ export function toErrorResponse(
     return {
       status: 400,
       body: { error: { code: 'BAD_INPUT', message: describeZodError(error) } },
+    };
+  }
+  if (error instanceof ObservatoryError) {
+    return {
+      status: STATUS_OF_KIND[error.kind],
+      body: { error: { code: error.code, message: error.message } },
     };
   }
   if (error instanceof ApiError) {

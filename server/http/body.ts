@@ -3,7 +3,8 @@
  * that routes every error through `toErrorResponse`. Who may call what: `admin.ts`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequestError, toErrorResponse } from './errors.ts';
+import { BadRequestError } from '../errors.ts';
+import { toErrorResponse } from './errors.ts';
 
 /** Control bodies are small; anything larger is refused before it is buffered. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -17,7 +17,7 @@ import {
 import type { AuditEntry } from '../control/control.ts';
 import { SESSION_COOKIE, type SessionStore } from '../control/sessions.ts';
 import { TooManyAttemptsError, type FailureThrottle } from '../control/throttle.ts';
-import { crossOriginReason, type OriginPolicy } from '../http/origin.ts';
+import { crossOriginReason, type OriginPolicy } from './origin.ts';
 import type { ApiError } from './errors.ts';
 import {
   ForbiddenError,
@@ -25,7 +25,7 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from './errors.ts';
-import { readJson, type Reply } from './http.ts';
+import { readJson, type Reply } from './body.ts';
 
 /** Who made a request, for the audit log. */
 export interface Caller {
