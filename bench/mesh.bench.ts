@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { killAll, spawnCli } from '../cluster/multiprocess/harness/processes.ts';
 import {
   bundleFixtures,
+  procCpuMs,
   procRssBytes,
   startNodeFixture,
   startRawFixture,
@@ -344,10 +345,13 @@ async function meshFormation(
   count: number,
   label: string,
   connects: (fixtures: Fixture[]) => Array<[Fixture, Fixture]>,
-): Promise<{ ms: number; fixtures: Fixture[] }> {
+): Promise<{ ms: number; cpuMs: number; sockets: number; fixtures: Fixture[] }> {
   const fixtures = await Promise.all(
     Array.from({ length: count }, (_, i) => startNodeFixture(bundles, `${label}${i}`)),
   );
+  const cpuOf = async () =>
+    (await Promise.all(fixtures.map((f) => procCpuMs(f.child.pid)))).reduce((s, x) => s + x, 0);
+  const cpuBefore = await cpuOf();
   const started = await Promise.all(
     connects(fixtures).map(([from, to]) =>
       from.request<{ ok: boolean; startedAt: number }>(
@@ -358,7 +362,12 @@ async function meshFormation(
   );
   if (started.some((s) => !s.ok)) throw new Error(`${label}: a connect failed`);
   const done = await meshComplete(fixtures, 30_000);
-  return { ms: done - Math.min(...started.map((s) => s.startedAt)), fixtures };
+  const cpuMs = (await cpuOf()) - cpuBefore;
+  const stats = await Promise.all(
+    fixtures.map((f) => f.request<{ stats: Record<string, number> }>({ cmd: 'stats' }, 10_000)),
+  );
+  const sockets = stats.reduce((s, r) => s + (r.stats.connections_dialed ?? 0), 0);
+  return { ms: done - Math.min(...started.map((s) => s.startedAt)), cpuMs, sockets, fixtures };
 }
 
 /**
@@ -421,7 +430,10 @@ async function meshRows(
   const median = threeNode[Math.floor(threeNode.length / 2)] ?? Number.NaN;
 
   const big = await meshFormation(bundles, 16, 'n', (fs) => fs.slice(1).map((f) => [f, fs[0]!]));
-  log(`16-node mesh: ${big.ms.toFixed(0)} ms`);
+  log(
+    `16-node mesh: ${big.ms.toFixed(0)} ms, ${big.cpuMs.toFixed(0)} ms of CPU in all, ` +
+      `${big.sockets} sockets dialed for 120 links`,
+  );
   await sleep(2_000);
   const rss = await Promise.all(
     big.fixtures.map((f) => f.request<{ rss: number }>({ cmd: 'memory' }, 10_000)),
@@ -444,6 +456,10 @@ async function meshRows(
   return [
     row('mesh3_complete', median, 'ms', atMost(median, 50, '50 ms')),
     row('mesh16_complete', big.ms, 'ms', atMost(big.ms, 3_000, '3,000 ms (120 links)')),
+    // CPU of all 16 processes while the mesh forms: steadier than wall time on a loaded machine
+    row('mesh16_cpu', big.cpuMs, 'ms', undefined),
+    // sockets beyond one per link are handshakes that arbitration refuses
+    row('mesh16_sockets', big.sockets, 'sockets', atMost(big.sockets, 132, '132 (links + 10%)')),
     row('idle_rss_max', maxRss, 'MiB', atMost(maxRss, 64, '64 MiB')),
     row('idle_rss_mean', meanRss, 'MiB', undefined),
     row('idle_rss_cli', cliRss, 'MiB', atMost(cliRss, 64, '64 MiB')),

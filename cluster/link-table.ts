@@ -134,6 +134,7 @@ export class LinkTable {
       socket.destroy();
       return;
     }
+    this.host.count('connections_accepted');
     this.conns.add(this.host.newConnection(socket, false));
   }
 
@@ -310,6 +311,7 @@ export class LinkTable {
       return SHUTTING_DOWN;
     }
     return new Promise<ConnectOutcome>((resolve) => {
+      this.host.count('connections_dialed');
       const conn = this.host.newConnection(socket, true, expected);
       this.conns.add(conn);
       this.outResolvers.set(conn, resolve);
