@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run build:cli`: bundles `observatory node` and `observatory remsh` (cli/node/bundle-entry.ts
+// `npm run build:cli`: bundles `observatory node` and `observatory remsh` (cli/bundle-entry.ts
 // and the runtime it imports) into dist/observatory-node.mjs (plus chunks) with esbuild; npm packages stay
 // external. It also writes dist/observatory-node.inputs.json, the source files the bundle was
 // built from, so that bin/observatory.mjs can tell whether the bundle is stale.
@@ -22,7 +22,7 @@ try {
 rmSync(resolve(root, 'dist'), { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: ['cli/node/bundle-entry.ts'],
+  entryPoints: ['cli/bundle-entry.ts'],
   // Chunks per dynamic import, so that what `node` loads only on demand (the agent's socket.io
   // client, the shard store's database drivers) is not imported at start: with one file, esbuild
   // hoists every external import to the top. Flat in dist/ so `../package.json` still resolves.

@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliOptionsError } from './node/options.ts';
+import { CliOptionsError } from './options.ts';
 
 /** Longest cookie accepted, the same bound as `--cookie`. */
 export const MAX_COOKIE_CHARS = 1024;

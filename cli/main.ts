@@ -3,7 +3,7 @@
  * loads its heavy dependencies (Next.js, the store, the runtime) only when it runs, so that
  * `--help` and `node` stay fast.
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { agentCredentialCommand } from './commands/agent-credential.ts';
 import { checkCommand } from './commands/check.ts';
 import { drillCommand } from './commands/drill.ts';
@@ -12,17 +12,14 @@ import { nodeCommand } from './commands/node.ts';
 import { remshCommand } from './commands/remsh.ts';
 import { serverCommand } from './commands/server.ts';
 import { startCommand } from './commands/start.ts';
-import { runProgram } from './run-program.ts';
-import { VERSION } from '../server/version.ts';
+import { baseProgram, runProgram } from './run-program.ts';
 
 /** Builds the program without running it, so tests can inspect and drive it. */
 export function buildProgram(): Command {
-  return new Command('observatory')
+  return baseProgram()
     .description(
       'Cluster Observatory: a TypeScript cluster runtime and a dashboard to watch and break it',
     )
-    .version(VERSION)
-    .showHelpAfterError()
     .addCommand(startCommand())
     .addCommand(serverCommand())
     .addCommand(nodeCommand())

@@ -1,4 +1,17 @@
 import { InvalidArgumentError } from 'commander';
+import type { z } from 'zod';
+
+/** Raised for bad command-line values; the message lists every problem, one per line. */
+export class CliOptionsError extends Error {
+  readonly code = 'bad_cli_option';
+  constructor(
+    command: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`${command}: invalid options:\n  ${issues.join('\n  ')}`);
+    this.name = 'CliOptionsError';
+  }
+}
 
 /** Commander parser for a TCP port; 0 means "any free port". */
 export function parsePort(value: string): number {
@@ -14,4 +27,22 @@ export function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+/** Turns zod issues into "--option: message" lines. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const key = issue.path[0];
+    return key === undefined ? issue.message : `--${String(key)}: ${issue.message}`;
+  });
+}
+
+/** "--shardCount: …" → "--shard-count: …", as the option is spelled on the command line. */
+export function kebabIssues(lines: readonly string[]): string[] {
+  return lines.map((l) =>
+    l.replace(
+      /^--([A-Za-z]+)/,
+      (_, key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    ),
+  );
 }

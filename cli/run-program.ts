@@ -1,9 +1,15 @@
-import { CommanderError, type Command } from 'commander';
-import { CliOptionsError } from './node/options.ts';
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../server/version.ts';
+import { CliOptionsError } from './options.ts';
+
+/** The `observatory` program with no commands yet: name, version, help on errors. */
+export function baseProgram(): Command {
+  return new Command('observatory').version(VERSION).showHelpAfterError();
+}
 
 /**
  * Runs `program` with `argv` as given by `process.argv`, for both entry points (`cli/main.ts` and
- * the bundle's `cli/node/bundle-entry.ts`). A failure prints one line and exits: commander's own
+ * the bundle's `cli/bundle-entry.ts`). A failure prints one line and exits: commander's own
  * status for its parse errors, 2 for bad option values (a usage error, as the commands document),
  * 1 for anything else.
  */

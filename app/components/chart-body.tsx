@@ -20,7 +20,7 @@ import {
 } from 'recharts';
 import { clockTime } from '../lib/format.ts';
 import { timeTicks } from '../lib/ticks.ts';
-import { FAULT_FILL, type TimeChartProps } from './time-chart.tsx';
+import { FAULT_FILL, type TimeChartProps } from '../lib/chart.ts';
 
 // Room for the labels of the first and last ticks, which sit on the edges of the plot.
 const MARGIN = { top: 12, right: 32, bottom: 0, left: 0 } as const;

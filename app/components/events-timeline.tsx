@@ -17,7 +17,7 @@ import {
   type FaultPeriod,
 } from '../lib/events.ts';
 import { clockTime } from '../lib/format.ts';
-import { FAULT_FILL } from './time-chart.tsx';
+import { FAULT_FILL } from '../lib/chart.ts';
 
 const WIDTH = 1000;
 const LANE = 20;

@@ -10,27 +10,9 @@
  */
 import { lazy, memo, Suspense } from 'react';
 import { useStaggered } from '../hooks/use-staggered.ts';
-import type { FaultPeriod } from '../lib/events.ts';
-
-export const FAULT_FILL = '#cf222e';
+import type { TimeChartProps } from '../lib/chart.ts';
 
 const ChartBody = lazy(() => import('./chart-body.tsx').then((m) => ({ default: m.ChartBody })));
-
-export interface TimeChartProps {
-  readonly label: string;
-  readonly rows: readonly Record<string, number | null>[];
-  readonly keys: readonly string[];
-  readonly colorOf: (key: string, index: number) => string;
-  readonly from: number;
-  readonly to: number;
-  readonly periods: readonly FaultPeriod[];
-  readonly format?: (value: number) => string;
-  readonly kind?: 'line' | 'bar';
-  readonly height?: number;
-  readonly nameOf?: (key: string) => string;
-  /** take new props through the stagger queue (default); false: redraw with the parent's commit */
-  readonly staggered?: boolean;
-}
 
 /**
  * Takes new props through the stagger queue: when several charts change together (every step of

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { CliOptionsError, formatIssues } from '../node/options.ts';
+import { CliOptionsError, formatIssues } from '../options.ts';
 import { kebabIssues } from '../node/shards.ts';
 
 /**

@@ -2,13 +2,8 @@ import { homedir } from 'node:os';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { resolveCookie } from '../cookie-file.ts';
-import {
-  CliOptionsError,
-  formatIssues,
-  kebabIssues,
-  readablePath,
-  tlsOf,
-} from '../node/options.ts';
+import { CliOptionsError, formatIssues, kebabIssues } from '../options.ts';
+import { readablePath, tlsOf } from '../node/options.ts';
 import { parseTarget } from '../remsh/target.ts';
 import { addErlangOptions, runDistOption } from '../node/erlang-cli.ts';
 

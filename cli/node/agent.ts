@@ -12,7 +12,7 @@ import {
   type ShardInfo,
 } from '../../agents/index.ts';
 import type { ControlCommand } from '../../protocol/control.ts';
-import { CliOptionsError } from './options.ts';
+import { CliOptionsError } from '../options.ts';
 import type { ShardEventReporter } from './shards-events.ts';
 
 export interface AgentCliOptions {

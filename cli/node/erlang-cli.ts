@@ -3,7 +3,7 @@
  * own modules: `--dist erlang` hands the command to cli/node/erlang.ts (loaded only then).
  */
 import type { Command } from 'commander';
-import { CliOptionsError } from './options.ts';
+import { CliOptionsError } from '../options.ts';
 
 export { addErlangOptions } from './erlang-options.ts';
 

@@ -9,7 +9,7 @@ import { ErlNode, cookieHome, freePort, killEpmd } from '../../cluster/erlang/te
 import { CookieFileError, readCookieFile } from '../cookie-file.ts';
 import { parseErlangNodeOptions, resolveErlangCookie } from './erlang.ts';
 import { parseTerms } from './erlang-term.ts';
-import { CliOptionsError } from './options.ts';
+import { CliOptionsError } from '../options.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/observatory.mjs', import.meta.url));
 

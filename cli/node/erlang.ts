@@ -18,13 +18,9 @@ import {
   type Term,
 } from '../../cluster/erlang/index.ts';
 import { resolveCookie } from '../cookie-file.ts';
-import {
-  CliOptionsError,
-  eventsSchema,
-  formatIssues,
-  portSchema,
-  ticktimeSchema,
-} from './options.ts';
+import { CliOptionsError } from '../options.ts';
+import { formatIssues } from '../options.ts';
+import { eventsSchema, portSchema, ticktimeSchema } from './options.ts';
 import { parseTerms, TermSyntaxError } from './erlang-term.ts';
 import { processIo, stderrLogger, type NodeIo } from './run-node.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CliOptionsError, parseNodeOptions } from './options.ts';
+import { CliOptionsError } from '../options.ts';
+import { parseNodeOptions } from './options.ts';
 
 const base = { name: 'a', host: '127.0.0.1', port: '9101', cookie: 'C' };
 

@@ -5,18 +5,7 @@
 import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import type { TlsOptions } from '../../cluster/api.ts';
-
-/** Raised for bad command-line values; the message lists every problem, one per line. */
-export class CliOptionsError extends Error {
-  readonly code = 'bad_cli_option';
-  constructor(
-    command: string,
-    readonly issues: readonly string[],
-  ) {
-    super(`${command}: invalid options:\n  ${issues.join('\n  ')}`);
-    this.name = 'CliOptionsError';
-  }
-}
+import { CliOptionsError, formatIssues, kebabIssues } from '../options.ts';
 
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const HOST_PATTERN = /^[A-Za-z0-9.:_-]{1,253}$/;
@@ -120,14 +109,6 @@ export interface RawNodeOptions {
   readonly tlsCa?: unknown;
 }
 
-/** Turns zod issues into "--option: message" lines. */
-export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const key = issue.path[0];
-    return key === undefined ? issue.message : `--${String(key)}: ${issue.message}`;
-  });
-}
-
 /** Validates `observatory node` options; `envCookie` is CLUSTER_COOKIE, used when --cookie is absent. */
 export function parseNodeOptions(
   raw: RawNodeOptions,
@@ -163,14 +144,4 @@ export function tlsOf(flags: TlsFlags, command = 'node'): TlsOptions | undefined
   throw new CliOptionsError(command, [
     '--tls-cert, --tls-key, --tls-ca: give all three (mutual TLS needs a certificate, its key and the CA peers are checked against)',
   ]);
-}
-
-/** "--shardCount: …" → "--shard-count: …", as the option is spelled on the command line. */
-export function kebabIssues(lines: readonly string[]): string[] {
-  return lines.map((l) =>
-    l.replace(
-      /^--([A-Za-z]+)/,
-      (_, key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-    ),
-  );
 }

@@ -6,7 +6,7 @@ import {
   DEFAULT_LEASE_RPC_TIMEOUT_MS,
   DEFAULT_RENEW_INTERVAL_MS,
 } from '../../cluster/shards/constants.ts';
-import { CliOptionsError } from './options.ts';
+import { CliOptionsError } from '../options.ts';
 import { leaseTimings, parseShardOptions } from './shards.ts';
 
 describe('cli/node/shards — options', () => {

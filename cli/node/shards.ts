@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { CliOptionsError, formatIssues, kebabIssues } from './options.ts';
+import { CliOptionsError, formatIssues, kebabIssues } from '../options.ts';
 
 /** Lease timings derived from one lease length; at 3000 ms they are the library defaults. */
 export interface LeaseTimings {
@@ -117,4 +117,4 @@ export function parseShardOptions(raw: Record<string, unknown>): ShardCliOptions
   return result.data;
 }
 
-export { kebabIssues } from './options.ts';
+export { kebabIssues } from '../options.ts';
