@@ -5,7 +5,7 @@ import { snapshotSchema } from '../protocol/telemetry.ts';
 import type { Agent, AgentOptions } from './agent.ts';
 import { attachAgent } from './agent.ts';
 import { AgentOptionsError } from './errors.ts';
-import { FakeClock, FakeNode, FakeTransport, fixedProcessStats } from './testing.ts';
+import { FakeClock, FakeNode, FakeTransport, fixedProcessStats } from './testing/index.ts';
 
 let agent: Agent | undefined;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SnapshotBuffer } from './buffer.ts';
-import { emptySnapshot } from './testing.ts';
+import { emptySnapshot } from './testing/index.ts';
 
 const snap = emptySnapshot;
 

@@ -5,7 +5,7 @@ import { deserializeSketch } from '../protocol/sketch.ts';
 import type { FrameRow, Snapshot } from '../protocol/telemetry.ts';
 import type { Agent } from './agent.ts';
 import { attachAgent } from './agent.ts';
-import { FakeTransport, fixedProcessStats } from './testing.ts';
+import { FakeTransport, fixedProcessStats } from './testing/index.ts';
 
 const nodes: ClusterNode[] = [];
 const agents: Agent[] = [];

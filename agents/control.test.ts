@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { NodeEvent } from '../protocol/telemetry.ts';
 import { ControlExecutor } from './control.ts';
-import { FakeClock, FakeFaults } from './testing.ts';
+import { FakeClock, FakeFaults } from './testing/index.ts';
 
 function setup(onKill?: () => void) {
   const clock = new FakeClock(1_700_000_000_000);

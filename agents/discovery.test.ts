@@ -11,7 +11,13 @@ import type { Agent, AgentOptions } from './agent.ts';
 import { attachAgent } from './agent.ts';
 import { estimateSnapshotBytes } from './buffer.ts';
 import { DiscoveryTracker } from './discovery.ts';
-import { FakeClock, FakeDiscovery, FakeNode, FakeTransport, fixedProcessStats } from './testing.ts';
+import {
+  FakeClock,
+  FakeDiscovery,
+  FakeNode,
+  FakeTransport,
+  fixedProcessStats,
+} from './testing/index.ts';
 
 const T = 1_700_000_000_400;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSketch, deserializeSketch } from '../protocol/sketch.ts';
 import { estimateSnapshotBytes } from './buffer.ts';
 import { fitSnapshot } from './fit.ts';
-import { emptySnapshot } from './testing.ts';
+import { emptySnapshot } from './testing/index.ts';
 import { OVERFLOW_CHANNEL } from './traffic.ts';
 
 describe('agents/fit', () => {

@@ -16,7 +16,7 @@ import type { CommandAck, ControlCommandInput } from '../protocol/control.ts';
 import { snapshotSchema } from '../protocol/telemetry.ts';
 import type { Agent } from './agent.ts';
 import { attachAgent } from './agent.ts';
-import { FakeNode, fixedProcessStats } from './testing.ts';
+import { FakeNode, fixedProcessStats } from './testing/index.ts';
 
 const TOKEN = 'agent-token';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SnapshotBuffer } from './buffer.ts';
 import { Streamer } from './stream.ts';
-import { FakeClock, FakeTransport, emptySnapshot } from './testing.ts';
+import { FakeClock, FakeTransport, emptySnapshot } from './testing/index.ts';
 
 const snap = emptySnapshot;
 

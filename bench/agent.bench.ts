@@ -18,7 +18,7 @@ import type { Channel } from '../cluster/api.ts';
 import type { Agent } from '../agents/index.ts';
 import { attachAgent } from '../agents/index.ts';
 import { estimateSnapshotBytes } from '../agents/buffer.ts';
-import { FakeClock, FakeNode, FakeTransport, fixedProcessStats } from '../agents/testing.ts';
+import { FakeClock, FakeNode, FakeTransport, fixedProcessStats } from '../agents/testing/index.ts';
 import type { Snapshot } from '../protocol/telemetry.ts';
 import { agentCredential } from '../server/ingest/credentials.ts';
 import { formatRows, type BenchRow } from './fixtures/mesh-rows.ts';

@@ -12,7 +12,7 @@ import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { generateHistory, seeded } from '../cluster/check/generate.ts';
+import { generateHistory, seeded } from '../cluster/check/testing/generate.ts';
 import { registerModel } from '../cluster/check/index.ts';
 import { checkHistoryFile } from '../cli/drill/check-file.ts';
 import type { BenchContext, BenchRow } from './report.ts';

@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { killAll, spawnCli } from '../cluster/multiprocess/harness/processes.ts';
+import { killAll, spawnCli } from '../cluster/multiprocess/testing/processes.ts';
 import {
   bundleFixtures,
   procCpuMs,

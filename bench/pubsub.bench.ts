@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClusterNode, NodeName } from '../cluster/api.ts';
 import { startNode } from '../cluster/index.ts';
-import { killAll } from '../cluster/multiprocess/harness/processes.ts';
+import { killAll } from '../cluster/multiprocess/testing/processes.ts';
 import { startPubSub, type PubSub } from '../cluster/pubsub/index.ts';
 import { formatReport, type BenchRow } from './report.ts';
 import { bundleServiceNode, startServiceNodes } from './fixtures/service-procs.ts';

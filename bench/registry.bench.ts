@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startNode } from '../cluster/index.ts';
-import { killAll } from '../cluster/multiprocess/harness/processes.ts';
+import { killAll } from '../cluster/multiprocess/testing/processes.ts';
 import { startRegistry } from '../cluster/registry/index.ts';
 import { formatReport, type BenchRow } from './report.ts';
 import { bundleServiceNode, startServiceNodes } from './fixtures/service-procs.ts';

@@ -5,8 +5,8 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from './api.ts';
-import { json, RawListener, RawPeer, tamper } from './attack-kit.ts';
-import { startNodes, targetOf, until } from './testing.ts';
+import { json, RawListener, RawPeer, tamper } from './testing/attack-kit.ts';
+import { startNodes, targetOf, until } from './testing/index.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { FrameParser } from './wire/framing.ts';
 import { Kind } from './wire/kinds.ts';

@@ -6,8 +6,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from './api.ts';
-import { RawPeer } from './attack-kit.ts';
-import { startNodes, targetOf, until } from './testing.ts';
+import { RawPeer } from './testing/attack-kit.ts';
+import { startNodes, targetOf, until } from './testing/index.ts';
 import { Kind } from './wire/kinds.ts';
 
 let nodes: ClusterNode[] = [];

@@ -6,7 +6,7 @@ import { newChallenge, transcriptMac } from './handshake.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { FrameParser } from './wire/framing.ts';
 import { Kind } from './wire/kinds.ts';
-import { COOKIE, startNodes, targetOf } from './testing.ts';
+import { COOKIE, startNodes, targetOf } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
 const sockets: net.Socket[] = [];

@@ -10,7 +10,7 @@ import { ProtocolError } from './errors.ts';
 import type { HandshakeMachine } from './handshake-machine.ts';
 import { type Step } from './handshake-machine.ts';
 import { newChallenge } from './handshake.ts';
-import { fakeNode, runPair, type SentFrame } from './handshake-testing.ts';
+import { fakeNode, runPair, type SentFrame } from './testing/handshake.ts';
 import { Kind } from './wire/kinds.ts';
 
 const KINDS = [Kind.HELLO, Kind.CHALLENGE, Kind.CHALLENGE_REPLY, Kind.CHALLENGE_ACK, Kind.REJECT];

@@ -9,8 +9,8 @@ import {
   transcriptMac,
   verifyMac,
 } from './handshake.ts';
-import { fakeNode, runPair, type SentFrame } from './handshake-testing.ts';
-import { startNodes } from './testing.ts';
+import { fakeNode, runPair, type SentFrame } from './testing/handshake.ts';
+import { startNodes } from './testing/index.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { FrameParser } from './wire/framing.ts';
 import { Kind } from './wire/kinds.ts';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, Logger } from './api.ts';
 import { startNode } from './index.ts';
 import { BadArgumentError, MessageTooLargeError } from './errors.ts';
-import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing.ts';
+import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
 afterEach(async () => {

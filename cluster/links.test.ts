@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, FrameEvent, NodeDownEvent } from './api.ts';
-import { collect, nextEvent, startNodes, targetOf, until } from './testing.ts';
+import { collect, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
 afterEach(async () => {

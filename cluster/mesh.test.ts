@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, DownReason, Logger, MembershipEvent } from './api.ts';
 import { startNode } from './index.ts';
-import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing.ts';
+import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
 afterEach(async () => {

@@ -7,7 +7,7 @@ import {
   TimeoutError,
   startNode,
 } from './index.ts';
-import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing.ts';
+import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, NodeDownEvent } from './api.ts';
 import { FakeClock } from './fake-clock.ts';
 import { startNode } from './index.ts';
-import { COOKIE, targetOf } from './testing.ts';
+import { COOKIE, targetOf } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
 afterEach(async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode, TlsOptions } from './api.ts';
 import { startNode } from './index.ts';
-import { COOKIE, targetOf } from './testing.ts';
-import { TestPki } from './tls-testing.ts';
+import { COOKIE, targetOf } from './testing/index.ts';
+import { TestPki } from './testing/tls.ts';
 
 let dir = '';
 let nodes: ClusterNode[] = [];

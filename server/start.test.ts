@@ -6,7 +6,7 @@ import type { UiClientToServerEvents, UiServerToClientEvents, UiStatus } from '.
 import { agentCredential } from './ingest/credentials.ts';
 import { AGENT_UNAUTHORIZED_MESSAGE } from './ingest/validate.ts';
 import { openDb } from './store/client.ts';
-import { freshSqlite, type TestDatabase } from './store/test-databases.ts';
+import { freshSqlite, type TestDatabase } from './store/testing/databases.ts';
 import { startServer, type RunningServer } from './start.ts';
 
 const AGENT_TOKEN = 'agent-token-for-tests';

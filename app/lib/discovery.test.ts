@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DiscoverySummary } from '../../protocol/telemetry.ts';
 import { attemptText, discoveryTargets, nodesWithDiscovery } from './discovery.ts';
-import { node } from './fixtures.ts';
+import { node } from './testing/fixtures.ts';
 
 const summary = (over: Partial<DiscoverySummary> = {}): DiscoverySummary => ({
   strategy: 'static',

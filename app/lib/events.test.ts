@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { categoryOf, describeEvent, faultPeriods, mergeEvents, timelineDots } from './events.ts';
-import { event } from './fixtures.ts';
+import { event } from './testing/fixtures.ts';
 
 const applied = (at: number, node: string, id: string) =>
   event(at, node, {

@@ -9,7 +9,7 @@ import {
   toChartRows,
   type HistoryPoint,
 } from './history.ts';
-import { row } from './fixtures.ts';
+import { row } from './testing/fixtures.ts';
 
 const p = (t: number, msgPerSec: number): HistoryPoint => ({
   t,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { event, shard } from './fixtures.ts';
+import { event, shard } from './testing/fixtures.ts';
 import { movesOverTime, shardsPerOwner, shardTitle } from './shards.ts';
 
 const move = (at: number, node: string, s: number, epoch: number, to: string) =>

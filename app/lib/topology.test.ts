@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelLink } from '../../protocol/model.ts';
-import { model, node, row } from './fixtures.ts';
+import { model, node, row } from './testing/fixtures.ts';
 import { buildTopology, viewsDiffer } from './topology.ts';
 import { partitionSides, nextSide } from './partition.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { row } from './fixtures.ts';
+import { row } from './testing/fixtures.ts';
 import {
   buildMatrix,
   bytesPerLink,

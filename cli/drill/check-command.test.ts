@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateHistory, seeded, toLines } from '../../cluster/check/generate.ts';
+import { generateHistory, seeded, toLines } from '../../cluster/check/testing/generate.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/observatory.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'check-cli-'));

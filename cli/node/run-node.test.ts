@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, Logger } from '../../cluster/api.ts';
 import { startNode } from '../../cluster/index.ts';
-import { until } from '../../cluster/testing.ts';
+import { until } from '../../cluster/testing/index.ts';
 import { runNode, type RunningNode } from './run-node.ts';
 
 const COOKIE = 'run-node-test-cookie';

@@ -3,7 +3,7 @@ import type { ClusterNode, Logger } from '../../cluster/api.ts';
 import { startDiscovery, type DiscoveryEvent } from '../../cluster/discovery/index.ts';
 import { FakeClock } from '../../cluster/fake-clock.ts';
 import { startNode } from '../../cluster/index.ts';
-import { until } from '../../cluster/testing.ts';
+import { until } from '../../cluster/testing/index.ts';
 import { formatDiscovery } from './events.ts';
 import { startNodeServices, type NodeServices } from './services.ts';
 

@@ -12,14 +12,14 @@ import { Server } from 'socket.io';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode, TlsOptions } from '../../cluster/api.ts';
 import { startNode } from '../../cluster/index.ts';
-import { START_TIMEOUT_MS } from '../../cluster/multiprocess/harness/cli-nodes.ts';
+import { START_TIMEOUT_MS } from '../../cluster/multiprocess/testing/cli-nodes.ts';
 import {
   killAll,
   runToEnd,
   spawnCli,
   type ChildHandle,
-} from '../../cluster/multiprocess/harness/processes.ts';
-import { TestPki } from '../../cluster/tls-testing.ts';
+} from '../../cluster/multiprocess/testing/processes.ts';
+import { TestPki } from '../../cluster/testing/tls.ts';
 import { AGENT_NAMESPACE, SOCKET_IO_PATH } from '../../protocol/agent.ts';
 
 const COOKIE = 'cli-tls-test-cookie';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability, type CheckOptions } from './check.ts';
 import { counterModel, registerModel, type Model } from './models.ts';
-import { historyOf, type Interval } from './testing.ts';
+import { historyOf, type Interval } from './testing/index.ts';
 
 const check = (model: Model, ops: Interval[], options: Partial<CheckOptions> = {}) =>
   checkLinearizability(historyOf(model, ops), { model, ...options });

@@ -6,7 +6,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability } from './check.ts';
-import { generateHistory, seeded, toLines, type Generated, type GeneratedOp } from './generate.ts';
+import {
+  generateHistory,
+  seeded,
+  toLines,
+  type Generated,
+  type GeneratedOp,
+} from './testing/generate.ts';
 import { parseHistory } from './history.ts';
 import { counterModel, registerModel, type Model } from './models.ts';
 

@@ -3,7 +3,7 @@ import type DNS from 'dns2';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../api.ts';
 import { startNode } from '../index.ts';
-import { COOKIE, startNodes, until } from '../testing.ts';
+import { COOKIE, startNodes, until } from '../testing/index.ts';
 import { startDiscovery, type Discovery } from './start.ts';
 import type { DiscoveryEvent } from './types.ts';
 

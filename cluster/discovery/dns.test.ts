@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dnsStrategy, type DnsResolverPort } from './dns.ts';
-import { fakeContext } from './fake-context.ts';
+import { fakeContext } from './testing/fake-context.ts';
 import type { DiscoveryStrategy } from './types.ts';
 import type DNS from 'dns2';
 

@@ -6,7 +6,7 @@ import {
   REPO_ROOT,
   spawnTsx,
   type ChildHandle,
-} from '../multiprocess/harness/processes.ts';
+} from '../multiprocess/testing/processes.ts';
 
 const FIXTURE = resolve(REPO_ROOT, 'cluster/discovery/fixtures/gossip-node.ts');
 const START_MS = 30_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from './backoff.ts';
-import { fakeContext } from './fake-context.ts';
+import { fakeContext } from './testing/fake-context.ts';
 import { staticStrategy } from './static.ts';
 
 const opts = {

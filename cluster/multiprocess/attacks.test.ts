@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../api.ts';
-import { json, RawListener, RawPeer } from '../attack-kit.ts';
+import { json, RawListener, RawPeer } from '../testing/attack-kit.ts';
 import { startNode } from '../index.ts';
 import { Kind } from '../wire/kinds.ts';
 import { PayloadTag } from '../wire/payload.ts';
-import { startCliNode, TEST_COOKIE } from './harness/cli-nodes.ts';
-import { killAll } from './harness/processes.ts';
+import { startCliNode, TEST_COOKIE } from './testing/cli-nodes.ts';
+import { killAll } from './testing/processes.ts';
 
 const cleanup: (() => void | Promise<void>)[] = [];
 afterEach(async () => {

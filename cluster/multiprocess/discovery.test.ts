@@ -11,8 +11,8 @@ import type { ClusterNode, Payload } from '../api.ts';
 import { startNode } from '../index.ts';
 import { startPubSub } from '../pubsub/index.ts';
 import { startRegistry } from '../registry/index.ts';
-import { remshArgs, startCliNode, TEST_COOKIE, type StartedNode } from './harness/cli-nodes.ts';
-import { killAll, runToEnd, spawnCli } from './harness/processes.ts';
+import { remshArgs, startCliNode, TEST_COOKIE, type StartedNode } from './testing/cli-nodes.ts';
+import { killAll, runToEnd, spawnCli } from './testing/processes.ts';
 
 const require = createRequire(import.meta.url);
 const dns2 = require('dns2') as typeof DNS;

@@ -4,8 +4,8 @@
  * Bounds are generous so that a loaded 2-core machine passes; the strict figures are in the bench.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCliNode, startObserver, type StartedNode } from './harness/cli-nodes.ts';
-import { killAll, waitExit } from './harness/processes.ts';
+import { startCliNode, startObserver, type StartedNode } from './testing/cli-nodes.ts';
+import { killAll, waitExit } from './testing/processes.ts';
 
 const EVENT_TIMEOUT_MS = 15_000;
 const TEST_TIMEOUT_MS = 90_000;

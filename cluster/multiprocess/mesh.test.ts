@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../api.ts';
 import { startNode } from '../index.ts';
-import { remshArgs, startCliNode, TEST_COOKIE, type StartedNode } from './harness/cli-nodes.ts';
-import { killAll, runToEnd, spawnCli } from './harness/processes.ts';
+import { remshArgs, startCliNode, TEST_COOKIE, type StartedNode } from './testing/cli-nodes.ts';
+import { killAll, runToEnd, spawnCli } from './testing/processes.ts';
 
 const EVENT_TIMEOUT_MS = 15_000;
 const REMSH_TIMEOUT_MS = 30_000;

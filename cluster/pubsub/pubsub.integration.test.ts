@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, FrameEvent, Payload } from '../api.ts';
-import { collect, startNodes, targetOf, until } from '../testing.ts';
+import { collect, startNodes, targetOf, until } from '../testing/index.ts';
 import { startPubSub } from './start.ts';
 
 let nodes: ClusterNode[] = [];

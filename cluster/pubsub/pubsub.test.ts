@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Payload } from '../api.ts';
-import { FakeNet, settle } from '../registry/fake-net.ts';
+import { FakeNet, settle } from '../registry/testing/fake-net.ts';
 import { startPubSub } from './start.ts';
 
 function cluster(names: string[]) {

@@ -5,7 +5,7 @@ import {
   REPO_ROOT,
   spawnTsx,
   type ChildHandle,
-} from '../multiprocess/harness/processes.ts';
+} from '../multiprocess/testing/processes.ts';
 
 const FIXTURE = resolve(REPO_ROOT, 'cluster/registry/fixtures/registry-node.ts');
 const TICKTIME_MS = 600;

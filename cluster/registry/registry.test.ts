@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../fake-clock.ts';
-import { FakeNet, settle } from './fake-net.ts';
+import { FakeNet, settle } from './testing/fake-net.ts';
 import type { NameConflictEvent } from './registry.ts';
 import { startRegistry } from './start.ts';
 import { judgeClaim, mergeCommitted, wins } from './table.ts';

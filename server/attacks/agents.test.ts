@@ -11,10 +11,10 @@ import type { SnapshotAck } from '../../protocol/agent.ts';
 import { AGENT_NAMESPACE, SOCKET_IO_PATH } from '../../protocol/constants.ts';
 import { MAX_BOOTS_PER_NODE } from '../ingest/bounds.ts';
 import { agentCredential } from '../ingest/credentials.ts';
-import { hello, snapshot } from '../model/fixtures.ts';
+import { hello, snapshot } from '../model/testing/fixtures.ts';
 import { LabNodes } from '../lab/nodes.ts';
 import { freePort } from '../lab/ports.ts';
-import { ADMIN_TOKEN, AGENT_SECRET, AttackServer, outcome, raw } from './helpers.ts';
+import { ADMIN_TOKEN, AGENT_SECRET, AttackServer, outcome, raw } from './testing/helpers.ts';
 
 const A = 'n1@127.0.0.1';
 const B = 'n2@127.0.0.1';

@@ -4,7 +4,7 @@
  * from where and with which user agent, and never a secret.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, AttackServer, raw, signIn } from './helpers.ts';
+import { ADMIN_TOKEN, AttackServer, raw, signIn } from './testing/helpers.ts';
 
 describe('audit', () => {
   const lab = new AttackServer();

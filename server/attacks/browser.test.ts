@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { UI_MAX_HTTP_BUFFER_BYTES, UI_SOCKET_IO_PATH } from '../../protocol/constants.ts';
-import { ADMIN_TOKEN, AttackServer, outcome, raw, signIn } from './helpers.ts';
+import { ADMIN_TOKEN, AttackServer, outcome, raw, signIn } from './testing/helpers.ts';
 
 const json = { 'content-type': 'application/json' };
 const KILL = JSON.stringify({ node: 'nobody' });

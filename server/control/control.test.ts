@@ -3,7 +3,7 @@ import type { ControlCommandInput } from '../../protocol/control.ts';
 import { BadRequestError } from '../errors.ts';
 import type { AgentConnection } from '../ingest/ingest.ts';
 import { EventFeed } from '../model/event-feed.ts';
-import { hello } from '../model/fixtures.ts';
+import { hello } from '../model/testing/fixtures.ts';
 import { LiveModel } from '../model/live-model.ts';
 import { createControl, type AuditEntry, type LabControl } from './control.ts';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';
-import { testBackends, type TestDatabase } from '../store/test-databases.ts';
+import { testBackends, type TestDatabase } from '../store/testing/databases.ts';
 import { DrillStore, fromRow, toRow, type DrillRecord } from './drill-store.ts';
 
 const backends = testBackends();

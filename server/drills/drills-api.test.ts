@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../start.ts';
-import { freshSqlite, type TestDatabase } from '../store/test-databases.ts';
+import { freshSqlite, type TestDatabase } from '../store/testing/databases.ts';
 import { runDrill } from './runner.ts';
 
 const ADMIN = 'admin-token-for-drill-tests';

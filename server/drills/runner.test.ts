@@ -7,7 +7,7 @@ import type { ServerEvent } from '../../protocol/model.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';
-import { freshSqlite, type TestDatabase } from '../store/test-databases.ts';
+import { freshSqlite, type TestDatabase } from '../store/testing/databases.ts';
 import { DrillStore } from './drill-store.ts';
 import { Drills, INTERRUPTED_BY_CRASH } from './drills.ts';
 import {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSketch, deserializeSketch } from '../../protocol/sketch.ts';
 import { historyQuerySchema } from '../../protocol/http.ts';
-import { frame, snapshot } from '../model/fixtures.ts';
+import { frame, snapshot } from '../model/testing/fixtures.ts';
 import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';
-import { testBackends, type TestDatabase } from '../store/test-databases.ts';
+import { testBackends, type TestDatabase } from '../store/testing/databases.ts';
 import { History } from './history.ts';
 
 const backends = testBackends();

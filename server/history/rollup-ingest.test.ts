@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FrameRow } from '../../protocol/telemetry.ts';
-import { frame, snapshot } from '../model/fixtures.ts';
+import { frame, snapshot } from '../model/testing/fixtures.ts';
 import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';
 import { History } from './history.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frameRowSchema } from '../../protocol/telemetry.ts';
-import { frame } from '../model/fixtures.ts';
+import { frame } from '../model/testing/fixtures.ts';
 import { frameRowProblem, parseFrames } from './frames.ts';
 
 const good = frame('b@h', 'rpc', 3, 100);

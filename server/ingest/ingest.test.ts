@@ -9,7 +9,7 @@ import type { ModelEvent } from '../../protocol/model.ts';
 import type { Snapshot } from '../../protocol/telemetry.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
 import { EventFeed } from '../model/event-feed.ts';
-import { hello, snapshot, upLinks } from '../model/fixtures.ts';
+import { hello, snapshot, upLinks } from '../model/testing/fixtures.ts';
 import { LiveModel } from '../model/live-model.ts';
 import { TrafficWindow } from '../model/traffic-window.ts';
 import { agentCredential } from './credentials.ts';

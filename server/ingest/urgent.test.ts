@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UrgentEvent } from '../../protocol/agent.ts';
 import type { NodeEvent } from '../../protocol/telemetry.ts';
-import { snapshot } from '../model/fixtures.ts';
+import { snapshot } from '../model/testing/fixtures.ts';
 import { MAX_PENDING_URGENT, UrgentTracker } from './urgent.ts';
 
 const down = (eid: number, peer = 'b'): NodeEvent => ({

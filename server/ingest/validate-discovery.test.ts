@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discovery, snapshot } from '../model/fixtures.ts';
+import { discovery, snapshot } from '../model/testing/fixtures.ts';
 import { checkBatch } from './validate.ts';
 
 describe('ingest — discovery section', () => {

@@ -12,7 +12,7 @@ import type { ClusterModel, ModelNode } from '../../protocol/model.ts';
 import { snapshotSchema } from '../../protocol/telemetry.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { LabNodes } from './nodes.ts';
-import { freePort, untilModel } from './testing.ts';
+import { freePort, untilModel } from './testing/index.ts';
 
 const ADMIN = 'admin-token-for-discovery-tests';
 const AGENT = 'agent-token-for-discovery-tests';

@@ -10,7 +10,7 @@ import type { ClusterModel } from '../../protocol/model.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { openDb } from '../store/client.ts';
 import { LabNodes } from './nodes.ts';
-import { clusterModel, freePort, untilModel } from './testing.ts';
+import { clusterModel, freePort, untilModel } from './testing/index.ts';
 import { shardsDemo } from './run-lab.ts';
 
 const ADMIN = 'admin-token-for-lab-tests';

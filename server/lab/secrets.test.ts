@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentCredential } from '../ingest/credentials.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { descendants, isNodeProcess, type ProcInfo } from './proc-scan.ts';
+import { descendants, isNodeProcess, type ProcInfo } from './testing/proc-scan.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'observatory-secrets-'));
 const started: ChildProcess[] = [];

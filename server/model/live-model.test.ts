@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectedComponents } from './components.ts';
-import { discovery, frame, hello, snapshot, upLinks } from './fixtures.ts';
+import { discovery, frame, hello, snapshot, upLinks } from './testing/fixtures.ts';
 import { LiveModel } from './live-model.ts';
 import { TrafficWindow } from './traffic-window.ts';
 import { MAX_LINKS } from '../../protocol/telemetry.ts';

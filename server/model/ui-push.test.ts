@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../cluster/fake-clock.ts';
 import { EventFeed } from './event-feed.ts';
-import { hello, snapshot } from './fixtures.ts';
+import { hello, snapshot } from './testing/fixtures.ts';
 import { LiveModel } from './live-model.ts';
 import { TrafficWindow } from './traffic-window.ts';
 import { startUiPush, type PushTarget } from './ui-push.ts';

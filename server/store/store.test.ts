@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Prisma } from '../../prisma/generated/sqlite/client.ts';
-import { drillModelExercises } from '../drills/model-exercises.ts';
-import { historyModelExercises } from '../history/model-exercises.ts';
+import { drillModelExercises } from '../drills/testing/model-exercises.ts';
+import { historyModelExercises } from '../history/testing/model-exercises.ts';
 import { recordBoot, recordShutdown } from './boots.ts';
 import { openDb, type Db } from './client.ts';
 import {
@@ -14,7 +14,7 @@ import {
   migrationsDir,
   readMigrations,
 } from './migrate.ts';
-import { freshSqlite, testBackends, type TestDatabase } from './test-databases.ts';
+import { freshSqlite, testBackends, type TestDatabase } from './testing/databases.ts';
 
 /**
  * One round trip per model. Typed by Prisma's model list, so adding a model without adding it

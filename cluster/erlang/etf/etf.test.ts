@@ -16,7 +16,7 @@ import {
   type Term,
 } from '../terms.ts';
 import { ErlCodec } from '../testing/erl-codec.ts';
-import { anyTerm } from './arbitrary.ts';
+import { anyTerm } from './testing/arbitrary.ts';
 import { decode, decodeAt } from './decode.ts';
 import { encode } from './encode.ts';
 

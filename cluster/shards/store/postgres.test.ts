@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { StoreUnavailableError } from '../errors.ts';
-import { storeCompliance } from './compliance.ts';
+import { storeCompliance } from './testing/compliance.ts';
 import { openStore } from './index.ts';
 
 const url = inject('postgresUrl');

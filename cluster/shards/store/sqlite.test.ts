@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../errors.ts';
-import { storeCompliance } from './compliance.ts';
+import { storeCompliance } from './testing/compliance.ts';
 import { openSqliteStore } from './sqlite.ts';
 import { openStore } from './index.ts';
 
@@ -67,7 +67,7 @@ describe('store/sqlite — locking, reachability and sharing', () => {
     openSqliteStore(path)
       .close()
       .catch(() => undefined); // create the schema before the race
-    const script = fileURLToPath(new URL('./race-child.fixture.ts', import.meta.url));
+    const script = fileURLToPath(new URL('./fixtures/race-child.ts', import.meta.url));
     const runChild = (node: string): Promise<string> =>
       new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', script, path, node, '30'], {

@@ -1,6 +1,15 @@
 /** fast-check generators of terms, for property tests (test-only). */
 import fc from 'fast-check';
-import { Atom, BitBinary, ErlFloat, ImproperList, Pid, Ref, Tuple, type Term } from '../terms.ts';
+import {
+  Atom,
+  BitBinary,
+  ErlFloat,
+  ImproperList,
+  Pid,
+  Ref,
+  Tuple,
+  type Term,
+} from '../../terms.ts';
 
 const atomName = fc.oneof(
   fc.string({ minLength: 0, maxLength: 20 }),

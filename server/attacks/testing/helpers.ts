@@ -4,9 +4,9 @@
  */
 import { request } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
-import { UI_NAMESPACE, UI_SOCKET_IO_PATH } from '../../protocol/constants.ts';
-import { freshSqlite, type TestDatabase } from '../store/test-databases.ts';
-import { startServer, type RunningServer, type StartServerOptions } from '../start.ts';
+import { UI_NAMESPACE, UI_SOCKET_IO_PATH } from '../../../protocol/constants.ts';
+import { freshSqlite, type TestDatabase } from '../../store/testing/databases.ts';
+import { startServer, type RunningServer, type StartServerOptions } from '../../start.ts';
 
 export const ADMIN_TOKEN = 'admin-token-for-attack-tests';
 export const AGENT_SECRET = 'agent-secret-for-attack-tests';

@@ -5,8 +5,8 @@
  * messages carry.
  */
 import net from 'node:net';
-import { encodeFrame } from './wire/encoder.ts';
-import { FrameParser } from './wire/framing.ts';
+import { encodeFrame } from '../wire/encoder.ts';
+import { FrameParser } from '../wire/framing.ts';
 
 export interface RawFrame {
   readonly kind: number;

@@ -2,9 +2,9 @@
  * A fake node for unit tests of the handshake state machine (not part of the public API): it
  * records what a machine sends and answers admission from a small table.
  */
-import type { NodeName } from './api.ts';
-import * as hs from './handshake.ts';
-import { HandshakeMachine, type HandshakePort, type Step } from './handshake-machine.ts';
+import type { NodeName } from '../api.ts';
+import * as hs from '../handshake.ts';
+import { HandshakeMachine, type HandshakePort, type Step } from '../handshake-machine.ts';
 
 export interface SentFrame {
   readonly kind: number;

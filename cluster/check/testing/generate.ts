@@ -4,9 +4,9 @@
  * operation takes effect at one instant between its invoke and its completion. Written values
  * are unique (1, 2, 3, …), so a mutation that moves or repeats one is detectable.
  */
-import type { HistoryEvent } from './history.ts';
-import type { ModelName, Primitive } from './models.ts';
-import { seededRandom } from '../random.ts';
+import type { HistoryEvent } from '../history.ts';
+import type { ModelName, Primitive } from '../models.ts';
+import { seededRandom } from '../../random.ts';
 
 export interface GenerateOptions {
   readonly model: ModelName;

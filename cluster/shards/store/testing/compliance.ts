@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BadArgumentError, BadKeyError, FencedError, StoreUnavailableError } from '../errors.ts';
-import type { FencedStore } from './types.ts';
+import { BadArgumentError, BadKeyError, FencedError, StoreUnavailableError } from '../../errors.ts';
+import type { FencedStore } from '../types.ts';
 
 /**
  * One behaviour suite for every FencedStore implementation (as js-libp2p runs one compliance

@@ -3,7 +3,7 @@
  * exercises every model on both databases so schema and SQL migrations cannot drift apart.
  */
 import { expect } from 'vitest';
-import type { Db } from '../store/client.ts';
+import type { Db } from '../../store/client.ts';
 
 const startedAt = new Date('2026-01-02T03:04:05.678Z');
 

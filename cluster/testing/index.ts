@@ -4,8 +4,8 @@ import type {
   FrameListener,
   MembershipEvent,
   NodeOptions,
-} from './api.ts';
-import { startNode } from './index.ts';
+} from '../api.ts';
+import { startNode } from '../index.ts';
 
 /** Test helpers shared by this folder's integration tests (not part of the public API). */
 

@@ -2,8 +2,8 @@
  * Test helpers: histories written as compact interval lists, turned into the real line format
  * (so every test also goes through the parser).
  */
-import { parseHistory, type History } from './history.ts';
-import type { Model } from './models.ts';
+import { parseHistory, type History } from '../history.ts';
+import type { Model } from '../models.ts';
 
 /** An operation by `p` from `start` to `end` (any ordering units); `end: null` never completes. */
 export interface Interval {

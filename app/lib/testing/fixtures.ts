@@ -5,7 +5,7 @@ import type {
   ModelNode,
   ModelShard,
   TrafficRow,
-} from '../../protocol/model.ts';
+} from '../../../protocol/model.ts';
 
 export function node(name: string, overrides: Partial<ModelNode> = {}): ModelNode {
   return {

@@ -1,7 +1,7 @@
 /** Builders of valid protocol values for server tests (not used in production code). */
-import type { AgentHello } from '../../protocol/agent.ts';
-import { createSketch } from '../../protocol/sketch.ts';
-import type { DiscoverySummary, FrameRow, LinkRow, Snapshot } from '../../protocol/telemetry.ts';
+import type { AgentHello } from '../../../protocol/agent.ts';
+import { createSketch } from '../../../protocol/sketch.ts';
+import type { DiscoverySummary, FrameRow, LinkRow, Snapshot } from '../../../protocol/telemetry.ts';
 
 export function hello(node: string, overrides: Partial<AgentHello> = {}): AgentHello {
   return {

@@ -3,7 +3,7 @@
  * exercises every model on both databases so schema and SQL migrations cannot drift apart.
  */
 import { expect } from 'vitest';
-import type { Db } from '../store/client.ts';
+import type { Db } from '../../store/client.ts';
 
 type HistoryModel = 'AgentCursor' | 'RawSnapshot' | 'TrafficRollup' | 'Event' | 'ControlAudit';
 

@@ -1,4 +1,4 @@
-import type { ServicePort } from './port.ts';
+import type { ServicePort } from '../port.ts';
 import type {
   CallOptions,
   Destination,
@@ -9,7 +9,7 @@ import type {
   Payload,
   RpcHandler,
   SendOptions,
-} from '../api.ts';
+} from '../../api.ts';
 
 export type { ServicePort };
 

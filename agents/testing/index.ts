@@ -7,20 +7,20 @@ import type {
   MembershipEvent,
   NodeName,
   RpcCallEvent,
-} from '../cluster/api.ts';
-import { silentLogger } from '../cluster/index.ts';
-import type { DiscoveryEvent } from '../cluster/discovery/index.ts';
-import { Hooks } from '../cluster/instrumentation.ts';
-import type { UrgentEvent } from '../protocol/agent.ts';
-import type { CommandAck } from '../protocol/control.ts';
-import type { Snapshot } from '../protocol/telemetry.ts';
-import type { AgentNode } from './agent.ts';
-import type { DiscoverySource } from './discovery.ts';
-import type { ProcessStatsSource } from './process-stats.ts';
-import type { AgentTransport, TransportHandlers } from './stream.ts';
+} from '../../cluster/api.ts';
+import { silentLogger } from '../../cluster/index.ts';
+import type { DiscoveryEvent } from '../../cluster/discovery/index.ts';
+import { Hooks } from '../../cluster/instrumentation.ts';
+import type { UrgentEvent } from '../../protocol/agent.ts';
+import type { CommandAck } from '../../protocol/control.ts';
+import type { Snapshot } from '../../protocol/telemetry.ts';
+import type { AgentNode } from '../agent.ts';
+import type { DiscoverySource } from '../discovery.ts';
+import type { ProcessStatsSource } from '../process-stats.ts';
+import type { AgentTransport, TransportHandlers } from '../stream.ts';
 
 /** The runtime's one fake clock, re-exported for this folder's tests. */
-export { FakeClock } from '../cluster/index.ts';
+export { FakeClock } from '../../cluster/index.ts';
 
 /** Records what the executor did to the link layer. */
 export class FakeFaults implements FaultControl {

@@ -1,6 +1,6 @@
-import type { Logger } from '../api.ts';
-import { FakeClock } from '../fake-clock.ts';
-import type { DiscoveryContext, DiscoveryEvent } from './types.ts';
+import type { Logger } from '../../api.ts';
+import { FakeClock } from '../../fake-clock.ts';
+import type { DiscoveryContext, DiscoveryEvent } from '../types.ts';
 
 export interface LogLine {
   level: keyof Logger;
