@@ -5,7 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EnvError, generateToken, loadEnv } from '../env.ts';
+import { loadEnvOrExit, out, serverOptionsFromEnv, stopOnSignals, tokenLines } from '../boot.ts';
+import { generateToken } from '../env.ts';
 import { ensureNextBuild } from '../next-build.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { LabNodes, type LabNodeSpec } from './nodes.ts';
@@ -73,8 +74,6 @@ export interface RunningLab {
   stop(): Promise<void>;
 }
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-
 /** Consecutive ports from `base` when all are free, otherwise any free ports. */
 async function nodePorts(count: number, base: number): Promise<number[]> {
   const wanted = Array.from({ length: count }, (_, i) => base + i);
@@ -87,30 +86,13 @@ async function nodePorts(count: number, base: number): Promise<number[]> {
 
 /** Starts the lab; exits the process with status 1 on a bad environment. */
 export async function runLab(options: LabRunOptions): Promise<RunningLab> {
-  let env;
-  try {
-    env = loadEnv();
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    process.stderr.write(`observatory: ${error.message}\n`);
-    process.exit(1);
-  }
+  const env = loadEnvOrExit();
   const dashboard = options.dashboard !== false;
   const dev = options.dev === true || env.dev;
   if (dashboard && !dev) await ensureNextBuild();
-  const server = await startServer({
-    port: options.port,
-    host: env.host,
-    databaseUrl: env.databaseUrl,
-    adminToken: env.adminToken,
-    agentToken: env.agentToken,
-    drillRunsKept: env.drillRunsKept,
-    allowedOrigins: env.allowedOrigins,
-    allowedHosts: env.allowedHosts,
-    dev,
-    dashboard,
-    log: out,
-  });
+  const server = await startServer(
+    serverOptionsFromEnv(env, { port: options.port, dev, dashboard }),
+  );
   const ports = await nodePorts(options.nodes, options.basePort ?? DEFAULT_LAB_BASE_PORT);
   const workload =
     options.workload === false
@@ -155,7 +137,16 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
       return stopping;
     },
   };
-  stopOnSignals(lab);
+  // Even in a hurry, the nodes go first: no orphans.
+  const killNodes = () => {
+    for (const name of nodes.names()) nodes.kill(name);
+  };
+  stopOnSignals({
+    stop: () => lab.stop(),
+    hurry: killNodes,
+    timeoutMs: SHUTDOWN_TIMEOUT_MS,
+    doing: 'stopping the lab',
+  });
   try {
     await nodes.start();
   } catch (error) {
@@ -171,38 +162,7 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
   }
   await workload?.start?.(lab);
   out(`Dashboard: ${server.url}/`);
-  out(
-    env.adminTokenGenerated
-      ? `Admin token (generated; set OBSERVATORY_ADMIN_TOKEN to keep one): ${env.adminToken}`
-      : 'Admin token: from OBSERVATORY_ADMIN_TOKEN',
-  );
+  tokenLines(env, ['admin']).forEach(out);
   out(`Lab ready: ${options.nodes} node(s). Ctrl-C stops the lab and every node.`);
   return lab;
-}
-
-function stopOnSignals(lab: RunningLab): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      // Even in a hurry, the nodes go first: no orphans.
-      for (const name of lab.nodes.names()) lab.nodes.kill(name);
-      process.exit(1);
-    }
-    stopping = true;
-    out(`observatory: ${signal}, stopping the lab`);
-    setTimeout(() => {
-      for (const name of lab.nodes.names()) lab.nodes.kill(name);
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
-    lab.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`observatory: error while stopping: ${String(error)}\n`);
-        for (const name of lab.nodes.names()) lab.nodes.kill(name);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }

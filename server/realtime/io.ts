@@ -26,14 +26,12 @@ import {
   type OriginPolicy,
 } from '../http/origin.ts';
 
-export type UiNamespace = Namespace<UiClientToServerEvents, UiServerToClientEvents>;
+type UiNamespace = Namespace<UiClientToServerEvents, UiServerToClientEvents>;
 
 export interface Realtime {
-  /** the agents' socket.io server (path `/socket.io`) */
-  readonly io: Server;
-  /** the dashboards' socket.io server (path `/socket.io-ui`) */
-  readonly uiIo: Server;
+  /** dashboards, on their own socket.io server (path `/socket.io-ui`) */
   readonly ui: UiNamespace;
+  /** agents (path `/socket.io`) */
   readonly agent: Namespace;
   /** Disconnects every socket of both servers, then closes the HTTP server. */
   close(): Promise<void>;
@@ -49,7 +47,7 @@ export interface RealtimeOptions {
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 /** Why a `/ui` request must be refused, or undefined. Runs for polling and websocket alike. */
-export function uiRefusal(req: IncomingMessage, policy: OriginPolicy): string | undefined {
+function uiRefusal(req: IncomingMessage, policy: OriginPolicy): string | undefined {
   const host = first(req.headers.host);
   if (!isAllowedHost(host, policy)) return `Host ${JSON.stringify(host ?? '')}`;
   return foreignReaderReason(
@@ -87,8 +85,6 @@ export function createRealtime(httpServer: HttpServer, options: RealtimeOptions 
   // Ingest (server/ingest) installs the /agent middleware: credentials and the whole hello,
   // with the protocol's error data (`AgentConnectErrorData`).
   return {
-    io,
-    uiIo,
     ui,
     agent,
     async close() {
