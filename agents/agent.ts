@@ -56,11 +56,17 @@ export interface AgentOptions {
    * OBSERVATORY_AGENT_TOKEN, the agent never reads the environment.
    */
   readonly token: string;
-  /** snapshot interval; default 1000 ms */
+  /**
+   * snapshot interval
+   * @default DEFAULT_AGENT_INTERVAL_MS (agents/defaults.ts)
+   */
   readonly intervalMs?: number;
-  /** bounds of the unacknowledged-snapshot buffer; default 900 snapshots / 64 MiB */
+  /**
+   * bounds of the unacknowledged-snapshot buffer
+   * @default DEFAULT_BUFFER_MAX_SNAPSHOTS and DEFAULT_BUFFER_MAX_BYTES (agents/defaults.ts)
+   */
   readonly buffer?: BufferLimits;
-  /** default the system clock */
+  /** @default the system clock */
   readonly clock?: Clock;
   readonly logger?: Logger;
   /** shard ownership as this node sees it, read once per interval */
@@ -72,16 +78,26 @@ export interface AgentOptions {
   readonly discovery?: DiscoverySource;
   /** runs ~100 ms after a kill command was acknowledged; without it kill is refused */
   readonly onKill?: (command: ControlCommand) => void;
-  /** faults revert when the server has been unreachable this long; default 30 000 ms */
+  /**
+   * faults revert when the server has been unreachable this long
+   * @default DEFAULT_FAULT_UNREACHABLE_REVERT_MS (agents/defaults.ts)
+   */
   readonly faultRevertAfterUnreachableMs?: number;
-  /** default a random UUID */
+  /** @default a random UUID */
   readonly bootId?: string;
-  /** socket.io reconnection delays; defaults 500 ms and 5000 ms */
+  /**
+   * socket.io reconnection delay
+   * @default DEFAULT_RECONNECT_DELAY_MS (agents/defaults.ts)
+   */
   readonly reconnectDelayMs?: number;
+  /** @default DEFAULT_RECONNECT_DELAY_MAX_MS (agents/defaults.ts) */
   readonly reconnectDelayMaxMs?: number;
   /** PEM CA(s) to trust when the observatory URL is https with a private CA */
   readonly ca?: string | string[];
-  /** resend a batch with no ack after this long; default 10 000 ms */
+  /**
+   * resend a batch with no ack after this long
+   * @default DEFAULT_SNAPSHOT_ACK_TIMEOUT_MS (agents/defaults.ts)
+   */
   readonly ackTimeoutMs?: number;
   /** for tests: replaces socket.io */
   readonly transport?: AgentTransport;

@@ -15,6 +15,8 @@ export const DEFAULT_RECONNECT_DELAY_MS = 500;
 export const DEFAULT_RECONNECT_DELAY_MAX_MS = 5_000;
 /** time given to the kill ack to leave the socket before `onKill` runs */
 export const DEFAULT_KILL_DELAY_MS = 100;
+/** pause before resending a batch the server answered with an error */
+export const DEFAULT_RESEND_DELAY_MS = 1_000;
 /** command ids remembered for idempotency */
 export const DEFAULT_REMEMBERED_COMMANDS = 1_000;
 /** (peer, channel, direction) rows idle this many intervals are forgotten */

@@ -9,7 +9,11 @@ import {
 import type { CommandAck } from '../protocol/control.ts';
 import type { Snapshot } from '../protocol/telemetry.ts';
 import type { SnapshotBuffer } from './buffer.ts';
-import { DEFAULT_SNAPSHOT_ACK_TIMEOUT_MS, DEFAULT_WELCOME_TIMEOUT_MS } from './defaults.ts';
+import {
+  DEFAULT_RESEND_DELAY_MS,
+  DEFAULT_SNAPSHOT_ACK_TIMEOUT_MS,
+  DEFAULT_WELCOME_TIMEOUT_MS,
+} from './defaults.ts';
 
 /** What the transport reports to the streamer. */
 export interface TransportHandlers {
@@ -41,9 +45,14 @@ export interface StreamerOptions {
   readonly onCommand: (command: unknown, reply: (ack: CommandAck) => void) => void;
   /** called when the connection comes or goes */
   readonly onConnectionChange?: (connected: boolean) => void;
+  /** @default DEFAULT_SNAPSHOT_ACK_TIMEOUT_MS (agents/defaults.ts) */
   readonly ackTimeoutMs?: number;
+  /** @default DEFAULT_WELCOME_TIMEOUT_MS (agents/defaults.ts) */
   readonly welcomeTimeoutMs?: number;
-  /** pause before resending after an error answer; default 1000 */
+  /**
+   * pause before resending after an error answer
+   * @default DEFAULT_RESEND_DELAY_MS (agents/defaults.ts)
+   */
   readonly retryDelayMs?: number;
   readonly maxBatch?: number;
   readonly maxBatchBytes?: number;
@@ -206,7 +215,7 @@ export class Streamer {
     this.retryTimer = this.options.clock.setTimeout(() => {
       this.retryTimer = undefined;
       this.pump();
-    }, this.options.retryDelayMs ?? 1_000);
+    }, this.options.retryDelayMs ?? DEFAULT_RESEND_DELAY_MS);
   }
 
   private clearTimers(): void {

@@ -5,6 +5,9 @@
  *
  *   npm run bench -- mesh [--json] [--quick] [--only send,rpc,ticks,kill,mesh] [--ticktime ms] [--profile dir]
  *   (or the same flags with: npx tsx bench/mesh.bench.ts)
+ *
+ * Longer than ~400 lines on purpose: one benchmark whose scenarios share one process pool and one
+ * interleaving of rounds with their baselines; the processes and rows live in `fixtures/`.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

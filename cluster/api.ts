@@ -158,13 +158,16 @@ export interface FaultControl {
 }
 
 export interface CallOptions {
-  /** default DEFAULT_CALL_TIMEOUT_MS */
+  /** @default DEFAULT_CALL_TIMEOUT_MS (cluster/constants.ts) */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
 
 export interface SendOptions {
-  /** instrumentation label; default 'send' */
+  /**
+   * instrumentation label
+   * @default 'send'
+   */
   readonly channel?: Channel;
 }
 
@@ -225,28 +228,38 @@ export interface Logger {
 export interface NodeOptions {
   /** short name; the full name is `${name}@${host}` */
   readonly name: string;
-  /** address to listen on and to advertise; default '127.0.0.1' */
+  /**
+   * address to listen on and to advertise
+   * @default DEFAULT_HOST (cluster/constants.ts)
+   */
   readonly host?: string;
-  /** default 0 (ephemeral) */
+  /** @default 0 (ephemeral) */
   readonly port?: number;
   readonly cookie: string;
   /** connect without joining the mesh; not listed by nodes() elsewhere */
   readonly hidden?: boolean;
-  /** default DEFAULT_TICKTIME_MS */
+  /** @default DEFAULT_TICKTIME_MS (cluster/constants.ts) */
   readonly ticktimeMs?: number;
-  /** default DEFAULT_MAX_FRAME_BYTES */
+  /** @default DEFAULT_MAX_FRAME_BYTES (cluster/constants.ts) */
   readonly maxFrameBytes?: number;
-  /** default DEFAULT_HANDSHAKE_TIMEOUT_MS */
+  /** @default DEFAULT_HANDSHAKE_TIMEOUT_MS (cluster/constants.ts) */
   readonly handshakeTimeoutMs?: number;
   /**
    * largest message accepted from a peer or sent to one (a bigger one travels as fragments up to
-   * this size); default DEFAULT_MAX_MESSAGE_BYTES. A peer that announces more is disconnected
-   * with a protocol error; `send`/`call` of more throw MessageTooLargeError.
+   * this size). A peer that announces more is disconnected with a protocol error; `send`/`call`
+   * of more throw MessageTooLargeError.
+   * @default DEFAULT_MAX_MESSAGE_BYTES (cluster/constants.ts)
    */
   readonly maxMessageBytes?: number;
-  /** incoming connections in handshake at once; default DEFAULT_MAX_PENDING_HANDSHAKES */
+  /**
+   * incoming connections in handshake at once
+   * @default DEFAULT_MAX_PENDING_HANDSHAKES (cluster/constants.ts)
+   */
   readonly maxPendingHandshakes?: number;
-  /** the same from one remote address; default DEFAULT_MAX_PENDING_HANDSHAKES_PER_ADDRESS */
+  /**
+   * the same from one remote address
+   * @default DEFAULT_MAX_PENDING_HANDSHAKES_PER_ADDRESS (cluster/constants.ts)
+   */
   readonly maxPendingHandshakesPerAddress?: number;
   readonly tls?: TlsOptions;
   readonly clock?: Clock;

@@ -1,3 +1,8 @@
+/**
+ * One link to a peer: the socket, its handshake, heartbeat, outbound queue and fragment reassembly
+ * tied together (each of those is a module of its own). About 400 lines because it is the one
+ * place where their events meet.
+ */
 import type { LatencyFault, NodeDownReason, NodeName } from './api.ts';
 import type { ConnectionHost } from './connection-host.ts';
 import { DelayLine } from './delay-line.ts';

@@ -9,6 +9,10 @@
  * Values are non-negative (bytes, milliseconds). Negative and non-finite values are ignored;
  * values at or below `SKETCH_MIN_VALUE` count as zero; values above `SKETCH_MAX_VALUE` are
  * clamped (their quantile reads as the maximum seen, thanks to min/max clamping).
+ *
+ * Longer than ~400 lines on purpose: one data structure with its mapping, merge, quantiles and wire
+ * encoding, kept in one self-contained module because agents, server and browser must share exactly
+ * one definition of it.
  */
 
 /** Relative accuracy of every quantile read from a sketch. */

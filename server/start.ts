@@ -29,9 +29,15 @@ import { startObservatory } from './observatory.ts';
 import { VERSION } from './version.ts';
 
 export interface StartServerOptions {
-  /** TCP port; 0 picks a free one (read the real one from `url`/`port`). Default 3000. */
+  /**
+   * TCP port; 0 picks a free one (read the real one from `url`/`port`)
+   * @default DEFAULT_SERVER_PORT (protocol/constants.ts)
+   */
   readonly port?: number;
-  /** Listen address. Default 127.0.0.1. */
+  /**
+   * Listen address.
+   * @default DEFAULT_HOST (protocol/constants.ts)
+   */
   readonly host?: string;
   /** `file:…` (SQLite) or `postgres://…`; migrated before anything else starts. */
   readonly databaseUrl: string;
@@ -41,31 +47,54 @@ export interface StartServerOptions {
   readonly agentToken: string;
   /**
    * Host names (besides IP literals, `localhost` and `host`) that requests may name in `Host`;
-   * anything else is refused, so a DNS-rebinding page cannot read the API. Default none.
+   * anything else is refused, so a DNS-rebinding page cannot read the API.
+   * @default none
    */
   readonly allowedHosts?: readonly string[];
   /**
    * Origins (`https://ops.example:8443`) trusted like the server's own by the session-cookie
-   * and `/ui` checks; their host names are allowed too. Default none.
+   * and `/ui` checks; their host names are allowed too.
+   * @default none
    */
   readonly allowedOrigins?: readonly string[];
-  /** Run Next.js in development mode instead of serving the `next build` output. Default false. */
+  /**
+   * Run Next.js in development mode instead of serving the `next build` output.
+   * @default false
+   */
   readonly dev?: boolean;
-  /** Serve the dashboard through Next.js. false = API and socket.io only (tests). Default true. */
+  /**
+   * Serve the dashboard through Next.js. false = API and socket.io only (tests).
+   * @default true
+   */
   readonly dashboard?: boolean;
-  /** Project root holding `app/` and `.next/`. Default: this repository. */
+  /**
+   * Project root holding `app/` and `.next/`.
+   * @default this repository (`PROJECT_ROOT`, server/paths.ts)
+   */
   readonly dir?: string;
-  /** Default: the system clock. */
+  /** @default the system clock */
   readonly clock?: Clock;
   /** An already open store; by default the process-wide client for `databaseUrl`. */
   readonly db?: Db;
-  /** History retention and batching; defaults in server/history/config.ts. */
+  /**
+   * History retention and batching.
+   * @default DEFAULT_HISTORY_CONFIG (server/history/config.ts)
+   */
   readonly history?: Partial<HistoryConfig>;
-  /** Drill runs kept in the store; default 200 (`DEFAULT_DRILL_RUNS_KEPT`). */
+  /**
+   * Drill runs kept in the store.
+   * @default DEFAULT_DRILL_RUNS_KEPT (server/drills/drill-store.ts)
+   */
   readonly drillRunsKept?: number;
-  /** Nodes the server keeps state for; default 1,024 (`MAX_TRACKED_NODES`). */
+  /**
+   * Nodes the server keeps state for.
+   * @default MAX_TRACKED_NODES (server/ingest/bounds.ts)
+   */
   readonly maxTrackedNodes?: number;
-  /** Where progress lines go. Default: nowhere. */
+  /**
+   * Where progress lines go.
+   * @default nowhere
+   */
   readonly log?: (line: string) => void;
 }
 

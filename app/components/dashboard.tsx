@@ -173,7 +173,6 @@ export function Dashboard() {
         <TrafficCharts
           range={range}
           clock={chartClock}
-          stepMs={CHART_STEP_MS}
           trafficLog={live.trafficLog}
           periods={periods}
           nodeColors={colors}

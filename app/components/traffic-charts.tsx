@@ -63,9 +63,8 @@ function usePlotPoints() {
 
 export interface TrafficChartsProps {
   readonly range: TimeRange;
-  /** the dashboard's chart clock and its step (see `useHistory`) */
+  /** the dashboard's chart clock (see `useHistory`) */
   readonly clock: number;
-  readonly stepMs: number;
   readonly trafficLog: readonly LivePoints[];
   readonly periods: readonly FaultPeriod[];
   readonly nodeColors: ReadonlyMap<string, string>;
@@ -74,7 +73,6 @@ export interface TrafficChartsProps {
 export const TrafficCharts = memo(function TrafficCharts({
   range,
   clock,
-  stepMs,
   trafficLog,
   periods,
   nodeColors,
@@ -82,7 +80,7 @@ export const TrafficCharts = memo(function TrafficCharts({
   const [groupBy, setGroupBy] = useState<GroupBy>('channel');
   const [percentile, setPercentile] = useState<Percentile>('p95');
   const [panelRef, points] = usePlotPoints();
-  const history = useHistory(range, groupBy, trafficLog, clock, stepMs);
+  const history = useHistory(range, groupBy, trafficLog, clock);
   const { from, to } = history;
   const { series, folded } = useMemo(
     () => foldSeries(history.series, TOP_SERIES),

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   mergeSeries,
-  parseHistory,
   rangeBounds,
   seriesFromLive,
   seriesFromTraffic,
@@ -9,6 +8,7 @@ import {
   toChartRows,
   type HistoryPoint,
 } from './history.ts';
+import { historyResultSchema } from '../../protocol/http.ts';
 import { row } from './testing/fixtures.ts';
 
 const p = (t: number, msgPerSec: number): HistoryPoint => ({
@@ -57,17 +57,13 @@ describe('history', () => {
     ]);
   });
 
-  it('history — a malformed body is rejected, a good one kept', () => {
-    expect(parseHistory({ nope: 1 })).toBeNull();
-    expect(parseHistory(null)).toBeNull();
+  it('history — an answer of another shape is rejected by the contract, a good one kept', () => {
+    expect(historyResultSchema.safeParse({ nope: 1 }).success).toBe(false);
     const good = { from: 1, to: 2, resolution: 10, groupBy: 'channel', series: [] };
-    expect(parseHistory({ ...good, series: [{ key: 'a', points: [] }, { bad: 1 }] })).toBeNull();
-    expect(parseHistory({ ...good, series: [{ key: 'a', points: [p(1, 2)] }] })).toEqual({
-      from: 1,
-      to: 2,
-      stepMs: 10_000,
-      series: [{ key: 'a', points: [p(1, 2)] }],
-    });
+    const bad = { ...good, series: [{ key: 'a', points: [] }, { bad: 1 }] };
+    expect(historyResultSchema.safeParse(bad).success).toBe(false);
+    const one = { ...good, series: [{ key: 'a', points: [p(1, 2)] }] };
+    expect(historyResultSchema.parse(one)).toEqual(one);
   });
 
   it('history — live traffic adds rates exactly and takes the largest percentile as an upper bound', () => {
@@ -128,5 +124,15 @@ describe('history', () => {
       ],
     ]);
     expect(seriesFromLive(log, 'node', 10_500)[0]!.points).toHaveLength(1);
+    // In the store's 10 s buckets: one point, the mean rate of the two pushes.
+    expect(
+      seriesFromLive(log, 'channel', 0, 10_000).map((s) => [
+        s.key,
+        s.points.map((p) => [p.t, p.msgPerSec]),
+      ]),
+    ).toEqual([
+      ['rpc', [[10_000, 5]]],
+      ['tick', [[10_000, 1]]],
+    ]);
   });
 });

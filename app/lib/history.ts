@@ -2,24 +2,12 @@
  * The dashboard's view of `GET /api/history`, and how its series become chart rows. The server
  * merges size sketches for each bucket, so percentiles here are exact merges, never averages.
  */
-import { historyResultSchema, type HistoryPoint, type HistorySeries } from '../../protocol/http.ts';
+import type { HistoryPoint, HistorySeries } from '../../protocol/http.ts';
 import type { TrafficModel } from '../../protocol/model.ts';
 
 export type { HistoryPoint, HistorySeries } from '../../protocol/http.ts';
 
 export type GroupBy = 'channel' | 'node';
-
-/**
- * Body of `GET /api/history?from=<ms>&to=<ms>&groupBy=channel|node` (protocol/http.ts
- * `HistoryResult`), with the bucket length turned into ms.
- */
-export interface HistoryResponse {
-  readonly from: number;
-  readonly to: number;
-  /** bucket length the store chose for the range (1 s, 10 s or 1 min) */
-  readonly stepMs: number;
-  readonly series: readonly HistorySeries[];
-}
 
 export type RangeKind = '5m' | '1h' | '24h' | 'custom';
 
@@ -47,14 +35,6 @@ export function rangeBounds(
     return { from, to, live: false };
   }
   return { from: now - RANGE_MS[range.kind], to: now, live: true };
-}
-
-/** A history body checked against the contract; null when it does not match (shown as "no data"). */
-export function parseHistory(body: unknown): HistoryResponse | null {
-  const parsed = historyResultSchema.safeParse(body);
-  if (!parsed.success) return null;
-  const { from, to, resolution, series } = parsed.data;
-  return { from, to, stepMs: resolution * 1_000, series };
 }
 
 /**
@@ -147,15 +127,52 @@ export function livePoints(traffic: TrafficModel): LivePoints {
   };
 }
 
-/** The series of a log of live points, for one grouping, from `from` on. */
+/**
+ * The series of a log of live points, for one grouping, in buckets of `stepMs` (the store's
+ * resolution for the range, so live and stored points line up) from `from` on: rates are the
+ * mean over the pushes in a bucket, percentiles the largest (an upper bound, as above).
+ */
 export function seriesFromLive(
   log: readonly LivePoints[],
   groupBy: GroupBy,
   from: number,
+  stepMs = 1_000,
 ): HistorySeries[] {
-  return mergeSeries(
-    [],
-    log.flatMap((p) => p[groupBy]),
-    from,
-  );
+  const max = (a: number | null, b: number | null) =>
+    a === null ? b : b === null ? a : Math.max(a, b);
+  const buckets = new Map<string, Map<number, HistoryPoint & { n: number }>>();
+  for (const entry of log) {
+    for (const s of entry[groupBy]) {
+      for (const p of s.points) {
+        const t = Math.floor(p.t / stepMs) * stepMs;
+        if (t < from) continue;
+        const byT = buckets.get(s.key) ?? new Map<number, HistoryPoint & { n: number }>();
+        buckets.set(s.key, byT);
+        const b = byT.get(t);
+        byT.set(
+          t,
+          b === undefined
+            ? { ...p, t, n: 1 }
+            : {
+                t,
+                n: b.n + 1,
+                msgPerSec: b.msgPerSec + p.msgPerSec,
+                bytesPerSec: b.bytesPerSec + p.bytesPerSec,
+                p50: max(b.p50, p.p50),
+                p95: max(b.p95, p.p95),
+                p99: max(b.p99, p.p99),
+              },
+        );
+      }
+    }
+  }
+  const fresh = [...buckets].map(([key, byT]) => ({
+    key,
+    points: [...byT.values()].map(({ n, ...p }) => ({
+      ...p,
+      msgPerSec: p.msgPerSec / n,
+      bytesPerSec: p.bytesPerSec / n,
+    })),
+  }));
+  return mergeSeries([], fresh, from);
 }

@@ -2,6 +2,9 @@
  * A TypeScript node in an Erlang cluster: listens, registers with EPMD (or runs an embedded
  * one), accepts and dials distribution connections, and routes control messages to local
  * "processes" (mailboxes and the built-in services). Hidden by default, like a C or JInterface node.
+ *
+ * Longer than ~400 lines on purpose: the node owns the listener, EPMD registration and the table
+ * of connections, whose lifecycles interleave; the protocol itself lives in `dist/`, `etf/`, `epmd/`.
  */
 import { randomInt } from 'node:crypto';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';

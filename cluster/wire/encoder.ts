@@ -1,5 +1,6 @@
 import type { Payload } from '../api.ts';
 import { BadArgumentError } from '../errors.ts';
+import { ByteWriter } from './byte-writer.ts';
 import { FRAME_HEADER_BYTES } from './framing.ts';
 import { PayloadTag } from './payload.ts';
 
@@ -12,9 +13,7 @@ const ASCII_BY_HAND_MAX = 32;
  * out the bytes written since the last take as a view that is never written again (the next
  * frames go after it, or into a fresh slab), so the view can go straight to `socket.write`.
  */
-export class FrameEncoder {
-  private buf: Buffer;
-  private pos = 0;
+export class FrameEncoder extends ByteWriter {
   private taken = 0;
   private frameStart = -1;
   /** complete frames moved out of a full slab, not yet taken (kept in order before the slab's) */
@@ -23,7 +22,7 @@ export class FrameEncoder {
   constructor(private readonly slabBytes: number) {
     // the first slab is allocated by the first frame: a connection that never gets past the
     // handshake (whose frames do not use the slab) costs nothing here
-    this.buf = Buffer.alloc(0);
+    super(Buffer.alloc(0));
   }
 
   private spilledBytes = 0;
@@ -112,25 +111,6 @@ export class FrameEncoder {
     return out;
   }
 
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = v;
-  }
-  u16(v: number): void {
-    this.ensure(2);
-    this.buf.writeUInt16BE(v, this.pos);
-    this.pos += 2;
-  }
-  u32(v: number): void {
-    this.ensure(4);
-    this.buf.writeUInt32BE(v >>> 0, this.pos);
-    this.pos += 4;
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
   /** u8 length + UTF-8 (names, channels) */
   shortStr(s: string): void {
     this.ensure(1 + s.length * 3);
@@ -191,7 +171,7 @@ export class FrameEncoder {
     return true;
   }
 
-  private ensure(n: number): void {
+  ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     // complete frames stay where they are (handed out as a view of the old slab); only the frame
     // in progress moves, so no byte is copied twice however many frames a turn encodes

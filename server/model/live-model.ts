@@ -2,6 +2,10 @@
  * The live cluster model: a pure state machine fed by agent connects, disconnects and snapshots,
  * read as a `ClusterModel`. No sockets, no timers: time comes in as arguments, so every rule
  * (status, links from both ends, partition sides, shard claims, faults) is tested with plain calls.
+ *
+ * Longer than ~400 lines on purpose: one state machine over one set of maps (nodes, links, shards,
+ * faults) whose rules read each other's state; the pure derivations already live beside it
+ * (`components.ts`, `traffic-window.ts`).
  */
 import type { AgentHello } from '../../protocol/agent.ts';
 import type {

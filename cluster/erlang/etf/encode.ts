@@ -3,6 +3,7 @@
  * came from BEAM goes back byte for byte: integers in the smallest tag, lists of bytes as
  * STRING_EXT, atoms as UTF-8). Pure; one growable buffer per `Writer`, reused across calls.
  */
+import { ByteWriter } from '../../wire/byte-writer.ts';
 import { DEFAULT_MAX_TERM_DEPTH, MAX_ATOM_CHARS } from '../constants.ts';
 import { UnencodableTermError } from '../errors.ts';
 import {
@@ -23,11 +24,9 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
 /** A growable output buffer; `take()` copies out what was written and starts over. */
-export class Writer {
-  buf: Buffer;
-  pos = 0;
+export class Writer extends ByteWriter {
   constructor(initial = 4096) {
-    this.buf = Buffer.allocUnsafe(initial);
+    super(Buffer.allocUnsafe(initial));
   }
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -36,25 +35,6 @@ export class Writer {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
-  }
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = v;
-  }
-  u16(v: number): void {
-    this.ensure(2);
-    this.buf.writeUInt16BE(v, this.pos);
-    this.pos += 2;
-  }
-  u32(v: number): void {
-    this.ensure(4);
-    this.buf.writeUInt32BE(v >>> 0, this.pos);
-    this.pos += 4;
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
   }
   take(): Buffer {
     const out = Buffer.from(this.buf.subarray(0, this.pos));

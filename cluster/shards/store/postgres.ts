@@ -1,3 +1,8 @@
+/**
+ * The fenced store on PostgreSQL (the SQLite one is `sqlite.ts`; both pass `testing/compliance.ts`).
+ * Longer than ~400 lines on purpose: every method is one transaction whose SQL and error mapping
+ * read together, and splitting them across files would separate a fence from the write it guards.
+ */
 import pg from 'pg';
 import { FencedError, StoreUnavailableError } from '../errors.ts';
 import { storeFailure } from './failure.ts';
