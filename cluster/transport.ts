@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TlsOptions } from './api.ts';
@@ -57,6 +57,45 @@ export function readFrom(socket: Socket, sink: ChunkSink): ArrayBufferLike | nul
   }
   socket.on('data', (chunk: Buffer) => sink(chunk, chunk.length));
   return null;
+}
+
+/** Writes a small frame at once; false when it could not (the caller then queues it). */
+export type DirectWrite = (frame: Uint8Array) => boolean;
+
+interface HandleWithFd {
+  readonly fd?: number;
+}
+
+/**
+ * A write that skips Node's stream machinery (Writable state, write request, after-write
+ * callback): one `write(2)` on the socket's descriptor. Only for a few bytes on a plain-TCP
+ * socket whose own queue is empty — the caller checks `writableLength === 0`, so nothing can be
+ * overtaken. A tick written this way costs one system call and no allocation; through
+ * `socket.write` it cost ~10× that in JavaScript run cold once a second (issue #20's profile).
+ * Null for TLS sockets (bytes must be encrypted) and where a descriptor is not exposed.
+ */
+export function directWriter(socket: Socket): DirectWrite | null {
+  if (socket instanceof tls.TLSSocket) return null;
+  const handleOf = (): HandleWithFd | null =>
+    (socket as unknown as { _handle: HandleWithFd | null })._handle;
+  const first = handleOf()?.fd;
+  if (typeof first !== 'number' || first < 0) return null;
+  return (frame) => {
+    // the handle is dropped (and its descriptor closed) when the socket is destroyed: read it
+    // each time, so a descriptor number reused by another file is never written to
+    const fd = socket.destroyed ? -1 : (handleOf()?.fd ?? -1);
+    if (fd < 0) return false;
+    let n: number;
+    try {
+      n = writeSync(fd, frame);
+    } catch {
+      // EAGAIN (the kernel's buffer is full) or a dead peer: the stream path queues or reports it
+      return false;
+    }
+    // a partial write of a few bytes only happens on a full buffer: the rest goes in order
+    if (n < frame.length) socket.write(frame.subarray(n));
+    return true;
+  };
 }
 
 export interface Listener {
