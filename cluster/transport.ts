@@ -10,18 +10,26 @@ export type Socket = net.Socket;
 /** Receives the first `n` bytes of `chunk`, which may be overwritten once this returns. */
 export type ChunkSink = (chunk: Buffer, n: number) => void;
 
-/** Size of the reused read buffer of a dialed socket (what Node's stream layer reads at most). */
+/** Size of the read buffer (what Node's stream layer reads at most). */
 const READ_BUFFER_BYTES = 64 * 1024;
 
 /**
- * The reads of a socket we dialed over plain TCP. They go through `onread` into one reused buffer
- * and straight to the connection's parser, skipping Node's stream layer (a push, a 'data' event
- * and a next-tick read-more per chunk: about a sixth of a small RPC round trip's instructions).
- * Accepted sockets cannot be created with `onread`, and TLS ones do not support it: they keep
+ * The one buffer every plain-TCP socket of the process reads into. A read is handed to its
+ * connection synchronously and the connection copies whatever it keeps (see `readFrom`), so one
+ * buffer serves all links: a node with 99 links does not hold 99 read buffers, nor allocate one
+ * per read as the stream layer does.
+ */
+let sharedReadBuffer: Buffer | null = null;
+
+/**
+ * The reads of a plain-TCP socket. They go through `onread` into the shared buffer and straight
+ * to the connection's parser, skipping Node's stream layer (a push, a 'data' event and a
+ * next-tick read-more per chunk: about a sixth of a small RPC round trip's instructions, and
+ * most of what an idle link's tick cost to receive). TLS sockets do not support it: they keep
  * 'data' events.
  */
 class DirectReads {
-  readonly buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  readonly buffer = (sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
   private sink: ChunkSink | null = null;
   /** chunks that arrived before a sink was attached (copied: the buffer is reused) */
   private early: Buffer[] = [];
@@ -127,6 +135,42 @@ export function certifiedFor(socket: Socket, node: string): boolean {
   return host !== '' && tls.checkServerIdentity(host, cert) === undefined;
 }
 
+/** What `adopt` needs of Node's socket internals (present since Node 12; checked at run time). */
+interface SocketInternals {
+  _handle: object | null;
+  _server: net.Server | null;
+  server: net.Server | null;
+}
+
+/**
+ * An accepted plain-TCP socket, re-made around the same handle with `onread`, which Node offers
+ * only to sockets it creates for `connect`. The server accepts paused (`pauseOnConnect`), so not a
+ * byte was read before the new socket owns the handle; the server's connection count moves with
+ * it, so `close()` still waits for it. Without those internals the socket keeps 'data' events.
+ */
+function adopt(accepted: Socket): Socket {
+  const old = accepted as unknown as SocketInternals;
+  const handle = old._handle;
+  if (handle === null || typeof handle !== 'object' || !('readStart' in handle)) {
+    accepted.resume();
+    return accepted;
+  }
+  const direct = new DirectReads();
+  const socket = new net.Socket({
+    handle,
+    onread: direct.onread,
+    readable: true,
+    writable: true,
+  } as net.SocketConstructorOpts);
+  const adopted = socket as unknown as SocketInternals;
+  adopted._server = old._server;
+  adopted.server = old.server;
+  old._server = null;
+  old._handle = null;
+  directReads.set(socket, direct);
+  return socket;
+}
+
 function prepare(socket: Socket): Socket {
   socket.setNoDelay(true);
   return socket;
@@ -141,7 +185,7 @@ export async function listen(
 ): Promise<Listener> {
   const server =
     tlsOptions === undefined
-      ? net.createServer((s) => onSocket(prepare(s)))
+      ? net.createServer({ pauseOnConnect: true }, (s) => onSocket(prepare(adopt(s))))
       : tls.createServer(
           { ...tlsMaterial(tlsOptions), requestCert: true, rejectUnauthorized: true },
           (s) => onSocket(prepare(s)),
