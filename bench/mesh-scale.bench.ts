@@ -145,7 +145,8 @@ async function erlang(
 }
 
 function startEpmd(port: number): void {
-  execFileSync('epmd', ['-port', String(port), '-daemon']);
+  // relaxed: `-kill` then works while killed nodes are still registered
+  execFileSync('epmd', ['-port', String(port), '-daemon', '-relaxed_command_check']);
   for (let i = 0; i < 100; i++) {
     try {
       execFileSync('epmd', ['-port', String(port), '-names'], { stdio: 'ignore' });
@@ -241,8 +242,13 @@ export default async function meshScaleBench(context: BenchContext): Promise<Ben
       }
     }
   } finally {
-    if (env !== null)
-      execFileSync('epmd', ['-port', String(env.epmdPort), '-kill'], { stdio: 'ignore' });
+    if (env !== null) {
+      try {
+        execFileSync('epmd', ['-port', String(env.epmdPort), '-kill'], { stdio: 'ignore' });
+      } catch (err) {
+        log(`mesh-scale: could not stop epmd on port ${env.epmdPort}: ${String(err)}`);
+      }
+    }
   }
   return out;
 }
