@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dial, directWriter, listen, readFrom, type Listener, type Socket } from './transport.ts';
-import { until } from './testing.ts';
+import { until } from './testing/index.ts';
 
 let listener: Listener | undefined;
 const sockets: Socket[] = [];
