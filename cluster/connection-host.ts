@@ -52,6 +52,8 @@ export interface ConnectionHost {
   isBlackholed(peer: NodeName): boolean;
   latencyOf(peer: NodeName): LatencyFault | undefined;
   count(stat: string, n?: number): void;
+  /** a lone tick was read (for instrumentation; the fast path of `frame`) */
+  tickHeard(conn: Connection): void;
   /** a control frame was queued (for instrumentation) */
   controlSent(conn: Connection, kind: number, bytes: number): void;
   /** one fragment of a message on `channel` crossed the link (for instrumentation) */

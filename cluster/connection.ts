@@ -12,7 +12,7 @@ import { newChallenge } from './handshake.ts';
 import { HandshakeMachine, describeEnd, type Step } from './handshake-machine.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { Outbound, atEndOfTurn } from './outbound.ts';
-import { readFrom, type Socket } from './transport.ts';
+import { directWriter, readFrom, type DirectWrite, type Socket } from './transport.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { Reassembler, innerChannel, messageTooLarge } from './wire/fragments.ts';
 import { FrameParser } from './wire/framing.ts';
@@ -22,6 +22,9 @@ import { BodyReader, NameCache } from './wire/reader.ts';
 export type { ConnectionConfig, ConnectionHost } from './connection-host.ts';
 
 type State = 'handshake' | 'up' | 'closed';
+
+/** The one tick frame every link writes (length 1, kind TICK); never written to. */
+const TICK_FRAME = encodeFrame(Kind.TICK);
 
 /**
  * One socket to one peer: framing, the handshake (both roles), the send scheduler, the
@@ -60,6 +63,8 @@ export class Connection {
   /** channel of the fragmented message being received */
   private fragChannel = '';
   private readonly delayLine: DelayLine;
+  /** one write(2) past the stream layer, for ticks (null under TLS) */
+  private readonly directWrite: DirectWrite | null;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -117,6 +122,7 @@ export class Connection {
     this.reassembler = new Reassembler(c.maxMessageBytes);
     this.delayLine = new DelayLine(c.clock, (batch) => this.writeNow(batch));
     if (expectedPeer !== undefined) this.refreshFaults();
+    this.directWrite = directWriter(socket);
     this.sharedReads = readFrom(socket, (chunk, n) => this.onData(chunk, n));
     socket.on('drain', () => this.outbound.flush());
     socket.on('error', (err) => {
@@ -197,6 +203,27 @@ export class Connection {
     return frame.length;
   }
 
+  /**
+   * A tick of the heartbeat. On an idle plain-TCP link with nothing queued (the case of every
+   * tick of an idle mesh) it is one write of the shared frame, straight to the socket: no frame
+   * allocated, no queue, no end-of-turn flush, no stream write. Otherwise it queues as any
+   * control frame, behind nothing but other control frames. A tick is never traffic.
+   */
+  private sendTick(): void {
+    if (
+      this.directWrite !== null &&
+      !this.blackholed &&
+      this.latency === undefined &&
+      this.outbound.queuedItems === 0 &&
+      this.socket.writableLength === 0 &&
+      this.directWrite(TICK_FRAME)
+    ) {
+      this.host.controlSent(this, Kind.TICK, TICK_FRAME.length);
+      return;
+    }
+    this.sendControl(Kind.TICK);
+  }
+
   /** Flushes what is queued, then ends the socket (the peer sees the frames, then EOF). */
   end(): void {
     this.outbound.flush();
@@ -232,6 +259,12 @@ export class Connection {
 
   private onData(chunk: Buffer, n: number): void {
     if (this.state === 'closed') return;
+    if (n === TICK_FRAME.length && this.isLoneTick(chunk)) {
+      // an idle peer's tick, alone in its read: nothing to decode, dispatch or flush
+      this.heartbeat!.heard();
+      this.host.tickHeard(this);
+      return;
+    }
     this.heardInChunk = false;
     this.outbound.holdFlushes();
     try {
@@ -243,6 +276,20 @@ export class Connection {
       this.outbound.releaseFlushes();
     }
     if (this.heardInChunk) this.heartbeat?.heard();
+  }
+
+  /** Whether `chunk` is exactly one tick on an up link, read between two frames. */
+  private isLoneTick(chunk: Buffer): boolean {
+    return (
+      chunk[4] === Kind.TICK &&
+      chunk[3] === 1 &&
+      chunk[2] === 0 &&
+      chunk[1] === 0 &&
+      chunk[0] === 0 &&
+      this.state === 'up' &&
+      !this.blackholed &&
+      !this.parser.midFrame
+    );
   }
 
   private protocolError(err: unknown): void {
@@ -354,7 +401,7 @@ export class Connection {
     this.state = 'up';
     this.parser.maxFrameBytes = c.maxFrameBytes;
     this.heartbeat = new Heartbeat(c.ticktimeMs, c.clock, {
-      sendTick: () => this.sendControl(Kind.TICK),
+      sendTick: () => this.sendTick(),
       timedOut: () => this.fail('timeout', 'ticktime elapsed'),
       takeSentMark: () => {
         const m = this.sentMark;

@@ -320,6 +320,10 @@ export class Node implements ClusterNode, ConnectionHost {
       this.instrumentation.emitFrame(conn.peer, channelOf(kind) ?? 'mesh', 'out', bytes);
   }
 
+  tickHeard(conn: Connection): void {
+    if (this.instrumentation.hasFrame) this.instrumentation.emitFrame(conn.peer!, 'tick', 'in', 5);
+  }
+
   frame(conn: Connection, kind: number, r: BodyReader, bytes: number): void {
     dispatchFrame(this.dispatch, conn, kind, r, bytes);
   }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TlsOptions } from './api.ts';
@@ -10,18 +10,26 @@ export type Socket = net.Socket;
 /** Receives the first `n` bytes of `chunk`, which may be overwritten once this returns. */
 export type ChunkSink = (chunk: Buffer, n: number) => void;
 
-/** Size of the reused read buffer of a dialed socket (what Node's stream layer reads at most). */
+/** Size of the read buffer (what Node's stream layer reads at most). */
 const READ_BUFFER_BYTES = 64 * 1024;
 
 /**
- * The reads of a socket we dialed over plain TCP. They go through `onread` into one reused buffer
- * and straight to the connection's parser, skipping Node's stream layer (a push, a 'data' event
- * and a next-tick read-more per chunk: about a sixth of a small RPC round trip's instructions).
- * Accepted sockets cannot be created with `onread`, and TLS ones do not support it: they keep
+ * The one buffer every plain-TCP socket of the process reads into. A read is handed to its
+ * connection synchronously and the connection copies whatever it keeps (see `readFrom`), so one
+ * buffer serves all links: a node with 99 links does not hold 99 read buffers, nor allocate one
+ * per read as the stream layer does.
+ */
+let sharedReadBuffer: Buffer | null = null;
+
+/**
+ * The reads of a plain-TCP socket. They go through `onread` into the shared buffer and straight
+ * to the connection's parser, skipping Node's stream layer (a push, a 'data' event and a
+ * next-tick read-more per chunk: about a sixth of a small RPC round trip's instructions, and
+ * most of what an idle link's tick cost to receive). TLS sockets do not support it: they keep
  * 'data' events.
  */
 class DirectReads {
-  readonly buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  readonly buffer = (sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
   private sink: ChunkSink | null = null;
   /** chunks that arrived before a sink was attached (copied: the buffer is reused) */
   private early: Buffer[] = [];
@@ -59,6 +67,45 @@ export function readFrom(socket: Socket, sink: ChunkSink): ArrayBufferLike | nul
   return null;
 }
 
+/** Writes a small frame at once; false when it could not (the caller then queues it). */
+export type DirectWrite = (frame: Uint8Array) => boolean;
+
+interface HandleWithFd {
+  readonly fd?: number;
+}
+
+/**
+ * A write that skips Node's stream machinery (Writable state, write request, after-write
+ * callback): one `write(2)` on the socket's descriptor. Only for a few bytes on a plain-TCP
+ * socket whose own queue is empty — the caller checks `writableLength === 0`, so nothing can be
+ * overtaken. A tick written this way costs one system call and no allocation; through
+ * `socket.write` it cost ~10× that in JavaScript run cold once a second (issue #20's profile).
+ * Null for TLS sockets (bytes must be encrypted) and where a descriptor is not exposed.
+ */
+export function directWriter(socket: Socket): DirectWrite | null {
+  if (socket instanceof tls.TLSSocket) return null;
+  const handleOf = (): HandleWithFd | null =>
+    (socket as unknown as { _handle: HandleWithFd | null })._handle;
+  const first = handleOf()?.fd;
+  if (typeof first !== 'number' || first < 0) return null;
+  return (frame) => {
+    // the handle is dropped (and its descriptor closed) when the socket is destroyed: read it
+    // each time, so a descriptor number reused by another file is never written to
+    const fd = socket.destroyed ? -1 : (handleOf()?.fd ?? -1);
+    if (fd < 0) return false;
+    let n: number;
+    try {
+      n = writeSync(fd, frame);
+    } catch {
+      // EAGAIN (the kernel's buffer is full) or a dead peer: the stream path queues or reports it
+      return false;
+    }
+    // a partial write of a few bytes only happens on a full buffer: the rest goes in order
+    if (n < frame.length) socket.write(frame.subarray(n));
+    return true;
+  };
+}
+
 export interface Listener {
   readonly port: number;
   close(): Promise<void>;
@@ -88,6 +135,42 @@ export function certifiedFor(socket: Socket, node: string): boolean {
   return host !== '' && tls.checkServerIdentity(host, cert) === undefined;
 }
 
+/** What `adopt` needs of Node's socket internals (present since Node 12; checked at run time). */
+interface SocketInternals {
+  _handle: object | null;
+  _server: net.Server | null;
+  server: net.Server | null;
+}
+
+/**
+ * An accepted plain-TCP socket, re-made around the same handle with `onread`, which Node offers
+ * only to sockets it creates for `connect`. The server accepts paused (`pauseOnConnect`), so not a
+ * byte was read before the new socket owns the handle; the server's connection count moves with
+ * it, so `close()` still waits for it. Without those internals the socket keeps 'data' events.
+ */
+function adopt(accepted: Socket): Socket {
+  const old = accepted as unknown as SocketInternals;
+  const handle = old._handle;
+  if (handle === null || typeof handle !== 'object' || !('readStart' in handle)) {
+    accepted.resume();
+    return accepted;
+  }
+  const direct = new DirectReads();
+  const socket = new net.Socket({
+    handle,
+    onread: direct.onread,
+    readable: true,
+    writable: true,
+  } as net.SocketConstructorOpts);
+  const adopted = socket as unknown as SocketInternals;
+  adopted._server = old._server;
+  adopted.server = old.server;
+  old._server = null;
+  old._handle = null;
+  directReads.set(socket, direct);
+  return socket;
+}
+
 function prepare(socket: Socket): Socket {
   socket.setNoDelay(true);
   return socket;
@@ -102,7 +185,7 @@ export async function listen(
 ): Promise<Listener> {
   const server =
     tlsOptions === undefined
-      ? net.createServer((s) => onSocket(prepare(s)))
+      ? net.createServer({ pauseOnConnect: true }, (s) => onSocket(prepare(adopt(s))))
       : tls.createServer(
           { ...tlsMaterial(tlsOptions), requestCert: true, rejectUnauthorized: true },
           (s) => onSocket(prepare(s)),
