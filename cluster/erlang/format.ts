@@ -2,18 +2,8 @@
  * Terms in Erlang's term syntax, as `io:format("~p")` prints them on one line (remote pids,
  * ports and references show their node, which a shell would show as a node index).
  */
-import {
-  Atom,
-  BitBinary,
-  ErlFloat,
-  ImproperList,
-  OpaqueFun,
-  Pid,
-  Port,
-  Ref,
-  Tuple,
-  type Term,
-} from './terms.ts';
+import { Atom, BitBinary, ErlFloat, ImproperList, OpaqueFun } from './terms.ts';
+import { Pid, Port, Ref, Tuple, type Term } from './terms.ts';
 
 export function formatTerm(t: Term): string {
   switch (typeof t) {

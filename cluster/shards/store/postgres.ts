@@ -7,15 +7,8 @@ import pg from 'pg';
 import { FencedError, StoreUnavailableError } from '../errors.ts';
 import { storeFailure } from './failure.ts';
 import { validateShard, validateWrite } from './validate.ts';
-import type {
-  EpochGrant,
-  FencedStore,
-  HistoryRow,
-  ShardEpoch,
-  StoreOptions,
-  WriteRequest,
-  WriteResult,
-} from './types.ts';
+import type { EpochGrant, FencedStore, HistoryRow, ShardEpoch } from './types.ts';
+import type { StoreOptions, WriteRequest, WriteResult } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_shards (

@@ -3,15 +3,8 @@ import { FencedError, StoreUnavailableError } from '../errors.ts';
 import { storeFailure } from './failure.ts';
 import { DEFAULT_SQLITE_BUSY_TIMEOUT_MS } from '../constants.ts';
 import { validateShard, validateWrite } from './validate.ts';
-import type {
-  EpochGrant,
-  FencedStore,
-  HistoryRow,
-  ShardEpoch,
-  StoreOptions,
-  WriteRequest,
-  WriteResult,
-} from './types.ts';
+import type { EpochGrant, FencedStore, HistoryRow, ShardEpoch } from './types.ts';
+import type { StoreOptions, WriteRequest, WriteResult } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_shards (
