@@ -3,7 +3,14 @@
  * that carry it to dashboards. Plain JSON types (no Dates, no Maps) so the same value is the
  * `GET /api/cluster` body, the `/ui` `model` push and what the browser renders.
  */
-import type { DiscoverySummary, NodeEvent, NodeView, ProcessStats } from './telemetry.ts';
+import type {
+  BeamStats,
+  DiscoverySummary,
+  NodeEvent,
+  NodeView,
+  ProcessStats,
+  Runtime,
+} from './telemetry.ts';
 
 /**
  * `up`: its agent is connected and reporting; `down`: its agent disconnected (process gone or
@@ -36,6 +43,10 @@ export interface ModelNode {
    * null when the node reports no discovery.
    */
   readonly discovery: DiscoverySummary | null;
+  /** `beam` for a BEAM node watched over rex; `node` (or absent) for a TypeScript node */
+  readonly runtime?: Runtime;
+  /** a BEAM node's stats from its latest poll (OTP release, memory, processes, names) */
+  readonly beam?: BeamStats | null;
 }
 
 /** What one end of a link reports. `missing`: that end does not list the link at all. */

@@ -254,6 +254,46 @@ export const discoverySummarySchema = z.object({
 });
 export type DiscoverySummary = z.infer<typeof discoverySummarySchema>;
 
+/** most names in each list of a BEAM node's stats (registered, global names, pg groups) */
+export const MAX_BEAM_NAMES = 512;
+const beamName = z.string().min(1).max(MAX_NAME_CHARS);
+
+/**
+ * What the observatory reads from a BEAM node over `rex` (no agent inside the node): memory,
+ * process and port counts, scheduler load, names and `pg` groups. Sent only for BEAM nodes.
+ */
+export const beamStatsSchema = z.object({
+  /** `erlang:system_info(otp_release)`, e.g. `25` */
+  otpRelease: z.string().min(1).max(32),
+  /** `erlang:memory()` in bytes */
+  memory: z.object({
+    total: count,
+    processes: count,
+    system: count,
+    atom: count,
+    binary: count,
+    code: count,
+    ets: count,
+  }),
+  processCount: count,
+  portCount: count,
+  /** `erlang:statistics(run_queue)` at the poll */
+  runQueue: count,
+  /** reductions executed during the interval (`erlang:statistics(reductions)`) */
+  reductions: count,
+  /** `registered()`, sorted */
+  registered: z.array(beamName).max(MAX_BEAM_NAMES),
+  /** `global:registered_names()`, each name in Erlang term syntax, sorted */
+  globalNames: z.array(beamName).max(MAX_BEAM_NAMES),
+  /** the groups of the observed `pg` scope (term syntax) with their member counts */
+  pgGroups: z.array(z.object({ group: beamName, members: count })).max(MAX_BEAM_NAMES),
+});
+export type BeamStats = z.infer<typeof beamStatsSchema>;
+
+/** What kind of runtime a node is: a TypeScript node (`node`) or a BEAM node (`beam`). */
+export const runtimeSchema = z.enum(['node', 'beam']);
+export type Runtime = z.infer<typeof runtimeSchema>;
+
 export const snapshotSchema = z.object({
   node: nodeNameSchema,
   bootId: z.string().min(1).max(64),
@@ -282,5 +322,9 @@ export const snapshotSchema = z.object({
   eventsThrough: z.int().min(0).optional(),
   process: processStatsSchema,
   agent: agentStatsSchema,
+  /** the node's runtime; absent means `node` (agents older than this field) */
+  runtime: runtimeSchema.optional(),
+  /** present only for BEAM nodes, read over `rex` by the observatory */
+  beam: beamStatsSchema.optional(),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;

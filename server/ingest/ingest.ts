@@ -5,6 +5,7 @@
  * commands reach an agent.
  */
 import type { Namespace, Socket } from 'socket.io';
+import { agentHelloSchema } from '../../protocol/agent.ts';
 import type {
   AgentConnectErrorData,
   AgentHello,
@@ -72,9 +73,29 @@ export interface AgentConnection {
   command(command: ControlCommandInput, timeoutMs: number): Promise<CommandAck>;
 }
 
+/**
+ * A source of snapshots inside the server process (the BEAM observer polls nodes that run no
+ * agent): it takes the same path as a socket agent, from dedupe to store and live model.
+ */
+export interface LocalAgent {
+  /** Validates, stores and shows a batch, as the `snapshots` event does; resolves with its ack. */
+  submit(batch: readonly Snapshot[]): Promise<SnapshotAck>;
+  /** The node's agent is gone (the model marks the node down). Idempotent. */
+  close(reason?: string): void;
+}
+
+export interface LocalAgentHandlers {
+  /** executes a control command for the node (what a socket agent does on `command`) */
+  command(command: ControlCommandInput, timeoutMs: number): Promise<CommandAck>;
+  /** a newer session took the node's name; this one is closed */
+  kicked?(): void;
+}
+
 export interface Ingest {
   agent(node: string): AgentConnection | undefined;
   agents(): AgentConnection[];
+  /** Opens an in-process agent session for `hello.node` (no credential: trusted server code). */
+  attachLocal(hello: AgentHello, handlers: LocalAgentHandlers): LocalAgent;
 }
 
 interface SocketData {
@@ -140,7 +161,10 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
 
   /** highest seq accepted per (node, bootId): stored, or being stored; bounded, with warnings */
   const accepted = new BoundedSeqs({ maxNodes, warn: log });
-  const byNode = new Map<string, { socket: AgentSocket; connection: AgentConnection }>();
+  const byNode = new Map<
+    string,
+    { id: symbol; kick: () => void; connection: AgentConnection }
+  >();
 
   namespace.use((socket, next) => {
     const check = checkHello(socket.handshake.auth, options.agentToken);
@@ -155,8 +179,23 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
     next(error);
   });
 
-  namespace.on('connection', (socket) => {
-    const hello = socket.data.hello;
+  /**
+   * One agent session, from the socket or in-process: registers its connection for commands,
+   * tells the model and the timeline, and serialises its batches. `kick` ends the session's
+   * transport when a newer one takes the name or the store cannot be read.
+   */
+  function openSession(
+    hello: AgentHello,
+    command: AgentConnection['command'],
+    kick: () => void,
+  ): {
+    readonly id: symbol;
+    readonly ready: Promise<Welcome | undefined>;
+    submit(batch: unknown): Promise<SnapshotAck>;
+    urgent(raw: unknown): void;
+    closed(reason: string): void;
+  } {
+    const id = Symbol(hello.node);
     const k = key(hello.node, hello.bootId);
     connects();
     const connection: AgentConnection = {
@@ -164,15 +203,14 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
       bootId: hello.bootId,
       hidden: hello.hidden,
       capabilities: hello.capabilities,
-      command: (command, timeoutMs) => sendCommand(socket, hello.node, command, timeoutMs),
+      command,
     };
     const previous = byNode.get(hello.node);
-    byNode.set(hello.node, { socket, connection });
-    // Two live sockets for one node name: the newest wins, the old one is told to go. Both
+    byNode.set(hello.node, { id, kick, connection });
+    // Two live sessions for one node name: the newest wins, the old one is told to go. Both
     // proved the node's own credential (the middleware derives it from the name), so the newest
     // is that node again (a restart, a reconnect after a network cut), never another node.
-    if (previous !== undefined && previous.socket.id !== socket.id)
-      previous.socket.disconnect(true);
+    if (previous !== undefined && previous.id !== id) previous.kick();
 
     const at = options.now();
     model.agentConnected(hello, at);
@@ -185,78 +223,100 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
 
     // Batches wait for the welcome's store read, so dedupe starts from what is really stored.
     const ready = store.storedSeq(hello.node, hello.bootId).then(
-      (seq) => {
+      (seq): Welcome => {
         accepted.set(k, Math.max(accepted.get(k) ?? 0, seq ?? 0));
-        const welcome: Welcome = { ackedSeq: seq, serverTime: options.now() };
-        socket.emit('welcome', welcome);
-        return true;
+        return { ackedSeq: seq, serverTime: options.now() };
       },
       (error: unknown) => {
         log(`ingest: cannot read stored seq of ${hello.node}: ${String(error)}`);
         // Without knowing what is stored we cannot dedupe; let the agent retry a new connection.
-        socket.disconnect(true);
-        return false;
+        kick();
+        return undefined;
       },
     );
 
     let queue = Promise.resolve();
-    // Typed as the protocol says, but the payload is whatever the peer sent: validate everything.
-    socket.on('snapshots', (batch: unknown, ack: unknown) => {
-      const reply = (answer: SnapshotAck) => {
-        if (typeof ack === 'function') (ack as (a: SnapshotAck) => void)(answer);
-      };
+    return {
+      id,
+      ready,
       // One at a time per agent, in arrival order, so acks stay cumulative. Every batch is
       // answered, and a batch that throws must not stop the ones behind it.
-      queue = queue.then(async () => {
-        if (!(await ready)) return;
-        let answer: SnapshotAck;
-        try {
-          answer = await handleBatch(hello, batch);
-        } catch (error) {
-          log(`ingest: batch of ${hello.node} failed: ${String(error)}`);
-          const acked = accepted.get(k) ?? 0;
-          answer = {
-            ok: false,
-            ackedSeq: acked === 0 ? null : acked,
-            error: { code: 'unavailable', message: 'the batch could not be processed; retry' },
-          };
+      submit(batch) {
+        const answer = queue.then(async (): Promise<SnapshotAck> => {
+          if ((await ready) === undefined) {
+            return {
+              ok: false,
+              ackedSeq: null,
+              error: { code: 'unavailable', message: 'the store is unavailable; retry later' },
+            };
+          }
+          try {
+            return await handleBatch(hello, batch);
+          } catch (error) {
+            log(`ingest: batch of ${hello.node} failed: ${String(error)}`);
+            const acked = accepted.get(k) ?? 0;
+            return {
+              ok: false,
+              ackedSeq: acked === 0 ? null : acked,
+              error: { code: 'unavailable', message: 'the batch could not be processed; retry' },
+            };
+          }
+        });
+        queue = answer.then(() => undefined);
+        return answer;
+      },
+      // Shown live at once; stored only with the snapshot that carries the same event later.
+      urgent(raw) {
+        const check = checkUrgent(raw, hello.node, hello.bootId);
+        if (!check.ok) {
+          reject(check.reason);
+          return;
         }
-        reply(answer);
+        const { event, faults } = check.urgent;
+        if (!trackerOf(hello.node, hello.bootId).accept(check.urgent)) {
+          urgentReceived({ outcome: 'duplicate' });
+          return;
+        }
+        urgentReceived({ outcome: 'applied' });
+        model.applyUrgent(hello.node, hello.bootId, event, faults);
+        options.events.publish([{ id: 0, at: event.at, node: hello.node, source: 'node', event }]);
+      },
+      closed(reason) {
+        if (byNode.get(hello.node)?.id === id) byNode.delete(hello.node);
+        const when = options.now();
+        model.agentDisconnected(hello.node, hello.bootId, when);
+        if (model.read().nodes.find((n) => n.name === hello.node)?.status === 'down') {
+          options.traffic.drop(hello.node);
+        }
+        options.events.server(hello.node, {
+          type: 'agent',
+          at: when,
+          action: 'disconnected',
+          bootId: hello.bootId,
+          reason,
+        });
+      },
+    };
+  }
+
+  namespace.on('connection', (socket) => {
+    const hello = socket.data.hello;
+    const session = openSession(
+      hello,
+      (command, timeoutMs) => sendCommand(socket, hello.node, command, timeoutMs),
+      () => socket.disconnect(true),
+    );
+    void session.ready.then((welcome) => {
+      if (welcome !== undefined) socket.emit('welcome', welcome);
+    });
+    // Typed as the protocol says, but the payload is whatever the peer sent: validate everything.
+    socket.on('snapshots', (batch: unknown, ack: unknown) => {
+      void session.submit(batch).then((answer) => {
+        if (typeof ack === 'function') (ack as (a: SnapshotAck) => void)(answer);
       });
     });
-
-    // Shown live at once; stored only with the snapshot that carries the same event later.
-    socket.on('urgent', (raw: unknown) => {
-      const check = checkUrgent(raw, hello.node, hello.bootId);
-      if (!check.ok) {
-        reject(check.reason);
-        return;
-      }
-      const { event, faults } = check.urgent;
-      if (!trackerOf(hello.node, hello.bootId).accept(check.urgent)) {
-        urgentReceived({ outcome: 'duplicate' });
-        return;
-      }
-      urgentReceived({ outcome: 'applied' });
-      model.applyUrgent(hello.node, hello.bootId, event, faults);
-      options.events.publish([{ id: 0, at: event.at, node: hello.node, source: 'node', event }]);
-    });
-
-    socket.on('disconnect', (reason) => {
-      if (byNode.get(hello.node)?.socket.id === socket.id) byNode.delete(hello.node);
-      const when = options.now();
-      model.agentDisconnected(hello.node, hello.bootId, when);
-      if (model.read().nodes.find((n) => n.name === hello.node)?.status === 'down') {
-        options.traffic.drop(hello.node);
-      }
-      options.events.server(hello.node, {
-        type: 'agent',
-        at: when,
-        action: 'disconnected',
-        bootId: hello.bootId,
-        reason,
-      });
-    });
+    socket.on('urgent', (raw: unknown) => session.urgent(raw));
+    socket.on('disconnect', (reason) => session.closed(reason));
   });
 
   /** Applies fresh snapshots to the live model and traffic window and publishes their events. */
@@ -337,6 +397,36 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
   return {
     agent: (node) => byNode.get(node)?.connection,
     agents: () => [...byNode.values()].map((v) => v.connection),
+    attachLocal(hello, handlers) {
+      // In-process sources are trusted code of this server, but their hello is checked like any.
+      const parsed = agentHelloSchema.parse(hello);
+      let open = true;
+      const session = openSession(
+        parsed,
+        (command, timeoutMs) => handlers.command(command, timeoutMs),
+        () => {
+          if (!open) return;
+          open = false;
+          session.closed('replaced');
+          handlers.kicked?.();
+        },
+      );
+      return {
+        submit: (batch) =>
+          open
+            ? session.submit(batch)
+            : Promise.resolve({
+                ok: false,
+                ackedSeq: null,
+                error: { code: 'unavailable', message: 'this session was closed' },
+              }),
+        close(reason = 'closed') {
+          if (!open) return;
+          open = false;
+          session.closed(reason);
+        },
+      };
+    },
   };
 }
 

@@ -21,11 +21,13 @@ import type {
 } from '../../protocol/model.ts';
 import type {
   ActiveFault,
+  BeamStats,
   DiscoverySummary,
   LinkRow,
   NodeEvent,
   NodeView,
   ProcessStats,
+  Runtime,
   ShardRow,
   Snapshot,
 } from '../../protocol/telemetry.ts';
@@ -55,6 +57,9 @@ interface NodeState {
   /** the latest discovery section; kept while the node is down, as its last account */
   discovery: DiscoverySummary | null;
   lastSeq: number;
+  /** from the latest snapshot that said; undefined until then */
+  runtime: Runtime | undefined;
+  beam: BeamStats | null;
 }
 
 export interface LiveModelOptions {
@@ -119,6 +124,7 @@ export class LiveModel {
       n.view = null;
       n.process = null;
       n.discovery = null;
+      n.beam = null;
       n.lastSeq = 0;
       n.bootId = hello.bootId;
     }
@@ -153,6 +159,8 @@ export class LiveModel {
     n.links = new Map(s.links.map((l) => [l.peer, l]));
     if (s.shards !== undefined) n.shards = s.shards;
     if (s.discovery !== undefined) n.discovery = s.discovery;
+    if (s.runtime !== undefined) n.runtime = s.runtime;
+    if (s.beam !== undefined) n.beam = s.beam;
     n.faults = s.faults;
     n.process = s.process;
     n.intervalMs = s.intervalMs;
@@ -268,6 +276,8 @@ export class LiveModel {
       faults: [],
       discovery: null,
       lastSeq: 0,
+      runtime: undefined,
+      beam: null,
     };
   }
 
@@ -353,6 +363,7 @@ export class LiveModel {
       process: n.process,
       shardsOwned: n.shards.filter((s) => s.role === 'owner').length,
       discovery: n.discovery,
+      ...(n.runtime !== undefined && { runtime: n.runtime, beam: n.beam }),
     };
   }
 
