@@ -6,19 +6,20 @@
 -module(obs_demo).
 -behaviour(gen_server).
 
--export([start/1, stats/0]).
+-export([start/2, stats/0]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 %% the pg scope the observatory lists groups of
--define(SCOPE, obs_demo).
+-define(SCOPE, obs_demo_pg).
 -define(TICK_MS, 500).
 -define(PING_MS, 2000).
 -define(CALL_TIMEOUT_MS, 2000).
 
-%% Started by `erl -eval 'obs_demo:start([...])'`; prints one line the lab waits for.
-start(Members) ->
+%% Started by `erl -eval 'obs_demo:start([...], traffic)'`; prints one line the lab waits for.
+%% Mode `idle` only pings the members (benchmarks measure the observer, not the demo).
+start(Members, Mode) when Mode =:= traffic; Mode =:= idle ->
     {ok, _} = pg:start(?SCOPE),
-    {ok, _} = gen_server:start({local, obs_demo}, ?MODULE, Members, []),
+    {ok, _} = gen_server:start({local, obs_demo}, ?MODULE, {Members, Mode}, []),
     io:format("obs_demo ready ~s~n", [node()]),
     ok.
 
@@ -26,13 +27,13 @@ start(Members) ->
 stats() ->
     gen_server:call(obs_demo, stats).
 
-init(Members) ->
+init({Members, Mode}) ->
     Peers = [P || P <- Members, P =/= node()],
     yes = global:register_name({obs_demo, node()}, self()),
     ok = pg:join(?SCOPE, demo_all, self()),
     %% two smaller groups, so the group list says something about membership
     ok = pg:join(?SCOPE, {demo_half, erlang:phash2(node(), 2)}, self()),
-    erlang:send_after(?TICK_MS, self(), tick),
+    Mode =:= traffic andalso erlang:send_after(?TICK_MS, self(), tick),
     self() ! ping,
     {ok, #{peers => Peers, seq => 0, broadcasts => 0, received => 0, calls => 0}}.
 

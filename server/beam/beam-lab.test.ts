@@ -1,0 +1,126 @@
+/**
+ * The BEAM lab end to end with real `erl`: three nodes running the demo application on the
+ * lab's own EPMD, watched by the observer through the server's ingest, killed through the API.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterModel } from '../../protocol/model.ts';
+import { scrubbedEnv } from '../env.ts';
+import { descendants } from '../lab/proc-scan.ts';
+import { clusterModel, freePort, untilModel } from '../lab/testing.ts';
+import { startServer, type RunningServer } from '../start.ts';
+import { findErlTools } from './lab/erl.ts';
+import { runBeamLab, type RunningBeamLab } from './lab/run-beam-lab.ts';
+
+const ADMIN = 'admin-token-for-beam-tests';
+const B = (i: number) => `b${i}@127.0.0.1`;
+
+let dir: string;
+let server: RunningServer;
+let beam: RunningBeamLab;
+
+const meshed = (m: ClusterModel, names: readonly string[]) =>
+  names.every((name) => {
+    const n = m.nodes.find((x) => x.name === name);
+    return (
+      n?.status === 'up' &&
+      n.runtime === 'beam' &&
+      names.filter((o) => o !== name).every((o) => n.view?.nodes.includes(o) === true)
+    );
+  });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'observatory-beam-'));
+  server = await startServer({
+    port: await freePort(),
+    databaseUrl: `file:${join(dir, 'beam.db')}`,
+    adminToken: ADMIN,
+    agentToken: 'agent-token-for-beam-tests',
+    dashboard: false,
+  });
+  beam = await runBeamLab({
+    count: 3,
+    tools: findErlTools(process.env.PATH ?? ''),
+    env: scrubbedEnv(),
+    ingest: server.context.observatory.ingest,
+  });
+  server.context.observatory.setLab(beam.lab);
+}, 60_000);
+
+afterAll(async () => {
+  await beam?.stop();
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+}, 30_000);
+
+describe('BEAM lab', () => {
+  it('beam lab — the model shows three BEAM nodes, fully meshed, with their OTP release', async () => {
+    const names = [B(1), B(2), B(3)];
+    const m = await untilModel(server.url, (x) => meshed(x, names), 30_000);
+    const b1 = m.nodes.find((n) => n.name === B(1))!;
+    expect(b1.beam?.otpRelease).toMatch(/^\d+$/);
+    expect(b1.beam?.processCount).toBeGreaterThan(10);
+    expect(b1.beam?.registered).toContain('obs_demo');
+    expect(b1.beam?.globalNames).toContain(`{obs_demo,'${B(2)}'}`);
+    expect(b1.beam?.pgGroups.find((g) => g.group === 'demo_all')?.members).toBe(3);
+    // the observer is hidden and not drawn as a member
+    expect(m.nodes.filter((n) => n.name.startsWith('observatory_'))).toEqual([]);
+    expect(m.links.filter((l) => l.state === 'up' && !l.hidden)).toHaveLength(3);
+  }, 40_000);
+
+  it('beam lab — per-link bytes grow with the demo traffic', async () => {
+    const bytes = async () => {
+      const res = await fetch(`${server.url}/api/traffic`);
+      const t = (await res.json()) as {
+        rows: { from: string; to: string; channel: string; bytesPerSec: number }[];
+      };
+      return t.rows.filter((r) => r.channel === 'dist' && r.from === B(1));
+    };
+    const deadline = performance.now() + 20_000;
+    let rows = await bytes();
+    while (rows.length < 2 && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      rows = await bytes();
+    }
+    expect(rows.map((r) => r.to).sort()).toEqual([B(2), B(3)]);
+    // the demo sends payloads of up to 4 KB twice a second: far above ticks alone
+    for (const r of rows) expect(r.bytesPerSec).toBeGreaterThan(200);
+  }, 30_000);
+
+  it('beam lab — the cookie is in no process argument and no environment', () => {
+    const procs = descendants(process.pid);
+    const erl = procs.filter((p) => p.argv.some((a) => a.includes('b1@127.0.0.1')));
+    expect(erl.length).toBeGreaterThan(0);
+    for (const p of procs) {
+      expect(p.argv.join(' ')).not.toContain(beam.lab.cookie);
+      expect(p.environ.join('\n')).not.toContain(beam.lab.cookie);
+    }
+  });
+
+  it('beam lab — kill through the API removes the node; the others stop listing it', async () => {
+    const before = beam.lab.pids()[B(3)];
+    expect(before).toBeDefined();
+    const res = await fetch(`${server.url}/api/control/kill`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+      body: JSON.stringify({ node: B(3) }),
+    });
+    expect(res.status).toBe(200);
+    const m = await untilModel(
+      server.url,
+      (x) =>
+        x.nodes.find((n) => n.name === B(3))?.status === 'down' &&
+        [B(1), B(2)].every(
+          (name) => x.nodes.find((n) => n.name === name)?.view?.nodes.includes(B(3)) === false,
+        ),
+      15_000,
+    );
+    expect(m.nodes.find((n) => n.name === B(1))?.status).toBe('up');
+    expect(beam.lab.pids()[B(3)]).toBeUndefined();
+    expect((await clusterModel(server.url)).nodes.find((n) => n.name === B(3))?.status).toBe(
+      'down',
+    );
+  }, 30_000);
+});
