@@ -22,6 +22,14 @@ export function parsePort(value: string): number {
   return port;
 }
 
+/** Commander parser for a count that may be zero. */
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 1_000)
+    throw new InvalidArgumentError('must be an integer from 0 to 1000');
+  return n;
+}
+
 /** Commander parser for a count of at least one. */
 export function parsePositiveInt(value: string): number {
   const n = Number(value);

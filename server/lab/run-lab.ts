@@ -6,7 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadEnvOrExit, out, serverOptionsFromEnv, stopOnSignals, tokenLines } from '../boot.ts';
-import { generateToken } from '../env.ts';
+import type { ErlTools } from '../beam/lab/erl.ts';
+import type { RunningBeamLab } from '../beam/lab/run-beam-lab.ts';
+import type { LabControl } from '../control/control.ts';
+import { generateToken, scrubbedEnv } from '../env.ts';
 import { ensureNextBuild } from '../next-build.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { LabNodes, type LabNodeSpec } from './nodes.ts';
@@ -32,6 +35,8 @@ export interface LabRunOptions {
    * once every node listens. Default: the shards ledger demo (`shardsDemo`); false: none.
    */
   readonly workload?: LabWorkload | false;
+  /** real `erl` nodes beside the TypeScript ones (`--beam N`); the CLI found the tools */
+  readonly beam?: { readonly count: number; readonly tools: ErlTools };
 }
 
 export interface LabWorkload {
@@ -71,7 +76,23 @@ export function shardsDemo(dataDir: string): LabWorkload {
 export interface RunningLab {
   readonly server: RunningServer;
   readonly nodes: LabNodes;
+  /** the BEAM half, when `beam` was asked for and has started */
+  readonly beam: RunningBeamLab | undefined;
   stop(): Promise<void>;
+}
+
+/** One LabControl over the TypeScript and the BEAM nodes: each call goes to the lab that knows the node. */
+function combineLabs(labs: readonly LabControl[]): LabControl {
+  const owner = (node: string) => labs.find((l) => l.knows(node));
+  return {
+    knows: (node) => owner(node) !== undefined,
+    kill: (node) => owner(node)?.kill(node) ?? false,
+    restart: async (node) => {
+      const lab = owner(node);
+      if (lab === undefined) throw new Error(`${node} is not a lab node`);
+      await lab.restart(node);
+    },
+  };
 }
 
 /** Consecutive ports from `base` when all are free, otherwise any free ports. */
@@ -125,12 +146,17 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
   observatory.setLab(nodes);
 
   let stopping: Promise<void> | undefined;
+  let beam: RunningBeamLab | undefined;
   const lab: RunningLab = {
     server,
     nodes,
+    get beam() {
+      return beam;
+    },
     stop() {
       stopping ??= (async () => {
         observatory.setLab(undefined);
+        await beam?.stop();
         await nodes.stop();
         await server.close();
       })();
@@ -140,6 +166,7 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
   // Even in a hurry, the nodes go first: no orphans.
   const killNodes = () => {
     for (const name of nodes.names()) nodes.kill(name);
+    for (const name of beam?.lab.names() ?? []) beam?.lab.kill(name);
   };
   stopOnSignals({
     stop: () => lab.stop(),
@@ -160,9 +187,34 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
     const spec = specs.find((s) => `${s.name}@${s.host}` === name);
     out(`Lab node ${name} port ${spec?.port} pid ${pid}`);
   }
+  if (options.beam !== undefined && options.beam.count > 0) {
+    out(`BEAM lab: compiling the demo application, starting ${options.beam.count} erl node(s)…`);
+    const { runBeamLab } = await import('../beam/lab/run-beam-lab.ts');
+    try {
+      beam = await runBeamLab({
+        count: options.beam.count,
+        tools: options.beam.tools,
+        env: scrubbedEnv(),
+        ingest: observatory.ingest,
+        log: (line) => {
+          if (/error|warn|crash|gone/i.test(line)) out(line);
+        },
+      });
+    } catch (error) {
+      process.stderr.write(
+        `observatory: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      await lab.stop();
+      process.exit(1);
+    }
+    observatory.setLab(combineLabs([nodes, beam.lab]));
+    for (const [name, pid] of Object.entries(beam.lab.pids()))
+      out(`BEAM node ${name} pid ${pid} (EPMD port ${beam.lab.epmdPort})`);
+  }
   await workload?.start?.(lab);
   out(`Dashboard: ${server.url}/`);
   tokenLines(env, ['admin']).forEach(out);
-  out(`Lab ready: ${options.nodes} node(s). Ctrl-C stops the lab and every node.`);
+  const beamCount = beam === undefined ? '' : ` and ${beam.lab.names().length} BEAM node(s)`;
+  out(`Lab ready: ${options.nodes} node(s)${beamCount}. Ctrl-C stops the lab and every node.`);
   return lab;
 }
