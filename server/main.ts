@@ -15,6 +15,13 @@ export interface RunServerOptions {
   readonly host?: string;
   /** Next.js development mode (also `OBSERVATORY_DEV=1`). */
   readonly dev?: boolean;
+  /** a BEAM cluster to watch over rex (`--beam-nodes`, `--beam-epmd-hosts`), with its cookie */
+  readonly beam?: {
+    readonly nodes: readonly string[];
+    readonly epmdHosts: readonly string[];
+    readonly cookie: string;
+    readonly epmdPort: number;
+  };
 }
 
 /** Hard limit for a graceful shutdown; after it the process exits anyway. */
@@ -40,8 +47,23 @@ export async function runServer(options: RunServerOptions = {}): Promise<Running
   );
   out(`Dashboard: ${server.url}/`);
   tokenLines(env, ['admin', 'agent']).forEach(out);
+  let close = () => server.close();
+  if (options.beam !== undefined) {
+    const { watchBeamCluster } = await import('./beam/observer/watch-cluster.ts');
+    const watch = await watchBeamCluster({
+      ...options.beam,
+      ingest: server.context.observatory.ingest,
+      log: out,
+    });
+    const names = [...options.beam.nodes, ...options.beam.epmdHosts.map((h) => `EPMD at ${h}`)];
+    out(`Watching BEAM nodes over rex: ${names.join(', ')}`);
+    close = async () => {
+      await watch.close();
+      await server.close();
+    };
+  }
   stopOnSignals({
-    stop: () => server.close(),
+    stop: () => close(),
     timeoutMs: SHUTDOWN_TIMEOUT_MS,
     doing: 'shutting down',
   });

@@ -75,6 +75,10 @@ export interface BeamObserver {
   readonly stats: BeamObserverStats;
   /** nodes with an open session (reachable and answering) */
   connected(): string[];
+  /** every node watched */
+  watched(): string[];
+  /** Starts watching one more node (discovery); a node already watched is ignored. */
+  add(node: string): void;
   close(): Promise<void>;
 }
 
@@ -95,6 +99,7 @@ export async function startBeamObserver(options: BeamObserverOptions): Promise<B
   });
   const stats: BeamObserverStats = { polls: 0, failed: 0, skipped: 0 };
   const watchers = options.nodes.map((node) => new NodeWatcher(node, erl, options, stats));
+  let closed = false;
   const offEvents = erl.onNodeEvent((e) => {
     if (e.event === 'nodedown') watchers.find((w) => w.node === e.node)?.lost('nodedown');
   });
@@ -103,7 +108,15 @@ export async function startBeamObserver(options: BeamObserverOptions): Promise<B
     name,
     stats,
     connected: () => watchers.filter((w) => w.isConnected()).map((w) => w.node),
+    watched: () => watchers.map((w) => w.node),
+    add(node) {
+      if (closed || watchers.some((w) => w.node === node)) return;
+      const w = new NodeWatcher(node, erl, options, stats);
+      watchers.push(w);
+      w.start();
+    },
     async close() {
+      closed = true;
       offEvents();
       for (const w of watchers) w.stop();
       await erl.close();
