@@ -12,7 +12,7 @@ import { memo, useMemo } from 'react';
 import type { ClusterModel, TrafficRow } from '../../protocol/model.ts';
 import { convexHull, toPointsAttr, type Point } from '../lib/circle-layout.ts';
 import { LINK_COLORS, sideColor, type LinkLook } from '../lib/colors.ts';
-import { formatBytes, shortName } from '../lib/format.ts';
+import { formatBytes, runtimeLabel, shortName } from '../lib/format.ts';
 import { buildTopology, type DrawnLink } from '../lib/topology.ts';
 import { bytesPerLink } from '../lib/traffic.ts';
 
@@ -46,6 +46,7 @@ export const Topology = memo(function Topology({
     [model, rows, viewer, linkBytes],
   );
   const pos = new Map(topo.nodes.map((n) => [n.name, n.at]));
+  const runtimes = new Map(model.nodes.map((n) => [n.name, runtimeLabel(n)]));
   return (
     <section className="panel" aria-labelledby="topology-title">
       <div className="panel-head">
@@ -106,6 +107,7 @@ export const Topology = memo(function Topology({
             status={n.status}
             hidden={n.hidden}
             seen={n.seen}
+            runtime={runtimes.get(n.name) ?? null}
             viewer={viewer}
             x={n.at.x}
             y={n.at.y}
@@ -272,6 +274,7 @@ const TopologyNode = memo(function TopologyNode({
   status,
   hidden,
   seen,
+  runtime,
   viewer,
   x,
   y,
@@ -280,17 +283,20 @@ const TopologyNode = memo(function TopologyNode({
   status: keyof typeof STATUS_FILL;
   hidden: boolean;
   seen: boolean;
+  /** `BEAM OTP 25` for a BEAM node, null for a TypeScript node */
+  runtime: string | null;
   viewer: string | null;
   x: number;
   y: number;
 }) {
-  const label = `${name}: ${status}${hidden ? ', hidden' : ''}${seen ? '' : `, not seen by ${viewer ?? ''}`}`;
+  const label = `${name}: ${status}${runtime === null ? '' : `, ${runtime}`}${hidden ? ', hidden' : ''}${seen ? '' : `, not seen by ${viewer ?? ''}`}`;
   return (
     <g
       className="node"
       data-testid="topology-node"
       data-node={name}
       data-status={status}
+      data-runtime={runtime === null ? 'node' : 'beam'}
       role="img"
       aria-label={label}
       opacity={seen ? 1 : 0.35}
@@ -308,6 +314,11 @@ const TopologyNode = memo(function TopologyNode({
       <text x={x} y={y + 4} textAnchor="middle" className="node-label">
         {shortName(name)}
       </text>
+      {runtime !== null && (
+        <text x={x} y={y + NODE_R + 12} textAnchor="middle" className="node-runtime">
+          {runtime.replace('BEAM ', '')}
+        </text>
+      )}
     </g>
   );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatRate, shortName } from './format.ts';
+import { formatBytes, formatDuration, formatRate, runtimeLabel, shortName } from './format.ts';
 
 describe('format', () => {
   it('format — short names drop the host only', () => {
@@ -16,5 +16,14 @@ describe('format', () => {
     expect(formatDuration(45_000)).toBe('45 s');
     expect(formatDuration(185_000)).toBe('3 min 5 s');
     expect(formatDuration(7_800_000)).toBe('2 h 10 min');
+  });
+});
+
+describe('runtimeLabel', () => {
+  it('format — a BEAM node is labelled with its OTP release, a TypeScript node not at all', () => {
+    expect(runtimeLabel({ runtime: 'beam', beam: { otpRelease: '25' } })).toBe('BEAM OTP 25');
+    expect(runtimeLabel({ runtime: 'beam', beam: null })).toBe('BEAM OTP ?');
+    expect(runtimeLabel({ runtime: 'node' })).toBeNull();
+    expect(runtimeLabel({})).toBeNull();
   });
 });

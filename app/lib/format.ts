@@ -6,6 +6,15 @@ export function shortName(name: string): string {
   return at > 0 ? name.slice(0, at) : name;
 }
 
+/** `BEAM OTP 25` for a BEAM node, null for a TypeScript node. */
+export function runtimeLabel(node: {
+  readonly runtime?: string;
+  readonly beam?: { readonly otpRelease: string } | null;
+}): string | null {
+  if (node.runtime !== 'beam') return null;
+  return `BEAM OTP ${node.beam?.otpRelease ?? '?'}`;
+}
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB'] as const;
 
 /** Bytes with a binary unit: `512 B`, `1.5 KiB`. */
