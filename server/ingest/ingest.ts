@@ -161,10 +161,7 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
 
   /** highest seq accepted per (node, bootId): stored, or being stored; bounded, with warnings */
   const accepted = new BoundedSeqs({ maxNodes, warn: log });
-  const byNode = new Map<
-    string,
-    { id: symbol; kick: () => void; connection: AgentConnection }
-  >();
+  const byNode = new Map<string, { id: symbol; kick: () => void; connection: AgentConnection }>();
 
   namespace.use((socket, next) => {
     const check = checkHello(socket.handshake.auth, options.agentToken);
