@@ -237,3 +237,51 @@ describe('ingest', () => {
     });
   });
 });
+
+describe('ingest — in-process sessions', () => {
+  const beamStats = {
+    otpRelease: '25',
+    memory: { total: 1, processes: 1, system: 1, atom: 1, binary: 1, code: 1, ets: 1 },
+    processCount: 60,
+    portCount: 9,
+    runQueue: 0,
+    reductions: 10,
+    registered: ['rex'],
+    globalNames: [],
+    pgGroups: [],
+  };
+
+  it('ingest — a local session stores, dedupes and shows snapshots like a socket agent', async () => {
+    const commands: string[] = [];
+    const local = ingest.attachLocal(hello('b1@h', { capabilities: ['kill'] }), {
+      command: (c) => {
+        commands.push(c.type);
+        return Promise.resolve({ id: c.id, ok: true, appliedAt: 1, expiresAt: null });
+      },
+    });
+    const s1 = snapshot('b1@h', 1, { runtime: 'beam', beam: beamStats });
+    expect(await local.submit([s1])).toEqual({ ok: true, ackedSeq: 1 });
+    expect(await local.submit([s1])).toEqual({ ok: true, ackedSeq: 1 });
+    expect(store.rows.map((r) => r.seq)).toEqual([1]);
+    const node = model.read().nodes.find((n) => n.name === 'b1@h');
+    expect(node?.status).toBe('up');
+    expect(node?.runtime).toBe('beam');
+    expect(node?.beam?.otpRelease).toBe('25');
+    // commands reach the session's handler, as they reach a socket agent
+    await ingest.agent('b1@h')?.command({ id: 'k1', type: 'kill' }, 1_000);
+    expect(commands).toEqual(['kill']);
+    local.close('gone');
+    expect(model.read().nodes.find((n) => n.name === 'b1@h')?.status).toBe('down');
+    expect(ingest.agent('b1@h')).toBeUndefined();
+  });
+
+  it('ingest — a local session validates its snapshots (another node, bad fields)', async () => {
+    const local = ingest.attachLocal(hello('b2@h'), {
+      command: () => Promise.reject(new Error('none')),
+    });
+    const ack = await local.submit([snapshot('b3@h', 1)]);
+    expect(ack.ok).toBe(false);
+    expect(store.rows).toEqual([]);
+    local.close();
+  });
+});
