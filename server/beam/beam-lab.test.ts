@@ -58,7 +58,14 @@ afterAll(async () => {
 describe('BEAM lab', () => {
   it('beam lab — the model shows three BEAM nodes, fully meshed, with their OTP release', async () => {
     const names = [B(1), B(2), B(3)];
-    const m = await untilModel(server.url, (x) => meshed(x, names), 30_000);
+    // global and pg settle a moment after the connections: wait for them too
+    const settled = (x: ClusterModel) => {
+      const b = x.nodes.find((n) => n.name === B(1))?.beam;
+      return (
+        b?.globalNames.length === 3 && b.pgGroups.find((g) => g.group === 'demo_all')?.members === 3
+      );
+    };
+    const m = await untilModel(server.url, (x) => meshed(x, names) && settled(x), 30_000);
     const b1 = m.nodes.find((n) => n.name === B(1))!;
     expect(b1.beam?.otpRelease).toMatch(/^\d+$/);
     expect(b1.beam?.processCount).toBeGreaterThan(10);
@@ -68,6 +75,10 @@ describe('BEAM lab', () => {
     // the observer is hidden and not drawn as a member
     expect(m.nodes.filter((n) => n.name.startsWith('observatory_'))).toEqual([]);
     expect(m.links.filter((l) => l.state === 'up' && !l.hidden)).toHaveLength(3);
+    // the same figures reach the Prometheus export
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/observatory_beam_processes\{node="b1@127\.0\.0\.1"\} \d+/);
+    expect(metrics).toMatch(/observatory_node_up\{node="b3@127\.0\.0\.1"\} 1/);
   }, 40_000);
 
   it('beam lab — per-link bytes grow with the demo traffic', async () => {

@@ -19,6 +19,18 @@ export function registerModelMetrics(
   const shardsOwned = metrics.gauge('observatory_node_shards_owned', 'Shards each node owns');
   const faults = metrics.gauge('observatory_active_faults', 'Faults in force, by kind');
   const rss = metrics.gauge('observatory_node_rss_bytes', 'Resident set size of each node process');
+  const beamProcesses = metrics.gauge(
+    'observatory_beam_processes',
+    'Processes of each BEAM node (erlang:system_info(process_count))',
+  );
+  const beamRunQueue = metrics.gauge(
+    'observatory_beam_run_queue',
+    'Run queue of each BEAM node at its latest poll',
+  );
+  const beamMemory = metrics.gauge(
+    'observatory_beam_memory_bytes',
+    'Memory of each BEAM node by kind (erlang:memory())',
+  );
   const msgs = metrics.gauge(
     'observatory_traffic_messages_per_second',
     'Frames per second per link and channel',
@@ -34,10 +46,17 @@ export function registerModelMetrics(
   metrics.onCollect(() => {
     const m = model.read();
     for (const g of [nodeUp, linkUp, shardsOwned, faults, rss, msgs, bytes, p95]) g.reset();
+    for (const g of [beamProcesses, beamRunQueue, beamMemory]) g.reset();
     for (const n of m.nodes) {
       nodeUp.set({ node: n.name }, n.status === 'up' ? 1 : 0);
       shardsOwned.set({ node: n.name }, n.shardsOwned);
       if (n.process !== null) rss.set({ node: n.name }, n.process.rssBytes);
+      if (n.beam !== undefined && n.beam !== null) {
+        beamProcesses.set({ node: n.name }, n.beam.processCount);
+        beamRunQueue.set({ node: n.name }, n.beam.runQueue);
+        for (const [kind, value] of Object.entries(n.beam.memory))
+          beamMemory.set({ node: n.name, kind }, value);
+      }
     }
     for (const l of m.links) linkUp.set({ a: l.a, b: l.b }, l.state === 'up' ? 1 : 0);
     sides.set({}, m.sides.length);
