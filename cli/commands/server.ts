@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { CookieFileError, readCookieFile } from '../cookie-file.ts';
-import { CliOptionsError } from '../node/options.ts';
-import { parsePort } from '../options.ts';
+import { CliOptionsError, parsePort } from '../options.ts';
 import { runServer } from '../run-server.ts';
 
 const BEAM_NODE_PATTERN = /^[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9.:_-]{1,253}$/;

@@ -15,7 +15,7 @@ import {
   startEpmd,
 } from '../../cluster/erlang/testing/erl-node.ts';
 import { beamWatchOptions } from '../../cli/commands/server.ts';
-import { untilModel } from '../lab/testing.ts';
+import { untilModel } from '../lab/testing/index.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { watchBeamCluster, type BeamClusterWatch } from './observer/watch-cluster.ts';
 
