@@ -3,12 +3,30 @@
  * every request the server parses and every JSON answer a client reads. The server validates
  * with them, the dashboard, the CLI and the e2e fixtures parse answers with them, so a change
  * to one side fails the other's typecheck instead of showing up as "no data" in a browser.
- * The model bodies (`GET /api/cluster`, `GET /api/traffic`) are the `/ui` push types of
- * `model.ts`, served as they are pushed.
+ * The model bodies (`GET /api/cluster`, `GET /api/traffic`, `GET /api/events`) are the `/ui`
+ * push types of `model.ts`, served as they are pushed; their schemas here are checked against
+ * those types by the compiler, so the two cannot drift apart.
  */
 import { z } from 'zod';
 import { MAX_FAULT_TTL_MS, MAX_LATENCY_MS } from './control.ts';
-import { nodeNameSchema } from './telemetry.ts';
+import type {
+  ClusterModel,
+  ModelEvent,
+  ModelFault,
+  ModelLink,
+  ModelNode,
+  ModelShard,
+  TrafficModel,
+} from './model.ts';
+import {
+  beamStatsSchema,
+  discoverySummarySchema,
+  nodeEventSchema,
+  nodeNameSchema,
+  processStatsSchema,
+  runtimeSchema,
+  viewSchema,
+} from './telemetry.ts';
 
 // ---- errors ---------------------------------------------------------------------------------
 
@@ -236,3 +254,131 @@ export const controlResultSchema = z.object({
   results: z.array(nodeResultSchema).readonly(),
 });
 export type ControlResult = Readonly<z.infer<typeof controlResultSchema>>;
+
+// ---- GET /api/cluster, GET /api/traffic, GET /api/events: the live model --------------------
+
+const modelNodeSchema: z.ZodType<ModelNode> = z.object({
+  name: z.string(),
+  address: z.string().nullable(),
+  hidden: z.boolean(),
+  status: z.enum(['up', 'down', 'unknown']),
+  bootId: z.string().nullable(),
+  lastSeen: z.number().nullable(),
+  since: z.number(),
+  view: viewSchema.nullable(),
+  capabilities: z.array(z.string()).readonly(),
+  process: processStatsSchema.nullable(),
+  shardsOwned: z.number(),
+  discovery: discoverySummarySchema.nullable(),
+  runtime: runtimeSchema.optional(),
+  beam: beamStatsSchema.nullable().optional(),
+});
+
+const linkEndSchema = z.enum(['connecting', 'up', 'down', 'missing']);
+const modelLinkSchema: z.ZodType<ModelLink> = z.object({
+  a: z.string(),
+  b: z.string(),
+  state: z.enum(['up', 'down', 'asymmetric', 'unknown']),
+  ends: z.object({ a: linkEndSchema, b: linkEndSchema }),
+  blackholed: z.boolean(),
+  delayed: z.boolean(),
+  hidden: z.boolean(),
+});
+
+const modelShardSchema: z.ZodType<ModelShard> = z.object({
+  shard: z.number(),
+  owner: z.string().nullable(),
+  epoch: z.number(),
+  claimants: z
+    .array(
+      z.object({
+        node: z.string(),
+        role: z.enum(['owner', 'acquiring', 'handing_off']),
+        epoch: z.number(),
+      }),
+    )
+    .readonly(),
+  conflict: z.boolean(),
+  handoff: z.boolean(),
+});
+
+const modelFaultSchema: z.ZodType<ModelFault> = z.object({
+  id: z.string(),
+  node: z.string(),
+  kind: z.enum(['partition', 'latency']),
+  peers: z.array(z.string()).readonly(),
+  delayMs: z.number().optional(),
+  jitterMs: z.number().optional(),
+  appliedAt: z.number(),
+  expiresAt: z.number(),
+  timeLeftMs: z.number(),
+});
+
+/** `GET /api/cluster`, and the `/ui` `model` push. */
+export const clusterModelSchema: z.ZodType<ClusterModel> = z.object({
+  at: z.number(),
+  version: z.number(),
+  nodes: z.array(modelNodeSchema).readonly(),
+  links: z.array(modelLinkSchema).readonly(),
+  sides: z.array(z.array(z.string()).readonly()).readonly(),
+  partitioned: z.boolean(),
+  shards: z.array(modelShardSchema).readonly(),
+  faults: z.array(modelFaultSchema).readonly(),
+});
+
+/** `GET /api/traffic`, and the `/ui` `traffic` push. */
+export const trafficModelSchema: z.ZodType<TrafficModel> = z.object({
+  at: z.number(),
+  windowMs: z.number(),
+  rows: z
+    .array(
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        channel: z.string(),
+        msgPerSec: z.number(),
+        bytesPerSec: z.number(),
+        p50: z.number().nullable(),
+        p95: z.number().nullable(),
+        p99: z.number().nullable(),
+      }),
+    )
+    .readonly(),
+});
+
+const serverEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('agent'),
+    at: z.number(),
+    action: z.enum(['connected', 'disconnected']),
+    bootId: z.string(),
+    reason: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('control'),
+    at: z.number(),
+    id: z.string(),
+    action: z.string(),
+    ok: z.boolean(),
+    detail: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('drill'),
+    at: z.number(),
+    id: z.string(),
+    action: z.string(),
+    detail: z.string().optional(),
+  }),
+]);
+
+const modelEventSchema: z.ZodType<ModelEvent> = z.object({
+  id: z.number(),
+  at: z.number(),
+  node: z.string(),
+  source: z.enum(['node', 'server']),
+  event: z.union([nodeEventSchema, serverEventSchema]),
+});
+
+/** `GET /api/events` */
+export const eventsAnswerSchema = z.object({ events: z.array(modelEventSchema) });
+export type EventsAnswer = z.infer<typeof eventsAnswerSchema>;

@@ -18,6 +18,7 @@ import type {
   UiServerToClientEvents,
   UiStatus,
 } from '../../protocol/ui.ts';
+import { clusterModelSchema, trafficModelSchema } from '../../protocol/http.ts';
 import { getJson } from '../lib/api.ts';
 import { mergeEvents } from '../lib/events.ts';
 import { livePoints, type LivePoints } from '../lib/history.ts';
@@ -70,11 +71,11 @@ export function useLive(): LiveState {
     // Pushes since the last publication, and when that was (the push's own clock).
     let pending: LivePoints[] = [];
     let shownAt = -Infinity;
-    void getJson<ClusterModel>('/api/cluster').then((r) => {
+    void getJson('/api/cluster', clusterModelSchema).then((r) => {
       // The socket's model is newer whenever it has arrived first.
       if (!stopped && r.ok) setModel((m) => m ?? r.data);
     });
-    void getJson<TrafficModel>('/api/traffic').then((r) => {
+    void getJson('/api/traffic', trafficModelSchema).then((r) => {
       if (!stopped && r.ok) setTrafficView((t) => t ?? r.data);
     });
     const socket: UiSocket = io(UI_NAMESPACE, {

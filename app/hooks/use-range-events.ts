@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { ModelEvent } from '../../protocol/model.ts';
+import { eventsAnswerSchema } from '../../protocol/http.ts';
 import { getJson } from '../lib/api.ts';
 import { mergeEvents } from '../lib/events.ts';
 import { rangeBounds, type TimeRange } from '../lib/history.ts';
@@ -22,11 +23,12 @@ export function useRangeEvents(
   useEffect(() => {
     let stopped = false;
     const bounds = rangeBounds(range, Date.now());
-    void getJson<{ events?: ModelEvent[] }>(
+    void getJson(
       `/api/events?from=${bounds.from}&to=${bounds.to}&limit=${RANGE_EVENTS_LIMIT}`,
+      eventsAnswerSchema,
     ).then((r) => {
       if (stopped) return;
-      setStored(r.ok && Array.isArray(r.data.events) ? r.data.events : []);
+      setStored(r.ok ? r.data.events : []);
       setError(r.ok ? null : r.message);
     });
     return () => {
