@@ -149,17 +149,23 @@ export class TimelineBuilder {
       const step = ok.length / room;
       ok = room === 0 ? [] : Array.from({ length: room }, (_, i) => ok[Math.floor(i * step)]!);
     }
-    const ops = [...this.special, ...ok].sort((a, b) => a.invokeMs - b.invokeMs || a.index - b.index);
+    const ops = [...this.special, ...ok].sort(
+      (a, b) => a.invokeMs - b.invokeMs || a.index - b.index,
+    );
     const notes: string[] = [];
     if (ops.length < this.total) {
       notes.push(
         `showing ${ops.length} of ${this.total} operations: every fail, info and failing-window operation` +
-          (this.droppedSpecial > 0 ? ` up to ${this.maxOps} (${this.droppedSpecial} left out)` : '') +
+          (this.droppedSpecial > 0
+            ? ` up to ${this.maxOps} (${this.droppedSpecial} left out)`
+            : '') +
           `, and ${ok.length} of ${this.okSeen} ok operations sampled evenly`,
       );
     }
     if (this.droppedNemesis > 0) {
-      notes.push(`${this.droppedNemesis} nemesis events after the first ${this.maxNemesis} left out`);
+      notes.push(
+        `${this.droppedNemesis} nemesis events after the first ${this.maxNemesis} left out`,
+      );
     }
     return {
       processes: [...this.processes].sort((a, b) => a - b),
@@ -205,7 +211,8 @@ export class TimelineBuilder {
         this.intervals.push({ ...fault, endMs: atMs, until: f });
       }
     }
-    if (Object.hasOwn(FAULT_ENDS, f)) this.open.push({ f, startMs: atMs, endMs: null, until: null });
+    if (Object.hasOwn(FAULT_ENDS, f))
+      this.open.push({ f, startMs: atMs, endMs: null, until: null });
   }
 }
 
