@@ -6,7 +6,7 @@
  * file as a download.
  */
 import { memo } from 'react';
-import type { DrillView } from '../../protocol/drill-view.ts';
+import type { DrillView } from '../../protocol/http.ts';
 import { useDrillRun } from '../hooks/use-drill-run.ts';
 import { runTime } from '../lib/drill-timeline.ts';
 import { clockTime, formatBytes } from '../lib/format.ts';

@@ -8,7 +8,7 @@
  * (sampling `ok` ones beyond that), and one rect per operation draws that fast.
  */
 import { memo, useMemo } from 'react';
-import type { DrillTimeline } from '../../protocol/drill-view.ts';
+import type { DrillTimeline } from '../../protocol/http.ts';
 import { layoutTimeline, runTime, TIMELINE_LEFT, TIMELINE_TOP } from '../lib/drill-timeline.ts';
 
 export const OP_COLORS = { ok: '#1a7f37', fail: '#cf222e', info: '#bf8700' } as const;

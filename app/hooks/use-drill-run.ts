@@ -4,7 +4,7 @@
  * polled while it runs and read once more when it ends.
  */
 import { useEffect, useState } from 'react';
-import type { DrillView } from '../../protocol/drill-view.ts';
+import { drillViewSchema, type DrillView } from '../../protocol/http.ts';
 import { getJson } from '../lib/api.ts';
 
 const POLL_MS = 1_000;
@@ -24,7 +24,7 @@ export function useDrillRun(id: string | null): {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
-      const r = await getJson<DrillView>(`/api/drills/${encodeURIComponent(id)}`);
+      const r = await getJson(`/api/drills/${encodeURIComponent(id)}`, drillViewSchema);
       if (stopped) return;
       if (r.ok) {
         setState({ id, view: r.data, error: null });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DrillTimeline } from '../../protocol/drill-view.ts';
+import type { DrillTimeline } from '../../protocol/http.ts';
 import {
   layoutTimeline,
   MAX_LANES,

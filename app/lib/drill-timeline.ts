@@ -4,7 +4,7 @@
  * (they may have taken effect at any point after their invoke), fault intervals spanning every
  * lane, nemesis events as marks. Pure, so the drawing is tested without a browser.
  */
-import type { DrillTimeline, TimelineOp } from '../../protocol/drill-view.ts';
+import type { DrillTimeline, TimelineOp } from '../../protocol/http.ts';
 
 export const TIMELINE_WIDTH = 1000;
 /** room for the lane labels */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkLinearizability, counterModel, parseHistory } from '../../cluster/check/index.ts';
-import { drillViewSchema, type DrillView } from '../../protocol/drill-view.ts';
+import { drillViewSchema, type DrillView } from '../../protocol/http.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { openDb } from '../store/client.ts';
 import { freshSqlite, type TestDatabase } from '../store/test-databases.ts';

@@ -8,8 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { drillIdSchema, type DrillView } from '../../protocol/drill-view.ts';
-import { drillRequestSchema } from '../../protocol/http.ts';
+import { drillIdSchema, drillRequestSchema, type DrillView } from '../../protocol/http.ts';
 import type { ServerEvent } from '../../protocol/model.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.ts';
 import type { Db } from '../store/client.ts';

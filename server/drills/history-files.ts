@@ -10,7 +10,7 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { drillIdSchema, type DrillTimeline } from '../../protocol/drill-view.ts';
+import { drillIdSchema, type DrillTimeline } from '../../protocol/http.ts';
 import { TimelineBuilder, windowIndexes } from './timeline.ts';
 
 /** Bytes of history files kept by default (`OBSERVATORY_DRILL_HISTORY_MAX_MB`, 512 MiB). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability, counterModel, parseHistory } from '../../cluster/check/index.ts';
-import { drillTimelineSchema } from '../../protocol/drill-view.ts';
+import { drillTimelineSchema } from '../../protocol/http.ts';
 import { LOST_ADD_HISTORY } from './fixtures/histories.ts';
 import { buildTimeline, windowIndexes } from './timeline.ts';
 

@@ -15,7 +15,7 @@ import {
   type TimelineEvent,
   type TimelineInterval,
   type TimelineOp,
-} from '../../protocol/drill-view.ts';
+} from '../../protocol/http.ts';
 
 /**
  * Nemesis events (the drill's phases, cli/drill/run-drill.ts) that start a fault, and the events
