@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLinearizability, counterModel, parseHistory } from '../cluster/check/index.ts';
 import { DrillStore } from '../server/drills/drill-store.ts';
-import { LOST_ADD_HISTORY } from '../server/drills/fixtures/histories.ts';
+import { LOST_ADD_HISTORY } from '../server/drills/testing/histories.ts';
 import { openDb } from '../server/store/client.ts';
 import { signIn, snap } from './dashboard-steps.ts';
 import { expect, launchObservatory, test } from './fixtures/server.ts';

@@ -7,9 +7,9 @@ import { checkLinearizability, counterModel, parseHistory } from '../../cluster/
 import { drillViewSchema, type DrillView } from '../../protocol/http.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { openDb } from '../store/client.ts';
-import { freshSqlite, type TestDatabase } from '../store/test-databases.ts';
+import { freshSqlite, type TestDatabase } from '../store/testing/databases.ts';
 import { DrillStore } from './drill-store.ts';
-import { LOST_ADD_HISTORY } from './fixtures/histories.ts';
+import { LOST_ADD_HISTORY } from './testing/histories.ts';
 
 /**
  * `GET /api/drills/:id` and `/history` over real sockets, on a run stored as the server stores a

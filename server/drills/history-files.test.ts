@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DrillHistories } from './history-files.ts';
-import { LOST_ADD_HISTORY } from './fixtures/histories.ts';
+import { LOST_ADD_HISTORY } from './testing/histories.ts';
 
 describe('drill history files', () => {
   let root: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability, counterModel, parseHistory } from '../../cluster/check/index.ts';
 import { drillTimelineSchema } from '../../protocol/http.ts';
-import { LOST_ADD_HISTORY } from './fixtures/histories.ts';
+import { LOST_ADD_HISTORY } from './testing/histories.ts';
 import { buildTimeline, windowIndexes } from './timeline.ts';
 
 const ms = (n: number) => n * 1e6;
