@@ -23,7 +23,10 @@ const SUFFIX = '.jsonl';
 export interface DrillHistoriesOptions {
   /** where the files live; created (mode 0700) when the first drill starts */
   readonly dir: string;
-  /** total bytes kept; default {@link DEFAULT_DRILL_HISTORY_MAX_BYTES} */
+  /**
+   * Total bytes kept.
+   * @default DEFAULT_DRILL_HISTORY_MAX_BYTES
+   */
   readonly maxBytes?: number;
   readonly log?: (line: string) => void;
 }

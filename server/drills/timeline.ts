@@ -33,9 +33,9 @@ const NS_PER_MS = 1e6;
 export interface TimelineOptions {
   /** invoke indexes of the checker's failing-window operations */
   readonly window?: ReadonlySet<number>;
-  /** default {@link MAX_TIMELINE_OPS} */
+  /** @default MAX_TIMELINE_OPS (protocol/http.ts) */
   readonly maxOps?: number;
-  /** default {@link MAX_TIMELINE_NEMESIS} */
+  /** @default MAX_TIMELINE_NEMESIS (protocol/http.ts) */
   readonly maxNemesis?: number;
 }
 
