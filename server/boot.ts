@@ -34,6 +34,8 @@ export function serverOptionsFromEnv(
     adminToken: env.adminToken,
     agentToken: env.agentToken,
     drillRunsKept: env.drillRunsKept,
+    ...(env.drillHistoryDir !== undefined && { drillHistoryDir: env.drillHistoryDir }),
+    drillHistoryMaxBytes: env.drillHistoryMaxBytes,
     allowedOrigins: env.allowedOrigins,
     allowedHosts: env.allowedHosts,
     dev: env.dev,

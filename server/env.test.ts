@@ -88,6 +88,19 @@ describe('env', () => {
     },
   );
 
+  it('env — OBSERVATORY_DRILL_HISTORY_DIR and _MAX_MB place and cap the drill histories', () => {
+    expect(parseEnv({})).toMatchObject({
+      drillHistoryDir: undefined,
+      drillHistoryMaxBytes: 512 * 1024 * 1024,
+    });
+    expect(
+      parseEnv({ OBSERVATORY_DRILL_HISTORY_DIR: '/srv/h', OBSERVATORY_DRILL_HISTORY_MAX_MB: '3' }),
+    ).toMatchObject({ drillHistoryDir: '/srv/h', drillHistoryMaxBytes: 3 * 1024 * 1024 });
+    expect(() => parseEnv({ OBSERVATORY_DRILL_HISTORY_MAX_MB: '0' })).toThrow(
+      'OBSERVATORY_DRILL_HISTORY_MAX_MB: must be a positive integer (got "0")',
+    );
+  });
+
   it('env — rejects a port out of range', () => {
     expect(() => parseEnv({ PORT: '70000' })).toThrow(/PORT/);
   });

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_DATABASE_URL, DEFAULT_HOST, DEFAULT_SERVER_PORT } from '../protocol/constants.ts';
 import { DEFAULT_DRILL_RUNS_KEPT } from './drills/drill-store.ts';
+import { DEFAULT_DRILL_HISTORY_MAX_BYTES } from './drills/history-files.ts';
 
 /** Raised when an environment variable has a bad value; the message names every bad variable. */
 export class EnvError extends Error {
@@ -81,6 +82,8 @@ const EnvSchema = z.object({
   CLUSTER_COOKIE: optional(z.string().min(1)),
   OBSERVATORY_DEV: optional(z.enum(['0', '1', 'true', 'false'])),
   OBSERVATORY_DRILL_RETENTION: optional(positiveInt),
+  OBSERVATORY_DRILL_HISTORY_DIR: optional(z.string().min(1)),
+  OBSERVATORY_DRILL_HISTORY_MAX_MB: optional(positiveInt),
   OBSERVATORY_ALLOWED_ORIGINS: optional(commaList(origin)),
   OBSERVATORY_ALLOWED_HOSTS: optional(commaList(hostNameItem)),
 });
@@ -107,6 +110,10 @@ export interface ServerEnv {
   readonly dev: boolean;
   /** `OBSERVATORY_DRILL_RETENTION`: drill runs kept in the store; default 200. */
   readonly drillRunsKept: number;
+  /** `OBSERVATORY_DRILL_HISTORY_DIR`: where drill histories are kept; default beside the store. */
+  readonly drillHistoryDir: string | undefined;
+  /** `OBSERVATORY_DRILL_HISTORY_MAX_MB`, in bytes: drill history files kept; default 512 MiB. */
+  readonly drillHistoryMaxBytes: number;
   /**
    * `OBSERVATORY_ALLOWED_ORIGINS`: origins trusted like the server's own for cookie-authenticated
    * changes and `/ui` (e.g. a reverse proxy's https origin); their hosts are allowed too.
@@ -150,6 +157,11 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
     clusterCookie: env.CLUSTER_COOKIE,
     dev: env.OBSERVATORY_DEV === '1' || env.OBSERVATORY_DEV === 'true',
     drillRunsKept: env.OBSERVATORY_DRILL_RETENTION ?? DEFAULT_DRILL_RUNS_KEPT,
+    drillHistoryDir: env.OBSERVATORY_DRILL_HISTORY_DIR,
+    drillHistoryMaxBytes:
+      env.OBSERVATORY_DRILL_HISTORY_MAX_MB === undefined
+        ? DEFAULT_DRILL_HISTORY_MAX_BYTES
+        : env.OBSERVATORY_DRILL_HISTORY_MAX_MB * 1024 * 1024,
     allowedOrigins: (env.OBSERVATORY_ALLOWED_ORIGINS ?? []).map((o) => new URL(o).origin),
     allowedHosts: env.OBSERVATORY_ALLOWED_HOSTS ?? [],
   };

@@ -43,6 +43,8 @@ export interface ObservatoryOptions {
   readonly history?: Partial<HistoryConfig>;
   /** drill runs kept in the store; default DEFAULT_DRILL_RUNS_KEPT (server/drills/drill-store.ts) */
   readonly drillRunsKept?: number;
+  /** where drill histories are kept and their byte cap (server/drills/history-files.ts) */
+  readonly drillHistories?: { readonly dir: string; readonly maxBytes?: number };
 }
 
 export interface Observatory {
@@ -136,6 +138,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     log,
     publish: (event) => events.server('', event),
     ...(options.drillRunsKept !== undefined && { keep: options.drillRunsKept }),
+    ...(options.drillHistories !== undefined && { histories: options.drillHistories }),
   });
   const monotonic = options.monotonic ?? (() => performance.now());
   const sessions = new SessionStore({ now: monotonic });

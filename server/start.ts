@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import {
   DEFAULT_HOST,
   DEFAULT_SERVER_PORT,
@@ -23,6 +24,7 @@ import { publishUiStatus, takeUiStatus } from './realtime/ui-status.ts';
 import { recordBoot, recordShutdown } from './store/boots.ts';
 import { closeDb, getDb, type Db } from './store/client.ts';
 import { parseDatabaseUrl } from './store/database-url.ts';
+import { DRILL_HISTORY_DIR_NAME } from './drills/history-files.ts';
 import { migrate } from './store/migrate.ts';
 import type { HistoryConfig } from './history/config.ts';
 import { startObservatory } from './observatory.ts';
@@ -87,6 +89,17 @@ export interface StartServerOptions {
    */
   readonly drillRunsKept?: number;
   /**
+   * Where each drill run's history file is kept.
+   * @default `drill-histories/` beside the SQLite file, or `./data/drill-histories` with
+   * PostgreSQL (`defaultDrillHistoryDir`)
+   */
+  readonly drillHistoryDir?: string;
+  /**
+   * Bytes of drill history files kept.
+   * @default DEFAULT_DRILL_HISTORY_MAX_BYTES (server/drills/history-files.ts)
+   */
+  readonly drillHistoryMaxBytes?: number;
+  /**
    * Nodes the server keeps state for.
    * @default MAX_TRACKED_NODES (server/ingest/bounds.ts)
    */
@@ -129,6 +142,14 @@ export class ServerListenError extends Error {
 
 // Connections still open this long after close() are cut, so shutdown never hangs on a browser.
 const CLOSE_GRACE_MS = 2_000;
+
+/** Drill histories live beside the SQLite store, or under `./data` with PostgreSQL. */
+export function defaultDrillHistoryDir(databaseUrl: string, cwd: string = process.cwd()): string {
+  const target = parseDatabaseUrl(databaseUrl, cwd);
+  return target.provider === 'sqlite'
+    ? join(dirname(target.file), DRILL_HISTORY_DIR_NAME)
+    : resolve(cwd, 'data', DRILL_HISTORY_DIR_NAME);
+}
 
 /** Starts the observatory server and resolves once it accepts requests. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
@@ -198,6 +219,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(options.maxTrackedNodes !== undefined && { maxTrackedNodes: options.maxTrackedNodes }),
     ...(options.history !== undefined && { history: options.history }),
     ...(options.drillRunsKept !== undefined && { drillRunsKept: options.drillRunsKept }),
+    drillHistories: {
+      dir: options.drillHistoryDir ?? defaultDrillHistoryDir(options.databaseUrl),
+      ...(options.drillHistoryMaxBytes !== undefined && {
+        maxBytes: options.drillHistoryMaxBytes,
+      }),
+    },
   });
 
   try {

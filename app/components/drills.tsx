@@ -1,8 +1,17 @@
 'use client';
 /** Start a drill (node loss, split brain, pause), watch it run, read its verdict and past reports. */
-import { memo, useState } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import { DRILL_KINDS, useDrills, type Drill } from '../hooks/use-drills.ts';
 import { clockTime } from '../lib/format.ts';
+import { DrillRun } from './drill-run.tsx';
+
+/** `#drill=<id>` in the page's URL opens that run, so a run's view can be linked to. */
+const HASH_PREFIX = '#drill=';
+
+function runFromHash(): string | null {
+  const hash = window.location.hash;
+  return hash.startsWith(HASH_PREFIX) ? decodeURIComponent(hash.slice(HASH_PREFIX.length)) : null;
+}
 
 function verdict(d: Drill): string {
   if (d.status === 'running') return d.progress ?? 'running…';
@@ -15,6 +24,18 @@ function verdict(d: Drill): string {
 export const Drills = memo(function Drills({ enabled }: { enabled: boolean }) {
   const { drills, available, error, start } = useDrills();
   const [message, setMessage] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const select = useCallback((id: string | null) => {
+    setSelected(id);
+    const url = id === null ? window.location.pathname : `${HASH_PREFIX}${encodeURIComponent(id)}`;
+    window.history.replaceState(null, '', url);
+  }, []);
+  useEffect(() => {
+    const fromHash = () => setSelected(runFromHash());
+    fromHash();
+    window.addEventListener('hashchange', fromHash);
+    return () => window.removeEventListener('hashchange', fromHash);
+  }, []);
   const running = drills.some((d) => d.status === 'running');
   return (
     <section className="panel" aria-labelledby="drills-title">
@@ -37,9 +58,11 @@ export const Drills = memo(function Drills({ enabled }: { enabled: boolean }) {
             type="button"
             disabled={!enabled || available !== true || running}
             onClick={() =>
-              void start(kind).then((r) =>
-                setMessage(r.ok ? `Drill ${kind} started.` : `Drill ${kind}: ${r.message}`),
-              )
+              void start(kind).then((r) => {
+                setMessage(r.ok ? `Drill ${kind} started.` : `Drill ${kind}: ${r.message}`);
+                // the run just started is the one to watch
+                if (r.ok) select(r.data.id);
+              })
             }
           >
             Start {kind} drill
@@ -62,6 +85,7 @@ export const Drills = memo(function Drills({ enabled }: { enabled: boolean }) {
               <th scope="col">kind</th>
               <th scope="col">status</th>
               <th scope="col">verdict</th>
+              <th scope="col">run</th>
             </tr>
           </thead>
           <tbody>
@@ -79,11 +103,22 @@ export const Drills = memo(function Drills({ enabled }: { enabled: boolean }) {
                     </details>
                   )}
                 </td>
+                <td>
+                  <button
+                    type="button"
+                    aria-pressed={selected === d.id}
+                    aria-label={`View ${d.kind} drill run of ${clockTime(d.startedAt)}`}
+                    onClick={() => select(selected === d.id ? null : d.id)}
+                  >
+                    View
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {selected !== null && <DrillRun id={selected} onClose={() => select(null)} />}
     </section>
   );
 });

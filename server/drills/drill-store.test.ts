@@ -94,13 +94,19 @@ describe.each(backends)('drill store on $name', ({ create }) => {
   });
 
   it('drill store — lists newest first and keeps only the newest runs at a drill end', async () => {
-    const store = new DrillStore(db, { keep: 3 });
+    const deleted: string[] = [];
+    const store = new DrillStore(db, {
+      keep: 3,
+      onDeleted: (ids) => Promise.resolve(void deleted.push(...ids)),
+    });
     for (let i = 0; i < 5; i++) store.save(finished(`d-${i}`, 1_000 + i));
     await store.flush();
     expect((await store.list(10)).map((r) => r.id)).toEqual(['d-4', 'd-3', 'd-2', 'd-1', 'd-0']);
     store.save(finished('d-5', 1_005), { prune: true });
     await store.flush();
     expect((await store.list(10)).map((r) => r.id)).toEqual(['d-5', 'd-4', 'd-3']);
+    // their history files go with them
+    expect(deleted.sort()).toEqual(['d-0', 'd-1', 'd-2']);
     expect((await store.list(2)).map((r) => r.id)).toEqual(['d-5', 'd-4']);
   });
 

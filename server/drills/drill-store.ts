@@ -25,6 +25,8 @@ export interface DrillStoreOptions {
   /** runs kept; default {@link DEFAULT_DRILL_RUNS_KEPT} */
   readonly keep?: number;
   readonly log?: (line: string) => void;
+  /** told the ids of runs deleted beyond {@link DrillStore.keep} (their history files go too) */
+  readonly onDeleted?: (ids: readonly string[]) => Promise<void>;
 }
 
 type Row = Awaited<ReturnType<Db['drillRun']['findUniqueOrThrow']>>;
@@ -84,6 +86,7 @@ export function fromRow(row: Row): DrillRecord {
 export class DrillStore {
   readonly keep: number;
   private readonly log: (line: string) => void;
+  private readonly onDeleted: (ids: readonly string[]) => Promise<void>;
   private readonly pending = new Map<string, { record: DrillRecord; prune: boolean }>();
   private scheduled = false;
   private chain: Promise<void> = Promise.resolve();
@@ -94,6 +97,7 @@ export class DrillStore {
   ) {
     this.keep = Math.max(1, Math.floor(options.keep ?? DEFAULT_DRILL_RUNS_KEPT));
     this.log = options.log ?? (() => {});
+    this.onDeleted = options.onDeleted ?? (() => Promise.resolve());
   }
 
   /**
@@ -200,7 +204,9 @@ export class DrillStore {
       select: { id: true },
     });
     if (stale.length > 0) {
-      await this.db.drillRun.deleteMany({ where: { id: { in: stale.map((r) => r.id) } } });
+      const ids = stale.map((r) => r.id);
+      await this.db.drillRun.deleteMany({ where: { id: { in: ids } } });
+      await this.onDeleted(ids);
     }
   }
 }

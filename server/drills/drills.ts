@@ -8,11 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { drillRequestSchema } from '../../protocol/http.ts';
+import { drillIdSchema, drillRequestSchema, type DrillView } from '../../protocol/http.ts';
 import type { ServerEvent } from '../../protocol/model.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors.ts';
 import type { Db } from '../store/client.ts';
 import { DrillStore, type DrillRecord, type DrillStatus } from './drill-store.ts';
+import { DrillHistories } from './history-files.ts';
 import {
   runDrill,
   type DrillOutcome,
@@ -54,6 +55,11 @@ export interface DrillsOptions {
   readonly log?: (line: string) => void;
   /** runs kept in the store; default DEFAULT_DRILL_RUNS_KEPT (200) */
   readonly keep?: number;
+  /**
+   * where each run's history file is kept, and the byte cap of the directory (history-files.ts);
+   * without it drills run without keeping their history (tests with a fake child)
+   */
+  readonly histories?: { readonly dir: string; readonly maxBytes?: number };
   /** overrides for the runner (tests: a fake spawner, timers, short timeout) */
   readonly runner?: Omit<RunDrillOptions, 'kind' | 'nodes' | 'onProgress'>;
 }
@@ -69,15 +75,27 @@ export function describeProgress(p: DrillProgress): string {
 
 export class Drills {
   private readonly store: DrillStore;
+  private readonly histories: DrillHistories | undefined;
   /** recovery of runs a dead server left `running`; every read waits for it */
   private readonly ready: Promise<void>;
   private running: { record: DrillRecord; drill: RunningDrill } | undefined;
+  /** the history directory's cap, applied after each drill (never rejects) */
+  private capping: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly options: DrillsOptions) {
+    const histories =
+      options.histories === undefined
+        ? undefined
+        : new DrillHistories({
+            ...options.histories,
+            ...(options.log !== undefined && { log: options.log }),
+          });
+    this.histories = histories;
     this.store = new DrillStore(options.db, {
       ...(options.keep !== undefined && { keep: options.keep }),
       ...(options.log !== undefined && { log: options.log }),
+      ...(histories !== undefined && { onDeleted: (ids) => histories.remove(ids) }),
     });
     const at = options.now();
     this.ready = this.store.recover(at, INTERRUPTED_BY_CRASH).then(
@@ -104,14 +122,76 @@ export class Drills {
     return { drills: drills.map((d) => this.live(d)) };
   }
 
-  /** One run with its report; throws NotFoundError (404) for an unknown id. */
+  /**
+   * One run with its report; throws BadRequestError (400) for an id that is not a UUID and
+   * NotFoundError (404) for an unknown one.
+   */
   async get(id: string): Promise<DrillRecord> {
+    const checked = drillIdSchema.safeParse(id);
+    if (!checked.success) {
+      throw new BadRequestError(
+        'BAD_DRILL_ID',
+        `${JSON.stringify(id.slice(0, 100))} is not a drill id (a UUID, as POST /api/drills answers)`,
+      );
+    }
     await this.settled();
-    const record = await this.store.get(id);
+    const record = await this.store.get(checked.data);
     if (record === undefined) {
       throw new NotFoundError('DRILL_NOT_FOUND', `no drill ${JSON.stringify(id)}`);
     }
     return this.live(record);
+  }
+
+  /**
+   * `GET /api/drills/:id`: the run, its history file and the history as a timeline (the failing
+   * windows of its report marked); errors as {@link get}.
+   */
+  async view(id: string): Promise<DrillView> {
+    const record = await this.get(id);
+    const none = (timelineNote: string): DrillView => ({
+      ...record,
+      historyFile: null,
+      timeline: null,
+      timelineNote,
+    });
+    if (this.histories === undefined) return none('this server keeps no drill histories');
+    if (record.status === 'running') return none('the history is written when the drill ends');
+    const bytes = await this.histories.size(record.id);
+    if (bytes === undefined) {
+      return none(
+        'no history file: the drill ended before writing it, or it was deleted (runs beyond the ' +
+          'retention, or the oldest files beyond OBSERVATORY_DRILL_HISTORY_MAX_MB)',
+      );
+    }
+    const timeline = (await this.histories.timeline(record.id, record.report)) ?? null;
+    return {
+      ...record,
+      historyFile: { bytes, url: `/api/drills/${record.id}/history` },
+      timeline,
+      ...(timeline === null && { timelineNote: 'the history file was deleted meanwhile' }),
+    };
+  }
+
+  /**
+   * `GET /api/drills/:id/history`: the run's history file; errors as {@link get}, and
+   * NotFoundError when the run has no history file.
+   */
+  async historyFile(id: string): Promise<{ path: string; bytes: number; filename: string }> {
+    const record = await this.get(id);
+    const bytes = await this.histories?.size(record.id);
+    if (this.histories === undefined || bytes === undefined) {
+      throw new NotFoundError(
+        'DRILL_HISTORY_NOT_FOUND',
+        record.status === 'running'
+          ? `drill ${record.id} is still running; its history is written when it ends`
+          : `drill ${record.id} has no history file (not written, or deleted by retention)`,
+      );
+    }
+    return {
+      path: this.histories.path(record.id),
+      bytes,
+      filename: `drill-${record.kind}-${record.id}.jsonl`,
+    };
   }
 
   /** Starts a drill from a request body; throws ZodError (400) or ConflictError (409). */
@@ -134,6 +214,14 @@ export class Drills {
       startedAt: now,
       progress: 'starting',
     };
+    let history: string | undefined;
+    try {
+      this.histories?.prepare();
+      history = this.histories?.path(record.id);
+    } catch (error) {
+      // the drill still runs and is judged; only its timeline and download are missing
+      this.options.log?.(`drills: no history kept for ${record.id}: ${String(error)}`);
+    }
     this.store.save(record);
     this.event(
       record.id,
@@ -147,6 +235,7 @@ export class Drills {
       ...this.options.runner,
       kind: request.kind,
       nodes: request.nodes,
+      ...(history !== undefined && { history }),
       onProgress: (p) => {
         const current = this.update(record.id, {
           progress: describeProgress(p),
@@ -178,6 +267,7 @@ export class Drills {
       await running.drill.done;
     }
     await this.settled();
+    await this.capping;
   }
 
   /** Waits for start-up recovery and every queued write, so a read sees every save before it. */
@@ -208,6 +298,12 @@ export class Drills {
     });
     this.running = undefined;
     if (finished !== undefined) this.store.save(finished, { prune: true });
+    const histories = this.histories;
+    if (histories !== undefined) {
+      this.capping = this.store.flush().then(async () => {
+        await histories.enforceCap();
+      });
+    }
     const verdict = outcome.report?.verdict;
     const detail =
       `${current?.kind ?? 'drill'} ${status}` +

@@ -1,10 +1,11 @@
 import { FakeClock } from '../../cluster/fake-clock.ts';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import type { ServerEvent } from '../../protocol/model.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors.ts';
 import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';
 import { freshSqlite, type TestDatabase } from '../store/testing/databases.ts';
@@ -180,7 +181,8 @@ describe('drills service', () => {
     await expect(drills.list({ limit: '0' })).rejects.toThrow(/limit must be an integer from 1/);
     await expect(drills.list({ limit: 'all' })).rejects.toThrow(ZodError);
     expect((await drills.list()).drills).toEqual([]);
-    await expect(drills.get('no-such-drill')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(drills.get('no-such-drill')).rejects.toBeInstanceOf(BadRequestError);
+    await expect(drills.get(randomUUID())).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('drills service — one drill at a time: a second start is a ConflictError', async () => {

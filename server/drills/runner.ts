@@ -52,6 +52,8 @@ export type DrillTimers = Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 export interface RunDrillOptions {
   readonly kind: DrillKind;
   readonly nodes?: number | undefined;
+  /** where the drill writes its clients' history (`--history FILE`); default: not kept */
+  readonly history?: string | undefined;
   /** default {@link DEFAULT_DRILL_TIMEOUT_MS} */
   readonly timeoutMs?: number;
   /** default {@link DRILL_KILL_GRACE_MS} */
@@ -69,13 +71,14 @@ export interface RunningDrill {
 }
 
 /** The CLI arguments for a drill. */
-export function drillArgs(kind: DrillKind, nodes?: number): string[] {
+export function drillArgs(kind: DrillKind, nodes?: number, history?: string): string[] {
   return [
     'drill',
     kind,
     '--json',
     '--progress',
     ...(nodes === undefined ? [] : ['--nodes', String(nodes)]),
+    ...(history === undefined ? [] : ['--history', history]),
   ];
 }
 
@@ -194,7 +197,7 @@ export function runDrill(options: RunDrillOptions): RunningDrill {
 
   const done = new Promise<DrillOutcome>((resolve) => {
     try {
-      child = spawn(drillArgs(options.kind, options.nodes));
+      child = spawn(drillArgs(options.kind, options.nodes, options.history));
     } catch (error) {
       resolve({ passed: false, error: `drill did not start: ${String(error)}` });
       return;

@@ -32,21 +32,35 @@ export interface ApiServices {
   history(query: HistoryQuery): Promise<HistoryResult>;
   events(query: EventsQuery): Promise<{ events: ModelEvent[] }>;
   readonly control: Control;
-  readonly drills: Pick<Drills, 'list' | 'get' | 'start'>;
+  readonly drills: Pick<Drills, 'list' | 'get' | 'view' | 'historyFile' | 'start'>;
   metrics(): string;
 }
 
 export type Handler = (req: IncomingMessage, url: URL) => Promise<Reply>;
 
-/** `GET /api/drills/<id>`: every such path is served by this one route, which reads the id. */
+/**
+ * `GET /api/drills/<id>` and `GET /api/drills/<id>/history`: every such path is served by one of
+ * these two routes, which read (and validate) the id.
+ */
 const DRILL_PREFIX = '/api/drills/';
 const DRILL_ROUTE = `${DRILL_PREFIX}:id`;
-const routePath = (pathname: string): string =>
-  pathname.startsWith(DRILL_PREFIX) && pathname.length > DRILL_PREFIX.length
-    ? DRILL_ROUTE
-    : pathname;
+const HISTORY_SUFFIX = '/history';
+const DRILL_HISTORY_ROUTE = `${DRILL_ROUTE}${HISTORY_SUFFIX}`;
+const routePath = (pathname: string): string => {
+  if (!pathname.startsWith(DRILL_PREFIX) || pathname.length === DRILL_PREFIX.length) {
+    return pathname;
+  }
+  return pathname.endsWith(HISTORY_SUFFIX) ? DRILL_HISTORY_ROUTE : DRILL_ROUTE;
+};
+const drillId = (url: URL): string => {
+  const rest = url.pathname.slice(DRILL_PREFIX.length);
+  return rest.endsWith(HISTORY_SUFFIX) ? rest.slice(0, -HISTORY_SUFFIX.length) : rest;
+};
 
 const ok = (json: unknown): Reply => ({ status: 200, json });
+
+/** JSON lines (one JSON value per line): https://jsonlines.org */
+const HISTORY_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 
 /**
  * The route table, keyed by `"<METHOD> <path>"`. `health` answers before and without the other
@@ -73,8 +87,17 @@ export function apiRoutes(
     'GET /api/events': async (_req, url) =>
       ok(await s().events(eventsQuerySchema.parse(queryOf(url)))),
     'GET /api/drills': async (_req, url) => ok(await s().drills.list(queryOf(url))),
-    [`GET ${DRILL_ROUTE}`]: async (_req, url) =>
-      ok(await s().drills.get(url.pathname.slice(DRILL_PREFIX.length))),
+    [`GET ${DRILL_ROUTE}`]: async (_req, url) => ok(await s().drills.view(drillId(url))),
+    [`GET ${DRILL_HISTORY_ROUTE}`]: async (_req, url) => {
+      const { path, bytes, filename } = await s().drills.historyFile(drillId(url));
+      return {
+        status: 200,
+        file: path,
+        bytes,
+        contentType: HISTORY_CONTENT_TYPE,
+        headers: { 'content-disposition': `attachment; filename="${filename}"` },
+      };
+    },
     'POST /api/drills': async (req) => {
       const services = s();
       const { caller, body } = await services.admin.admit(req, 'drill');
