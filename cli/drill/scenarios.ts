@@ -5,8 +5,7 @@
  */
 import type { Lab, LabNode } from './lab.ts';
 
-export type DrillName = 'node-loss' | 'split-brain' | 'pause';
-export const DRILLS: readonly DrillName[] = ['node-loss', 'split-brain', 'pause'];
+export { DRILLS, type DrillName } from './kinds.ts';
 
 /** What a drill reports on top of the checker's report. */
 export interface DrillFindings {
@@ -25,6 +24,28 @@ export interface DrillFindings {
   lossOptimal?: number;
   returnMoved?: number;
   returnOptimal?: number;
+  /** bridge: the node that sees both sides */
+  bridge?: string;
+  /** isolate: the node cut from every other */
+  isolated?: string;
+  /** flap: cut/heal cycles */
+  flaps?: number;
+  /** clock-jump: each step, and the share of the stepped node's leases that kept their epoch */
+  clockSteps?: {
+    ms: number;
+    offsetMs: number;
+    skewSeenMs: number;
+    leasesKept: number;
+    leasesBefore: number;
+  }[];
+  /** random: the seed and the schedule it gave (replay with --seed) */
+  seed?: number;
+  schedule?: {
+    atMs: number;
+    nemesis: string;
+    durationMs: number;
+    detail: Record<string, unknown>;
+  }[];
 }
 
 export interface DrillContext {
@@ -35,12 +56,15 @@ export interface DrillContext {
   readonly phase: (name: string, extra?: Record<string, unknown>) => void;
   /** extra time under load between steps */
   readonly holdMs: number;
+  /** `random`: the schedule's seed and length */
+  readonly seed: number;
+  readonly durationMs: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const SETTLE_TIMEOUT_MS = 20_000;
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const SETTLE_TIMEOUT_MS = 20_000;
 
-async function warmUp(ctx: DrillContext): Promise<void> {
+export async function warmUp(ctx: DrillContext): Promise<void> {
   const { lab } = ctx;
   ctx.phase('settle');
   await lab.until(() => lab.settled(lab.live()), SETTLE_TIMEOUT_MS, 'every shard leased');
@@ -49,7 +73,7 @@ async function warmUp(ctx: DrillContext): Promise<void> {
   await sleep(ctx.holdMs);
 }
 
-async function finish(ctx: DrillContext): Promise<void> {
+export async function finish(ctx: DrillContext): Promise<void> {
   const { lab } = ctx;
   ctx.phase('settle-all');
   await lab.until(() => lab.settled(lab.live()), SETTLE_TIMEOUT_MS, 'ownership after recovery');
@@ -169,8 +193,8 @@ export async function pause(ctx: DrillContext): Promise<DrillFindings> {
   return { victim: victim.name, failoverMs, pausedMs };
 }
 
-export const SCENARIOS: Record<DrillName, (ctx: DrillContext) => Promise<DrillFindings>> = {
+export const BASIC_SCENARIOS = {
   'node-loss': nodeLoss,
   'split-brain': splitBrain,
   pause,
-};
+} as const;

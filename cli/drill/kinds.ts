@@ -1,0 +1,42 @@
+/**
+ * The drill kinds, in one place: `observatory drill <kind>`, `drill all`, and what each defeats
+ * among the negative controls (`--unsafe`).
+ */
+export const DRILLS = [
+  'node-loss',
+  'split-brain',
+  'pause',
+  'isolate',
+  'bridge',
+  'flap',
+  'clock-jump',
+  'random',
+] as const;
+export type DrillName = (typeof DRILLS)[number];
+
+/** nodes in each drill's lab unless --nodes says otherwise */
+export const DEFAULT_NODES: Record<DrillName, number> = {
+  'node-loss': 5,
+  'split-brain': 5,
+  pause: 3,
+  isolate: 5,
+  bridge: 5,
+  flap: 5,
+  'clock-jump': 3,
+  random: 5,
+};
+
+/** `random`'s schedule length unless --duration says otherwise (and in `drill all`) */
+export const DEFAULT_RANDOM_DURATION_MS = 60_000;
+export const ALL_RANDOM_DURATION_MS = 20_000;
+
+export type UnsafeSwitch = 'no-store-fence' | 'no-lease';
+
+/**
+ * Each negative control with the one drill measured to defeat it (docs/drills.md, "Negative
+ * controls"): any other combination is refused rather than claimed to be caught.
+ */
+export const DEFEATED_BY: Record<UnsafeSwitch, DrillName> = {
+  'no-store-fence': 'pause',
+  'no-lease': 'split-brain',
+};
