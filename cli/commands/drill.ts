@@ -32,6 +32,11 @@ const int = (min: number, max: number) =>
 const DrillSchema = z.object({
   name: z.enum([...DRILLS, 'all'], { message: `must be ${KIND_LIST}` }),
   runs: int(1, 10_000).optional(),
+  drills: z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()))
+    .pipe(z.array(z.enum(DRILLS, { message: `each must be one of ${DRILLS.join(', ')}` })).min(1))
+    .optional(),
   nodes: int(3, 9).optional(),
   store: z.string().min(1).optional(),
   shardCount: int(1, 4096),
@@ -64,6 +69,7 @@ export function drillCommand(): Command {
     .description(`run a failure drill (${DRILLS.join(', ')}); exit 0 only if it passes`)
     .argument('<name>', `${DRILLS.join(' | ')} | all`)
     .option('--runs <n>', "'all': runs of each drill (default 1)")
+    .option('--drills <list>', "'all': only these drills, comma-separated (default every one)")
     .option('--nodes <n>', 'nodes in the drill lab (default 5; pause, clock-jump: 3)')
     .option('--workload <w>', "the clients' workload: register | counter | both (default both)")
     .option('--seed <n>', "'random': the schedule's seed (default: a random one, in the report)")
@@ -140,7 +146,10 @@ export function drillCommand(): Command {
         const all = await runAll(
           o.runs ?? 1,
           shared,
-          { ...(o.duration === undefined ? {} : { durationMs: o.duration }) },
+          {
+            ...(o.duration === undefined ? {} : { durationMs: o.duration }),
+            ...(o.drills === undefined ? {} : { drills: o.drills }),
+          },
           o.progress ? (line) => process.stderr.write(`${JSON.stringify(line)}\n`) : undefined,
         );
         process.stdout.write(o.json ? `${JSON.stringify(all)}\n` : `${formatAll(all)}\n`);

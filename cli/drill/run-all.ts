@@ -97,11 +97,11 @@ function runOnce(drill: DrillName, args: readonly string[]): Promise<RunReport |
 export async function runAll(
   runs: number,
   args: readonly string[],
-  options: { durationMs?: number },
+  options: { durationMs?: number; drills?: readonly DrillName[] },
   progress?: (line: Record<string, unknown>) => void,
 ): Promise<AllReport> {
   const drills: DrillTally[] = [];
-  for (const drill of DRILLS) {
+  for (const drill of options.drills ?? DRILLS) {
     let pass = 0;
     let fail = 0;
     let unknown = 0;
