@@ -15,8 +15,8 @@ import type { LabNode } from './lab.ts';
 const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/observatory.mjs');
 /** a client that has not finished its final reads by then is killed (its lines are on disk) */
 const STOP_TIMEOUT_MS = 20_000;
-/** a client not connected by then is not waited for (its absence shows in the history) */
-const READY_TIMEOUT_MS = 30_000;
+/** a client not connected by then fails the drill: a drill without its clients proves less */
+const READY_TIMEOUT_MS = 60_000;
 
 export interface ClientsOptions {
   readonly count: number;
@@ -105,16 +105,17 @@ export class Clients {
   }
 
   /**
-   * Resolves when every client has connected to its node (or exited), at most `timeoutMs`: the
-   * drill breaks nothing before its clients are there to see it.
+   * Resolves when every client has connected to its node (or exited); throws after `timeoutMs`:
+   * the drill breaks nothing before its clients are there to see it.
    */
   async ready(timeoutMs = READY_TIMEOUT_MS): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(this.readyAll),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    const all = await Promise.race([
+      Promise.all(this.readyAll).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
     ]);
     clearTimeout(timer);
+    if (!all) throw new Error(`the drill clients did not all connect within ${timeoutMs} ms`);
   }
 
   /** Ends every client's stdin and waits for them (final reads included), bounded. */
