@@ -157,9 +157,9 @@ export async function splitBrain(ctx: DrillContext): Promise<DrillFindings> {
   await lab.until(() => lab.settled(majority), SETTLE_TIMEOUT_MS, 'majority takeover');
   const failoverMs = Math.round(performance.now() - cutAt);
   ctx.phase('takeover', { failoverMs });
-  // both sides keep writing: the minority must be answering no_quorum by now; at least two
+  // both sides keep writing: the minority must be answering no_quorum by now; at least four
   // leases long, so that the clients on both sides meet on the same keys
-  await sleep(Math.max(ctx.holdMs, 2 * lab.options.leaseMs));
+  await sleep(Math.max(ctx.holdMs, 4 * lab.options.leaseMs));
   ctx.phase('heal');
   await lab.heal();
   await finish(ctx);
