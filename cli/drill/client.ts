@@ -203,7 +203,10 @@ export async function runClient(o: ClientOptions): Promise<{ ops: number }> {
 
   const connected = async (): Promise<boolean> => {
     if (o.node.nodes({ hidden: true }).includes(o.target)) return true;
-    return o.node.connect(o.address, { signal: AbortSignal.timeout(1_000) }).catch(() => false);
+    // as long as an operation may take: on a loaded machine a handshake can take seconds
+    return o.node
+      .connect(o.address, { signal: AbortSignal.timeout(o.callTimeoutMs) })
+      .catch(() => false);
   };
 
   const pick = (): [Workload, Op] => {

@@ -132,6 +132,22 @@ export class Clients {
     );
   }
 
+  /** Operations the clients completed (ok, fail or info) at or after `time` (ns since t0). */
+  completedSince(time: number): number {
+    let n = 0;
+    for (const file of [...this.files.register, ...this.files.counter]) {
+      if (!existsSync(file)) continue;
+      for (const text of readFileSync(file, 'utf8').split('\n')) {
+        // a line being written may be torn: it is counted at the next poll
+        if (!text.includes('"type":"invoke"') && text.endsWith('}')) {
+          const t = /"time":(\d+)/.exec(text);
+          if (t && Number(t[1]) >= time) n++;
+        }
+      }
+    }
+    return n;
+  }
+
   kill(): void {
     for (const p of this.procs) if (p.exitCode === null) p.kill('SIGKILL');
   }

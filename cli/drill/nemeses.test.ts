@@ -75,7 +75,6 @@ describe('drill — nemeses and negative controls through the CLI', () => {
       const run = await drill(['flap']);
       expect(run.report, String(run.report.error)).toMatchObject(invariants);
       expect(run.status).toBe(0);
-      const phases = run.progress.map((p) => p.phase);
       expect(run.progress.filter((p) => p.phase === 'partition' && p.tick !== true)).toHaveLength(
         4,
       );

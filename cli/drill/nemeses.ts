@@ -7,6 +7,7 @@
 import { seededRandom } from '../../cluster/random.ts';
 import type { Lab, LabNode } from './lab.ts';
 import {
+  exercised,
   finish,
   SETTLE_TIMEOUT_MS,
   sleep,
@@ -36,6 +37,7 @@ export async function bridge(ctx: DrillContext): Promise<DrillFindings> {
   const left = lab.nodes.slice(0, side);
   const right = lab.nodes.slice(lab.nodes.length - side);
   const middle = lab.nodes.slice(side, lab.nodes.length - side);
+  const ops = ctx.clientOps();
   await lab.partition(left, right);
   ctx.phase('bridge', {
     left: left.map((n) => n.name),
@@ -43,6 +45,7 @@ export async function bridge(ctx: DrillContext): Promise<DrillFindings> {
     bridge: middle.map((n) => n.name),
   });
   await sleep(faultMs(lab) + ctx.holdMs);
+  await exercised(ops);
   ctx.phase('heal');
   await lab.heal();
   await finish(ctx);
@@ -56,12 +59,14 @@ export async function isolate(ctx: DrillContext): Promise<DrillFindings> {
   const victim = lab.nodes[0]!;
   const rest = lab.nodes.slice(1);
   const cutAt = performance.now();
+  const ops = ctx.clientOps();
   await lab.partition([victim], rest);
   ctx.phase('isolate', { node: victim.name });
   await lab.until(() => lab.settled(rest), SETTLE_TIMEOUT_MS, 'takeover by the others');
   const failoverMs = Math.round(performance.now() - cutAt);
   ctx.phase('takeover', { failoverMs });
   await sleep(ctx.holdMs);
+  await exercised(ops);
   ctx.phase('heal');
   await lab.heal();
   await finish(ctx);

@@ -186,6 +186,10 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
       holdMs: o.holdMs,
       phase,
       seed: o.seed ?? 1,
+      clientOps: () => {
+        const from = Number(process.hrtime.bigint() - t0);
+        return () => clients?.completedSince(from) ?? Infinity;
+      },
       durationMs: o.durationMs ?? DEFAULT_RANDOM_DURATION_MS,
     });
   } catch (err) {

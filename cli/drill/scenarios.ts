@@ -59,6 +59,26 @@ export interface DrillContext {
   /** `random`: the schedule's seed and length */
   readonly seed: number;
   readonly durationMs: number;
+  /**
+   * Starts counting the external clients' completed operations; the function returned gives
+   * the count so far (Infinity when the drill runs without clients).
+   */
+  readonly clientOps: () => () => number;
+}
+
+/**
+ * A fault proves something only if the clients worked while it lasted: on a loaded machine a
+ * fixed hold may see few operations, so the hold is extended (bounded) until they did.
+ */
+export const MIN_CLIENT_OPS_UNDER_FAULT = 80;
+const MAX_EXTRA_HOLD_MS = 20_000;
+
+export async function exercised(
+  count: () => number,
+  min = MIN_CLIENT_OPS_UNDER_FAULT,
+): Promise<void> {
+  const deadline = performance.now() + MAX_EXTRA_HOLD_MS;
+  while (count() < min && performance.now() < deadline) await sleep(200);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -149,6 +169,7 @@ export async function splitBrain(ctx: DrillContext): Promise<DrillFindings> {
   const minority = lab.nodes.slice(0, size);
   const majority = lab.nodes.slice(size);
   const cutAt = performance.now();
+  const ops = ctx.clientOps();
   await lab.partition(minority, majority);
   ctx.phase('partition', {
     minority: minority.map((n) => n.name),
@@ -160,6 +181,7 @@ export async function splitBrain(ctx: DrillContext): Promise<DrillFindings> {
   // both sides keep writing: the minority must be answering no_quorum by now; at least four
   // leases long, so that the clients on both sides meet on the same keys
   await sleep(Math.max(ctx.holdMs, 4 * lab.options.leaseMs));
+  await exercised(ops);
   ctx.phase('heal');
   await lab.heal();
   await finish(ctx);

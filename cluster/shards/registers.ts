@@ -7,6 +7,8 @@ import type { FencedStore, RegisterResult, RegisterValue } from './store/types.t
 export const REGISTER_READ = 'register.read';
 export const REGISTER_WRITE = 'register.write';
 export const REGISTER_CAS = 'register.cas';
+/** values cached per shard and epoch; past it the cache starts over (reads go to the store) */
+const MAX_CACHED_PER_SHARD = 10_000;
 
 /** One shard's register values as its lease holder knows them, valid for one epoch only. */
 interface ShardCache {
@@ -68,7 +70,7 @@ export class Registers {
     const shard = this.shardCache(ctx.shard, ctx.epoch);
     if (shard.values.has(ctx.key)) return shard.values.get(ctx.key)!;
     const value = await this.store.getRegister(ctx.key);
-    shard.values.set(ctx.key, value);
+    this.remember(shard, ctx.key, value);
     return value;
   }
 
@@ -105,13 +107,18 @@ export class Registers {
         value: a.value,
         ...(op === 'cas' ? { expected: a.expected } : {}),
       });
-      this.shardCache(ctx.shard, epoch).values.set(ctx.key, r.value);
+      this.remember(this.shardCache(ctx.shard, epoch), ctx.key, r.value);
       return { applied: r.applied, value: r.value };
     } catch (err) {
       // the outcome may be unknown (a store that timed out may still commit): forget the value
       this.cache.get(ctx.shard)?.values.delete(ctx.key);
       throw err;
     }
+  }
+
+  private remember(shard: ShardCache, key: string, value: RegisterValue): void {
+    if (shard.values.size >= MAX_CACHED_PER_SHARD && !shard.values.has(key)) shard.values.clear();
+    shard.values.set(key, value);
   }
 
   /** The shard's cache for `epoch`; a new epoch starts empty (someone else may have written). */
