@@ -2,17 +2,11 @@
  * The drill kinds, in one place: `observatory drill <kind>`, `drill all`, and what each defeats
  * among the negative controls (`--unsafe`).
  */
-export const DRILLS = [
-  'node-loss',
-  'split-brain',
-  'pause',
-  'isolate',
-  'bridge',
-  'flap',
-  'clock-jump',
-  'random',
-] as const;
-export type DrillName = (typeof DRILLS)[number];
+import { DRILL_KINDS, type DrillKind } from '../../protocol/http.ts';
+
+/** every kind, as the HTTP API and the dashboard know them */
+export const DRILLS = DRILL_KINDS;
+export type DrillName = DrillKind;
 
 /** nodes in each drill's lab unless --nodes says otherwise */
 export const DEFAULT_NODES: Record<DrillName, number> = {
