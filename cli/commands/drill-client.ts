@@ -16,6 +16,8 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, { message: `must be from ${min} to ${max}` });
 
+const ORPHAN_CHECK_MS = 200;
+
 const ClientSchema = z.object({
   target: z.string().regex(/^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:\d{1,5}$/, {
     message: 'must be name@host:port',
@@ -77,6 +79,12 @@ export function drillClientCommand(): Command {
         hidden: true,
         ticktimeMs: o.ticktime,
       });
+      // A client belongs to its drill: when the drill dies (even by SIGKILL) the client is
+      // re-parented and ends at once, without final reads against nodes that are dying too.
+      const parent = process.ppid;
+      setInterval(() => {
+        if (process.ppid !== parent) process.exit(1);
+      }, ORPHAN_CHECK_MS).unref();
       const stop = new Promise<void>((resolve) => {
         process.stdin.on('end', resolve);
         process.stdin.on('close', resolve);

@@ -271,6 +271,12 @@ async function applyFault(ctx: DrillContext, f: ScheduledFault, index: number): 
       await sleep(f.durationMs);
       ctx.phase('restart', { ...tag, node: victim.name });
       await lab.spawn(victim);
+      // it listens before its shards and lab handlers exist: wait until it answers lab.status
+      await lab.until(
+        async () => (await lab.status(victim)) !== null,
+        SETTLE_TIMEOUT_MS,
+        `${victim.name} to answer after its restart`,
+      );
       await lab.startWorkloads(ctx.rate, ctx.keys, [victim]);
       return;
     }
