@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import process from 'node:process';
 import { URL } from 'node:url';
 
-const BUNDLED_COMMANDS = new Set(['node', 'remsh']);
+const BUNDLED_COMMANDS = new Set(['node', 'remsh', 'drill-client']);
 const root = new URL('../', import.meta.url);
 const bundle = new URL('dist/observatory-node.mjs', root);
 

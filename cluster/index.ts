@@ -23,7 +23,7 @@ import { Node } from './node.ts';
 export type * from './api.ts';
 export * from './constants.ts';
 export * from './errors.ts';
-export { systemClock, silentLogger } from './clock.ts';
+export { systemClock, silentLogger, steppableClock, type SteppableClock } from './clock.ts';
 export { FakeClock, settle } from './fake-clock.ts';
 
 /** Starts a node listening on `host:port` (port 0 = ephemeral; see `node.address`). */

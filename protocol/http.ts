@@ -127,8 +127,17 @@ export type Session = z.infer<typeof sessionSchema>;
 
 // ---- /api/drills ------------------------------------------------------------------------------
 
-/** The drills the CLI knows. */
-export const DRILL_KINDS = ['node-loss', 'split-brain', 'pause'] as const;
+/** The drills the CLI knows (cli/drill/kinds.ts takes its list from here). */
+export const DRILL_KINDS = [
+  'node-loss',
+  'split-brain',
+  'pause',
+  'isolate',
+  'bridge',
+  'flap',
+  'clock-jump',
+  'random',
+] as const;
 export type DrillKind = (typeof DRILL_KINDS)[number];
 
 /** `interrupted`: the server stopped (shut down, crashed or was killed) while the drill ran. */
@@ -138,7 +147,9 @@ export type DrillStatus = (typeof DRILL_STATUSES)[number];
 const drillNodesMessage = 'nodes must be an integer from 3 to 9';
 /** `POST /api/drills` */
 export const drillRequestSchema = z.strictObject({
-  kind: z.enum(DRILL_KINDS, { message: "kind must be 'node-loss', 'split-brain' or 'pause'" }),
+  kind: z.enum(DRILL_KINDS, {
+    message: `kind must be one of ${DRILL_KINDS.map((k) => `'${k}'`).join(', ')}`,
+  }),
   nodes: z
     .number({ message: drillNodesMessage })
     .int({ message: drillNodesMessage })

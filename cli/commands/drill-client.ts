@@ -16,6 +16,8 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, { message: `must be from ${min} to ${max}` });
 
+const ORPHAN_CHECK_MS = 200;
+
 const ClientSchema = z.object({
   target: z.string().regex(/^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:\d{1,5}$/, {
     message: 'must be name@host:port',
@@ -25,7 +27,9 @@ const ClientSchema = z.object({
   keys: int(1, 10_000),
   rate: int(1, 10_000),
   seed: int(0, 2 ** 31),
-  history: z.string().min(1),
+  counterHistory: z.string().min(1).optional(),
+  registerHistory: z.string().min(1).optional(),
+  shardCount: int(1, 4096),
   t0: z.string().regex(/^\d+$/, { message: 'must be an integer (hrtime ns)' }),
   ticktime: int(100, 60_000),
   callTimeoutMs: int(100, 60_000),
@@ -44,7 +48,9 @@ export function drillClientCommand(): Command {
     .requiredOption('--keys <n>', 'keys k0…k(n-1)')
     .requiredOption('--rate <n>', 'operations per second at most')
     .requiredOption('--seed <n>', 'random seed')
-    .requiredOption('--history <file>', 'history lines are appended here')
+    .option('--counter-history <file>', 'run the counter workload; its lines are appended here')
+    .option('--register-history <file>', 'run the register workload; its lines are appended here')
+    .option('--shard-count <n>', "the lab's shard count (register keys cover every shard)", '64')
     .requiredOption('--t0 <ns>', "hrtime of the drill's start")
     .option('--ticktime <ms>', 'net_ticktime in ms', '1000')
     .option('--call-timeout-ms <ms>', 'an operation without an answer by then is info', '3000')
@@ -58,6 +64,10 @@ export function drillClientCommand(): Command {
       if (!parsed.success)
         throw new CliOptionsError('drill-client', kebabIssues(formatIssues(parsed.error)));
       const o = parsed.data;
+      if (o.counterHistory === undefined && o.registerHistory === undefined)
+        throw new CliOptionsError('drill-client', [
+          'give --counter-history, --register-history or both',
+        ]);
       const { startNode } = await import('../../cluster/index.ts');
       const { runClient } = await import('../drill/client.ts');
       const [name, rest] = o.target.split('@') as [string, string];
@@ -69,6 +79,12 @@ export function drillClientCommand(): Command {
         hidden: true,
         ticktimeMs: o.ticktime,
       });
+      // A client belongs to its drill: when the drill dies (even by SIGKILL) the client is
+      // re-parented and ends at once, without final reads against nodes that are dying too.
+      const parent = process.ppid;
+      setInterval(() => {
+        if (process.ppid !== parent) process.exit(1);
+      }, ORPHAN_CHECK_MS).unref();
       const stop = new Promise<void>((resolve) => {
         process.stdin.on('end', resolve);
         process.stdin.on('close', resolve);
@@ -81,13 +97,19 @@ export function drillClientCommand(): Command {
         process: o.process,
         stride: o.stride,
         keys: o.keys,
+        shardCount: o.shardCount,
         rate: o.rate,
         seed: o.seed,
-        historyPath: o.history,
+        histories: {
+          ...(o.counterHistory === undefined ? {} : { counter: o.counterHistory }),
+          ...(o.registerHistory === undefined ? {} : { register: o.registerHistory }),
+        },
         t0: BigInt(o.t0),
         callTimeoutMs: o.callTimeoutMs,
         finalReads: o.finalReads,
         stop,
+        // the drill waits for this line before it breaks anything
+        onReady: () => process.stdout.write('ready\n'),
       });
       process.stderr.write(`${JSON.stringify(result)}\n`);
       await node.close();

@@ -71,11 +71,24 @@ export function nodeCommand(): Command {
       });
       // Loaded only now so that `observatory --help` does not load the runtime.
       const { runNode } = await import('../node/run-node.ts');
-      const running = await runNode({ ...options, discoveryConfig });
+      // a lab node's wall clock can be stepped by the drills (lab.clock.step); nothing else's
+      const clock = shardOptions?.lab
+        ? (await import('../../cluster/index.ts')).steppableClock()
+        : undefined;
+      const running = await runNode({
+        ...options,
+        discoveryConfig,
+        ...(clock === undefined ? {} : { clock }),
+      });
       const shards =
         shardOptions === undefined
           ? undefined
-          : (await import('../node/shards-attach.ts')).attachShards(running.node, shardOptions);
+          : (await import('../node/shards-attach.ts')).attachShards(
+              running.node,
+              shardOptions,
+              undefined,
+              clock,
+            );
       const agent =
         raw.observatory === undefined
           ? undefined

@@ -9,11 +9,14 @@ import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Workload } from './client.ts';
 import type { LabNode } from './lab.ts';
 
 const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/observatory.mjs');
 /** a client that has not finished its final reads by then is killed (its lines are on disk) */
 const STOP_TIMEOUT_MS = 20_000;
+/** a client not connected by then fails the drill: a drill without its clients proves less */
+const READY_TIMEOUT_MS = 60_000;
 
 export interface ClientsOptions {
   readonly count: number;
@@ -21,6 +24,9 @@ export interface ClientsOptions {
   readonly cookie: string;
   readonly dir: string;
   readonly keys: number;
+  readonly shardCount: number;
+  /** the workloads every client runs, interleaved, each into its own history */
+  readonly workloads: readonly Workload[];
   /** operations per second per client */
   readonly rate: number;
   readonly t0: bigint;
@@ -37,15 +43,21 @@ export interface NemesisLine {
 
 export class Clients {
   private readonly procs: ChildProcess[] = [];
-  readonly files: string[] = [];
+  private readonly readyAll: Promise<void>[] = [];
+  /** each workload's per-client history files */
+  readonly files: Record<Workload, string[]> = { register: [], counter: [] };
 
   constructor(private readonly o: ClientsOptions) {}
 
   start(): void {
     for (let i = 0; i < this.o.count; i++) {
       const node = this.o.nodes[i % this.o.nodes.length]!;
-      const file = join(this.o.dir, `client${i}.history.jsonl`);
-      this.files.push(file);
+      const fileArgs: string[] = [];
+      for (const w of this.o.workloads) {
+        const file = join(this.o.dir, `client${i}.${w}.jsonl`);
+        this.files[w].push(file);
+        fileArgs.push(`--${w}-history`, file);
+      }
       const child = spawn(
         process.execPath,
         [
@@ -63,8 +75,9 @@ export class Clients {
           String(this.o.rate),
           '--seed',
           String(i + 1),
-          '--history',
-          file,
+          ...fileArgs,
+          '--shard-count',
+          String(this.o.shardCount),
           '--t0',
           String(this.o.t0),
           '--ticktime',
@@ -74,11 +87,35 @@ export class Clients {
         {
           // the cookie by environment, never argv; stdin is the client's lifeline
           env: { ...process.env, OBSERVATORY_DRILL_COOKIE: this.o.cookie },
-          stdio: ['pipe', 'ignore', 'ignore'],
+          stdio: ['pipe', 'pipe', 'ignore'],
         },
       );
       this.procs.push(child);
+      this.readyAll.push(
+        new Promise<void>((resolve) => {
+          let out = '';
+          child.stdout?.setEncoding('utf8').on('data', (c: string) => {
+            out += c;
+            if (out.includes('ready\n')) resolve();
+          });
+          child.once('exit', () => resolve());
+        }),
+      );
     }
+  }
+
+  /**
+   * Resolves when every client has connected to its node (or exited); throws after `timeoutMs`:
+   * the drill breaks nothing before its clients are there to see it.
+   */
+  async ready(timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const all = await Promise.race([
+      Promise.all(this.readyAll).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!all) throw new Error(`the drill clients did not all connect within ${timeoutMs} ms`);
   }
 
   /** Ends every client's stdin and waits for them (final reads included), bounded. */
@@ -93,6 +130,22 @@ export class Clients {
         clearTimeout(timer);
       }),
     );
+  }
+
+  /** Operations the clients completed (ok, fail or info) at or after `time` (ns since t0). */
+  completedSince(time: number): number {
+    let n = 0;
+    for (const file of [...this.files.register, ...this.files.counter]) {
+      if (!existsSync(file)) continue;
+      for (const text of readFileSync(file, 'utf8').split('\n')) {
+        // a line being written may be torn: it is counted at the next poll
+        if (!text.includes('"type":"invoke"') && text.endsWith('}')) {
+          const t = /"time":(\d+)/.exec(text);
+          if (t && Number(t[1]) >= time) n++;
+        }
+      }
+    }
+    return n;
   }
 
   kill(): void {

@@ -40,6 +40,9 @@ export interface NodeStatus {
   readonly held: { shard: number; epoch: number }[];
   readonly moves: { at: number; moved: number; optimal: number }[];
   readonly workload: { running: boolean; attempted: number; acked: number; failed: number };
+  /** the node's own wall clock (ms since the epoch) and how far the lab stepped it */
+  readonly at?: number;
+  readonly clockOffsetMs?: number;
 }
 
 export interface LabNode {
@@ -249,6 +252,19 @@ export class Lab {
       ...a.map((n) => this.call(n, 'lab.partition', { peers: b.map((m) => m.name) })),
       ...b.map((n) => this.call(n, 'lab.partition', { peers: a.map((m) => m.name) })),
     ]);
+  }
+
+  /** Blackholes, on each node given, the peers listed for it (one-sided; pair them for both ways). */
+  async cut(pairs: readonly [LabNode, readonly LabNode[]][]): Promise<void> {
+    await Promise.all(
+      pairs.map(([n, peers]) => this.call(n, 'lab.partition', { peers: peers.map((m) => m.name) })),
+    );
+  }
+
+  /** Steps a node's wall clock by `ms` (its monotonic clock is untouched); returns the offset. */
+  async stepClock(n: LabNode, ms: number): Promise<number> {
+    const r = (await this.call(n, 'lab.clock.step', { ms })) as unknown as { offsetMs: number };
+    return r.offsetMs;
   }
 
   /**

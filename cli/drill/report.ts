@@ -34,6 +34,13 @@ export interface DrillReport extends Omit<CheckReport, 'verdict'> {
   readonly linearizability?: LinearizabilityReport;
   /** where the history was written (`--history FILE`, or the kept temp dir) */
   readonly history?: string;
+  /**
+   * every workload's checked history: `linearizability` above is the first of them (register
+   * when the register workload ran, else counter)
+   */
+  readonly linearizabilityByModel?: Partial<Record<'register' | 'counter', LinearizabilityReport>>;
+  /** where each workload's history was written */
+  readonly histories?: Partial<Record<'register' | 'counter', string>>;
 }
 
 /** The drill-specific expectations on top of the checker's invariants. */
@@ -75,6 +82,37 @@ export function expectationsFor(
       pass: check.rejectedNoQuorum > 0,
       detail: `${check.rejectedNoQuorum} no_quorum`,
     });
+  }
+  if (drill === 'isolate') {
+    out.push({
+      name: 'the isolated node refused writes (no_quorum)',
+      pass: check.rejectedNoQuorum > 0,
+      detail: `${check.rejectedNoQuorum} no_quorum`,
+    });
+    out.push({
+      name: 'takeover within lease + ticktime + 1 s',
+      pass: (findings.failoverMs ?? Infinity) <= failoverBound,
+      detail: `${findings.failoverMs} ms ≤ ${failoverBound} ms`,
+    });
+  }
+  if (drill === 'clock-jump') {
+    for (const [i, step] of (findings.clockSteps ?? []).entries()) {
+      out.push({
+        name: `clock step ${i + 1} (${step.ms > 0 ? '+' : ''}${step.ms / 1000} s) seen by the node`,
+        // the node's wall clock moved (controller and node share the host's clock)
+        pass: Math.abs(step.skewSeenMs - step.offsetMs) < 5_000,
+        detail: `node ${step.skewSeenMs} ms ahead, offset ${step.offsetMs} ms`,
+      });
+      // a lease judged by the wall clock would lose all of them at the step; a loaded machine may
+      // let one or two lapse on their own
+      out.push({
+        name: `clock step ${i + 1}: leases kept their epochs (monotonic leases)`,
+        pass: step.leasesBefore > 0 && step.leasesKept >= Math.ceil(step.leasesBefore * 0.8),
+        detail: `${step.leasesKept} of ${step.leasesBefore} kept`,
+      });
+    }
+    if ((findings.clockSteps ?? []).length === 0)
+      out.push({ name: 'clock stepped', pass: false, detail: 'no step was made' });
   }
   if (drill === 'pause') {
     out.push({
@@ -118,8 +156,8 @@ export function formatReport(r: DrillReport): string {
     '',
     `  checker: ${r.checker}`,
   );
-  const lin = r.linearizability;
-  if (lin) {
+  const models = r.linearizabilityByModel ?? (r.linearizability ? { x: r.linearizability } : {});
+  for (const lin of Object.values(models)) {
     lines.push(
       `  clients' history: ${lin.verdict} (${lin.model}: ${lin.operations} operations, ${lin.ok} ok, ${lin.failed} fail, ${lin.info} info, ${lin.keys} keys, checked in ${ms(lin.elapsedMs)})`,
     );
@@ -129,7 +167,8 @@ export function formatReport(r: DrillReport): string {
         lines.push(`      process ${w.process}: ${w.op} (${w.type}, #${w.invokeIndex})`);
     }
   }
-  if (r.history) lines.push(`  history: ${r.history}`);
+  for (const [w, path] of Object.entries(r.histories ?? (r.history ? { history: r.history } : {})))
+    lines.push(`  ${w === 'history' ? 'history' : `${w} history`}: ${path}`);
   for (const e of r.expectations)
     lines.push(`  ${e.pass ? 'ok  ' : 'FAIL'} ${e.name}: ${e.detail}`);
   if (r.violations.length > 0) {

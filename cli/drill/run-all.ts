@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DRILLS, type DrillName } from './scenarios.ts';
+import { ALL_RANDOM_DURATION_MS, DRILLS, type DrillName } from './kinds.ts';
 
 const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/observatory.mjs');
 /** a run that takes longer is stopped and counted as a failure */
@@ -42,7 +42,37 @@ interface RunReport {
   durationMs?: number;
   error?: string;
   violations?: { kind: string; detail: string }[];
-  linearizability?: { verdict: string; elapsedMs: number };
+  linearizability?: LinReport;
+  linearizabilityByModel?: Record<string, LinReport>;
+  findings?: { seed?: number };
+}
+
+interface LinReport {
+  verdict: string;
+  model?: string;
+  elapsedMs: number;
+  failures?: { key: unknown; window?: unknown[] }[];
+}
+
+/** why a run failed, in one line: its error, its first violations, or its non-linearizable keys */
+function whyFailed(r: RunReport, lins: readonly LinReport[]): string {
+  if (r.error) return r.error;
+  const v = (r.violations ?? [])
+    .slice(0, 3)
+    .map((x) => `${x.kind}: ${x.detail}`)
+    .join('; ');
+  const l = lins
+    .filter((x) => x.verdict !== 'pass')
+    .map(
+      (x) =>
+        `linearizability (${x.model}) ${x.verdict}: ${(x.failures ?? [])
+          .slice(0, 3)
+          .map((f) => `key ${JSON.stringify(f.key)} (${f.window?.length ?? 0} operations)`)
+          .join(', ')}`,
+    )
+    .join('; ');
+  const seed = r.findings?.seed === undefined ? '' : ` [seed ${r.findings.seed}]`;
+  return ([v, l].filter((x) => x !== '').join('; ') || 'expectations not met') + seed;
 }
 
 function runOnce(drill: DrillName, args: readonly string[]): Promise<RunReport | string> {
@@ -67,10 +97,11 @@ function runOnce(drill: DrillName, args: readonly string[]): Promise<RunReport |
 export async function runAll(
   runs: number,
   args: readonly string[],
+  options: { durationMs?: number; drills?: readonly DrillName[] },
   progress?: (line: Record<string, unknown>) => void,
 ): Promise<AllReport> {
   const drills: DrillTally[] = [];
-  for (const drill of DRILLS) {
+  for (const drill of options.drills ?? DRILLS) {
     let pass = 0;
     let fail = 0;
     let unknown = 0;
@@ -80,30 +111,32 @@ export async function runAll(
     let minSpeedup = Infinity;
     const failures: string[] = [];
     for (let i = 0; i < runs; i++) {
-      const r = await runOnce(drill, args);
+      const r = await runOnce(
+        drill,
+        drill === 'random'
+          ? [...args, '--duration', `${options.durationMs ?? ALL_RANDOM_DURATION_MS}ms`]
+          : args,
+      );
       if (typeof r === 'string') {
         fail++;
         if (failures.length < 10) failures.push(r);
       } else {
-        const lin = r.linearizability;
-        if (lin?.verdict === 'unknown') unknown++;
+        const lins = Object.values(
+          r.linearizabilityByModel ?? (r.linearizability ? { x: r.linearizability } : {}),
+        );
+        if (r.verdict !== 'pass' && lins.some((l) => l.verdict === 'unknown')) unknown++;
         else if (r.verdict === 'pass') pass++;
         else {
           fail++;
-          const why =
-            r.error ??
-            (r.violations ?? [])
-              .slice(0, 3)
-              .map((v) => `${v.kind}: ${v.detail}`)
-              .join('; ') ??
-            `linearizability ${lin?.verdict}`;
-          if (failures.length < 10) failures.push(why || `linearizability ${lin?.verdict}`);
+          if (failures.length < 10) failures.push(whyFailed(r, lins));
         }
         runMsTotal += r.durationMs ?? 0;
-        if (lin) {
-          checkerMsTotal += lin.elapsedMs;
-          checkerMsMax = Math.max(checkerMsMax, lin.elapsedMs);
-          minSpeedup = Math.min(minSpeedup, (r.durationMs ?? 0) / Math.max(lin.elapsedMs, 0.001));
+        if (lins.length > 0) {
+          // every workload's history is checked: their times add up
+          const checkMs = lins.reduce((t, l) => t + l.elapsedMs, 0);
+          checkerMsTotal += checkMs;
+          checkerMsMax = Math.max(checkerMsMax, checkMs);
+          minSpeedup = Math.min(minSpeedup, (r.durationMs ?? 0) / Math.max(checkMs, 0.001));
         }
       }
       progress?.({ drill, run: i + 1, of: runs, pass, fail, unknown });

@@ -6,14 +6,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { counterModel, type LinearizabilityReport } from '../../cluster/check/index.ts';
+import {
+  counterModel,
+  registerModel,
+  type LinearizabilityReport,
+} from '../../cluster/check/index.ts';
 import { checkStore, openStore, type CheckReport } from '../../cluster/shards/index.ts';
 import { checkHistoryFile } from './check-file.ts';
+import type { Workload } from './client.ts';
 import { Clients, mergeHistory, type NemesisLine } from './clients.ts';
 import { Lab } from './lab.ts';
 import { removeOnExit, watchLifeline } from './processes.ts';
 import { expectationsFor, type DrillReport } from './report.ts';
-import { SCENARIOS, type DrillFindings, type DrillName } from './scenarios.ts';
+import { DEFAULT_RANDOM_DURATION_MS, type UnsafeSwitch } from './kinds.ts';
+import { NEMESIS_SCENARIOS } from './nemeses.ts';
+import { BASIC_SCENARIOS, type DrillFindings, type DrillName } from './scenarios.ts';
+
+const SCENARIOS = { ...BASIC_SCENARIOS, ...NEMESIS_SCENARIOS };
 
 export interface DrillOptions {
   readonly drill: DrillName;
@@ -31,8 +40,16 @@ export interface DrillOptions {
   readonly keep?: boolean;
   /** tests only: the pause victim defeats the store fence, so the checker must fail */
   readonly unsafeNoFence?: boolean;
-  /** a negative control: `no-store-fence` makes every node's store accept any epoch */
-  readonly unsafe?: 'no-store-fence';
+  /**
+   * a negative control: `no-store-fence` makes every node's store accept any epoch; `no-lease`
+   * makes every node act as owner without a majority lease
+   */
+  readonly unsafe?: UnsafeSwitch;
+  /** the clients' workloads; default both */
+  readonly workload?: WorkloadChoice;
+  /** `random`: the schedule's seed and length */
+  readonly seed?: number;
+  readonly durationMs?: number;
   /** `stdin`: the end of stdin ends the drill and kills its nodes (see `watchLifeline`) */
   readonly lifeline?: 'stdin';
   /** external client processes (cli/drill/client.ts); default DEFAULT_DRILL_CLIENTS, 0: none */
@@ -44,6 +61,9 @@ export interface DrillOptions {
   /** write the clients' history here (else into the temp dir) */
   readonly history?: string;
 }
+
+export type { UnsafeSwitch };
+export type WorkloadChoice = Workload | 'both';
 
 export const DEFAULT_DRILL_CLIENTS = 4;
 export const DEFAULT_CLIENT_RATE = 20;
@@ -89,6 +109,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
         ? ['--trust-fence-only', ...(o.unsafeNoFence ? ['--unsafe-no-fence'] : [])]
         : []),
       ...(o.unsafe === 'no-store-fence' ? ['--unsafe-no-store-fence'] : []),
+      ...(o.unsafe === 'no-lease' ? ['--unsafe-no-lease'] : []),
     ],
   });
   // durations on the monotonic clock; `at` (wall) only labels progress lines
@@ -120,6 +141,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
   let check: CheckReport = EMPTY_CHECK;
   let error: string | undefined;
   const clientCount = o.clients ?? DEFAULT_DRILL_CLIENTS;
+  const workloads: Workload[] =
+    (o.workload ?? 'both') === 'both' ? ['register', 'counter'] : [o.workload as Workload];
   let clients: Clients | null = null;
   try {
     phase('start', { nodes: o.nodes, store: storeUrl.startsWith('file:') ? 'sqlite' : 'postgres' });
@@ -131,11 +154,15 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
         cookie: lab.cookie,
         dir,
         keys: o.clientKeys ?? DEFAULT_CLIENT_KEYS,
+        shardCount: o.shardCount,
+        workloads,
         rate: o.clientRate ?? DEFAULT_CLIENT_RATE,
         t0,
         ticktimeMs: o.ticktimeMs,
       });
       clients.start();
+      await clients.ready();
+      phase('clients', { clients: clientCount, workloads });
     }
     if (o.progress) {
       let polling = false;
@@ -158,6 +185,12 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
       keys: o.keys,
       holdMs: o.holdMs,
       phase,
+      seed: o.seed ?? 1,
+      clientOps: () => {
+        const from = Number(process.hrtime.bigint() - t0);
+        return () => clients?.completedSince(from) ?? Infinity;
+      },
+      durationMs: o.durationMs ?? DEFAULT_RANDOM_DURATION_MS,
     });
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
@@ -184,21 +217,27 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
   } finally {
     await store.close();
   }
-  let linearizability: LinearizabilityReport | undefined;
-  const historyPath = o.history ?? join(dir, 'history.jsonl');
+  const byModel: Partial<Record<Workload, LinearizabilityReport>> = {};
+  const histories = historyPaths(workloads, o.history ?? join(dir, 'history.jsonl'));
   if (clients) {
-    try {
-      mergeHistory(clients.files, nemesis, historyPath);
-      linearizability = await checkHistoryFile(historyPath, { model: counterModel });
-    } catch (err) {
-      error ??= `history: ${err instanceof Error ? err.message : String(err)}`;
+    for (const w of workloads) {
+      try {
+        mergeHistory(clients.files[w], nemesis, histories[w]!);
+        byModel[w] = await checkHistoryFile(histories[w]!, {
+          model: w === 'register' ? registerModel : counterModel,
+        });
+      } catch (err) {
+        error ??= `${w} history: ${err instanceof Error ? err.message : String(err)}`;
+      }
     }
   }
+  const primary: Workload = workloads[0]!;
+  const linearizability = byModel[primary];
   const expectations = expectationsFor(o.drill, check, findings, o);
   const pass =
     error === undefined &&
     check.verdict === 'pass' &&
-    (linearizability === undefined || linearizability.verdict === 'pass') &&
+    Object.values(byModel).every((l) => l.verdict === 'pass') &&
     expectations.every((e) => e.pass);
   attempted = check.writesAttempted;
   acked = check.writesAcked;
@@ -219,8 +258,25 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
     expectations,
     timeline,
     ...(error === undefined ? {} : { error }),
-    ...(linearizability === undefined ? {} : { linearizability }),
-    ...(clients && (o.history !== undefined || o.keep) ? { history: historyPath } : {}),
+    ...(linearizability === undefined ? {} : { linearizability, linearizabilityByModel: byModel }),
+    ...(clients && (o.history !== undefined || o.keep)
+      ? { history: histories[primary]!, histories }
+      : {}),
     ...(o.keep ? { dir } : {}),
   };
+}
+
+/**
+ * Where each workload's history goes: `file` for the first workload (the register history when
+ * both run), `<file>.counter.jsonl`-style siblings for the other (`out.jsonl` → `out.counter.jsonl`).
+ */
+export function historyPaths(
+  workloads: readonly Workload[],
+  file: string,
+): Partial<Record<Workload, string>> {
+  const out: Partial<Record<Workload, string>> = {};
+  workloads.forEach((w, i) => {
+    out[w] = i === 0 ? file : file.replace(/(\.jsonl)?$/, `.${w}.jsonl`);
+  });
+  return out;
 }

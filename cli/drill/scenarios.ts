@@ -5,8 +5,7 @@
  */
 import type { Lab, LabNode } from './lab.ts';
 
-export type DrillName = 'node-loss' | 'split-brain' | 'pause';
-export const DRILLS: readonly DrillName[] = ['node-loss', 'split-brain', 'pause'];
+export { DRILLS, type DrillName } from './kinds.ts';
 
 /** What a drill reports on top of the checker's report. */
 export interface DrillFindings {
@@ -25,6 +24,28 @@ export interface DrillFindings {
   lossOptimal?: number;
   returnMoved?: number;
   returnOptimal?: number;
+  /** bridge: the node that sees both sides */
+  bridge?: string;
+  /** isolate: the node cut from every other */
+  isolated?: string;
+  /** flap: cut/heal cycles */
+  flaps?: number;
+  /** clock-jump: each step, and the share of the stepped node's leases that kept their epoch */
+  clockSteps?: {
+    ms: number;
+    offsetMs: number;
+    skewSeenMs: number;
+    leasesKept: number;
+    leasesBefore: number;
+  }[];
+  /** random: the seed and the schedule it gave (replay with --seed) */
+  seed?: number;
+  schedule?: {
+    atMs: number;
+    nemesis: string;
+    durationMs: number;
+    detail: Record<string, unknown>;
+  }[];
 }
 
 export interface DrillContext {
@@ -35,12 +56,35 @@ export interface DrillContext {
   readonly phase: (name: string, extra?: Record<string, unknown>) => void;
   /** extra time under load between steps */
   readonly holdMs: number;
+  /** `random`: the schedule's seed and length */
+  readonly seed: number;
+  readonly durationMs: number;
+  /**
+   * Starts counting the external clients' completed operations; the function returned gives
+   * the count so far (Infinity when the drill runs without clients).
+   */
+  readonly clientOps: () => () => number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const SETTLE_TIMEOUT_MS = 20_000;
+/**
+ * A fault proves something only if the clients worked while it lasted: on a loaded machine a
+ * fixed hold may see few operations, so the hold is extended (bounded) until they did.
+ */
+export const MIN_CLIENT_OPS_UNDER_FAULT = 80;
+const MAX_EXTRA_HOLD_MS = 20_000;
 
-async function warmUp(ctx: DrillContext): Promise<void> {
+export async function exercised(
+  count: () => number,
+  min = MIN_CLIENT_OPS_UNDER_FAULT,
+): Promise<void> {
+  const deadline = performance.now() + MAX_EXTRA_HOLD_MS;
+  while (count() < min && performance.now() < deadline) await sleep(200);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const SETTLE_TIMEOUT_MS = 20_000;
+
+export async function warmUp(ctx: DrillContext): Promise<void> {
   const { lab } = ctx;
   ctx.phase('settle');
   await lab.until(() => lab.settled(lab.live()), SETTLE_TIMEOUT_MS, 'every shard leased');
@@ -49,7 +93,7 @@ async function warmUp(ctx: DrillContext): Promise<void> {
   await sleep(ctx.holdMs);
 }
 
-async function finish(ctx: DrillContext): Promise<void> {
+export async function finish(ctx: DrillContext): Promise<void> {
   const { lab } = ctx;
   ctx.phase('settle-all');
   await lab.until(() => lab.settled(lab.live()), SETTLE_TIMEOUT_MS, 'ownership after recovery');
@@ -125,6 +169,7 @@ export async function splitBrain(ctx: DrillContext): Promise<DrillFindings> {
   const minority = lab.nodes.slice(0, size);
   const majority = lab.nodes.slice(size);
   const cutAt = performance.now();
+  const ops = ctx.clientOps();
   await lab.partition(minority, majority);
   ctx.phase('partition', {
     minority: minority.map((n) => n.name),
@@ -133,8 +178,10 @@ export async function splitBrain(ctx: DrillContext): Promise<DrillFindings> {
   await lab.until(() => lab.settled(majority), SETTLE_TIMEOUT_MS, 'majority takeover');
   const failoverMs = Math.round(performance.now() - cutAt);
   ctx.phase('takeover', { failoverMs });
-  // both sides keep writing: the minority must be answering no_quorum by now
-  await sleep(ctx.holdMs);
+  // both sides keep writing: the minority must be answering no_quorum by now; at least four
+  // leases long, so that the clients on both sides meet on the same keys
+  await sleep(Math.max(ctx.holdMs, 4 * lab.options.leaseMs));
+  await exercised(ops);
   ctx.phase('heal');
   await lab.heal();
   await finish(ctx);
@@ -169,8 +216,8 @@ export async function pause(ctx: DrillContext): Promise<DrillFindings> {
   return { victim: victim.name, failoverMs, pausedMs };
 }
 
-export const SCENARIOS: Record<DrillName, (ctx: DrillContext) => Promise<DrillFindings>> = {
+export const BASIC_SCENARIOS = {
   'node-loss': nodeLoss,
   'split-brain': splitBrain,
   pause,
-};
+} as const;

@@ -3,7 +3,7 @@
  * events, run discovery, the global registry and pub/sub, serve the shell handlers, and close
  * cleanly on SIGTERM/SIGINT.
  */
-import type { ClusterNode, Logger } from '../../cluster/api.ts';
+import type { Clock, ClusterNode, Logger } from '../../cluster/api.ts';
 import { startNode } from '../../cluster/index.ts';
 import type { Discovery, DiscoveryConfig } from '../../cluster/discovery/index.ts';
 import {
@@ -55,7 +55,11 @@ export interface RunningNode {
  * strategy with `options.seeds`.
  */
 export async function runNode(
-  options: NodeCliOptions & { readonly discoveryConfig?: DiscoveryConfig },
+  options: NodeCliOptions & {
+    readonly discoveryConfig?: DiscoveryConfig;
+    /** the node's Clock port (default the system clock); the lab passes a steppable one */
+    readonly clock?: Clock;
+  },
   io: NodeIo = processIo,
 ): Promise<RunningNode> {
   const format: EventFormat = options.events ?? 'text';
@@ -68,6 +72,7 @@ export async function runNode(
     hidden: options.hidden,
     ...(options.ticktime === undefined ? {} : { ticktimeMs: options.ticktime }),
     ...(tlsOf(options) === undefined ? {} : { tls: tlsOf(options) }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     logger,
   });
   registerShellHandlers(node);

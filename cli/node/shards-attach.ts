@@ -3,6 +3,7 @@
  * optional local workload on a running `observatory node`.
  */
 import type { ClusterNode, Logger } from '../../cluster/api.ts';
+import type { SteppableClock } from '../../cluster/clock.ts';
 import {
   FencedError,
   openStore,
@@ -54,6 +55,8 @@ export function attachShards(
   node: ClusterNode,
   options: ShardCliOptions,
   logger?: Logger,
+  /** the node's own clock when the lab may step it (lab.clock.step) */
+  clock?: SteppableClock,
 ): AttachedShards {
   const opened = openStore(
     options.store,
@@ -67,12 +70,15 @@ export function attachShards(
     ...timings,
     ...(options.shardCount === undefined ? {} : { shardCount: options.shardCount }),
     ...(options.trustFenceOnly ? { trustStoreFenceOnly: true } : {}),
+    ...(options.unsafeNoLease ? { unsafeNoLease: true } : {}),
     ...(logger === undefined ? {} : { logger }),
+    ...(clock === undefined ? {} : { clock }),
   };
   const shards = startShards(node, shardOptions);
   const events = reportShardEvents(shards, node.name);
   const lab = attachLab(node, shards, {
     handlers: options.lab,
+    ...(clock === undefined ? {} : { clock }),
     ...(options.outcomeLog === undefined ? {} : { outcomeLog: options.outcomeLog }),
   });
   if (options.workloadRate !== undefined) {

@@ -16,6 +16,11 @@
  *   through this node's router, for the drill clients (cli/drill/client.ts), which run in their
  *   own processes; the answer is an envelope `{ok: true, value}` or `{ok: false, code}` so that a
  *   client can tell a refusal (nothing happened) from a lost answer;
+ * - `lab.register.read` `{key}` / `lab.register.write` `{key, value}` / `lab.register.cas`
+ *   `{key, expected, value}`: one register operation (cluster/shards/registers.ts), same envelope;
+ *   a cas whose compare failed answers `{ok: false, code: 'cas_mismatch'}` (nothing changed);
+ * - `lab.clock.step` `{ms}`: steps this node's wall clock (the Clock port's `now()`, as NTP or an
+ *   operator would) and never its monotonic clock: leases, ticks and timers must not notice;
  * - `lab.probe` `{key, samples}`: times `samples` sequential reads of `key` through the router and
  *   as many echo RPCs of the same size to the key's owner: one round trip, for the benchmark's
  *   "a forward costs at most one extra round trip" check.
@@ -26,6 +31,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ClusterNode, Payload } from '../../cluster/api.ts';
+import type { SteppableClock } from '../../cluster/clock.ts';
 import {
   BadArgumentError,
   runWorkload,
@@ -41,9 +47,16 @@ export const LAB_PARTITION = 'lab.partition';
 export const LAB_HEAL = 'lab.heal';
 export const LAB_PROBE = 'lab.probe';
 export const LAB_FREEZE = 'lab.freeze';
+/** `{ms}`: steps this node's wall clock (its Clock port's `now`), never its monotonic clock */
+export const LAB_CLOCK_STEP = 'lab.clock.step';
+const MAX_CLOCK_STEP_MS = 366 * 86_400_000;
 /** the drill clients' operations: `{key, amount, requestId}` and `{key}` */
 export const LAB_LEDGER_ADD = 'lab.ledger.add';
 export const LAB_LEDGER_READ = 'lab.ledger.read';
+/** the drill clients' register operations: `{key}`, `{key, value}`, `{key, expected, value}` */
+export const LAB_REGISTER_READ = 'lab.register.read';
+export const LAB_REGISTER_WRITE = 'lab.register.write';
+export const LAB_REGISTER_CAS = 'lab.register.cas';
 
 /** ownership moves kept for lab.status */
 const MAX_MOVES = 1_000;
@@ -125,7 +138,7 @@ function peerList(args: Payload, field: string): string[] {
 export function attachLab(
   node: ClusterNode,
   shards: Shards,
-  options: { handlers: boolean; outcomeLog?: string },
+  options: { handlers: boolean; outcomeLog?: string; clock?: SteppableClock },
 ): Lab {
   const boot = randomUUID().slice(0, 8);
   const short = node.name.split('@')[0] ?? node.name;
@@ -203,7 +216,9 @@ export function attachLab(
     return {
       node: node.name,
       pid: process.pid,
-      at: Date.now(),
+      // the node's own wall clock: a stepped clock shows here
+      at: options.clock?.now() ?? Date.now(),
+      clockOffsetMs: options.clock?.offset() ?? 0,
       visible: node.nodes(),
       ownership: status.map((s) => s.owner),
       held: status.flatMap((s) =>
@@ -227,6 +242,14 @@ export function attachLab(
     for (const p of peers) node.faults.blackhole(p);
     return { blackholed: node.faults.list().blackholed };
   });
+  node.handle(LAB_CLOCK_STEP, (args) => {
+    const { ms } = object(args);
+    if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || Math.abs(ms) > MAX_CLOCK_STEP_MS)
+      throw new BadArgumentError(`ms must be an integer within ±${MAX_CLOCK_STEP_MS}`);
+    if (!options.clock) throw new BadArgumentError('this node runs without a steppable clock');
+    options.clock.step(ms);
+    return { offsetMs: options.clock.offset(), now: options.clock.now() };
+  });
   node.handle(LAB_FREEZE, () => {
     setTimeout(() => process.kill(process.pid, 'SIGSTOP'), FREEZE_DELAY_MS);
     return { pid: process.pid };
@@ -242,7 +265,7 @@ export function attachLab(
     );
     return { visible: node.nodes() };
   });
-  const envelope = async (run: () => Promise<number>): Promise<Payload> => {
+  const envelope = async (run: () => Promise<Payload>): Promise<Payload> => {
     try {
       return { ok: true, value: await run() };
     } catch (err) {
@@ -265,6 +288,40 @@ export function attachLab(
     const { key } = object(args);
     if (typeof key !== 'string') throw new BadArgumentError('key must be a string');
     return envelope(async () => (await shards.ledger.get(key)).value);
+  });
+  const registerKey = (args: Payload): string => {
+    const { key } = object(args);
+    if (typeof key !== 'string') throw new BadArgumentError('key must be a string');
+    return key;
+  };
+  const registerValue = (v: unknown, name: string): number => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v))
+      throw new BadArgumentError(`${name} must be a safe integer`);
+    return v;
+  };
+  node.handle(LAB_REGISTER_READ, (args) => {
+    const key = registerKey(args);
+    return envelope(() => shards.registers.read(key));
+  });
+  node.handle(LAB_REGISTER_WRITE, (args) => {
+    const key = registerKey(args);
+    const value = registerValue(object(args).value, 'value');
+    return envelope(async () => (await shards.registers.write(key, value)).value);
+  });
+  // a cas whose compare failed changed nothing: the client records it as `fail`
+  node.handle(LAB_REGISTER_CAS, (args) => {
+    const key = registerKey(args);
+    const a = object(args);
+    const value = registerValue(a.value, 'value');
+    const expected = a.expected === null ? null : registerValue(a.expected, 'expected');
+    return envelope(async () => {
+      const r = await shards.registers.cas(key, expected, value);
+      if (!r.applied)
+        throw Object.assign(new Error(`cas: register holds ${JSON.stringify(r.value)}`), {
+          code: 'cas_mismatch',
+        });
+      return r.value;
+    });
   });
   node.handle(LAB_PROBE, async (args) => {
     const a = object(args);

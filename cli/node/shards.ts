@@ -73,6 +73,7 @@ const ShardCliSchema = z.object({
   trustFenceOnly: z.boolean(),
   unsafeNoFence: z.boolean(),
   unsafeNoStoreFence: z.boolean(),
+  unsafeNoLease: z.boolean(),
 });
 
 export type ShardCliOptions = z.output<typeof ShardCliSchema>;
@@ -100,6 +101,12 @@ export function addShardOptions(command: Command): Command {
         '--unsafe-no-store-fence',
         'negative control: the store accepts any epoch',
       ).hideHelp(),
+    )
+    .addOption(
+      new Option(
+        '--unsafe-no-lease',
+        'negative control: act as owner without a majority lease',
+      ).hideHelp(),
     );
 }
 
@@ -112,6 +119,7 @@ export function parseShardOptions(raw: Record<string, unknown>): ShardCliOptions
     trustFenceOnly: raw.trustFenceOnly === true,
     unsafeNoFence: raw.unsafeNoFence === true,
     unsafeNoStoreFence: raw.unsafeNoStoreFence === true,
+    unsafeNoLease: raw.unsafeNoLease === true,
   });
   if (!result.success) throw new CliOptionsError('node', kebabIssues(formatIssues(result.error)));
   return result.data;

@@ -8,6 +8,7 @@
 import type { Clock, Logger, NodeName } from '../api.ts';
 import { LeaseManager, type LeaseInfo } from './lease.ts';
 import { Ledger } from './ledger.ts';
+import { Registers } from './registers.ts';
 import type { ShardNode } from './port.ts';
 import { ShardRouter } from './router.ts';
 import { openStore } from './store/index.ts';
@@ -43,6 +44,7 @@ export {
   type FenceRejection,
 } from './router.ts';
 export { Ledger, LEDGER_INCR, LEDGER_GET, type IncrResult, type GetResult } from './ledger.ts';
+export { Registers, REGISTER_READ, REGISTER_WRITE, REGISTER_CAS } from './registers.ts';
 export {
   runWorkload,
   keyPicker,
@@ -87,6 +89,8 @@ export interface ShardsOptions {
   readonly forwardTimeoutMs?: number;
   /** drills only; see RouterOptions.trustStoreFenceOnly */
   readonly trustStoreFenceOnly?: boolean;
+  /** negative control only; see LeaseOptions.unsafeNoLease */
+  readonly unsafeNoLease?: boolean;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -103,6 +107,8 @@ export interface Shards {
   readonly router: ShardRouter;
   readonly lease: LeaseManager;
   readonly ledger: Ledger;
+  /** linearizable registers with lease reads (the drills' register workload) */
+  readonly registers: Registers;
   readonly store: FencedStore;
   status(): ShardStatus[];
   /** stops routing, releases every lease, closes the store if startShards opened it */
@@ -132,6 +138,7 @@ export function startShards(node: ShardNode, options: ShardsOptions): Shards {
     ...(options.grantorQuarantineMs !== undefined
       ? { grantorQuarantineMs: options.grantorQuarantineMs }
       : {}),
+    ...(options.unsafeNoLease ? { unsafeNoLease: true } : {}),
   });
   const router = new ShardRouter(node, {
     members: options.members,
@@ -147,13 +154,16 @@ export function startShards(node: ShardNode, options: ShardsOptions): Shards {
     ...(options.trustStoreFenceOnly !== undefined
       ? { trustStoreFenceOnly: options.trustStoreFenceOnly }
       : {}),
+    ...(options.unsafeNoLease ? { unsafeNoLease: true } : {}),
   });
   const ledger = new Ledger(router, store);
+  const registers = new Registers(router, store);
   router.start();
   return {
     router,
     lease,
     ledger,
+    registers,
     store,
     status: () => {
       const owners = router.ownership();

@@ -40,6 +40,12 @@ export interface LeaseOptions {
   readonly rpcTimeoutMs?: number;
   /** how long a freshly started member refuses all grants; default leaseMs + driftMarginMs */
   readonly grantorQuarantineMs?: number;
+  /**
+   * Negative control only (`observatory drill split-brain --unsafe no-lease`): this node takes
+   * every shard it wants without asking anyone, as if it had a majority, and keeps it until fenced
+   * or released. Breaks single ownership on purpose. Default false.
+   */
+  readonly unsafeNoLease?: boolean;
 }
 
 export type LeaseStatus = 'idle' | 'acquiring' | 'held';
@@ -311,24 +317,30 @@ export class LeaseManager {
       epochs: ask.map((s) => this.lease(s).epoch),
       durationMs: this.leaseMs,
     };
+    // the negative control asks no one: it takes what it wants as if a majority had granted it
+    const noLease = this.options.unsafeNoLease === true;
     const replies = await Promise.all(
-      this.visibleMembers().map(async (m): Promise<[NodeName, GrantReply | null]> => {
-        if (m === this.node.name) return [m, this.grantor.grant(m, req)];
-        try {
-          const r = await this.node.call(
-            m,
-            LEASE_HANDLER,
-            { ...req },
-            { timeoutMs: this.rpcTimeoutMs },
-          );
-          return [m, r as unknown as GrantReply];
-        } catch {
-          return [m, null];
-        }
-      }),
+      (noLease ? [] : this.visibleMembers()).map(
+        async (m): Promise<[NodeName, GrantReply | null]> => {
+          if (m === this.node.name) return [m, this.grantor.grant(m, req)];
+          try {
+            const r = await this.node.call(
+              m,
+              LEASE_HANDLER,
+              { ...req },
+              { timeoutMs: this.rpcTimeoutMs },
+            );
+            return [m, r as unknown as GrantReply];
+          } catch {
+            return [m, null];
+          }
+        },
+      ),
     );
     if (this.stopped) return;
-    this.lastReachable = replies.filter(([, r]) => r !== null).length;
+    this.lastReachable = noLease
+      ? this.members.length
+      : replies.filter(([, r]) => r !== null).length;
     const grantedBy = new Map<number, NodeName[]>();
     for (const [m, r] of replies) {
       for (const s of r?.granted ?? []) grantedBy.set(s, [...(grantedBy.get(s) ?? []), m]);
@@ -340,7 +352,7 @@ export class LeaseManager {
       const l = this.lease(s);
       if (l.gen !== gens.get(s)) continue; // released or fenced meanwhile
       const by = grantedBy.get(s) ?? [];
-      if (by.length >= this.majority) {
+      if (by.length >= this.majority || noLease) {
         if (l.status === 'held') l.validUntil = validUntil;
         else toBump.push(s);
       } else if (l.status !== 'held') {

@@ -68,6 +68,11 @@ export interface RouterOptions {
    * false.
    */
   readonly trustStoreFenceOnly?: boolean;
+  /**
+   * Negative control only (with LeaseOptions.unsafeNoLease): this node never answers no_quorum,
+   * it acts as owner of whatever its own view of membership gives it. Default false.
+   */
+  readonly unsafeNoLease?: boolean;
 }
 
 export interface OwnershipChange {
@@ -311,6 +316,7 @@ export class ShardRouter {
 
   /** a majority of the configured members is visible and answered the last lease round */
   private quorumVisible(): boolean {
+    if (this.options.unsafeNoLease) return true;
     const lease = this.options.lease;
     const visible = new Set([this.node.name, ...this.node.nodes()]);
     const seen = this.options.members.filter((m) => visible.has(m)).length;

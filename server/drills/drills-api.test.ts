@@ -64,7 +64,7 @@ describe('drills api', () => {
     const badKind = await post(url, { kind: 'meteor' });
     expect(badKind.status).toBe(400);
     expect(((await badKind.json()) as { error: { message: string } }).error.message).toMatch(
-      /kind must be 'node-loss', 'split-brain' or 'pause'/,
+      /kind must be one of 'node-loss', 'split-brain', 'pause', 'isolate'/,
     );
     const badNodes = await post(url, { kind: 'pause', nodes: 100 });
     expect(badNodes.status).toBe(400);

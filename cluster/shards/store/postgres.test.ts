@@ -26,7 +26,7 @@ if (url !== '') {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     await c.query(
-      'DROP TABLE IF EXISTS ledger_shards, ledger_epochs, ledger_counters, ledger_history',
+      'DROP TABLE IF EXISTS ledger_shards, ledger_epochs, ledger_counters, ledger_history, ledger_registers',
     );
     await c.end();
     return openStore(url);

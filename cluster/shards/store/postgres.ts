@@ -6,9 +6,17 @@
 import pg from 'pg';
 import { FencedError, StoreUnavailableError } from '../errors.ts';
 import { storeFailure } from './failure.ts';
-import { validateShard, validateWrite } from './validate.ts';
-import type { EpochGrant, FencedStore, HistoryRow, ShardEpoch } from './types.ts';
-import type { StoreOptions, WriteRequest, WriteResult } from './types.ts';
+import { validateRegister, validateShard, validateWrite } from './validate.ts';
+import type {
+  EpochGrant,
+  FencedStore,
+  HistoryRow,
+  RegisterResult,
+  ShardEpoch,
+  StoreOptions,
+  WriteRequest,
+  WriteResult,
+} from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_shards (
@@ -27,6 +35,10 @@ CREATE TABLE IF NOT EXISTS ledger_epochs (
 );
 -- stores created before grants recorded their place in the history
 ALTER TABLE ledger_epochs ADD COLUMN IF NOT EXISTS after_seq BIGINT;
+CREATE TABLE IF NOT EXISTS ledger_registers (
+  key TEXT PRIMARY KEY,
+  value BIGINT
+);
 CREATE TABLE IF NOT EXISTS ledger_counters (
   key TEXT PRIMARY KEY,
   value BIGINT NOT NULL
@@ -404,6 +416,42 @@ export function openPostgresStore(url: string, options: StoreOptions = {}): Fenc
           [key],
         );
         return Number(r.rows[0]?.value ?? 0);
+      }),
+    commitRegister: (request) =>
+      run('commitRegister', () => {
+        validateRegister(request);
+        // under the shard's row lock, like a ledger write: bumps and writes of a shard serialize
+        return tx(async (c): Promise<RegisterResult> => {
+          const current = await lockShard(c, request.shard, now());
+          if (current !== request.epoch && !unsafeNoFence)
+            throw new FencedError(request.shard, request.epoch, current);
+          const r = await c.query<{ value: string | null }>(
+            'SELECT value FROM ledger_registers WHERE key = $1 FOR UPDATE',
+            [request.key],
+          );
+          const before = r.rows[0]
+            ? r.rows[0].value === null
+              ? null
+              : Number(r.rows[0].value)
+            : null;
+          if (request.op === 'cas' && before !== (request.expected ?? null))
+            return { applied: false, value: before };
+          await c.query(
+            `INSERT INTO ledger_registers (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+            [request.key, request.value],
+          );
+          return { applied: true, value: request.value };
+        });
+      }),
+    getRegister: (key) =>
+      run('getRegister', async () => {
+        const r = await pool.query<{ value: string | null }>(
+          'SELECT value FROM ledger_registers WHERE key = $1',
+          [key],
+        );
+        const v = r.rows[0]?.value;
+        return v === undefined || v === null ? null : Number(v);
       }),
     counters: () =>
       run('counters', async () => {

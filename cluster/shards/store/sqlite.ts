@@ -2,9 +2,19 @@ import Database from 'better-sqlite3';
 import { FencedError, StoreUnavailableError } from '../errors.ts';
 import { storeFailure } from './failure.ts';
 import { DEFAULT_SQLITE_BUSY_TIMEOUT_MS } from '../constants.ts';
-import { validateShard, validateWrite } from './validate.ts';
-import type { EpochGrant, FencedStore, HistoryRow, ShardEpoch } from './types.ts';
-import type { StoreOptions, WriteRequest, WriteResult } from './types.ts';
+import { validateRegister, validateShard, validateWrite } from './validate.ts';
+import type {
+  EpochGrant,
+  FencedStore,
+  HistoryRow,
+  RegisterRequest,
+  RegisterResult,
+  RegisterValue,
+  ShardEpoch,
+  StoreOptions,
+  WriteRequest,
+  WriteResult,
+} from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_shards (
@@ -20,6 +30,10 @@ CREATE TABLE IF NOT EXISTS ledger_epochs (
   at INTEGER NOT NULL,
   after_seq INTEGER,
   PRIMARY KEY (shard, epoch)
+);
+CREATE TABLE IF NOT EXISTS ledger_registers (
+  key TEXT PRIMARY KEY,
+  value INTEGER
 );
 CREATE TABLE IF NOT EXISTS ledger_counters (
   key TEXT PRIMARY KEY,
@@ -120,7 +134,23 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Fence
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     get: db.prepare<[string], { value: number }>('SELECT value FROM ledger_counters WHERE key = ?'),
+    register: db.prepare<[string], { value: number | null }>(
+      'SELECT value FROM ledger_registers WHERE key = ?',
+    ),
+    setRegister: db.prepare(
+      `INSERT INTO ledger_registers (key, value) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ),
   };
+
+  const registerOp = db.transaction((r: RegisterRequest): RegisterResult => {
+    const current = st.epoch.get(r.shard)?.epoch ?? 0;
+    if (current !== r.epoch && !unsafeNoFence) throw new FencedError(r.shard, r.epoch, current);
+    const before: RegisterValue = st.register.get(r.key)?.value ?? null;
+    if (r.op === 'cas' && before !== (r.expected ?? null)) return { applied: false, value: before };
+    st.setRegister.run(r.key, r.value);
+    return { applied: true, value: r.value };
+  });
 
   const bump = db.transaction((shard: number, node: string, expected: number | undefined) => {
     const current = st.epoch.get(shard)?.epoch ?? 0;
@@ -238,6 +268,17 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Fence
       Promise.resolve().then(() => {
         open();
         return wrap('get', () => st.get.get(key)?.value ?? 0);
+      }),
+    commitRegister: (request) =>
+      Promise.resolve().then(() => {
+        open();
+        validateRegister(request);
+        return wrap('commitRegister', () => registerOp.immediate(request));
+      }),
+    getRegister: (key) =>
+      Promise.resolve().then(() => {
+        open();
+        return wrap('getRegister', () => st.register.get(key)?.value ?? null);
       }),
     counters: () =>
       Promise.resolve().then(() => {

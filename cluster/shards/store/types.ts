@@ -60,6 +60,31 @@ export interface WriteResult extends HistoryRow {
   readonly replayed: boolean;
 }
 
+/** A register's value (the drills' register workload): an integer, or null when never written. */
+export type RegisterValue = number | null;
+
+/**
+ * One fenced register operation: `write` sets the value; `cas` sets it only if it equals
+ * `expected`. Fenced exactly as ledger writes are (the epoch must be the shard's current one).
+ */
+export interface RegisterRequest {
+  readonly shard: number;
+  readonly epoch: number;
+  readonly node: string;
+  readonly key: string;
+  readonly op: 'write' | 'cas';
+  /** cas only: the value the register must hold */
+  readonly expected?: RegisterValue;
+  readonly value: number;
+}
+
+export interface RegisterResult {
+  /** false only for a cas whose compare failed (then nothing changed) */
+  readonly applied: boolean;
+  /** the register's value after the operation */
+  readonly value: RegisterValue;
+}
+
 export type StoreKind = 'sqlite' | 'postgres';
 
 export interface FencedStore {
@@ -83,6 +108,14 @@ export interface FencedStore {
   commitWrite(request: WriteRequest): Promise<WriteResult>;
   /** the counter's value (0 when never written) */
   get(key: string): Promise<number>;
+  /**
+   * In one transaction: throws FencedError unless `epoch` is the shard's current epoch; else
+   * applies the register write or cas. Registers live apart from the ledger's counters and
+   * history (they are checked by the linearizability checker, not the ledger's checks).
+   */
+  commitRegister(request: RegisterRequest): Promise<RegisterResult>;
+  /** a register's value (null when never written) */
+  getRegister(key: string): Promise<RegisterValue>;
   counters(): Promise<Record<string, number>>;
   /** the whole write history in commit order */
   history(): Promise<HistoryRow[]>;

@@ -1,6 +1,6 @@
 import { BadArgumentError } from '../errors.ts';
 import { validateKey } from '../hash.ts';
-import type { WriteRequest } from './types.ts';
+import type { RegisterRequest, WriteRequest } from './types.ts';
 
 const MAX_REQUEST_ID = 200;
 
@@ -22,4 +22,16 @@ export function validateWrite(w: WriteRequest): void {
 
 export function validateShard(shard: number): void {
   if (!Number.isSafeInteger(shard) || shard < 0) throw new BadArgumentError('bad shard');
+}
+
+/** Checks a register operation at the store boundary. */
+export function validateRegister(r: RegisterRequest): void {
+  validateKey(r.key);
+  if (!Number.isSafeInteger(r.shard) || r.shard < 0) throw new BadArgumentError('bad shard');
+  if (!Number.isSafeInteger(r.epoch) || r.epoch < 1) throw new BadArgumentError('bad epoch');
+  if (typeof r.node !== 'string' || r.node.length === 0) throw new BadArgumentError('bad node');
+  if (r.op !== 'write' && r.op !== 'cas') throw new BadArgumentError("op must be 'write' or 'cas'");
+  if (!Number.isSafeInteger(r.value)) throw new BadArgumentError('value must be a safe integer');
+  if (r.op === 'cas' && r.expected !== null && !Number.isSafeInteger(r.expected))
+    throw new BadArgumentError('expected must be a safe integer or null');
 }

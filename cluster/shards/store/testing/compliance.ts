@@ -32,6 +32,36 @@ export function storeCompliance(name: string, open: () => Promise<FencedStore>):
       expect(await store.history()).toEqual([]);
     });
 
+    it(`${name} — registers: fenced write and cas, null before the first write`, async () => {
+      const op = { shard: 6, node: 'a@h', key: 'r1' };
+      expect(await store.getRegister('r1')).toBeNull();
+      await store.bumpEpoch(6, 'a@h');
+      expect(
+        await store.commitRegister({ ...op, epoch: 1, op: 'cas', expected: 1, value: 2 }),
+      ).toEqual({ applied: false, value: null });
+      expect(await store.commitRegister({ ...op, epoch: 1, op: 'write', value: 3 })).toEqual({
+        applied: true,
+        value: 3,
+      });
+      expect(
+        await store.commitRegister({ ...op, epoch: 1, op: 'cas', expected: 3, value: 4 }),
+      ).toEqual({ applied: true, value: 4 });
+      expect(
+        await store.commitRegister({ ...op, epoch: 1, op: 'cas', expected: 3, value: 5 }),
+      ).toEqual({ applied: false, value: 4 });
+      await store.bumpEpoch(6, 'b@h');
+      await expect(
+        store.commitRegister({ ...op, epoch: 1, op: 'write', value: 9 }),
+      ).rejects.toBeInstanceOf(FencedError);
+      expect(await store.getRegister('r1')).toBe(4);
+      await expect(
+        store.commitRegister({ ...op, epoch: 2, op: 'write', value: 1.5 }),
+      ).rejects.toBeInstanceOf(BadArgumentError);
+      // registers are not ledger counters
+      expect(await store.get('r1')).toBe(0);
+      expect(await store.history()).toEqual([]);
+    });
+
     it(`${name} — bumpEpoch increments and logs who took each epoch`, async () => {
       expect(await store.bumpEpoch(3, 'a@h')).toBe(1);
       expect(await store.bumpEpoch(3, 'b@h')).toBe(2);
