@@ -3,8 +3,15 @@
 import { memo } from 'react';
 import type { TrafficRow } from '../../protocol/model.ts';
 import { useStaggered } from '../hooks/use-staggered.ts';
+import { busiestNodes } from '../lib/busiest.ts';
 import { formatBytes, shortName } from '../lib/format.ts';
 import { buildMatrix, matrixShade } from '../lib/traffic.ts';
+
+/**
+ * Nodes shown at most: a matrix of 100 nodes is 10,000 cells, which the page restyles whenever
+ * anything on it changes. A larger cluster shows its busiest senders and receivers.
+ */
+export const MATRIX_MAX_NODES = 32;
 
 export interface TrafficMatrixProps {
   readonly rows: readonly TrafficRow[];
@@ -21,10 +28,16 @@ export const TrafficMatrix = memo(function TrafficMatrix(props: TrafficMatrixPro
 });
 
 const MatrixTable = memo(function MatrixTable({ rows, nodes }: TrafficMatrixProps) {
-  const m = buildMatrix(rows, nodes);
+  const shown = busiestNodes(rows, nodes, MATRIX_MAX_NODES);
+  const m = buildMatrix(rows, shown);
   return (
     <section className="panel lazy" aria-labelledby="matrix-title">
       <h2 id="matrix-title">Bytes/s, sender × receiver</h2>
+      {shown.length < nodes.length && (
+        <p className="hint" data-testid="matrix-limited">
+          The {shown.length} busiest of {nodes.length} nodes.
+        </p>
+      )}
       <div className="scroll-x">
         <table className="matrix" aria-label="Traffic matrix, bytes per second from row to column">
           <thead>

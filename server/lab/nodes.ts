@@ -12,8 +12,11 @@ import { agentCredential } from '../ingest/credentials.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import type { LabControl } from '../control/control.ts';
 
-/** Time a node gets to print its `listening` line. */
-export const NODE_START_TIMEOUT_MS = 15_000;
+/**
+ * Time a node gets to print its `listening` line. Starts are bounded (`concurrency`), so this
+ * does not grow with the lab; it covers a process start on a loaded two-core machine.
+ */
+export const NODE_START_TIMEOUT_MS = 30_000;
 /** Time given to SIGTERM before SIGKILL when the lab stops. */
 export const NODE_STOP_GRACE_MS = 3_000;
 
@@ -26,6 +29,8 @@ export interface LabNodeSpec {
   readonly extraArgs?: readonly string[];
   /** the node's shards store URL, given by env OBSERVATORY_STORE_URL (it may hold a password) */
   readonly storeUrl?: string;
+  /** short names of the lab nodes this one is seeded with; default every other */
+  readonly seeds?: readonly string[];
 }
 
 export interface LabNodesOptions {
@@ -40,6 +45,14 @@ export interface LabNodesOptions {
   readonly ticktimeMs?: number;
   /** default: `node bin/observatory.mjs` of this repository */
   readonly command?: readonly string[];
+  /** every stdout line of a node (its `--events json` lines), by full name */
+  readonly onLine?: (node: string, line: string) => void;
+  /** a node's process exited */
+  readonly onExit?: (node: string) => void;
+  /** node processes started at once by `start()`; default all */
+  readonly concurrency?: number;
+  /** after each node of `start()` is up: how many are, of how many */
+  readonly onStarted?: (started: number, total: number) => void;
 }
 
 /** Raised when a node process does not come up. */
@@ -98,9 +111,23 @@ export class LabNodes implements LabControl {
     return this.running.has(node);
   }
 
-  /** Starts every node; resolves when each printed its `listening` line. */
+  /**
+   * Starts every node, at most `concurrency` at a time (in the order given, so the first nodes,
+   * which larger labs use as seeds, come first); resolves when each printed its `listening` line.
+   * Bounding the starts keeps each node's start timeout meaningful whatever the lab's size.
+   */
   async start(): Promise<void> {
-    await Promise.all([...this.running.values()].map((r) => this.spawn(r)));
+    const queue = [...this.running.values()];
+    const total = queue.length;
+    let started = 0;
+    const worker = async () => {
+      for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
+        await this.spawn(r);
+        this.options.onStarted?.(++started, total);
+      }
+    };
+    const workers = Math.max(1, Math.min(this.options.concurrency ?? total, total));
+    await Promise.all(Array.from({ length: workers }, worker));
   }
 
   kill(node: string): boolean {
@@ -133,8 +160,14 @@ export class LabNodes implements LabControl {
   }
 
   private seedsFor(spec: LabNodeSpec): string {
-    const others = this.options.nodes.filter((n) => n.name !== spec.name);
-    return others.map((n) => `${n.host}:${n.port}`).join(',');
+    const others =
+      spec.seeds ?? this.options.nodes.filter((n) => n.name !== spec.name).map((n) => n.name);
+    const byName = new Map(this.options.nodes.map((n) => [n.name, n]));
+    return others
+      .map((name) => byName.get(name))
+      .filter((n) => n !== undefined)
+      .map((n) => `${n.host}:${n.port}`)
+      .join(',');
   }
 
   private spawn(r: Running): Promise<void> {
@@ -177,8 +210,14 @@ export class LabNodes implements LabControl {
       }),
     });
     r.child = child;
-    r.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    r.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        this.options.onExit?.(r.fullName);
+        resolve();
+      }),
+    );
     const log = this.options.log ?? (() => {});
+    const onLine = this.options.onLine;
     createInterface({ input: child.stderr }).on('line', (line) => log(`[${r.spec.name}] ${line}`));
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -191,6 +230,7 @@ export class LabNodes implements LabControl {
           clearTimeout(timer);
           resolve();
         }
+        onLine?.(r.fullName, line);
         log(`[${r.spec.name}] ${line}`);
       });
       child.once('error', (error) => {

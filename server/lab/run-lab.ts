@@ -12,15 +12,28 @@ import type { LabControl } from '../control/control.ts';
 import { generateToken, scrubbedEnv } from '../env.ts';
 import { ensureNextBuild } from '../next-build.ts';
 import { startServer, type RunningServer } from '../start.ts';
+import { MeshProgress } from './mesh-progress.ts';
+import { ensureNodeBundle } from './node-bundle.ts';
 import { LabNodes, type LabNodeSpec } from './nodes.ts';
 import { freePort, portFree } from './ports.ts';
+import {
+  LAB_START_CONCURRENCY,
+  LAB_VERBOSE_MAX_NODES,
+  labSeedIndexes,
+  labShardMembers,
+  labTicktimeMs,
+  labWorkloadRate,
+} from './scale.ts';
 
 /** First node port of the lab; nodes take consecutive ports from here. */
 export const DEFAULT_LAB_BASE_PORT = 9101;
 const LAB_HOST = '127.0.0.1';
-/** Lab nodes notice a partition within seconds, not a production minute. */
-export const LAB_TICKTIME_MS = 4_000;
+export { LAB_TICKTIME_MS } from './scale.ts';
 const SHUTDOWN_TIMEOUT_MS = 15_000;
+/** How often start-up progress is printed at most. */
+const PROGRESS_EVERY_MS = 2_000;
+/** How long `Lab ready` waits for the full mesh before saying it is not complete yet. */
+const MESH_WAIT_MS = 120_000;
 
 export interface LabRunOptions {
   readonly nodes: number;
@@ -40,15 +53,15 @@ export interface LabRunOptions {
 }
 
 export interface LabWorkload {
-  /** extra arguments for the node with this short name, given every member's full name */
+  /**
+   * Extra arguments for the node with this short name, given the full names of the nodes that
+   * run the workload (`labShardMembers`: the first 16 of a larger lab); called only for those.
+   */
   readonly nodeArgs?: (name: string, members: readonly string[]) => readonly string[];
   /** the shards store URL every node gets by environment (never argv: it may hold a password) */
   readonly storeUrl?: string;
   readonly start?: (lab: RunningLab) => void | Promise<void>;
 }
-
-/** Writes per second each lab node's local ledger workload starts. */
-export const LAB_WORKLOAD_RATE = 20;
 
 /**
  * The shards ledger demo: every node runs the shards service over one fenced SQLite store and
@@ -66,7 +79,7 @@ export function shardsDemo(dataDir: string): LabWorkload {
       '--members',
       members.join(','),
       '--workload-rate',
-      String(LAB_WORKLOAD_RATE),
+      String(labWorkloadRate(members.length)),
       '--lab',
     ],
     storeUrl: store,
@@ -119,27 +132,57 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
     options.workload === false
       ? undefined
       : (options.workload ?? shardsDemo(resolve(process.cwd(), 'data')));
-  const members = ports.map((_, i) => `n${i + 1}@${LAB_HOST}`);
+  const names = ports.map((_, i) => `n${i + 1}`);
+  const members = names.slice(0, labShardMembers(names.length)).map((n) => `${n}@${LAB_HOST}`);
   const specs: LabNodeSpec[] = ports.map((port, i) => {
-    const name = `n${i + 1}`;
-    const extraArgs = workload?.nodeArgs?.(name, members);
+    const name = names[i]!;
+    const extraArgs = i < members.length ? workload?.nodeArgs?.(name, members) : undefined;
     return {
       name,
       host: LAB_HOST,
       port,
+      seeds: labSeedIndexes(i, names.length).map((j) => names[j]!),
       ...(extraArgs !== undefined && { extraArgs }),
       ...(workload?.storeUrl !== undefined && { storeUrl: workload.storeUrl }),
     };
   });
+  const count = specs.length;
+  const verbose = count <= LAB_VERBOSE_MAX_NODES;
+  const ticktimeMs = labTicktimeMs(count);
+  const mesh = new MeshProgress(specs.map((s) => `${s.name}@${s.host}`));
+  const t0 = performance.now();
+  const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  let lastProgress = -Infinity;
+  const progress = (line: string, force = false) => {
+    if (!force && performance.now() - lastProgress < PROGRESS_EVERY_MS) return;
+    lastProgress = performance.now();
+    out(line);
+  };
+  if (!verbose) {
+    ensureNodeBundle(out);
+    out(
+      `Lab: starting ${count} nodes, ${LAB_START_CONCURRENCY} at a time, ticktime ${ticktimeMs} ms ` +
+        `(grows with the lab: ticks grow with the square of the node count), ` +
+        `shards demo on ${members.length} of them`,
+    );
+  }
   const nodes = new LabNodes({
     nodes: specs,
     cookie: env.clusterCookie ?? generateToken(),
     observatoryUrl: server.url,
     agentToken: env.agentToken,
-    ticktimeMs: LAB_TICKTIME_MS,
+    ticktimeMs,
+    concurrency: LAB_START_CONCURRENCY,
+    onStarted: (started, total) =>
+      progress(`Lab: ${started}/${total} nodes started (${elapsed()})`, started === total),
+    onLine: (name, line) => mesh.line(name, line),
+    onExit: (name) => mesh.exited(name),
     log: (line) => {
-      // Membership lines and problems; the nodes' routine info stays out of the terminal.
-      if (line.includes('"event"') || / (warn|error) /.test(line)) out(line);
+      // Problems always; membership lines only in a small lab (a 100-node lab's start would
+      // print 9,900 nodeups and, as links race, hundreds of nodedowns: it prints progress).
+      if (verbose ? / (warn|error) /.test(line) || line.includes('"event"') : isProblem(line)) {
+        out(line);
+      }
     },
   });
   const observatory = server.context.observatory;
@@ -183,9 +226,19 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
     await lab.stop();
     process.exit(1);
   }
-  for (const [name, pid] of Object.entries(nodes.pids())) {
-    const spec = specs.find((s) => `${s.name}@${s.host}` === name);
-    out(`Lab node ${name} port ${spec?.port} pid ${pid}`);
+  const lastUp = performance.now();
+  if (verbose) {
+    for (const [name, pid] of Object.entries(nodes.pids())) {
+      const spec = specs.find((s) => `${s.name}@${s.host}` === name);
+      out(`Lab node ${name} port ${spec?.port} pid ${pid}`);
+    }
+  } else {
+    const first = specs[0]!;
+    const last = specs[count - 1]!;
+    out(
+      `Lab nodes ${first.name}…${last.name}: ports ${first.port}…${last.port} (GET /api/cluster)`,
+    );
+    await waitForMesh(mesh, lastUp, progress, elapsed);
   }
   if (options.beam !== undefined && options.beam.count > 0) {
     out(`BEAM lab: compiling the demo application, starting ${options.beam.count} erl node(s)…`);
@@ -217,4 +270,45 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
   const beamCount = beam === undefined ? '' : ` and ${beam.lab.names().length} BEAM node(s)`;
   out(`Lab ready: ${options.nodes} node(s)${beamCount}. Ctrl-C stops the lab and every node.`);
   return lab;
+}
+
+/** A node's warning or error that is not a membership change. */
+function isProblem(line: string): boolean {
+  return / (warn|error) /.test(line) && !/ warn node(up|down) /.test(line);
+}
+
+/**
+ * Prints the mesh's progress until every node sees every other (or `MESH_WAIT_MS` passed: the
+ * lab is usable meanwhile, and the dashboard shows which links are missing).
+ */
+async function waitForMesh(
+  mesh: MeshProgress,
+  lastUp: number,
+  progress: (line: string, force?: boolean) => void,
+  elapsed: () => string,
+): Promise<void> {
+  const deadline = lastUp + MESH_WAIT_MS;
+  for (;;) {
+    const c = mesh.counts();
+    const links = (c.total * (c.total - 1)) / 2;
+    if (c.meshed === c.total) {
+      const after = ((performance.now() - lastUp) / 1000).toFixed(1);
+      progress(
+        `Lab: full mesh, ${c.total} nodes and ${links} links, ${after} s after the last node started (${elapsed()} in all)`,
+        true,
+      );
+      return;
+    }
+    if (performance.now() > deadline) {
+      progress(
+        `Lab: mesh not complete after ${MESH_WAIT_MS / 1000} s: ${c.meshed}/${c.total} nodes see every other, ${c.links}/${links} links up (missing: ${mesh.missing(5).join(', ')}…); going on`,
+        true,
+      );
+      return;
+    }
+    progress(
+      `Lab: connecting: ${c.meshed}/${c.total} nodes see every other, ${c.links}/${links} links up (${elapsed()})`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

@@ -1,10 +1,18 @@
 /**
  * Pushes the live model to `/ui`: the whole model on connect, then after each change but at most
  * `UI_MODEL_MAX_HZ` times a second (changes in between are coalesced into the next push), new
- * timeline events alongside, and traffic rates once a second.
+ * timeline events alongside, and traffic rates once a second. Large clusters are pushed less
+ * often: the gap after a push grows with what it carried (`UI_MODEL_GAP_MS_PER_LINK`,
+ * `UI_TRAFFIC_GAP_MS_PER_ROW`), so a 100-node model reaches a page about once a second and its
+ * megabytes of traffic every few, instead of 10 MB/s that the page could not parse.
  */
 import type { ModelEvent } from '../../protocol/model.ts';
-import { UI_MODEL_MAX_HZ, UI_TRAFFIC_INTERVAL_MS } from '../../protocol/model.ts';
+import {
+  UI_MODEL_GAP_MS_PER_LINK,
+  UI_MODEL_MAX_HZ,
+  UI_TRAFFIC_GAP_MS_PER_ROW,
+  UI_TRAFFIC_INTERVAL_MS,
+} from '../../protocol/model.ts';
 import type { ModelServerToClientEvents } from '../../protocol/model.ts';
 import type { EventFeed } from './event-feed.ts';
 import type { LiveModel } from './live-model.ts';
@@ -41,6 +49,7 @@ export interface UiPushOptions {
 export function startUiPush(target: PushTarget, options: UiPushOptions): () => void {
   const timers = options.timers ?? realTimers;
   const minGapMs = 1000 / (options.maxHz ?? UI_MODEL_MAX_HZ);
+  let gapMs = minGapMs;
   let lastPush = Number.NEGATIVE_INFINITY;
   let pending: unknown;
   let queued: ModelEvent[] = [];
@@ -58,11 +67,13 @@ export function startUiPush(target: PushTarget, options: UiPushOptions): () => v
       queued = [];
       target.emit('events', events);
     }
-    target.emit('model', options.model.read());
+    const model = options.model.read();
+    gapMs = Math.max(minGapMs, model.links.length * UI_MODEL_GAP_MS_PER_LINK);
+    target.emit('model', model);
   };
   const schedule = () => {
     if (pending !== undefined) return;
-    const wait = Math.max(0, lastPush + minGapMs - timers.monotonic());
+    const wait = Math.max(0, lastPush + gapMs - timers.monotonic());
     pending = timers.setTimeout(push, wait);
   };
 
@@ -75,13 +86,24 @@ export function startUiPush(target: PushTarget, options: UiPushOptions): () => v
     socket.emit('model', options.model.read());
     socket.emit('traffic', options.traffic.read(timers.now()));
   });
-  const traffic = timers.setInterval(() => {
-    if (active()) target.emit('traffic', options.traffic.read(timers.now()));
-  }, UI_TRAFFIC_INTERVAL_MS);
+  let traffic: unknown;
+  const pushTraffic = () => {
+    let rows = 0;
+    if (active()) {
+      const read = options.traffic.read(timers.now());
+      rows = read.rows.length;
+      target.emit('traffic', read);
+    }
+    traffic = timers.setTimeout(
+      pushTraffic,
+      Math.max(UI_TRAFFIC_INTERVAL_MS, rows * UI_TRAFFIC_GAP_MS_PER_ROW),
+    );
+  };
+  traffic = timers.setTimeout(pushTraffic, UI_TRAFFIC_INTERVAL_MS);
   return () => {
     offModel();
     offEvents();
     if (pending !== undefined) timers.clearTimeout(pending);
-    timers.clearInterval(traffic);
+    timers.clearTimeout(traffic);
   };
 }
