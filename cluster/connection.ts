@@ -329,8 +329,10 @@ export class Connection {
           this.host.count('dropped_orphan_fragments');
           return;
         }
-        this.orphanFragments = false;
-        if (kind === Kind.FRAG_FIRST) this.fragChannel = innerChannel(buf, start + 5, end);
+        if (kind === Kind.FRAG_FIRST) {
+          this.orphanFragments = false;
+          this.fragChannel = innerChannel(buf, start + 5, end);
+        }
         this.host.fragment(this, this.fragChannel, 'in', end - start + 4);
         const inner = this.reassembler.push(kind, buf, start + 1, end);
         if (inner !== null)
@@ -342,10 +344,10 @@ export class Connection {
         this.orphanFragments = true;
         return;
       }
-      if (this.reassembler.busy) throw new ProtocolError('data frame inside a fragmented message');
-      if (end - start > this.reassembler.maxMessageBytes)
+      // data frames may come between the fragments of a message (small ones do not wait for a
+      // bulk transfer); orphaned fragments of a cut message stay orphans until the next FRAG_FIRST
+      if (end - start > this.reassembler.maxFrameBytes)
         throw messageTooLarge(end - start, this.reassembler.maxMessageBytes);
-      this.orphanFragments = false;
       const r = this.reader.reset(buf, start + 1, end, buf.buffer === this.sharedReads);
       this.host.frame(this, kind, r, end - start + 4);
     } catch (err) {

@@ -4,8 +4,14 @@
 export const DEFAULT_TICKTIME_MS = 60_000;
 /** Largest single frame accepted on the wire; bigger messages travel as fragments. */
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
-/** Largest reassembled message (sum of its fragments). */
+/** Largest message payload (a fragmented message's bytes, less its header). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+/**
+ * What a message's frame may carry beyond maxMessageBytes of payload: its kind, destination or
+ * handler name, channel and payload tag (two names of at most 255 bytes each), so that a payload
+ * of exactly maxMessageBytes crosses.
+ */
+export const MESSAGE_HEADER_ALLOWANCE_BYTES = 1024;
 /** A peer that has not finished the handshake by then is dropped. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
 /**
@@ -32,8 +38,11 @@ export const DEFAULT_SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
 export const FLUSH_THRESHOLD_BYTES = 128 * 1024;
 /** Initial size of the outgoing slab that small frames are encoded into. */
 export const SLAB_BYTES = 256 * 1024;
-/** Version of the wire protocol, checked in the handshake (2: transcript MACs). */
-export const PROTOCOL_VERSION = 2;
+/**
+ * Version of the wire protocol, checked in the handshake (2: transcript MACs; 3: data frames may
+ * come between the fragments of a message, which a version 2 node refuses).
+ */
+export const PROTOCOL_VERSION = 3;
 /** Length of the random handshake challenges; a peer's must be at least as long. */
 export const CHALLENGE_BYTES = 32;
 /** Default host to listen on and advertise. */
