@@ -69,15 +69,26 @@ async function oneRound(
   size: number,
   count: number,
   small: boolean,
+  log: (line: string) => void,
 ): Promise<Round> {
   const rawResult = await raw.tx.request<{ elapsedMs: number }>(
     { cmd: 'throughput', port: raw.rx.port, size, count, batch: 1 },
     RUN_TIMEOUT_MS,
   );
   await tx.request({ cmd: 'bulk-prepare', size }, RUN_TIMEOUT_MS);
+  // a loaded machine can stall a process past a short ticktime between rounds: link again
+  // (true at once when still linked) and say so, since it tells on the figures
+  const linked = await tx.request<{ ok: boolean; wasLinked: boolean }>(
+    { cmd: 'connect', target: `${rx.name}:${rx.port}` },
+    START_TIMEOUT_MS,
+  );
+  if (!linked.wasLinked) log(`bulk: the link had gone down before this round; linked again`);
   await rx.request({ cmd: 'gc' }, RUN_TIMEOUT_MS);
   await rx.request({ cmd: 'seq-stats' }, 5_000);
-  const [txBase, rxBase] = await Promise.all([procRssBytes(tx.child.pid), procRssBytes(rx.child.pid)]);
+  const [txBase, rxBase] = await Promise.all([
+    procRssBytes(tx.child.pid),
+    procRssBytes(rx.child.pid),
+  ]);
   await rx.request({ cmd: 'gaps-start', node: tx.name }, 5_000);
   const stopRss = rssPeaks([tx.child.pid, rx.child.pid]);
   const result = await tx.request<BulkResult>(
@@ -150,7 +161,7 @@ export async function bulkRows(
     const count = Math.max(2, Math.floor(256 / mib));
     const rounds: Round[] = [];
     for (let i = 0; i < (quick ? 2 : 4); i++) {
-      const r = await oneRound({ rx: rawRx, tx: rawTx }, rx, tx, size, count, i % 2 === 1);
+      const r = await oneRound({ rx: rawRx, tx: rawTx }, rx, tx, size, count, i % 2 === 1, log);
       log(
         `bulk ${mib} MiB ×${count} round ${i + 1}${i % 2 === 1 ? ' (with RPC)' : ''}: ` +
           `raw ${(r.rawBps / 1e6).toFixed(0)} MB/s, node ${(r.nodeBps / 1e6).toFixed(0)} MB/s; ` +
@@ -171,9 +182,7 @@ export async function bulkRows(
     // Ticks are measured where the link carries nothing else the other way (rounds without
     // RPC): the sender's longest wait for the idle receiver's ticks, and the receiver's longest
     // silence on the busy direction.
-    const tickGap = Math.max(
-      ...plain.map((r) => Math.max(r.result.tickGapMaxMs, r.rxSilenceMs)),
-    );
+    const tickGap = Math.max(...plain.map((r) => Math.max(r.result.tickGapMaxMs, r.rxSilenceMs)));
     const p99 = Math.max(...withRpc.map((r) => r.result.rpcP99Us));
     const outOfOrder = withRpc.reduce((s, r) => s + r.seqOutOfOrder, 0);
     const heardSeq = withRpc.reduce((s, r) => s + r.seqHeard, 0);
@@ -214,8 +223,6 @@ export async function bulkRows(
       );
     }
   }
-  await Promise.all(
-    [rx, tx].map((f) => f.request({ cmd: 'exit' }, 5_000).catch(() => undefined)),
-  );
+  await Promise.all([rx, tx].map((f) => f.request({ cmd: 'exit' }, 5_000).catch(() => undefined)));
   return rows;
 }

@@ -45,6 +45,11 @@ export const SLAB_BYTES = 256 * 1024;
 export const PROTOCOL_VERSION = 3;
 /** Length of the random handshake challenges; a peer's must be at least as long. */
 export const CHALLENGE_BYTES = 32;
+/**
+ * Like Erlang's `-connect_all` (default true): a node connects to the peers its peers tell it of,
+ * and tells them of each other, so that the cluster is a full mesh.
+ */
+export const DEFAULT_CONNECT_ALL = true;
 /** Default host to listen on and advertise. */
 export const DEFAULT_HOST = '127.0.0.1';
 /** Max length of a registered name or handler name, in UTF-8 bytes. */

@@ -127,7 +127,14 @@ describe('handshake — state machine, no socket', () => {
     const cA = body(toPeer[0]!).challenge as string;
     const toEvil: SentFrame[] = [];
     const initiator = victim.machine(true, toEvil);
-    const ch = { v: PROTOCOL_VERSION, name: 'm@h', hidden: false, addr: 'h:2', tls: false, boot: 'y' };
+    const ch = {
+      v: PROTOCOL_VERSION,
+      name: 'm@h',
+      hidden: false,
+      addr: 'h:2',
+      tls: false,
+      boot: 'y',
+    };
     const step = initiator.push(
       Kind.CHALLENGE,
       Buffer.from(JSON.stringify({ ...ch, challenge: cA })),

@@ -118,12 +118,7 @@ export class Outbound {
    * Call after `encoder.endExternal(external.length)`: the frame's payload is `external`, queued
    * as is (not copied), so the caller must not modify it afterwards, as with `socket.write`.
    */
-  dataEndedExternal(
-    headSize: number,
-    external: Uint8Array,
-    channel = '',
-    order?: string,
-  ): boolean {
+  dataEndedExternal(headSize: number, external: Uint8Array, channel = '', order?: string): boolean {
     if (external.length > (this.options.maxMessageBytes ?? Infinity)) {
       this.encoder.extractLast(headSize);
       this.tooLarge(external.length);
