@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, NodeOptions } from './api.ts';
 import { NotFullyConnectedError } from './errors.ts';
@@ -89,8 +91,8 @@ describe('connect-all — nodes that do not connect transitively (Erlang -connec
   it('connect-all — shards refuse to start on a node that does not join the full mesh', async () => {
     nodes = await startNodes(1, { connectAll: false }, 'sh');
     const [a] = nodes as [ClusterNode];
-    expect(() => startShards(a, { members: [a.name], store: 'sqlite::memory:' })).toThrow(
-      NotFullyConnectedError,
-    );
+    // refused before the store is opened: this file is never created
+    const store = `file:${join(tmpdir(), `connect-all-${process.pid}.db`)}`;
+    expect(() => startShards(a, { members: [a.name], store })).toThrow(NotFullyConnectedError);
   });
 });
