@@ -155,6 +155,12 @@ export async function bulkRows(
     startNodeFixture(bundles, 'bulk-tx', ticktimeMs),
   ]);
   await tx.request({ cmd: 'connect', target: `${rx.name}:${rx.port}` }, START_TIMEOUT_MS);
+  // The baseline of the RPC p99 beside a transfer: the same calls on the same link, idle
+  const idle = await tx.request<{ calls: number; rpcP99Us: number }>(
+    { cmd: 'small', node: rx.name, durationMs: quick ? 1_000 : 3_000 },
+    RUN_TIMEOUT_MS,
+  );
+  log(`idle link: ${idle.calls} echo calls, p99 ${idle.rpcP99Us.toFixed(0)} µs`);
   const rows: BenchRow[] = [];
   for (const mib of options.sizesMiB ?? BULK_SIZES_MIB) {
     const size = mib * MiB;
@@ -206,8 +212,8 @@ export async function bulkRows(
         p99,
         'µs',
         { text: 'sends in order', pass: outOfOrder === 0 && heardSeq > 0 },
-        undefined,
-        `${withRpc.reduce((s, r) => s + r.result.calls, 0)} echo calls beside the transfer; ${heardSeq} numbered sends, ${outOfOrder} out of order`,
+        idle.rpcP99Us,
+        `baseline: the same calls on the idle link; ${withRpc.reduce((s, r) => s + r.result.calls, 0)} calls beside the transfer; ${heardSeq} numbered sends, ${outOfOrder} out of order`,
       ),
     );
     if (mib === 256 || mib === Math.max(...(options.sizesMiB ?? BULK_SIZES_MIB))) {
