@@ -32,6 +32,15 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 export const DEFAULT_FRAGMENT_BYTES = 64 * 1024;
 /** Frames up to fragment size plus this slack are sent whole (a 64 KiB payload plus headers). */
 export const FRAGMENT_SLACK_BYTES = 1024;
+/**
+ * Fragment bytes a link keeps in flight (sent, not yet acknowledged by the receiver as consumed).
+ * Bounds what a small message sent beside a bulk transfer waits behind in the kernel's socket
+ * buffers on both ends (which grow to tens of MiB on loopback), at no cost in throughput as long
+ * as an acknowledgement comes back before the window is spent.
+ */
+export const BULK_WINDOW_BYTES = 4 * 1024 * 1024;
+/** The receiver acknowledges fragment bytes in steps of this size (and at each message's end). */
+export const BULK_ACK_STEP_BYTES = 1024 * 1024;
 /** Data is held back while the socket already buffers this much, so control frames stay near the head. */
 export const DEFAULT_SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
 /** Pending encoded bytes that force a flush before the end of the event-loop turn. */

@@ -3,7 +3,7 @@ import { Outbound } from './outbound.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { Kind } from './wire/kinds.ts';
 
-function setup(highWater = 200_000) {
+function setup(highWater = 200_000, bulkWindowBytes?: number) {
   const writes: Buffer[][] = [];
   let buffered = 0;
   const tasks: (() => void)[] = [];
@@ -17,6 +17,7 @@ function setup(highWater = 200_000) {
       fragmentBytes: 65536,
       highWaterBytes: highWater,
       slabBytes: 4096,
+      ...(bulkWindowBytes === undefined ? {} : { bulkWindowBytes }),
       schedule: (fn) => tasks.push(fn),
     },
   );
@@ -176,5 +177,24 @@ describe('outbound — send scheduling', () => {
     const kinds = frameKinds(Buffer.concat(t.writes.flat()));
     const fragments = kinds.filter((k) => k === Kind.FRAG_FIRST || k === Kind.FRAG_NEXT);
     expect(fragments.length).toBe(Math.ceil(500_006 / 65536));
+  });
+
+  it('outbound — fragments stop at the window until the receiver acknowledges them', () => {
+    const t = setup(1_000_000, 200_000);
+    sendBig(t.out, 1_000_000, 'x');
+    t.runTasks();
+    const sent = () => t.writes.flat().reduce((n, b) => n + b.length, 0);
+    const first = sent();
+    expect(first).toBeGreaterThanOrEqual(200_000);
+    expect(first).toBeLessThan(200_000 + 65536 + 100);
+    t.out.flush();
+    expect(sent()).toBe(first); // the socket has room, the window has not
+    t.out.acked(65536 + 9);
+    t.runTasks();
+    expect(sent()).toBeGreaterThan(first);
+    const second = sent();
+    t.out.resetWindow();
+    t.runTasks();
+    expect(sent()).toBeGreaterThanOrEqual(second + 200_000);
   });
 });

@@ -33,6 +33,8 @@ export interface OutboundOptions {
   readonly slabBytes: number;
   /** largest message (kind and body) a peer accepts; bigger ones throw (default: no limit) */
   readonly maxMessageBytes?: number;
+  /** fragment bytes in flight before the receiver's acknowledgement (default: no limit) */
+  readonly bulkWindowBytes?: number;
   /** schedules the end-of-turn flush (queueMicrotask in production) */
   readonly schedule: (fn: () => void) => void;
 }
@@ -62,6 +64,8 @@ export class Outbound {
   private bulkHead = 0;
   /** small data items handed to the socket so far (what `bulkAfter` counts against) */
   private dataTaken = 0;
+  /** fragment bytes sent and not yet acknowledged by the receiver (see `acked`) */
+  private inFlight = 0;
   /** destinations with items in the bulk lane, and how many */
   private readonly bulkKeys = new Map<string, number>();
   private scheduled = false;
@@ -175,6 +179,18 @@ export class Outbound {
     return true;
   }
 
+  /** The receiver consumed `bytes` more of our fragments: the window opens by as much. */
+  acked(bytes: number): void {
+    this.inFlight = Math.max(0, this.inFlight - bytes);
+    if (this.bulkHead < this.bulk.length) this.requestFlush();
+  }
+
+  /** Forgets the fragment bytes counted in flight (lost to a fault, with their acks). */
+  resetWindow(): void {
+    this.inFlight = 0;
+    if (this.bulkHead < this.bulk.length) this.requestFlush();
+  }
+
   /** Queues a control frame ahead of all data. */
   sendControl(frame: Buffer): void {
     this.control.push(frame);
@@ -264,13 +280,15 @@ export class Outbound {
 
   /** Moves fragments (and frames ordered behind them) into `batch` while budget is left. */
   private takeBulk(batch: Buffer[], budget: number): number {
-    while (this.bulkHead < this.bulk.length && budget > 0) {
+    const window = this.options.bulkWindowBytes ?? Infinity;
+    while (this.bulkHead < this.bulk.length && budget > 0 && this.inFlight < window) {
       // FIFO with what was sent before: an item starts once the small data before it has left
       if (this.bulkAfter[this.bulkHead]! > this.dataTaken) break;
       const item = this.bulk[this.bulkHead]!;
       if (item instanceof Fragmenter) {
         const bytes = item.nextInto(batch);
         budget -= bytes;
+        this.inFlight += bytes;
         this.port.fragmentSent?.(item.channel, bytes);
         if (item.done) this.shiftBulk();
       } else {
@@ -303,5 +321,6 @@ export class Outbound {
     this.bulkAfter = [];
     this.bulkHead = 0;
     this.bulkKeys.clear();
+    this.inFlight = 0;
   }
 }
