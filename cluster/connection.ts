@@ -354,6 +354,7 @@ export class Connection {
       }
       if (kind === Kind.FRAG_ACK) {
         if (end - start !== 5) throw new ProtocolError('bad FRAG_ACK');
+        this.host.fragment(this, 'mesh', 'in', 9);
         const n = buf.readUInt32BE(start + 1);
         if (n === FRAG_ACK_RESET) this.outbound.resetWindow();
         else this.outbound.acked(n);
