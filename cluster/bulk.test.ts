@@ -18,7 +18,7 @@ describe('bulk — small messages beside a large one on the same link', () => {
     b.handle('echo', (x) => x);
     const events: string[] = [];
     b.register('bulk', (m) => events.push(`bulk ${(m as Uint8Array).length}`));
-    b.register('other', (m) => events.push(`other ${String(m)}`));
+    b.register('other', (m) => events.push(`other ${JSON.stringify(m)}`));
     const big = new Uint8Array(64 * MiB);
     big[big.length - 1] = 7;
     a.send({ name: 'bulk', node: b.name }, big);
@@ -26,10 +26,10 @@ describe('bulk — small messages beside a large one on the same link', () => {
     a.send({ name: 'other', node: b.name }, 1);
     a.send({ name: 'other', node: b.name }, 2);
     const answer = await a.call(b.name, 'echo', 'ping', { timeoutMs: 30_000 });
-    events.push(`reply ${String(answer)}`);
+    events.push(`reply ${JSON.stringify(answer)}`);
     await until(() => events.length === 5, 30_000, 'every message');
     // small ones did not wait for 64 MiB to cross; the one to the big message's name did
-    expect(events.indexOf('bulk 67108864')).toBeGreaterThan(events.indexOf('reply ping'));
+    expect(events.indexOf('bulk 67108864')).toBeGreaterThan(events.indexOf('reply "ping"'));
     expect(events.indexOf('other 1')).toBeLessThan(events.indexOf('other 2'));
     expect(events.indexOf('other 2')).toBeLessThan(events.indexOf('bulk 67108864'));
     expect(events[events.length - 1]).toBe('bulk 5');
