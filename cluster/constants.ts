@@ -38,7 +38,7 @@ export const FRAGMENT_SLACK_BYTES = 1024;
  * buffers on both ends (which grow to tens of MiB on loopback), at no cost in throughput as long
  * as an acknowledgement comes back before the window is spent.
  */
-export const BULK_WINDOW_BYTES = 4 * 1024 * 1024;
+export const BULK_WINDOW_BYTES = 8 * 1024 * 1024;
 /** The receiver acknowledges fragment bytes in steps of this size (and at each message's end). */
 export const BULK_ACK_STEP_BYTES = 1024 * 1024;
 /** Data is held back while the socket already buffers this much, so control frames stay near the head. */
