@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from './api.ts';
-import { startNodes, targetOf, until } from './testing.ts';
+import { startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
 afterEach(async () => {

@@ -5,7 +5,7 @@ import type { ClusterNode, NodeOptions } from './api.ts';
 import { NotFullyConnectedError } from './errors.ts';
 import { startRegistry } from './registry/index.ts';
 import { startShards } from './shards/index.ts';
-import { startNodes, targetOf, until } from './testing.ts';
+import { startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
 afterEach(async () => {

@@ -8,7 +8,8 @@ import {
   type DiscoveryCliOptions,
 } from '../discovery-options.ts';
 import { resolveCookie } from '../cookie-file.ts';
-import { CliOptionsError, parseNodeOptions, type RawNodeOptions } from '../node/options.ts';
+import { CliOptionsError } from '../options.ts';
+import { parseNodeOptions, type RawNodeOptions } from '../node/options.ts';
 import { addShardOptions, parseShardOptions } from '../node/shards.ts';
 import { addErlangOptions, runDistOption } from '../node/erlang-cli.ts';
 
