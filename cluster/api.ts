@@ -255,9 +255,10 @@ export interface NodeOptions {
   /** @default DEFAULT_HANDSHAKE_TIMEOUT_MS (cluster/constants.ts) */
   readonly handshakeTimeoutMs?: number;
   /**
-   * largest message accepted from a peer or sent to one (a bigger one travels as fragments up to
-   * this size). A peer that announces more is disconnected with a protocol error; `send`/`call`
-   * of more throw MessageTooLargeError.
+   * largest message payload accepted from a peer or sent to one (a bigger one travels as
+   * fragments up to this size; its names and headers ride on top, up to
+   * MESSAGE_HEADER_ALLOWANCE_BYTES). A peer that announces more is disconnected with a protocol
+   * error; `send`/`call` of more throw MessageTooLargeError.
    * @default DEFAULT_MAX_MESSAGE_BYTES (cluster/constants.ts)
    */
   readonly maxMessageBytes?: number;
