@@ -238,6 +238,16 @@ export interface NodeOptions {
   readonly cookie: string;
   /** connect without joining the mesh; not listed by nodes() elsewhere */
   readonly hidden?: boolean;
+  /**
+   * Join the full mesh. With false, as Erlang's `-connect_all false`, the node links only to the
+   * nodes it connects to or that connect to it: it neither dials the peers a new link tells it of
+   * nor tells its links of each other. Named send, RPC, monitors and pub/sub then reach the
+   * directly linked nodes only; the global registry refuses a registration unless its linked
+   * nodes are all linked to each other, and shards refuse to start (`NotFullyConnectedError`).
+   * Set it on every node meant to stay apart: a full-mesh node still dials what it hears of.
+   * @default DEFAULT_CONNECT_ALL (cluster/constants.ts)
+   */
+  readonly connectAll?: boolean;
   /** @default DEFAULT_TICKTIME_MS (cluster/constants.ts) */
   readonly ticktimeMs?: number;
   /** @default DEFAULT_MAX_FRAME_BYTES (cluster/constants.ts) */
@@ -245,9 +255,10 @@ export interface NodeOptions {
   /** @default DEFAULT_HANDSHAKE_TIMEOUT_MS (cluster/constants.ts) */
   readonly handshakeTimeoutMs?: number;
   /**
-   * largest message accepted from a peer or sent to one (a bigger one travels as fragments up to
-   * this size). A peer that announces more is disconnected with a protocol error; `send`/`call`
-   * of more throw MessageTooLargeError.
+   * largest message payload accepted from a peer or sent to one (a bigger one travels as
+   * fragments up to this size; its names and headers ride on top, up to
+   * MESSAGE_HEADER_ALLOWANCE_BYTES). A peer that announces more is disconnected with a protocol
+   * error; `send`/`call` of more throw MessageTooLargeError.
    * @default DEFAULT_MAX_MESSAGE_BYTES (cluster/constants.ts)
    */
   readonly maxMessageBytes?: number;
@@ -270,6 +281,8 @@ export interface ClusterNode {
   /** `name@host` */
   readonly name: NodeName;
   readonly hidden: boolean;
+  /** whether the node joins the full mesh (NodeOptions.connectAll) */
+  readonly connectAll: boolean;
   /** where the node listens (port resolved when 0 was asked) */
   readonly address: { readonly host: string; readonly port: number };
 
@@ -329,4 +342,5 @@ export type ClusterErrorCode =
   | 'protocol_error'
   | 'handshake_failed'
   | 'bad_argument'
-  | 'message_too_large';
+  | 'message_too_large'
+  | 'not_fully_connected';

@@ -6,7 +6,12 @@
 import type { LatencyFault, NodeDownReason, NodeName } from './api.ts';
 import type { ConnectionHost } from './connection-host.ts';
 import { DelayLine } from './delay-line.ts';
-import { DEFAULT_SOCKET_HIGH_WATER_BYTES, SLAB_BYTES } from './constants.ts';
+import {
+  BULK_ACK_STEP_BYTES,
+  BULK_WINDOW_BYTES,
+  DEFAULT_SOCKET_HIGH_WATER_BYTES,
+  SLAB_BYTES,
+} from './constants.ts';
 import { ProtocolError } from './errors.ts';
 import { newChallenge } from './handshake.ts';
 import { HandshakeMachine, describeEnd, type Step } from './handshake-machine.ts';
@@ -16,7 +21,8 @@ import { directWriter, readFrom, type DirectWrite, type Socket } from './transpo
 import { encodeFrame } from './wire/encoder.ts';
 import { Reassembler, innerChannel, messageTooLarge } from './wire/fragments.ts';
 import { FrameParser } from './wire/framing.ts';
-import { Kind, isHandshakeKind } from './wire/kinds.ts';
+import { FRAG_ACK_RESET, Kind, isHandshakeKind } from './wire/kinds.ts';
+import { controlBody } from './wire/control.ts';
 import { BodyReader, NameCache } from './wire/reader.ts';
 
 export type { ConnectionConfig, ConnectionHost } from './connection-host.ts';
@@ -60,6 +66,8 @@ export class Connection {
   private abortOwed = false;
   /** reassembly buffer a fragment body is being copied into by the parser */
   private directBuf: Buffer | null = null;
+  /** fragment bytes consumed and not yet acknowledged to the sender */
+  private fragUnacked = 0;
   /** channel of the fragmented message being received */
   private fragChannel = '';
   private readonly delayLine: DelayLine;
@@ -101,6 +109,7 @@ export class Connection {
         highWaterBytes: DEFAULT_SOCKET_HIGH_WATER_BYTES,
         slabBytes: SLAB_BYTES,
         maxMessageBytes: c.maxMessageBytes,
+        bulkWindowBytes: BULK_WINDOW_BYTES,
         schedule: atEndOfTurn,
       },
     );
@@ -193,6 +202,10 @@ export class Connection {
       this.abortOwed = false;
       this.sendControl(Kind.FRAG_ABORT);
     }
+    // fragments and their acks may have been lost both ways: both ends forget what is in flight
+    this.outbound.resetWindow();
+    this.fragUnacked = 0;
+    if (!this.blackholed) this.sendControl(Kind.FRAG_ACK, controlBody(FRAG_ACK_RESET));
   }
 
   /** Queues a control frame (never behind data). Returns its size on the wire. */
@@ -325,16 +338,26 @@ export class Connection {
         return;
       }
       if (kind === Kind.FRAG_FIRST || kind === Kind.FRAG_NEXT) {
+        this.fragmentConsumed(end - start + 4);
         if (kind === Kind.FRAG_NEXT && this.orphanFragments && !this.reassembler.busy) {
           this.host.count('dropped_orphan_fragments');
           return;
         }
-        this.orphanFragments = false;
-        if (kind === Kind.FRAG_FIRST) this.fragChannel = innerChannel(buf, start + 5, end);
+        if (kind === Kind.FRAG_FIRST) {
+          this.orphanFragments = false;
+          this.fragChannel = innerChannel(buf, start + 5, end);
+        }
         this.host.fragment(this, this.fragChannel, 'in', end - start + 4);
         const inner = this.reassembler.push(kind, buf, start + 1, end);
-        if (inner !== null)
-          this.host.frame(this, inner[0]!, new BodyReader(inner, 1, inner.length), 0);
+        if (inner !== null) this.messageReassembled(inner);
+        return;
+      }
+      if (kind === Kind.FRAG_ACK) {
+        if (end - start !== 5) throw new ProtocolError('bad FRAG_ACK');
+        this.host.fragment(this, 'mesh', 'in', 9);
+        const n = buf.readUInt32BE(start + 1);
+        if (n === FRAG_ACK_RESET) this.outbound.resetWindow();
+        else this.outbound.acked(n);
         return;
       }
       if (kind === Kind.FRAG_ABORT) {
@@ -342,10 +365,10 @@ export class Connection {
         this.orphanFragments = true;
         return;
       }
-      if (this.reassembler.busy) throw new ProtocolError('data frame inside a fragmented message');
-      if (end - start > this.reassembler.maxMessageBytes)
+      // data frames may come between the fragments of a message (small ones do not wait for a
+      // bulk transfer); orphaned fragments of a cut message stay orphans until the next FRAG_FIRST
+      if (end - start > this.reassembler.maxFrameBytes)
         throw messageTooLarge(end - start, this.reassembler.maxMessageBytes);
-      this.orphanFragments = false;
       const r = this.reader.reset(buf, start + 1, end, buf.buffer === this.sharedReads);
       this.host.frame(this, kind, r, end - start + 4);
     } catch (err) {
@@ -368,12 +391,30 @@ export class Connection {
     this.orphanFragments = false;
     try {
       this.host.fragment(this, this.fragChannel, 'in', n + 5);
+      this.fragmentConsumed(n + 5);
       const inner = this.reassembler.directDone(buf, n);
-      if (inner !== null)
-        this.host.frame(this, inner[0]!, new BodyReader(inner, 1, inner.length), 0);
+      if (inner !== null) this.messageReassembled(inner);
     } catch (err) {
       this.protocolError(err);
     }
+  }
+
+  /** Counts a fragment heard; acknowledges to the sender a step at a time. */
+  private fragmentConsumed(bytes: number): void {
+    this.fragUnacked += bytes;
+    if (this.fragUnacked >= BULK_ACK_STEP_BYTES) this.ackFragments();
+  }
+
+  private ackFragments(): void {
+    if (this.fragUnacked === 0) return;
+    this.sendControl(Kind.FRAG_ACK, controlBody(this.fragUnacked));
+    this.fragUnacked = 0;
+  }
+
+  /** A whole message: acknowledge its tail (the window must not shrink by leftovers), deliver. */
+  private messageReassembled(inner: Buffer): void {
+    this.ackFragments();
+    this.host.frame(this, inner[0]!, new BodyReader(inner, 1, inner.length), 0);
   }
 
   // ---- handshake -------------------------------------------------------------------------

@@ -23,14 +23,18 @@ export function encodeSend(
   const out = conn.outbound;
   const enc = out.encoder;
   enc.begin(Kind.SEND);
+  let head: number;
   try {
     enc.shortStr(name);
     enc.shortStr(channel);
+    // the payload's tag is counted with the header: maxMessageBytes bounds the payload itself
+    head = enc.frameBytes + 1;
     if (message instanceof Uint8Array && message.length >= EXTERNAL_PAYLOAD_MIN_BYTES) {
       enc.u8(PayloadTag.BYTES);
-      const head = enc.endExternal(message.length);
-      const size = head + message.length;
-      return out.dataEndedExternal(head, message, channel || 'send') ? -size : size;
+      const slabPart = enc.endExternal(message.length);
+      const size = slabPart + message.length;
+      // sends to one registered name keep their order, even past a bulk transfer
+      return out.dataEndedExternal(slabPart, message, channel || 'send', name) ? -size : size;
     }
     enc.payload(message);
   } catch (err) {
@@ -38,8 +42,14 @@ export function encodeSend(
     throw err;
   }
   const size = enc.end();
-  return out.dataEnded(size, channel || 'send') ? -size : size;
+  return out.dataEnded(size, channel || 'send', name, size - head) ? -size : size;
 }
+
+/**
+ * Prefix of RPC handlers' order keys, so they do not share a registered name's. A name that
+ * happens to equal one only orders those frames together: more order than needed, never less.
+ */
+const RPC_ORDER_PREFIX = '\u0000rpc:';
 
 /** Encodes an RPC frame (call, cast, reply, error) into the link's slab. */
 export function encodeRpc(
@@ -51,14 +61,18 @@ export function encodeRpc(
 ): number {
   const enc = conn.outbound.encoder;
   enc.begin(kind);
+  let head: number;
   try {
     enc.u32(id < 0 ? 0 : id);
     enc.shortStr(handler ?? '');
+    head = enc.frameBytes + 1;
     enc.payload(payload as Payload);
   } catch (err) {
     enc.abort();
     throw err;
   }
   const size = enc.end();
-  return conn.outbound.dataEnded(size, 'rpc') ? -size : size;
+  // calls and casts to one handler keep their order; a reply answers one call and needs none
+  const order = handler === null ? undefined : RPC_ORDER_PREFIX + handler;
+  return conn.outbound.dataEnded(size, 'rpc', order, size - head) ? -size : size;
 }

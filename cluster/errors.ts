@@ -61,6 +61,15 @@ export class MessageTooLargeError extends ClusterError {
   readonly code = 'message_too_large';
 }
 
+/**
+ * A service that needs every node it spans linked to every other (global registry, shards) was
+ * asked to act on a node that does not join the full mesh (`connectAll: false`) while that is not
+ * so, or cannot be.
+ */
+export class NotFullyConnectedError extends ClusterError {
+  readonly code = 'not_fully_connected';
+}
+
 const classes: Record<
   ClusterErrorCode,
   new (message: string, options?: { cause?: unknown; data?: Payload }) => ClusterError
@@ -74,6 +83,7 @@ const classes: Record<
   handshake_failed: HandshakeFailedError,
   bad_argument: BadArgumentError,
   message_too_large: MessageTooLargeError,
+  not_fully_connected: NotFullyConnectedError,
 };
 
 /** Turns any thrown value into the wire form; unknown errors become `remote_exception`. */

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from './api.ts';
+import { PROTOCOL_VERSION } from './constants.ts';
 import { ProtocolError } from './errors.ts';
 import {
   isGoodChallenge,
@@ -113,7 +114,7 @@ describe('handshake — state machine, no socket', () => {
       Kind.HELLO,
       Buffer.from(
         JSON.stringify({
-          v: 2,
+          v: PROTOCOL_VERSION,
           name: 'e@h',
           hidden: false,
           addr: 'h:1',
@@ -126,7 +127,14 @@ describe('handshake — state machine, no socket', () => {
     const cA = body(toPeer[0]!).challenge as string;
     const toEvil: SentFrame[] = [];
     const initiator = victim.machine(true, toEvil);
-    const ch = { v: 2, name: 'm@h', hidden: false, addr: 'h:2', tls: false, boot: 'y' };
+    const ch = {
+      v: PROTOCOL_VERSION,
+      name: 'm@h',
+      hidden: false,
+      addr: 'h:2',
+      tls: false,
+      boot: 'y',
+    };
     const step = initiator.push(
       Kind.CHALLENGE,
       Buffer.from(JSON.stringify({ ...ch, challenge: cA })),

@@ -6,6 +6,7 @@ import type { ClusterNode, NodeOptions } from './api.ts';
 import { randomBytes } from 'node:crypto';
 import { systemClock, silentLogger } from './clock.ts';
 import {
+  DEFAULT_CONNECT_ALL,
   DEFAULT_FRAGMENT_BYTES,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_HOST,
@@ -48,6 +49,8 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
     throw new BadArgumentError('maxPendingHandshakes must be an integer ≥ 1');
   if (!(Number.isInteger(maxPendingPerAddress) && maxPendingPerAddress >= 1))
     throw new BadArgumentError('maxPendingHandshakesPerAddress must be an integer ≥ 1');
+  const connectAll = options.connectAll ?? DEFAULT_CONNECT_ALL;
+  if (typeof connectAll !== 'boolean') throw new BadArgumentError('connectAll must be a boolean');
   const node = new Node(
     options,
     {

@@ -33,6 +33,7 @@ function table(name: string, clock: FakeClock): { t: LinkTable; events: Membersh
   const t = new LinkTable({
     name,
     hidden: false,
+    connectAll: true,
     config,
     tls: undefined,
     instrumentation: new Hooks(silentLogger),

@@ -18,6 +18,8 @@ const SHUTTING_DOWN = 'this node is shutting down';
 export interface LinkTableHost {
   readonly name: NodeName;
   readonly hidden: boolean;
+  /** join the full mesh: tell links of each other, dial what they tell */
+  readonly connectAll: boolean;
   readonly config: ConnectionConfig;
   readonly tls: TlsOptions | undefined;
   readonly instrumentation: Hooks;
@@ -210,7 +212,7 @@ export class LinkTable {
     const { config, instrumentation } = this.host;
     const at = config.clock.now();
     // tell the new peer who else is here first, so that its dials start as early as possible
-    if (!hidden) {
+    if (!hidden && this.host.connectAll) {
       const peers: MeshPeer[] = [];
       for (const [n, c] of this.links)
         if (n !== peer && !this.isHiddenLink(c)) peers.push({ name: n, addr: c.peerAddr });
@@ -275,7 +277,7 @@ export class LinkTable {
 
   /** Dials, at once and in parallel, each advertised peer we have no link or dial to. */
   meshPeers(conn: Connection, peers: MeshPeer[]): void {
-    if (this.host.hidden || this.isHiddenLink(conn)) return;
+    if (this.host.hidden || !this.host.connectAll || this.isHiddenLink(conn)) return;
     for (const p of peers) {
       if (p.name === this.host.name || this.links.has(p.name) || this.dialing.has(p.name)) continue;
       void this.connect(`${p.name.split('@')[0]}@${p.addr}`);

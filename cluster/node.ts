@@ -33,6 +33,7 @@ import { encodeRpc, encodeSend } from './encode-data.ts';
 import { Pings } from './pings.ts';
 import { LinkTable } from './link-table.ts';
 import { controlBody } from './wire/control.ts';
+import { DEFAULT_CONNECT_ALL } from './constants.ts';
 
 /**
  * The node: a listener, a table of links by peer name, and the services on top (named send,
@@ -42,6 +43,7 @@ import { controlBody } from './wire/control.ts';
 export class Node implements ClusterNode, ConnectionHost {
   readonly name: NodeName;
   readonly hidden: boolean;
+  readonly connectAll: boolean;
   readonly address: { host: string; port: number };
   readonly instrumentation: Hooks;
   readonly faults: Faults;
@@ -62,6 +64,7 @@ export class Node implements ClusterNode, ConnectionHost {
   constructor(options: NodeOptions, config: ConnectionConfig, host: string) {
     this.name = config.name;
     this.hidden = options.hidden ?? false;
+    this.connectAll = options.connectAll ?? DEFAULT_CONNECT_ALL;
     this.config = config;
     this.tlsOptions = options.tls;
     this.address = { host, port: 0 };
@@ -70,6 +73,7 @@ export class Node implements ClusterNode, ConnectionHost {
     this.table = new LinkTable({
       name: this.name,
       hidden: this.hidden,
+      connectAll: this.connectAll,
       config,
       tls: options.tls,
       instrumentation: this.instrumentation,

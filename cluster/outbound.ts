@@ -33,23 +33,41 @@ export interface OutboundOptions {
   readonly slabBytes: number;
   /** largest message (kind and body) a peer accepts; bigger ones throw (default: no limit) */
   readonly maxMessageBytes?: number;
+  /** fragment bytes in flight before the receiver's acknowledgement (default: no limit) */
+  readonly bulkWindowBytes?: number;
   /** schedules the end-of-turn flush (queueMicrotask in production) */
   readonly schedule: (fn: () => void) => void;
 }
 
 /**
- * The send path of one connection. Small data frames are encoded straight into a shared slab
- * and leave in one batch per event-loop turn (no per-message write or promise). Control frames
- * (tick, handshake, mesh, monitor) jump ahead of queued data; a big message is cut into fragments
- * and only as much data as the socket can take is handed over, so a control frame waits at most
- * one socket buffer, never a whole bulk transfer. The owner calls `flush()` on 'drain'.
+ * The send path of one connection, in three lanes. Control frames (tick, handshake, mesh,
+ * monitor) go first. Small data frames are encoded straight into a shared slab and leave in one
+ * batch per event-loop turn (no per-message write or promise), in the order they were sent. A big
+ * message is cut into fragments that go in a lane of their own, and only as much data as the
+ * socket can take is handed over per flush, small data first: so neither a control frame nor a
+ * small message waits behind a bulk transfer, only behind one socket buffer. Order is kept per
+ * destination (a SEND's registered name, an RPC handler's name): a frame to a destination with a
+ * fragmented message still queued goes in the bulk lane behind it. The owner calls `flush()` on
+ * 'drain'.
  */
 export class Outbound {
   readonly encoder: FrameEncoder;
   private control: Buffer[] = [];
-  /** data waiting for socket room; `head` indexes its first item (no O(n) shift per item) */
-  private data: (Buffer | Fragmenter)[] = [];
+  /** small data waiting for socket room, in send order; `head` indexes its first item */
+  private data: Buffer[] = [];
   private head = 0;
+  /** fragmented messages, and frames ordered behind them; `bulkHead` indexes the first */
+  private bulk: (Buffer | Fragmenter)[] = [];
+  private bulkOrder: (string | undefined)[] = [];
+  /** per bulk item: the small data items sent before it, which must leave first */
+  private bulkAfter: number[] = [];
+  private bulkHead = 0;
+  /** small data items handed to the socket so far (what `bulkAfter` counts against) */
+  private dataTaken = 0;
+  /** fragment bytes sent and not yet acknowledged by the receiver (see `acked`) */
+  private inFlight = 0;
+  /** destinations with items in the bulk lane, and how many */
+  private readonly bulkKeys = new Map<string, number>();
   private scheduled = false;
   private closed = false;
   /** inside `hold`: flush requests are remembered, and served when the hold ends */
@@ -71,20 +89,29 @@ export class Outbound {
   }
 
   /**
-   * Call after encoding one data frame of `size` bytes into `encoder`. Returns true when the
+   * Call after encoding one data frame of `size` bytes into `encoder`, `payloadBytes` of them its
+   * payload (checked against maxMessageBytes), `order` its destination (frames to one
+   * destination keep their order; none: no order with later frames). Returns true when the
    * frame will travel as fragments (each reported to `fragmentSent` as it leaves).
    */
-  dataEnded(size: number, channel = ''): boolean {
-    if (size - 4 > (this.options.maxMessageBytes ?? Infinity)) {
+  dataEnded(size: number, channel = '', order?: string, payloadBytes = size - 5): boolean {
+    if (payloadBytes > (this.options.maxMessageBytes ?? Infinity)) {
       this.encoder.extractLast(size);
-      this.tooLarge(size - 4);
+      this.tooLarge(payloadBytes);
     }
     if (size > this.options.fragmentBytes + FRAGMENT_SLACK_BYTES) {
       const frame = this.encoder.extractLast(size);
       this.encoder.takeInto(this.data);
-      this.data.push(new Fragmenter(frame, this.options.fragmentBytes, null, channel));
+      this.queueBulk(new Fragmenter(frame, this.options.fragmentBytes, null, channel), order);
       this.requestFlush();
       return true;
+    }
+    if (order !== undefined && this.bulkKeys.size > 0 && this.bulkKeys.has(order)) {
+      const frame = this.encoder.extractLast(size);
+      this.encoder.takeInto(this.data);
+      this.queueBulk(frame, order);
+      this.requestFlush();
+      return false;
     }
     if (this.encoder.pending >= FLUSH_THRESHOLD_BYTES) this.flush();
     else this.requestFlush();
@@ -95,23 +122,49 @@ export class Outbound {
    * Call after `encoder.endExternal(external.length)`: the frame's payload is `external`, queued
    * as is (not copied), so the caller must not modify it afterwards, as with `socket.write`.
    */
-  dataEndedExternal(headSize: number, external: Uint8Array, channel = ''): boolean {
-    if (headSize + external.length - 4 > (this.options.maxMessageBytes ?? Infinity)) {
+  dataEndedExternal(headSize: number, external: Uint8Array, channel = '', order?: string): boolean {
+    if (external.length > (this.options.maxMessageBytes ?? Infinity)) {
       this.encoder.extractLast(headSize);
-      this.tooLarge(headSize + external.length - 4);
+      this.tooLarge(external.length);
     }
     const fragmented =
       headSize + external.length > this.options.fragmentBytes + FRAGMENT_SLACK_BYTES;
+    const view = (): Buffer => Buffer.from(external.buffer, external.byteOffset, external.length);
     if (fragmented) {
       const head = this.encoder.extractLast(headSize);
       this.encoder.takeInto(this.data);
-      this.data.push(new Fragmenter(head, this.options.fragmentBytes, external, channel));
+      this.queueBulk(new Fragmenter(head, this.options.fragmentBytes, external, channel), order);
+    } else if (order !== undefined && this.bulkKeys.size > 0 && this.bulkKeys.has(order)) {
+      const head = this.encoder.extractLast(headSize);
+      this.encoder.takeInto(this.data);
+      this.queueBulk(head, order);
+      this.queueBulk(view(), order);
     } else {
       this.encoder.takeInto(this.data);
-      this.data.push(Buffer.from(external.buffer, external.byteOffset, external.length));
+      this.data.push(view());
     }
     this.requestFlush();
     return fragmented;
+  }
+
+  /** Call with the small data sent before `item` already in `data`. */
+  private queueBulk(item: Buffer | Fragmenter, order: string | undefined): void {
+    this.bulk.push(item);
+    this.bulkOrder.push(order);
+    this.bulkAfter.push(this.dataTaken + this.data.length - this.head);
+    if (order !== undefined) this.bulkKeys.set(order, (this.bulkKeys.get(order) ?? 0) + 1);
+  }
+
+  /** Removes the bulk lane's first item (sent, or dropped). */
+  private shiftBulk(): void {
+    const order = this.bulkOrder[this.bulkHead];
+    this.bulk[this.bulkHead] = EMPTY;
+    this.bulkOrder[this.bulkHead] = undefined;
+    this.bulkHead++;
+    if (order === undefined) return;
+    const n = this.bulkKeys.get(order)! - 1;
+    if (n === 0) this.bulkKeys.delete(order);
+    else this.bulkKeys.set(order, n);
   }
 
   /**
@@ -120,10 +173,22 @@ export class Outbound {
    * tell the peer to discard what it has of it.
    */
   abandonPartial(): boolean {
-    const item = this.data[this.head];
+    const item = this.bulk[this.bulkHead];
     if (!(item instanceof Fragmenter) || item.fresh) return false;
-    this.data[this.head++] = EMPTY;
+    this.shiftBulk();
     return true;
+  }
+
+  /** The receiver consumed `bytes` more of our fragments: the window opens by as much. */
+  acked(bytes: number): void {
+    this.inFlight = Math.max(0, this.inFlight - bytes);
+    if (this.bulkHead < this.bulk.length) this.requestFlush();
+  }
+
+  /** Forgets the fragment bytes counted in flight (lost to a fault, with their acks). */
+  resetWindow(): void {
+    this.inFlight = 0;
+    if (this.bulkHead < this.bulk.length) this.requestFlush();
   }
 
   /** Queues a control frame ahead of all data. */
@@ -132,9 +197,9 @@ export class Outbound {
     this.requestFlush();
   }
 
-  /** bytes waiting in this scheduler (not counting the socket's own buffer) */
+  /** items waiting in this scheduler (not counting the socket's own buffer) */
   get queuedItems(): number {
-    return this.data.length - this.head + this.control.length;
+    return this.data.length - this.head + this.bulk.length - this.bulkHead + this.control.length;
   }
 
   requestFlush(): void {
@@ -167,7 +232,13 @@ export class Outbound {
   flush(): void {
     this.scheduled = false;
     if (this.closed) return;
-    if (this.control.length === 0 && this.head === this.data.length && !this.encoder.hasSpilled) {
+    const bulkWaiting = this.bulkHead < this.bulk.length;
+    if (
+      this.control.length === 0 &&
+      this.head === this.data.length &&
+      !bulkWaiting &&
+      !this.encoder.hasSpilled
+    ) {
       // the common case, this turn's small data frames and nothing else: one buffer, one write
       const slab = this.encoder.takeSlab();
       if (slab === null) return;
@@ -180,18 +251,22 @@ export class Outbound {
     const batch = this.control;
     this.control = [];
     let budget = this.options.highWaterBytes - this.port.writableLength();
-    while (this.head < this.data.length && budget > 0) {
+    // small data next, but leaving a fragment's room to the bulk lane, so that a stream of small
+    // messages cannot starve a transfer; then fragments; then small data again
+    budget = this.takeData(batch, budget, bulkWaiting ? this.options.fragmentBytes : 0);
+    budget = this.takeBulk(batch, budget);
+    this.takeData(batch, budget, 0);
+    if (batch.length > 0) this.port.writeBatch(batch);
+  }
+
+  /** Moves small data into `batch` while more than `keep` bytes of budget are left. */
+  private takeData(batch: Buffer[], budget: number, keep: number): number {
+    while (this.head < this.data.length && budget > keep) {
       const item = this.data[this.head]!;
-      if (item instanceof Fragmenter) {
-        const bytes = item.nextInto(batch);
-        budget -= bytes;
-        this.port.fragmentSent?.(item.channel, bytes);
-        if (item.done) this.data[this.head++] = EMPTY;
-      } else {
-        batch.push(item);
-        budget -= item.length;
-        this.data[this.head++] = EMPTY;
-      }
+      batch.push(item);
+      budget -= item.length;
+      this.data[this.head++] = EMPTY;
+      this.dataTaken++;
     }
     if (this.head === this.data.length) {
       this.data.length = 0;
@@ -200,7 +275,40 @@ export class Outbound {
       this.data = this.data.slice(this.head);
       this.head = 0;
     }
-    if (batch.length > 0) this.port.writeBatch(batch);
+    return budget;
+  }
+
+  /** Moves fragments (and frames ordered behind them) into `batch` while budget is left. */
+  private takeBulk(batch: Buffer[], budget: number): number {
+    const window = this.options.bulkWindowBytes ?? Infinity;
+    while (this.bulkHead < this.bulk.length && budget > 0 && this.inFlight < window) {
+      // FIFO with what was sent before: an item starts once the small data before it has left
+      if (this.bulkAfter[this.bulkHead]! > this.dataTaken) break;
+      const item = this.bulk[this.bulkHead]!;
+      if (item instanceof Fragmenter) {
+        const bytes = item.nextInto(batch);
+        budget -= bytes;
+        this.inFlight += bytes;
+        this.port.fragmentSent?.(item.channel, bytes);
+        if (item.done) this.shiftBulk();
+      } else {
+        batch.push(item);
+        budget -= item.length;
+        this.shiftBulk();
+      }
+    }
+    if (this.bulkHead === this.bulk.length) {
+      this.bulk.length = 0;
+      this.bulkOrder.length = 0;
+      this.bulkAfter.length = 0;
+      this.bulkHead = 0;
+    } else if (this.bulkHead > 1024) {
+      this.bulk = this.bulk.slice(this.bulkHead);
+      this.bulkOrder = this.bulkOrder.slice(this.bulkHead);
+      this.bulkAfter = this.bulkAfter.slice(this.bulkHead);
+      this.bulkHead = 0;
+    }
+    return budget;
   }
 
   close(): void {
@@ -208,5 +316,11 @@ export class Outbound {
     this.control.length = 0;
     this.data = [];
     this.head = 0;
+    this.bulk = [];
+    this.bulkOrder = [];
+    this.bulkAfter = [];
+    this.bulkHead = 0;
+    this.bulkKeys.clear();
+    this.inFlight = 0;
   }
 }

@@ -8,6 +8,7 @@ import {
   type DiscoveryCliOptions,
 } from '../discovery-options.ts';
 import { resolveCookie } from '../cookie-file.ts';
+import { CliOptionsError } from '../options.ts';
 import { parseNodeOptions, type RawNodeOptions } from '../node/options.ts';
 import { addShardOptions, parseShardOptions } from '../node/shards.ts';
 import { addErlangOptions, runDistOption } from '../node/erlang-cli.ts';
@@ -26,6 +27,11 @@ export function nodeCommand(): Command {
     )
     .option('--seeds <list>', 'comma-separated host:port of nodes to connect to')
     .option('--hidden', 'connect without joining the mesh', false)
+    .option(
+      '--connect-all <bool>',
+      "'false': link only to the nodes this one connects to or that connect to it, not to their peers (as Erlang's -connect_all false); the global registry and shards then refuse to run",
+      'true',
+    )
     .option('--ticktime <ms>', 'net_ticktime in milliseconds')
     .option(
       '--events <format>',
@@ -69,6 +75,10 @@ export function nodeCommand(): Command {
         store:
           (raw as { store?: unknown }).store ?? (process.env.OBSERVATORY_STORE_URL || undefined),
       });
+      if (shardOptions !== undefined && !options.connectAll)
+        throw new CliOptionsError('node', [
+          '--connect-all false: shards (--store, --members) need every member linked to every other; drop one or the other',
+        ]);
       // Loaded only now so that `observatory --help` does not load the runtime.
       const { runNode } = await import('../node/run-node.ts');
       // a lab node's wall clock can be stepped by the drills (lab.clock.step); nothing else's

@@ -28,6 +28,14 @@ describe('cli node options', () => {
     });
   });
 
+  it('cli node options — --connect-all is true by default, false on request, and nothing else', () => {
+    expect(parseNodeOptions(base, undefined).connectAll).toBe(true);
+    expect(parseNodeOptions({ ...base, connectAll: 'false' }, undefined).connectAll).toBe(false);
+    expect(() => parseNodeOptions({ ...base, connectAll: 'no' }, undefined)).toThrow(
+      /--connect-all: must be 'true' or 'false'/,
+    );
+  });
+
   it('cli node options — takes the cookie from CLUSTER_COOKIE when --cookie is absent', () => {
     const { cookie: _c, ...noCookie } = base;
     expect(parseNodeOptions(noCookie, 'from-env').cookie).toBe('from-env');

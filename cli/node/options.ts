@@ -81,6 +81,11 @@ const NodeOptionsSchema = z.object({
     )
     .pipe(z.array(hostPort)),
   hidden: z.boolean(),
+  /** `--connect-all false`: no transitive links (Erlang's -connect_all false); default true */
+  connectAll: z
+    .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
+    .default('true')
+    .transform((v) => v === 'true'),
   ticktime: ticktimeSchema.optional(),
   events: eventsSchema.optional(),
   discovery: z.enum(['static', 'gossip', 'dns'], {
@@ -101,6 +106,7 @@ export interface RawNodeOptions {
   readonly cookie?: unknown;
   readonly seeds?: unknown;
   readonly hidden?: unknown;
+  readonly connectAll?: unknown;
   readonly ticktime?: unknown;
   readonly events?: unknown;
   readonly discovery?: unknown;

@@ -27,6 +27,7 @@ describe('cli node run', () => {
         port: 0,
         cookie: COOKIE,
         hidden: false,
+        connectAll: true,
         seeds: [target],
         discovery: 'static',
       },

@@ -70,6 +70,7 @@ export async function runNode(
     port: options.port,
     cookie: options.cookie,
     hidden: options.hidden,
+    connectAll: options.connectAll,
     ...(options.ticktime === undefined ? {} : { ticktimeMs: options.ticktime }),
     ...(tlsOf(options) === undefined ? {} : { tls: tlsOf(options) }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),

@@ -1,11 +1,14 @@
 import type { Clock, Logger, NodeName, Payload } from '../api.ts';
 import { silentLogger, systemClock } from '../clock.ts';
+import { NotFullyConnectedError } from '../errors.ts';
 import type { ServicePort } from './port.ts';
 import { judgeClaim, mergeCommitted, type Registration } from './table.ts';
 
 /** The registered name through which registry nodes talk to each other. */
 export const REGISTRY_ENDPOINT = '$registry';
 export const REGISTRY_CLAIM_HANDLER = 'registry.claim';
+/** Answers the visible nodes the answering node is linked to (the full-mesh check). */
+export const REGISTRY_LINKS_HANDLER = 'registry.links';
 export const DEFAULT_REGISTER_TIMEOUT_MS = 5_000;
 
 /** Told to the node whose registration lost a conflict after a partition healed. */
@@ -63,6 +66,7 @@ export class GlobalRegistry {
     const node = this.#node;
     node.register(REGISTRY_ENDPOINT, (message, from) => this.#onMessage(message, from));
     node.handle(REGISTRY_CLAIM_HANDLER, (args, ctx) => this.#onClaim(args, ctx.from));
+    node.handle(REGISTRY_LINKS_HANDLER, () => node.nodes());
     this.#offMembership = node.monitorNodes((e) => {
       if (e.hidden) return;
       if (e.event === 'nodeup') this.#sendSync(e.node);
@@ -78,10 +82,14 @@ export class GlobalRegistry {
 
   /**
    * Register `name` to this node across all connected nodes. Resolves false when the name is
-   * already taken (here or anywhere connected) or a concurrent claim won.
+   * already taken (here or anywhere connected) or a concurrent claim won. On a node that does
+   * not join the full mesh (`connectAll: false`), rejects with NotFullyConnectedError unless
+   * every node it is linked to is linked to all the others: a name agreed on by part of a
+   * cluster would not be global.
    */
   async register(name: string): Promise<boolean> {
     if (this.#table.has(name)) return false;
+    if (this.#node.connectAll === false) await this.#checkFullMesh();
     const self = this.#node.name;
     const mine: Registration = { name, owner: self, at: this.#clock.now(), state: 'pending' };
     this.#table.set(name, mine);
@@ -113,6 +121,28 @@ export class GlobalRegistry {
     this.#table.set(name, { ...mine, state: 'committed' });
     for (const peer of this.#node.nodes()) this.#post(peer, ['commit', name, mine.at]);
     return true;
+  }
+
+  /** Throws NotFullyConnectedError unless this node and its links form a full mesh. */
+  async #checkFullMesh(): Promise<void> {
+    const self = this.#node.name;
+    const peers = this.#node.nodes();
+    const expected = [self, ...peers].sort().join(',');
+    const { results, badNodes } = await this.#node.multicall(peers, REGISTRY_LINKS_HANDLER, null, {
+      timeoutMs: this.#timeoutMs,
+    });
+    const apart: string[] = [...badNodes.map((n) => `${n} did not answer`)];
+    for (const [peer, links] of Object.entries(results)) {
+      const seen = Array.isArray(links) ? links.filter((l) => typeof l === 'string') : [];
+      if ([peer, ...seen].sort().join(',') !== expected)
+        apart.push(`${peer} is linked to ${seen.join(', ') || 'nothing else'}`);
+    }
+    if (apart.length > 0)
+      throw new NotFullyConnectedError(
+        `a global name needs every node linked to every other, and ${self} does not join the ` +
+          `full mesh (connectAll: false): ${apart.join('; ')}`,
+        { data: { apart } },
+      );
   }
 
   /** Drop a name this node owns; false when it is not ours. */

@@ -6,6 +6,7 @@
  * `startShards(node, options)` wires them on one node. See docs/shards.md.
  */
 import type { Clock, Logger, NodeName } from '../api.ts';
+import { NotFullyConnectedError } from '../errors.ts';
 import { LeaseManager, type LeaseInfo } from './lease.ts';
 import { Ledger } from './ledger.ts';
 import { Registers } from './registers.ts';
@@ -115,8 +116,18 @@ export interface Shards {
   stop(): Promise<void>;
 }
 
-/** Starts sharding on `node`: registers the lease and op handlers and begins taking leases. */
+/**
+ * Starts sharding on `node`: registers the lease and op handlers and begins taking leases.
+ * Throws NotFullyConnectedError on a node that does not join the full mesh (`connectAll:
+ * false`): each member computes owners from the members it is linked to, so members that are
+ * not all linked to each other would disagree on owners for as long as that lasts.
+ */
 export function startShards(node: ShardNode, options: ShardsOptions): Shards {
+  if (node.connectAll === false)
+    throw new NotFullyConnectedError(
+      `shards need every member linked to every other: ${node.name} does not join the full mesh ` +
+        '(connectAll: false); start it with connectAll true (observatory node --connect-all true)',
+    );
   const ownStore = typeof options.store === 'string';
   const store =
     typeof options.store === 'string'

@@ -7,4 +7,5 @@ import type { ClusterNode } from '../api.ts';
 export type ShardNode = Pick<
   ClusterNode,
   'name' | 'hidden' | 'nodes' | 'monitorNodes' | 'handle' | 'call'
->;
+> &
+  Partial<Pick<ClusterNode, 'connectAll'>>;

@@ -50,6 +50,11 @@ export class FrameEncoder extends ByteWriter {
     this.pos += FRAME_HEADER_BYTES;
   }
 
+  /** Bytes of the frame begun last, so far (header included). */
+  get frameBytes(): number {
+    return this.pos - this.frameStart;
+  }
+
   /** Patches the length prefix; returns the frame size on the wire. */
   end(): number {
     const size = this.pos - this.frameStart;

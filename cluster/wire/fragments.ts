@@ -1,3 +1,4 @@
+import { MESSAGE_HEADER_ALLOWANCE_BYTES } from '../constants.ts';
 import { ProtocolError } from '../errors.ts';
 import { FRAME_HEADER_BYTES } from './framing.ts';
 import { Kind, channelOf, isFragmentableKind } from './kinds.ts';
@@ -73,29 +74,17 @@ export function messageTooLarge(bytes: number, max: number): ProtocolError {
   );
 }
 
-/** A reassembly buffer starts this big at most and grows with the fragments that arrive. */
-export const REASSEMBLY_START_BYTES = 4 * 1024 * 1024;
-
-/** A resizable ArrayBuffer (ES2024, in Node 20; the project's TypeScript lib is ES2023). */
-type ResizableArrayBuffer = ArrayBuffer & { resize(byteLength: number): void };
-const ResizableArrayBuffer = ArrayBuffer as unknown as new (
-  byteLength: number,
-  options: { maxByteLength: number },
-) => ResizableArrayBuffer;
-
 /**
- * Reassembles fragments; hands back the inner frame once complete. The buffer grows with the
- * bytes that arrive (doubling), so a FRAG_FIRST that announces a big message costs little until
- * the message comes; an announced size over the maximum is refused at once. It is a resizable
- * ArrayBuffer reserved at the announced size: growing commits more of it in place, without
- * copying what arrived (copies of tens of MiB would stall the event loop, and the ticks).
+ * Reassembles fragments; hands back the inner frame once complete. The buffer is allocated once,
+ * at the size FRAG_FIRST announces (refused at once over the maximum), uninitialised: a big
+ * allocation is mapped lazily by the system, so memory is committed page by page as fragments
+ * fill it, and nothing is ever copied twice or grown (growing in steps cost the bulk path a
+ * resize per doubling and its page commits in bursts). Fragments only come from a peer that
+ * proved the cookie; before that, frames are bounded by `maxPreauthBytes`.
  */
 export class Reassembler {
-  private ab: ResizableArrayBuffer | null = null;
   private buf: Buffer | null = null;
   private fill = 0;
-  /** the announced size of the message being reassembled (`buf` may still be smaller) */
-  private total = 0;
 
   constructor(readonly maxMessageBytes: number) {}
 
@@ -103,13 +92,17 @@ export class Reassembler {
     return this.buf !== null;
   }
 
+  /** Largest inner frame accepted: the payload limit plus its header. */
+  get maxFrameBytes(): number {
+    return this.maxMessageBytes + MESSAGE_HEADER_ALLOWANCE_BYTES;
+  }
+
   /**
    * Where the body of a FRAG_NEXT of `n` bytes may be copied straight to (the parser's zero-copy
    * route), or null when it would not fit (the normal path then raises the error).
    */
   directTarget(n: number): { buf: Buffer; offset: number } | null {
-    if (this.buf === null || n === 0 || this.fill + n > this.total) return null;
-    if (this.fill + n > this.buf.length) this.grow(this.fill + n);
+    if (this.buf === null || n === 0 || this.fill + n > this.buf.length) return null;
     return { buf: this.buf, offset: this.fill };
   }
 
@@ -117,9 +110,8 @@ export class Reassembler {
   directDone(buf: Buffer, n: number): Buffer | null {
     if (this.buf !== buf) return null; // discarded meanwhile (a fault edge)
     this.fill += n;
-    if (this.fill < this.total) return null;
+    if (this.fill < buf.length) return null;
     this.buf = null;
-    this.ab = null;
     return buf;
   }
 
@@ -127,7 +119,6 @@ export class Reassembler {
   reset(): boolean {
     const had = this.buf !== null;
     this.buf = null;
-    this.ab = null;
     this.fill = 0;
     return had;
   }
@@ -140,36 +131,25 @@ export class Reassembler {
       if (end - start < 5) throw new ProtocolError('short FRAG_FIRST');
       const total = buf.readUInt32BE(start);
       if (total < 1) throw new ProtocolError('empty fragmented message');
-      if (total > this.maxMessageBytes) throw messageTooLarge(total, this.maxMessageBytes);
+      if (total > this.maxFrameBytes) throw messageTooLarge(total, this.maxMessageBytes);
       if (!isFragmentableKind(buf[start + 4]!))
         throw new ProtocolError(`kind ${buf[start + 4]} cannot be fragmented`);
-      const first = Math.min(total, REASSEMBLY_START_BYTES);
-      this.ab = new ResizableArrayBuffer(first, { maxByteLength: total });
-      this.buf = Buffer.from(this.ab, 0, first);
-      this.total = total;
+      // allocUnsafeSlow: never from the shared pool, so the message owns its memory alone
+      this.buf = Buffer.allocUnsafeSlow(total);
       this.fill = 0;
       pos += 4;
     } else if (this.buf === null) {
       throw new ProtocolError('FRAG_NEXT without FRAG_FIRST');
     }
     const n = end - pos;
-    if (n === 0 || this.fill + n > this.total)
+    if (n === 0 || this.fill + n > this.buf.length)
       throw new ProtocolError('fragment overruns its message');
-    if (this.fill + n > this.buf.length) this.grow(this.fill + n);
     buf.copy(this.buf, this.fill, pos, end);
     this.fill += n;
-    if (this.fill < this.total) return null;
+    if (this.fill < this.buf.length) return null;
     const done = this.buf;
     this.buf = null;
-    this.ab = null;
     return done;
-  }
-
-  /** At least doubles the buffer, to hold `need` bytes (never beyond the announced size). */
-  private grow(need: number): void {
-    const size = Math.min(this.total, Math.max(need, 2 * this.buf!.length));
-    this.ab!.resize(size);
-    this.buf = Buffer.from(this.ab!, 0, size);
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
+import { MESSAGE_HEADER_ALLOWANCE_BYTES } from '../constants.ts';
 import { encodeFrame } from './encoder.ts';
 import { Fragmenter, Reassembler } from './fragments.ts';
 import { FrameParser, PARTIAL_START_BYTES } from './framing.ts';
@@ -7,7 +8,7 @@ import { Kind } from './kinds.ts';
 
 const MiB = 1024 * 1024;
 
-describe('wire — buffers grow with the bytes that arrive', () => {
+describe('wire — buffers of split frames and fragmented messages', () => {
   it('wire — a split frame announced at 1 MiB holds only its start until the rest comes', () => {
     const body = randomBytes(MiB - 1);
     const frame = encodeFrame(Kind.SEND, body);
@@ -32,18 +33,44 @@ describe('wire — buffers grow with the bytes that arrive', () => {
     expect(got[0]!.equals(frame.subarray(4))).toBe(true);
   });
 
-  it('wire — a reassembly announced at 200 MiB holds 4 MiB and grows to what arrives', () => {
+  it('wire — a reassembly is one buffer of the announced size, allocated once, never grown', () => {
     const r = new Reassembler(256 * MiB);
     const first = Buffer.alloc(5 + 10);
     first.writeUInt32BE(200 * MiB, 0);
     first[4] = Kind.SEND;
-    expect(r.push(Kind.FRAG_FIRST, first, 0, first.length)).toBeNull();
-    const t = r.directTarget(MiB)!;
-    expect(t.buf.buffer.byteLength).toBe(4 * MiB);
-    // 5 MiB in: the buffer has doubled once, in place
-    expect(r.push(Kind.FRAG_NEXT, Buffer.alloc(5 * MiB), 0, 5 * MiB)).toBeNull();
-    expect(r.directTarget(MiB)!.buf.buffer).toBe(t.buf.buffer);
-    expect(t.buf.buffer.byteLength).toBe(8 * MiB);
+    const spy = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      expect(r.push(Kind.FRAG_FIRST, first, 0, first.length)).toBeNull();
+      const t = r.directTarget(MiB)!;
+      expect(t.buf.length).toBe(200 * MiB);
+      expect(r.push(Kind.FRAG_NEXT, Buffer.alloc(5 * MiB), 0, 5 * MiB)).toBeNull();
+      expect(r.directTarget(MiB)!.buf).toBe(t.buf);
+      expect(r.directTarget(MiB)!.offset).toBe(11 + 5 * MiB);
+      expect(spy.mock.calls.map((c) => c[0])).toEqual([200 * MiB]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('wire — a payload of exactly maxMessageBytes reassembles; one byte more is refused unallocated', () => {
+    const max = 2 * MiB;
+    const spy = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      for (const extra of [0, MESSAGE_HEADER_ALLOWANCE_BYTES + 1]) {
+        const r = new Reassembler(max);
+        const first = Buffer.alloc(5 + 10);
+        first.writeUInt32BE(max + extra, 0);
+        first[4] = Kind.SEND;
+        if (extra === 0) expect(r.push(Kind.FRAG_FIRST, first, 0, first.length)).toBeNull();
+        else
+          expect(() => r.push(Kind.FRAG_FIRST, first, 0, first.length)).toThrow(
+            /exceeds the maximum message size \(maxMessageBytes\) of 2097152/,
+          );
+      }
+      expect(spy.mock.calls.map((c) => c[0])).toEqual([max]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('wire — messages reassemble byte for byte across growth, by copy and by direct route', () => {

@@ -25,7 +25,15 @@ export const Kind = {
   FRAG_NEXT: 41,
   /** the sender dropped the rest of a fragmented message (a fault cut it): discard the partial */
   FRAG_ABORT: 42,
+  /**
+   * the receiver consumed u32 more bytes of fragments (0xffffffff: forget what is in flight, sent
+   * after a blackhole ended, since fragments and acks were lost in it); opens the sender's window
+   */
+  FRAG_ACK: 43,
 } as const;
+
+/** FRAG_ACK's body when the receiver asks the sender to forget the bytes it counts in flight. */
+export const FRAG_ACK_RESET = 0xffffffff;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
 const channels: (Channel | undefined)[] = [];
