@@ -1,0 +1,86 @@
+/**
+ * Attacks on the proxy over real sockets: what is not the distribution protocol is closed before
+ * it reaches a node, and a lookup never hands out a node's own port.
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listNames, lookupNode, registerNode, type EpmdRegistration } from '../../../cluster/erlang/epmd/client.ts';
+import { startBeamProxy, type BeamProxy } from './beam-proxy.ts';
+
+let proxy: BeamProxy;
+let node: Server;
+let nodePort: number;
+let reached: number;
+let registration: EpmdRegistration;
+
+beforeEach(async () => {
+  proxy = await startBeamProxy();
+  reached = 0;
+  node = createServer((s) => {
+    reached++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
+  nodePort = (node.address() as { port: number }).port;
+  registration = await registerNode(
+    { host: '127.0.0.1', port: proxy.epmdPort, timeoutMs: 2_000 },
+    { name: 'victim', port: nodePort, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 6, extra: new Uint8Array() },
+  );
+});
+
+afterEach(async () => {
+  registration.close();
+  await proxy.close();
+  await new Promise((r) => node.close(r));
+});
+
+function closedAfter(bytes: Buffer): Promise<{ closed: boolean; got: number }> {
+  return new Promise((resolve) => {
+    const port = proxy.proxyPort('victim')!;
+    const s: Socket = connect({ host: '127.0.0.1', port }, () => s.write(bytes));
+    let got = 0;
+    s.on('data', (d: Buffer) => (got += d.length));
+    s.on('error', () => undefined);
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve({ closed: false, got });
+    }, 2_000);
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve({ closed: true, got });
+    });
+  });
+}
+
+describe('beam proxy attacks', () => {
+  it('beam proxy attacks — lookups answer the proxy port, never the node port', async () => {
+    const addr = { host: '127.0.0.1', port: proxy.epmdPort, timeoutMs: 2_000 };
+    const entry = await lookupNode(addr, 'victim');
+    expect(entry?.port).toBe(proxy.proxyPort('victim'));
+    expect(entry?.port).not.toBe(nodePort);
+    expect((await listNames(addr)).map((n) => n.port)).toEqual([proxy.proxyPort('victim')]);
+  });
+
+  it('beam proxy attacks — a first packet without a node name is closed before it reaches the node', async () => {
+    const hello = Buffer.from('GET / HTTP/1.1\r\n');
+    const r = await closedAfter(Buffer.concat([Buffer.of(0, hello.length), hello]));
+    expect(r).toEqual({ closed: true, got: 0 });
+    expect(reached).toBe(0);
+    expect(proxy.connections()).toBe(0);
+  });
+
+  it('beam proxy attacks — an oversized handshake length is refused at once, nothing buffered', async () => {
+    const r = await closedAfter(Buffer.of(0xff, 0xff, 0x4e));
+    expect(r.closed).toBe(true);
+    expect(reached).toBe(0);
+  });
+
+  it('beam proxy attacks — a name with a host cannot be registered with the proxy EPMD', async () => {
+    await expect(
+      registerNode(
+        { host: '127.0.0.1', port: proxy.epmdPort, timeoutMs: 2_000 },
+        { name: 'x@evil', port: 1, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 6, extra: new Uint8Array() },
+      ),
+    ).rejects.toThrow();
+  });
+});
