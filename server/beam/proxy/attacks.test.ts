@@ -4,7 +4,12 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listNames, lookupNode, registerNode, type EpmdRegistration } from '../../../cluster/erlang/epmd/client.ts';
+import {
+  listNames,
+  lookupNode,
+  registerNode,
+  type EpmdRegistration,
+} from '../../../cluster/erlang/epmd/client.ts';
 import { startBeamProxy, type BeamProxy } from './beam-proxy.ts';
 
 let proxy: BeamProxy;
@@ -24,7 +29,15 @@ beforeEach(async () => {
   nodePort = (node.address() as { port: number }).port;
   registration = await registerNode(
     { host: '127.0.0.1', port: proxy.epmdPort, timeoutMs: 2_000 },
-    { name: 'victim', port: nodePort, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 6, extra: new Uint8Array() },
+    {
+      name: 'victim',
+      port: nodePort,
+      nodeType: 77,
+      protocol: 0,
+      highestVersion: 6,
+      lowestVersion: 6,
+      extra: new Uint8Array(),
+    },
   );
 });
 
@@ -79,7 +92,15 @@ describe('beam proxy attacks', () => {
     await expect(
       registerNode(
         { host: '127.0.0.1', port: proxy.epmdPort, timeoutMs: 2_000 },
-        { name: 'x@evil', port: 1, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 6, extra: new Uint8Array() },
+        {
+          name: 'x@evil',
+          port: 1,
+          nodeType: 77,
+          protocol: 0,
+          highestVersion: 6,
+          lowestVersion: 6,
+          extra: new Uint8Array(),
+        },
       ),
     ).rejects.toThrow();
   });

@@ -39,7 +39,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
 }
 
 function rows(proxy: BeamProxy, node: string, peer: string, direction: 'in' | 'out'): FrameRow[] {
-  return proxy.traffic(node).frames.filter((f) => f.peer === peer && f.direction === direction);
+  return proxy.traffic(node).channels.filter((f) => f.peer === peer && f.direction === direction);
 }
 
 // A registered sink on b2 and b3: counts what it gets and answers pings and hash checks.
@@ -99,14 +99,20 @@ describe('beam proxy — real erl nodes', () => {
     proxy.traffic(full('b1'));
     proxy.traffic(full('b2'));
     await value(b1, `[{sink, 'b2@127.0.0.1'} ! {n, I} || I <- lists:seq(1, 500)], ok`);
-    await value(b1, `{sink, 'b2@127.0.0.1'} ! {ping, self()}, receive pong -> ok after 5000 -> timeout end`);
+    await value(
+      b1,
+      `{sink, 'b2@127.0.0.1'} ! {ping, self()}, receive pong -> ok after 5000 -> timeout end`,
+    );
     const out = rows(proxy, full('b1'), full('b2'), 'out').find((r) => r.channel === 'reg:sink');
     const into = rows(proxy, full('b2'), full('b1'), 'in').find((r) => r.channel === 'reg:sink');
     expect(out?.count).toBe(501);
     expect(into?.count).toBe(501);
     expect(into?.bytes).toBe(out?.bytes);
     await value(b1, `[{sink, 'b2@127.0.0.1'} ! {n, I} || I <- lists:seq(1, 700)], ok`);
-    await value(b1, `{sink, 'b2@127.0.0.1'} ! {ping, self()}, receive pong -> ok after 5000 -> timeout end`);
+    await value(
+      b1,
+      `{sink, 'b2@127.0.0.1'} ! {ping, self()}, receive pong -> ok after 5000 -> timeout end`,
+    );
     const more = rows(proxy, full('b1'), full('b2'), 'out').find((r) => r.channel === 'reg:sink');
     expect(more?.count).toBe(701);
   });
@@ -149,24 +155,41 @@ describe('beam proxy — real erl nodes', () => {
 
   it('beam proxy — added latency delays one direction of one link, then reverts by itself', async () => {
     const rtt = async () => {
-      const s = await value(b1, `T = erlang:monotonic_time(millisecond), {sink, 'b2@127.0.0.1'} ! {ping, self()}, receive pong -> erlang:monotonic_time(millisecond) - T after 10000 -> timeout end`);
+      const s = await value(
+        b1,
+        `T = erlang:monotonic_time(millisecond), {sink, 'b2@127.0.0.1'} ! {ping, self()}, receive pong -> erlang:monotonic_time(millisecond) - T after 10000 -> timeout end`,
+      );
       return Number(s);
     };
-    const result = await control('latency', { node: full('b1'), peers: [full('b2')], delayMs: 400, ttlMs: 2_000 });
+    const result = await control('latency', {
+      node: full('b1'),
+      peers: [full('b2')],
+      delayMs: 400,
+      ttlMs: 2_000,
+    });
     expect(result.ok).toBe(true);
     expect(await rtt()).toBeGreaterThanOrEqual(390);
     expect(proxy.faults.active(full('b1')).map((f) => f.kind)).toEqual(['latency']);
     await sleep(2_200);
     expect(await rtt()).toBeLessThan(300);
-    const events = proxy.traffic(full('b1')).events.map((e) => e.type === 'fault' && `${e.action}:${e.reason}`);
+    const events = proxy
+      .traffic(full('b1'))
+      .events.map((e) => e.type === 'fault' && `${e.action}:${e.reason}`);
     expect(events).toEqual(['applied:command', 'reverted:ttl']);
   }, 30_000);
 
   it('beam proxy — a TTL-limited cut holds messages (no close), and the link resumes by itself', async () => {
-    const result = await control('partition', { sides: [[full('b1')], [full('b2')]], ttlMs: 1_500 });
+    const result = await control('partition', {
+      sides: [[full('b1')], [full('b2')]],
+      ttlMs: 1_500,
+    });
     expect(result.ok).toBe(true);
     const took = Number(
-      await value(b1, `T = erlang:monotonic_time(millisecond), {sink, 'b2@127.0.0.1'} ! {ping, self()}, receive pong -> erlang:monotonic_time(millisecond) - T after 10000 -> timeout end`, 15_000),
+      await value(
+        b1,
+        `T = erlang:monotonic_time(millisecond), {sink, 'b2@127.0.0.1'} ! {ping, self()}, receive pong -> erlang:monotonic_time(millisecond) - T after 10000 -> timeout end`,
+        15_000,
+      ),
     );
     // Held until the cut expired, well inside net_ticktime, so the connection survived.
     expect(took).toBeGreaterThanOrEqual(1_000);
@@ -175,11 +198,21 @@ describe('beam proxy — real erl nodes', () => {
 
   it('beam proxy — partition b1 | b2,b3 is seen by net_ticktime, heal reconnects', async () => {
     const start = performance.now();
-    const result = await control('partition', { sides: [[full('b1')], [full('b2'), full('b3')]], ttlMs: 60_000 });
+    const result = await control('partition', {
+      sides: [[full('b1')], [full('b2'), full('b3')]],
+      ttlMs: 60_000,
+    });
     expect(result.ok).toBe(true);
     // Kept busy, as an application would be: the sends queue up behind the cut.
-    await value(b1, `spawn(fun() -> [begin {sink, 'b2@127.0.0.1'} ! {n, I}, timer:sleep(100) end || I <- lists:seq(1, 60)] end), ok`);
-    await until('b1 alone', async () => (await value(b1, 'nodes()')) === '[]', 1.5 * TICKTIME_S * 1000 + 4_000);
+    await value(
+      b1,
+      `spawn(fun() -> [begin {sink, 'b2@127.0.0.1'} ! {n, I}, timer:sleep(100) end || I <- lists:seq(1, 60)] end), ok`,
+    );
+    await until(
+      'b1 alone',
+      async () => (await value(b1, 'nodes()')) === '[]',
+      1.5 * TICKTIME_S * 1000 + 4_000,
+    );
     const elapsed = performance.now() - start;
     expect(elapsed).toBeLessThan(1.5 * TICKTIME_S * 1000 + 4_000);
     // TCP connections were left open: the nodes found out by their tick timeout, not a close.

@@ -30,8 +30,11 @@ export interface BeamProxyOptions {
 
 /** One node's traffic and faults since the last call, in the agent snapshot's shapes. */
 export interface BeamTraffic {
-  /** per (peer, channel, direction) rows; a channel is a destination (`reg:NAME`, `pid:<0.N.S>`…) */
-  readonly frames: FrameRow[];
+  /**
+   * per (peer, channel, direction) rows, one count per message (a fragmented message counts once
+   * with all its frames' bytes); a channel is a destination (`reg:NAME`, `pid:<0.N.S>`…)
+   */
+  readonly channels: FrameRow[];
   /** messages counted under the overflow row because there were too many distinct rows */
   readonly overflowFrames: number;
   /** the faults the proxy holds for this node now */
@@ -97,7 +100,13 @@ export async function startBeamProxy(options: BeamProxyOptions = {}): Promise<Be
     return a;
   };
 
-  const record = (from: string, to: string, channel: string, bytes: number, frames: number): void => {
+  const record = (
+    from: string,
+    to: string,
+    channel: string,
+    bytes: number,
+    frames: number,
+  ): void => {
     // A fragmented message counts once, with the bytes of all its frames: its size on the wire.
     void frames;
     const c = channel as `${string}:${string}`;
@@ -183,7 +192,12 @@ export async function startBeamProxy(options: BeamProxyOptions = {}): Promise<Be
     traffic(node) {
       const a = aggregators.get(node);
       const { frames, overflowFrames } = a?.flush() ?? { frames: [], overflowFrames: 0 };
-      return { frames, overflowFrames, faults: faults.active(node), events: faults.takeEvents(node) };
+      return {
+        channels: frames,
+        overflowFrames,
+        faults: faults.active(node),
+        events: faults.takeEvents(node),
+      };
     },
     nodes: () => [...known].filter((n) => n.includes('@')).sort(),
     proxyPort: (alive) => listeners.get(alive)?.port,
@@ -195,7 +209,9 @@ export async function startBeamProxy(options: BeamProxyOptions = {}): Promise<Be
       for (const p of [...pipes]) p.destroy();
       await epmd.close();
       await Promise.all(
-        [...listeners.values()].map((l) => new Promise<void>((done) => l.server.close(() => done()))),
+        [...listeners.values()].map(
+          (l) => new Promise<void>((done) => l.server.close(() => done())),
+        ),
       );
     },
   };

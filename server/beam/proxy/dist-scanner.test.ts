@@ -31,8 +31,10 @@ function sendName(name: string): Buffer {
 // {6, FromPid, '', sink} with `sink` and the pid's node as new atom cache entries (segments 0, 1)
 const headerNew = Buffer.concat([
   Buffer.of(131, 68, 2, 0x98, 0x00),
-  Buffer.of(5, 4), Buffer.from('sink'),
-  Buffer.of(7, 4), Buffer.from('b1@h'),
+  Buffer.of(5, 4),
+  Buffer.from('sink'),
+  Buffer.of(7, 4),
+  Buffer.from('b1@h'),
 ]);
 const regSendNew = Buffer.concat([
   headerNew,
@@ -49,7 +51,9 @@ const regSendCached = Buffer.concat([
   pid(smallAtom('b1@h'), 80, 0),
   smallAtom(''),
   Buffer.of(82, 0),
-  Buffer.of(109), u32(3), Buffer.from('abc'),
+  Buffer.of(109),
+  u32(3),
+  Buffer.from('abc'),
 ]);
 // SEND_SENDER to <0.77.3>, pass-through form (no header, version byte on the control)
 const sendPid = Buffer.concat([
@@ -60,12 +64,17 @@ const sendPid = Buffer.concat([
 ]);
 // A message in three fragments: REG_SEND to `big`
 const fragStart = Buffer.concat([
-  Buffer.of(131, 69), u64(9), u64(3), Buffer.of(0),
+  Buffer.of(131, 69),
+  u64(9),
+  u64(3),
+  Buffer.of(0),
   Buffer.of(104, 4, 97, 6),
   pid(smallAtom('b1@h'), 80, 0),
   smallAtom(''),
   smallAtom('big'),
-  Buffer.of(109), u32(2000), Buffer.alloc(100, 1),
+  Buffer.of(109),
+  u32(2000),
+  Buffer.alloc(100, 1),
 ]);
 const frag2 = Buffer.concat([Buffer.of(131, 70), u64(9), u64(2), Buffer.alloc(1000, 2)]);
 const frag1 = Buffer.concat([Buffer.of(131, 70), u64(9), u64(1), Buffer.alloc(900, 3)]);
@@ -75,7 +84,10 @@ const monitor = Buffer.concat([
   Buffer.of(104, 4, 97, 19),
   pid(smallAtom('b1@h'), 80, 0),
   smallAtom('sink'),
-  Buffer.of(90, 0, 1), smallAtom('b1@h'), u32(1), u32(99),
+  Buffer.of(90, 0, 1),
+  smallAtom('b1@h'),
+  u32(1),
+  u32(99),
 ]);
 
 const stream = Buffer.concat([
@@ -153,7 +165,11 @@ describe('dist scanner', () => {
     const other = Buffer.from(sendPid);
     other.writeUInt32BE(78, other.length - 2 - 12); // another pid id
     s.push(Buffer.concat([framed(sendPid), framed(other), framed(sendPid)]));
-    expect(seen.slice(2).map((l) => l.split(' ')[0])).toEqual(['pid:<0.77.3>', 'pid:other', 'pid:<0.77.3>']);
+    expect(seen.slice(2).map((l) => l.split(' ')[0])).toEqual([
+      'pid:<0.77.3>',
+      'pid:other',
+      'pid:<0.77.3>',
+    ]);
   });
 
   it('dist scanner — an oversized handshake packet stops the scan', () => {
@@ -164,7 +180,14 @@ describe('dist scanner', () => {
 
   it('dist scanner — reads node names from send_name and the challenge', () => {
     expect(handshakeName(sendName('a@h'), 'initiator')).toBe('a@h');
-    const challenge = Buffer.concat([Buffer.from('N'), u64(1), u32(5), u32(7), Buffer.of(0, 3), Buffer.from('b@h')]);
+    const challenge = Buffer.concat([
+      Buffer.from('N'),
+      u64(1),
+      u32(5),
+      u32(7),
+      Buffer.of(0, 3),
+      Buffer.from('b@h'),
+    ]);
     expect(handshakeName(challenge, 'acceptor')).toBe('b@h');
     expect(handshakeName(Buffer.from('N'), 'initiator')).toBeUndefined();
   });

@@ -113,11 +113,19 @@ export class ProxyFaults {
             this.changed();
           }
         }, command.ttlMs);
-        (timer as { unref?(): void }).unref?.();
+        timer.unref?.();
         let mine = this.held.get(node);
-        if (mine === undefined) this.held.set(node, (mine = new Map()));
+        if (mine === undefined) this.held.set(node, (mine = new Map<string, Held>()));
         mine.set(command.id, { fault, timer });
-        this.event(node, { type: 'fault', at, action: 'applied', reason: 'command', id: command.id, kind: command.type, peers: fault.peers });
+        this.event(node, {
+          type: 'fault',
+          at,
+          action: 'applied',
+          reason: 'command',
+          id: command.id,
+          kind: command.type,
+          peers: fault.peers,
+        });
         this.changed();
         return { id: command.id, ok: true, appliedAt: at, expiresAt };
       }
@@ -146,7 +154,15 @@ export class ProxyFaults {
     mine.delete(id);
     if (mine.size === 0) this.held.delete(node);
     const f = h.fault;
-    this.event(node, { type: 'fault', at: this.clock.now(), action: 'reverted', reason, id, kind: f.kind, peers: f.peers });
+    this.event(node, {
+      type: 'fault',
+      at: this.clock.now(),
+      action: 'reverted',
+      reason,
+      id,
+      kind: f.kind,
+      peers: f.peers,
+    });
   }
 
   /** True when traffic between `a` and `b` is cut, in both directions. */
@@ -160,7 +176,8 @@ export class ProxyFaults {
     for (const { fault } of this.held.get(from)?.values() ?? []) {
       if (fault.kind !== 'latency' || !fault.peers.includes(to)) continue;
       const d = fault.delayMs ?? 0;
-      if (best === undefined || d > best.delayMs) best = { delayMs: d, jitterMs: fault.jitterMs ?? 0 };
+      if (best === undefined || d > best.delayMs)
+        best = { delayMs: d, jitterMs: fault.jitterMs ?? 0 };
     }
     return best;
   }
@@ -193,7 +210,10 @@ export class ProxyFaults {
 
   private remember(node: string, id: string, body: string, ack: CommandAck): void {
     let mine = this.acks.get(node);
-    if (mine === undefined) this.acks.set(node, (mine = new Map()));
+    if (mine === undefined) {
+      mine = new Map<string, { body: string; ack: CommandAck }>();
+      this.acks.set(node, mine);
+    }
     if (mine.size >= DEFAULT_REMEMBERED_COMMANDS) mine.delete(mine.keys().next().value as string);
     mine.set(id, { body, ack });
   }

@@ -182,8 +182,18 @@ export class Pipe {
     this.latencyQueueBytes = env.latencyQueueBytes ?? DEFAULT_LATENCY_QUEUE_BYTES;
     this.random = env.random ?? Math.random;
     client.setNoDelay(true);
-    this.up = new Direction(this, () => client, () => this.upstream, 'initiator');
-    this.down = new Direction(this, () => this.upstream, () => client, 'acceptor');
+    this.up = new Direction(
+      this,
+      () => client,
+      () => this.upstream,
+      'initiator',
+    );
+    this.down = new Direction(
+      this,
+      () => this.upstream,
+      () => client,
+      'acceptor',
+    );
     this.unsubscribe = env.faults.onChange(() => this.reconsider());
     client.on('data', (chunk: Buffer) => {
       if (this.initiator === '') this.greet(chunk);

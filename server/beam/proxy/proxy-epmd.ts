@@ -95,7 +95,12 @@ export function startProxyEpmd(opts: {
           socket.end(port2Response(nodes.get(r.name)?.entry));
           return;
         case 'names':
-          socket.end(namesResponse(listenPort, [...nodes.values()].map((n) => n.entry)));
+          socket.end(
+            namesResponse(
+              listenPort,
+              [...nodes.values()].map((n) => n.entry),
+            ),
+          );
           return;
         default:
           // dump, kill, stop and unknown requests: refused, as epmd does without -relaxed_command_check
