@@ -14,6 +14,8 @@ import type { HistoryConfig } from './history/config.ts';
 import { History } from './history/history.ts';
 import { originPolicy, type OriginPolicy } from './http/origin.ts';
 import { attachIngest, type Ingest } from './ingest/ingest.ts';
+import type { BeamProxy } from './beam/proxy/beam-proxy.ts';
+import { withBeamProxyAgents } from './beam/proxy/control-agents.ts';
 import { MetricsRegistry } from './metrics/registry.ts';
 import { registerModelMetrics } from './metrics/model-metrics.ts';
 import { EventFeed } from './model/event-feed.ts';
@@ -62,6 +64,8 @@ export interface Observatory {
   readonly services: ApiServices;
   /** Lets control restart and kill lab nodes (`observatory start`). */
   setLab(lab: LabControl | undefined): void;
+  /** Routes partition, latency and heal of BEAM nodes to the distribution proxy. */
+  setBeamProxy(proxy: Pick<BeamProxy, 'agent' | 'agents'> | undefined): void;
   /** Stops pushes and jobs and flushes pending writes. Idempotent. */
   close(): Promise<void>;
 }
@@ -106,12 +110,18 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
   });
 
   let lab: LabControl | undefined;
+  let beamProxy: Pick<BeamProxy, 'agent' | 'agents'> | undefined;
+  const controlAgents = () =>
+    beamProxy === undefined ? ingest : withBeamProxyAgents(ingest, beamProxy);
   const controlCounter = metrics.counter(
     'observatory_control_actions_total',
     'Control actions by action and outcome',
   );
   const run = createControl({
-    agents: ingest,
+    agents: {
+      agent: (node) => controlAgents().agent(node),
+      agents: () => controlAgents().agents(),
+    },
     model,
     audit: (entry) => history.audit(entry),
     events,
@@ -190,6 +200,9 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     services,
     setLab: (l) => {
       lab = l;
+    },
+    setBeamProxy: (p) => {
+      beamProxy = p;
     },
     close() {
       closing ??= (async () => {

@@ -14,7 +14,8 @@ import { DEFAULT_MAX_PENDING_EVENTS, DEFAULT_REMEMBERED_COMMANDS } from './const
 export interface FaultClock {
   /** wall clock, ms since epoch, for `appliedAt` / `expiresAt` */
   now(): number;
-  setTimeout(fn: () => void, ms: number): { unref?(): void };
+  /** a handle `clearTimeout` takes; unref'd when it has `unref` */
+  setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
@@ -113,7 +114,7 @@ export class ProxyFaults {
             this.changed();
           }
         }, command.ttlMs);
-        timer.unref?.();
+        (timer as { unref?(): void }).unref?.();
         let mine = this.held.get(node);
         if (mine === undefined) this.held.set(node, (mine = new Map<string, Held>()));
         mine.set(command.id, { fault, timer });
