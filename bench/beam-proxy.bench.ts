@@ -52,13 +52,13 @@ export default async function beamProxyBench(ctx: BenchContext): Promise<BenchRo
       metric: 'small tuple {a,1,<<"x">>}, 1 in flight',
       erl: '{a, 1, <<"x">>}',
       window: 1,
-      n: 10_000,
+      n: 5_000,
     },
     {
       metric: '64 KiB binary, 16 in flight',
       erl: 'binary:copy(<<7>>, 65536)',
       window: 16,
-      n: 10_000,
+      n: 2_000,
     },
   ];
   const dir = mkdtempSync(join(tmpdir(), 'bench-beam-proxy-'));

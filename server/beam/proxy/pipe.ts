@@ -241,6 +241,8 @@ export class Pipe {
     const s = connect({ host: this.env.upstream.host, port, allowHalfOpen: true, noDelay: true });
     this.upstream = s;
     s.on('connect', () => {
+      // Nagle would hold a frame's tail for the peer's delayed ACK: the nodes themselves use nodelay.
+      s.setNoDelay(true);
       this.connecting = false;
       const hello = this.hello;
       this.hello = [];
