@@ -158,6 +158,29 @@ describe('dist scanner', () => {
     ]);
   });
 
+  it('dist scanner — a 10 MiB message costs its frame prefix, not its size', () => {
+    const { sink, seen } = recorder();
+    const s = new DistScanner('initiator', sink);
+    s.push(stream.subarray(0, 2 + 19 + 2 + 21));
+    s.push(framed(regSendNew));
+    const body = Buffer.concat([
+      regSendCached.subarray(0, regSendCached.length - 8),
+      Buffer.of(109),
+      u32(10 * 2 ** 20),
+    ]);
+    const total = body.length + 10 * 2 ** 20;
+    s.push(u32(total));
+    s.push(body);
+    let most = 0;
+    const chunk = Buffer.alloc(64 * 1024, 9);
+    for (let left = 10 * 2 ** 20; left > 0; left -= chunk.length) {
+      s.push(chunk.subarray(0, Math.min(chunk.length, left)));
+      most = Math.max(most, s.heldBytes);
+    }
+    expect(most).toBe(0); // named at its first bytes, nothing kept after
+    expect(seen.slice(3)).toEqual([`reg:sink ${4 + total} 1`]);
+  });
+
   it('dist scanner — past the pid limit, pids share one row', () => {
     const { sink, seen } = recorder();
     const s = new DistScanner('initiator', sink, { maxPidDestinations: 1 });

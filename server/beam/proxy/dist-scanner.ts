@@ -69,6 +69,11 @@ export class DistScanner {
     this.maxUnfinished = options.maxFragmentedMessages ?? DEFAULT_MAX_FRAGMENTED_MESSAGES;
   }
 
+  /** bytes the scanner holds of what it was shown: a frame's beginning, a handshake packet */
+  get heldBytes(): number {
+    return this.prefixLen + this.hs.length;
+  }
+
   push(chunk: Buffer): void {
     let p = 0;
     while (p < chunk.length) {
