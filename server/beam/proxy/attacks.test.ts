@@ -82,6 +82,23 @@ describe('beam proxy attacks', () => {
     expect(proxy.connections()).toBe(0);
   });
 
+  it('beam proxy attacks — a made-up node name that fails the handshake leaves no trace', async () => {
+    const name = Buffer.from('ghost@127.0.0.1');
+    const sendName = Buffer.concat([
+      Buffer.from('N'),
+      Buffer.alloc(8),
+      Buffer.alloc(4),
+      Buffer.of(0, name.length),
+      name,
+    ]);
+    const r = await closedAfter(Buffer.concat([Buffer.of(0, sendName.length), sendName]));
+    expect(r.closed).toBe(true);
+    expect(reached).toBe(1); // a name is a name: the node itself decides, with the cookie
+    expect(proxy.nodes()).toEqual([]);
+    expect(proxy.traffic('ghost@127.0.0.1').channels).toEqual([]);
+    expect(proxy.agent('ghost@127.0.0.1')).toBeUndefined();
+  });
+
   it('beam proxy attacks — an oversized handshake length is refused at once, nothing buffered', async () => {
     const r = await closedAfter(Buffer.of(0xff, 0xff, 0x4e));
     expect(r.closed).toBe(true);

@@ -131,10 +131,7 @@ export async function startBeamProxy(options: BeamProxyOptions = {}): Promise<Be
           logger,
           alive: r.alive,
           knownName: () => fullNames.get(r.alive),
-          learnName: (alive, full) => {
-            fullNames.set(alive, full);
-            known.add(full);
-          },
+          learnName: (alive, full) => fullNames.set(alive, full),
           upstream: { host: l.registration.host, port: () => l.registration?.port },
           ...(options.latencyQueueBytes !== undefined && {
             latencyQueueBytes: options.latencyQueueBytes,

@@ -299,10 +299,28 @@ export class Pipe {
       }
     }
     this.count(d, 'handshake', 2 + body.length, 1);
+    if (role === 'acceptor' && body[0] === 0x61 /* 'a': challenge_ack */) this.verified();
   }
 
   count(d: Direction, channel: string, bytes: number, frames: number): void {
-    if (this.initiator !== '') this.env.record(d.from, d.to, channel, bytes, frames);
+    if (this.initiator === '') return;
+    if (this.unverified === undefined) {
+      this.env.record(d.from, d.to, channel, bytes, frames);
+      return;
+    }
+    // Until the destination accepted the handshake (which checks the cookie), the initiator's
+    // name is only a claim: nothing is recorded under it, so made-up names cost nothing.
+    this.unverified.push({ d, channel, bytes, frames });
+  }
+
+  /** counts held until the destination's challenge ack; undefined once it came */
+  private unverified:
+    { d: Direction; channel: string; bytes: number; frames: number }[] | undefined = [];
+
+  private verified(): void {
+    const held = this.unverified ?? [];
+    this.unverified = undefined;
+    for (const c of held) this.count(c.d, c.channel, c.bytes, c.frames);
   }
 
   private socketClosed(hadError: boolean): void {
