@@ -10,7 +10,7 @@ import { deserializeSketch } from '../../../protocol/sketch.ts';
 import type { FrameRow } from '../../../protocol/telemetry.ts';
 import { createControl, type Control } from '../../control/control.ts';
 import { EventFeed } from '../../model/event-feed.ts';
-import { hello } from '../../model/fixtures.ts';
+import { hello } from '../../model/testing/fixtures.ts';
 import { LiveModel } from '../../model/live-model.ts';
 import { startBeamProxy, type BeamProxy } from './beam-proxy.ts';
 import { withBeamProxyAgents } from './control-agents.ts';
