@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErlNode, cookieHome } from '../../../cluster/erlang/testing/erl-node.ts';
 import { formatTerm } from '../../../cluster/erlang/format.ts';
+import { startErlangNode } from '../../../cluster/erlang/index.ts';
 import type { Term } from '../../../cluster/erlang/terms.ts';
 import { deserializeSketch } from '../../../protocol/sketch.ts';
 import type { FrameRow } from '../../../protocol/telemetry.ts';
@@ -93,6 +94,28 @@ describe('beam proxy — real erl nodes', () => {
     }
     expect(proxy.connections()).toBe(3);
     expect(proxy.nodes()).toEqual(NAMES);
+  });
+
+  it('beam proxy — a hidden TypeScript observer reaches the nodes through it too (rex calls counted)', async () => {
+    const observer = await startErlangNode({
+      name: 'obs@127.0.0.1',
+      cookie: 'beam-proxy-test',
+      epmdPort: proxy.epmdPort,
+      embeddedEpmd: false,
+      publish: false,
+    });
+    try {
+      expect(formatTerm(await observer.call(full('b1'), 'erlang', 'node', []))).toBe(
+        `'b1@127.0.0.1'`,
+      );
+      const rex = rows(proxy, 'obs@127.0.0.1', full('b1'), 'out').find(
+        (r) => r.channel === 'reg:rex',
+      );
+      expect(rex?.count).toBe(1);
+      expect(await value(b1, 'nodes(hidden)')).toBe(`['obs@127.0.0.1']`);
+    } finally {
+      await observer.close();
+    }
   });
 
   it('beam proxy — per-link message counts grow with traffic, per destination', async () => {
