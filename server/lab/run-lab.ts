@@ -199,6 +199,7 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
     stop() {
       stopping ??= (async () => {
         observatory.setLab(undefined);
+        observatory.setBeamProxy(undefined);
         await beam?.stop();
         await nodes.stop();
         await server.close();
@@ -261,6 +262,8 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
       process.exit(1);
     }
     observatory.setLab(combineLabs([nodes, beam.lab]));
+    // partition, latency and heal of BEAM nodes act on their links in the distribution proxy
+    observatory.setBeamProxy(beam.lab.proxy);
     for (const [name, pid] of Object.entries(beam.lab.pids()))
       out(`BEAM node ${name} pid ${pid} (EPMD port ${beam.lab.epmdPort})`);
   }

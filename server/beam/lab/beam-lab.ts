@@ -19,6 +19,7 @@ import {
   BEAM_NODE_STOP_GRACE_MS,
 } from '../constants.ts';
 import { BeamNodeStartError } from '../errors.ts';
+import type { BeamProxy } from '../proxy/beam-proxy.ts';
 import { startLabEpmd, type LabEpmd } from './epmd.ts';
 import { compileDemo, type ErlTools } from './erl.ts';
 
@@ -82,6 +83,11 @@ export class BeamLab implements LabControl {
   }
 
   /** The EPMD port the nodes use (after start). */
+  /** the distribution proxy the lab's links go through, once started (see `startLabEpmd`) */
+  get proxy(): BeamProxy | undefined {
+    return this.epmd?.proxy;
+  }
+
   get epmdPort(): number {
     if (this.epmd === undefined) throw new Error('the BEAM lab is not started');
     return this.epmd.port;

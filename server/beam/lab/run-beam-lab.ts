@@ -42,7 +42,7 @@ export async function runBeamLab(options: BeamLabRunOptions): Promise<RunningBea
       host: BEAM_LAB_HOST,
       ticktimeMs: (options.ticktimeS ?? BEAM_LAB_TICKTIME_S) * 1000,
       labKill: (node) => lab.kill(node),
-      ...(options.traffic !== undefined && { traffic: options.traffic }),
+      traffic: options.traffic ?? ((node) => lab.proxy?.traffic(node)),
       ...(options.intervalMs !== undefined && { intervalMs: options.intervalMs }),
       ...(options.log !== undefined && { log: options.log }),
     });

@@ -15,6 +15,7 @@ import {
   MAX_FRAME_ROWS,
   MAX_INTERVAL_MS,
   MAX_LINKS,
+  type ActiveFault,
   type BeamStats,
   type FrameRow,
   type LinkRow,
@@ -33,6 +34,10 @@ export const DIST_CHANNEL = 'dist';
 export interface BeamTraffic {
   readonly links?: readonly LinkRow[];
   readonly channels?: readonly FrameRow[];
+  /** faults held on the node's links now (the proxy's partitions and latencies) */
+  readonly faults?: readonly ActiveFault[];
+  /** fault applied/reverted events since the last call, without eids (numbered here) */
+  readonly events?: readonly NodeEvent[];
 }
 
 export interface BeamPoll {
@@ -145,8 +150,10 @@ export class BeamSnapshotBuilder {
       links: [...links.values()].slice(0, MAX_LINKS),
       view: { nodes: first.visible, hidden },
       rpc: { count: 0, errors: 0, sketch: EMPTY_SKETCH },
-      faults: [],
-      events: events.slice(-MAX_EVENTS_PER_SNAPSHOT),
+      faults: [...(traffic?.faults ?? [])],
+      events: [...events, ...(traffic?.events ?? []).map((e) => ({ ...e, eid: ++this.eid }))].slice(
+        -MAX_EVENTS_PER_SNAPSHOT,
+      ),
       eventsThrough: this.eid,
       // A BEAM node's memory stands in for the process figures; it has no event loop to time.
       process: {
