@@ -172,7 +172,10 @@ describe('drills without orphans', () => {
       drills: DrillRecord[];
     };
     expect(list.drills.map((d) => [d.id, d.status])).toEqual([[id, 'interrupted']]);
-    expect((await fetch(`${restarted.url}/api/drills/no-such-drill`)).status).toBe(404);
+    // an id that is no run's is 404; one that is not a run id at all is refused as bad input
+    const unknownId = '00000000-0000-4000-8000-000000000000';
+    expect((await fetch(`${restarted.url}/api/drills/${unknownId}`)).status).toBe(404);
+    expect((await fetch(`${restarted.url}/api/drills/no-such-drill`)).status).toBe(400);
   }, 90_000);
 
   it('drills — a silent drill (no progress to fail on) ends with the process that spawned it', async () => {
