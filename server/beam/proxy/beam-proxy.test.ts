@@ -236,19 +236,17 @@ describe('beam proxy — real erl nodes', () => {
       b1,
       `spawn(fun() -> [begin {sink, 'b2@127.0.0.1'} ! {n, I}, timer:sleep(100) end || I <- lists:seq(1, 60)] end), ok`,
     );
-    await until(
-      'b1 alone',
-      async () => (await value(b1, 'nodes()')) === '[]',
-      1.5 * TICKTIME_S * 1000 + 4_000,
-    );
+    // 1.5 × net_ticktime plus slack for a loaded machine (each poll is an rpc into erl)
+    const detectMs = 1.5 * TICKTIME_S * 1000 + 10_000;
+    await until('b1 alone', async () => (await value(b1, 'nodes()')) === '[]', detectMs);
     const elapsed = performance.now() - start;
-    expect(elapsed).toBeLessThan(1.5 * TICKTIME_S * 1000 + 4_000);
+    expect(elapsed).toBeLessThan(detectMs);
     // TCP connections were left open: the nodes found out by their tick timeout, not a close.
     expect(elapsed).toBeGreaterThan(TICKTIME_S * 1000 * 0.5);
     await until(
       'b2 without b1',
       async () => (await value(b2, 'lists:sort(nodes())')) === `['b3@127.0.0.1']`,
-      1.5 * TICKTIME_S * 1000 + 4_000 - elapsed,
+      Math.max(detectMs - elapsed, 5_000),
     );
     // A new connection attempt is blackholed too.
     expect(await value(b1, `net_adm:ping('b2@127.0.0.1')`, 20_000)).toBe('pang');
