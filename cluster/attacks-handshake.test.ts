@@ -46,6 +46,20 @@ function rpcCall(id: number, handler: string, args: unknown): Buffer {
   ]);
 }
 
+/**
+ * A stranger claims `member`'s name at `victim` and stalls there, mid-handshake: it learns the
+ * member's HELLO by letting the member dial it, then replays it to the victim.
+ */
+async function squatAs(member: ClusterNode, victim: ClusterNode): Promise<void> {
+  const evil = await listener();
+  void member.connect(`127.0.0.1:${evil.port}`);
+  const memberHello = (await (await evil.accept()).next())!;
+  const squatter = dial(victim.address.port);
+  await squatter.ready;
+  squatter.send(memberHello.kind, memberHello.body);
+  expect((await squatter.next())?.kind).toBe(Kind.CHALLENGE);
+}
+
 const HANDSHAKE_KINDS = [Kind.HELLO, Kind.CHALLENGE, Kind.CHALLENGE_REPLY, Kind.CHALLENGE_ACK];
 
 /**
@@ -182,15 +196,7 @@ describe('attacks — handshake', () => {
   it('attacks — a stranger claiming a member’s name does not keep the member out', async () => {
     nodes = await startNodes(2, { handshakeTimeoutMs: 4_000 });
     const [victim, member] = nodes as [ClusterNode, ClusterNode];
-    // learn what the member's hello looks like by letting it dial us
-    const evil = await listener();
-    void member.connect(`127.0.0.1:${evil.port}`);
-    const memberHello = (await (await evil.accept()).next())!;
-    // replay it to the victim and stall there, mid-handshake, as the member
-    const squatter = dial(victim.address.port);
-    await squatter.ready;
-    squatter.send(memberHello.kind, memberHello.body);
-    expect((await squatter.next())?.kind).toBe(Kind.CHALLENGE);
+    await squatAs(member, victim);
     expect(await member.connect(targetOf(victim))).toBe(true);
     expect(victim.nodes()).toEqual([member.name]);
     expect(member.nodes()).toEqual([victim.name]);
@@ -199,14 +205,7 @@ describe('attacks — handshake', () => {
   it('attacks — a stranger claiming a member’s name only delays our own dial to the member', async () => {
     nodes = await startNodes(2, { handshakeTimeoutMs: 1_500 });
     const [victim, member] = nodes as [ClusterNode, ClusterNode];
-    const evil = await listener();
-    void member.connect(`127.0.0.1:${evil.port}`);
-    const memberHello = (await (await evil.accept()).next())!;
-    // the squatter claims the member's name at the victim and stalls there
-    const squatter = dial(victim.address.port);
-    await squatter.ready;
-    squatter.send(memberHello.kind, memberHello.body);
-    expect((await squatter.next())?.kind).toBe(Kind.CHALLENGE);
+    await squatAs(member, victim);
     // the victim's dial waits for that claim to end (its handshake timeout), then dials anyway
     expect(await victim.connect(targetOf(member))).toBe(true);
     expect(victim.nodes()).toEqual([member.name]);
