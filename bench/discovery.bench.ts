@@ -17,7 +17,8 @@ import {
   type DiscoveryConfigInput,
 } from '../cluster/discovery/index.ts';
 import { startNode } from '../cluster/index.ts';
-import { formatReport, type BenchRow } from './report.ts';
+import type { BenchRow } from './report.ts';
+import { runDirectly } from './run-directly.ts';
 
 const BENCH = 'discovery';
 const dns2 = createRequire(import.meta.url)('dns2') as typeof DNS;
@@ -141,9 +142,4 @@ export async function runDiscoveryBench(
 
 export default runDiscoveryBench;
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const argv = process.argv.slice(2);
-  const rows = await runDiscoveryBench({ quick: argv.includes('--quick') });
-  process.stdout.write(formatReport(rows, argv.includes('--json')));
-  process.exit(0);
-}
+await runDirectly(import.meta.url, runDiscoveryBench);

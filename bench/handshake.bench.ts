@@ -10,7 +10,8 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { startNode } from '../cluster/index.ts';
 import type { ClusterNode } from '../cluster/api.ts';
-import { formatReport, type BenchContext, type BenchRow } from './report.ts';
+import type { BenchContext, BenchRow } from './report.ts';
+import { runDirectly } from './run-directly.ts';
 
 const BENCH = 'handshake';
 /** the sizes of HELLO, CHALLENGE, CHALLENGE_REPLY and CHALLENGE_ACK bodies, roughly */
@@ -140,7 +141,4 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
   return runHandshakeBench({ quick: ctx.quick, log: ctx.log });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = await runHandshakeBench({ quick: process.argv.includes('--quick') });
-  process.stdout.write(formatReport(rows, process.argv.includes('--json')));
-}
+await runDirectly(import.meta.url, run);

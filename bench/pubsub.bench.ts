@@ -11,7 +11,8 @@ import type { ClusterNode, NodeName } from '../cluster/api.ts';
 import { startNode } from '../cluster/index.ts';
 import { killAll } from '../cluster/multiprocess/testing/processes.ts';
 import { startPubSub, type PubSub } from '../cluster/pubsub/index.ts';
-import { formatReport, type BenchRow } from './report.ts';
+import type { BenchRow } from './report.ts';
+import { runDirectly } from './run-directly.ts';
 import { bundleServiceNode, startServiceNodes } from './fixtures/service-procs.ts';
 
 const BENCH = 'pubsub';
@@ -108,12 +109,4 @@ export async function runPubSubBench(options: { quick?: boolean; log?: (l: strin
 
 export default runPubSubBench;
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const argv = process.argv.slice(2);
-  const onSignal = () => void killAll().then(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const rows = await runPubSubBench({ quick: argv.includes('--quick') });
-  process.stdout.write(formatReport(rows, argv.includes('--json')));
-  process.exit(0);
-}
+await runDirectly(import.meta.url, runPubSubBench, { cleanup: killAll });

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { startNode } from '../cluster/index.ts';
 import { killAll } from '../cluster/multiprocess/testing/processes.ts';
 import { startRegistry } from '../cluster/registry/index.ts';
-import { formatReport, type BenchRow } from './report.ts';
+import type { BenchRow } from './report.ts';
+import { runDirectly } from './run-directly.ts';
 import { bundleServiceNode, startServiceNodes } from './fixtures/service-procs.ts';
 
 const BENCH = 'registry';
@@ -114,12 +115,4 @@ export async function runRegistryBench(
 
 export default runRegistryBench;
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const argv = process.argv.slice(2);
-  const onSignal = () => void killAll().then(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const rows = await runRegistryBench({ quick: argv.includes('--quick') });
-  process.stdout.write(formatReport(rows, argv.includes('--json')));
-  process.exit(0);
-}
+await runDirectly(import.meta.url, runRegistryBench, { cleanup: killAll });
