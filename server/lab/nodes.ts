@@ -11,6 +11,7 @@ import { labNodeEnv } from '../env.ts';
 import { agentCredential } from '../ingest/credentials.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import type { LabControl } from '../control/control.ts';
+import { killAndWait, signalGroup, stopGroups } from './process-group.ts';
 
 /**
  * Time a node gets to print its `listening` line. Starts are bounded (`concurrency`), so this
@@ -69,16 +70,6 @@ interface Running {
   fullName: string;
   child: ChildProcess | undefined;
   exited: Promise<void>;
-}
-
-/** Signals a whole process group; a group already gone is fine. */
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // ESRCH: exited between the check and the kill.
-  }
 }
 
 export class LabNodes implements LabControl {
@@ -140,23 +131,14 @@ export class LabNodes implements LabControl {
   async restart(node: string): Promise<void> {
     const r = this.running.get(node);
     if (r === undefined) throw new LabNodeStartError(node, 'not a lab node');
-    if (r.child !== undefined && r.child.exitCode === null && r.child.signalCode === null) {
-      signalGroup(r.child, 'SIGKILL');
-      await r.exited;
-    }
+    await killAndWait(r);
     await this.spawn(r);
   }
 
   /** SIGTERM to every node group, SIGKILL after the grace period; resolves when all exited. */
   async stop(): Promise<void> {
     this.stopped = true;
-    const all = [...this.running.values()];
-    for (const r of all) if (r.child !== undefined) signalGroup(r.child, 'SIGTERM');
-    const grace = setTimeout(() => {
-      for (const r of all) if (r.child !== undefined) signalGroup(r.child, 'SIGKILL');
-    }, NODE_STOP_GRACE_MS);
-    await Promise.all(all.map((r) => r.exited));
-    clearTimeout(grace);
+    await stopGroups([...this.running.values()], NODE_STOP_GRACE_MS);
   }
 
   private seedsFor(spec: LabNodeSpec): string {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LabControl } from '../../control/control.ts';
+import { isRunning, killAndWait, signalGroup, stopGroups } from '../../lab/process-group.ts';
 import {
   BEAM_LAB_HOST,
   BEAM_LAB_TICKTIME_S,
@@ -43,15 +44,6 @@ interface Running {
   readonly name: string;
   child: ChildProcess | undefined;
   exited: Promise<void>;
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // ESRCH: gone between the check and the kill
-  }
 }
 
 /** An Erlang atom literal for a node name (quoted: names hold `@` and `.`). */
@@ -96,10 +88,7 @@ export class BeamLab implements LabControl {
   /** OS pid of each node, undefined while it is not running. */
   pids(): Record<string, number | undefined> {
     return Object.fromEntries(
-      [...this.nodes].map(([name, r]) => [
-        name,
-        r.child?.exitCode === null && r.child.signalCode === null ? r.child.pid : undefined,
-      ]),
+      [...this.nodes].map(([name, r]) => [name, isRunning(r.child) ? r.child.pid : undefined]),
     );
   }
 
@@ -115,8 +104,7 @@ export class BeamLab implements LabControl {
   /** SIGKILL of the node's OS process (its whole group); false when the lab does not run it. */
   kill(node: string): boolean {
     const r = this.nodes.get(node);
-    if (r?.child === undefined || r.child.exitCode !== null || r.child.signalCode !== null)
-      return false;
+    if (!isRunning(r?.child)) return false;
     signalGroup(r.child, 'SIGKILL');
     return true;
   }
@@ -124,23 +112,14 @@ export class BeamLab implements LabControl {
   async restart(node: string): Promise<void> {
     const r = this.nodes.get(node);
     if (r === undefined) throw new BeamNodeStartError(node, 'not a node of this lab');
-    if (r.child !== undefined && r.child.exitCode === null && r.child.signalCode === null) {
-      signalGroup(r.child, 'SIGKILL');
-      await r.exited;
-    }
+    await killAndWait(r);
     await this.spawn(r);
   }
 
   /** SIGTERM (erl runs init:stop()), SIGKILL after a grace period; then the EPMD and temp dirs. */
   async stop(): Promise<void> {
     this.stopped = true;
-    const all = [...this.nodes.values()];
-    for (const r of all) if (r.child !== undefined) signalGroup(r.child, 'SIGTERM');
-    const grace = setTimeout(() => {
-      for (const r of all) if (r.child !== undefined) signalGroup(r.child, 'SIGKILL');
-    }, BEAM_NODE_STOP_GRACE_MS);
-    await Promise.all(all.map((r) => r.exited));
-    clearTimeout(grace);
+    await stopGroups([...this.nodes.values()], BEAM_NODE_STOP_GRACE_MS);
     await this.epmd?.close();
     for (const dir of [this.home, this.codeDir])
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
