@@ -11,6 +11,7 @@ import {
   type DiscoveryNode,
 } from '../lib/discovery.ts';
 import { clockTime, shortName } from '../lib/format.ts';
+import { ColumnHeads } from './column-heads.tsx';
 
 export interface DiscoveryPanelProps {
   /** keep stable while the content is the same: the panel is memoized */
@@ -66,14 +67,7 @@ export const DiscoveryPanel = memo(function DiscoveryPanel({ nodes }: DiscoveryP
             </p>
           )}
           <table className="data" aria-label={`Discovery targets of ${shortName(node.name)}`}>
-            <thead>
-              <tr>
-                <th scope="col">target</th>
-                <th scope="col">node</th>
-                <th scope="col">linked</th>
-                <th scope="col">latest attempt</th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={['target', 'node', 'linked', 'latest attempt']} />
             <tbody>
               {discoveryTargets(node, nodes).map((r) => (
                 <tr key={r.target}>

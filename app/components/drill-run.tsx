@@ -11,6 +11,7 @@ import { useDrillRun } from '../hooks/use-drill-run.ts';
 import { runTime } from '../lib/drill-timeline.ts';
 import { clockTime, formatBytes } from '../lib/format.ts';
 import { DrillTimelineChart } from './drill-timeline.tsx';
+import { ColumnHeads } from './column-heads.tsx';
 
 /** The parts of the drill report (cli/drill/report.ts) this view reads. */
 interface WindowOpView {
@@ -129,15 +130,7 @@ function FailingWindows({ view }: { view: DrillView }) {
             key {JSON.stringify(f.key)}: no linearization of these {f.window?.length ?? 0}{' '}
             operations{f.minimal === false ? ' (search budget ran out: may not be smallest)' : ''}
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">client</th>
-              <th scope="col">operation</th>
-              <th scope="col">outcome</th>
-              <th scope="col">invoked</th>
-              <th scope="col">completed</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['client', 'operation', 'outcome', 'invoked', 'completed']} />
           <tbody>
             {(f.window ?? []).map((o, i) => (
               <tr key={i}>

@@ -3,6 +3,7 @@
 import { memo, useCallback, useEffect, useState } from 'react';
 import { DRILL_KINDS, useDrills, type Drill } from '../hooks/use-drills.ts';
 import { clockTime } from '../lib/format.ts';
+import { ColumnHeads } from './column-heads.tsx';
 import { DrillRun } from './drill-run.tsx';
 
 /** `#drill=<id>` in the page's URL opens that run, so a run's view can be linked to. */
@@ -79,15 +80,7 @@ export const Drills = memo(function Drills({ enabled }: { enabled: boolean }) {
       )}
       {drills.length > 0 && (
         <table className="data" aria-label="Drill reports">
-          <thead>
-            <tr>
-              <th scope="col">started</th>
-              <th scope="col">kind</th>
-              <th scope="col">status</th>
-              <th scope="col">verdict</th>
-              <th scope="col">run</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['started', 'kind', 'status', 'verdict', 'run']} />
           <tbody>
             {drills.map((d) => (
               <tr key={d.id} data-testid="drill" data-kind={d.kind} data-status={d.status}>

@@ -3,6 +3,7 @@
 import type { TrafficRow } from '../../protocol/model.ts';
 import { formatBytes, formatRate, shortName } from '../lib/format.ts';
 import { rowsOfLink } from '../lib/traffic.ts';
+import { ColumnHeads } from './column-heads.tsx';
 
 export interface LinkDetailsProps {
   readonly a: string;
@@ -28,17 +29,9 @@ export function LinkDetails({ a, b, state, rows, onClose }: LinkDetailsProps) {
         <p className="hint">No traffic on this link in the last window.</p>
       ) : (
         <table className="data">
-          <thead>
-            <tr>
-              <th scope="col">from → to</th>
-              <th scope="col">channel</th>
-              <th scope="col">msg/s</th>
-              <th scope="col">bytes/s</th>
-              <th scope="col">p50</th>
-              <th scope="col">p95</th>
-              <th scope="col">p99</th>
-            </tr>
-          </thead>
+          <ColumnHeads
+            columns={['from → to', 'channel', 'msg/s', 'bytes/s', 'p50', 'p95', 'p99']}
+          />
           <tbody>
             {linkRows.map((r) => (
               <tr key={`${r.from}>${r.to}:${r.channel}`}>

@@ -4,6 +4,7 @@ import { memo } from 'react';
 import type { ModelNode } from '../../protocol/model.ts';
 import { useNow } from '../hooks/use-now.ts';
 import { formatDuration, shortName } from '../lib/format.ts';
+import { ColumnHeads } from './column-heads.tsx';
 
 export interface NodeControlsProps {
   readonly nodes: readonly ModelNode[];
@@ -26,15 +27,7 @@ export const NodeControls = memo(function NodeControls({
 }: NodeControlsProps) {
   return (
     <table className="data" aria-label="Nodes">
-      <thead>
-        <tr>
-          <th scope="col">node</th>
-          <th scope="col">status</th>
-          <th scope="col">shards</th>
-          <th scope="col">sees</th>
-          <th scope="col">actions</th>
-        </tr>
-      </thead>
+      <ColumnHeads columns={['node', 'status', 'shards', 'sees', 'actions']} />
       <tbody>
         {nodes.map((n) => (
           <NodeRow

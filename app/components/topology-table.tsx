@@ -9,6 +9,7 @@ import { memo } from 'react';
 import type { ModelNode } from '../../protocol/model.ts';
 import { formatBytes, runtimeLabel, shortName } from '../lib/format.ts';
 import type { DrawnLink } from '../lib/topology.ts';
+import { ColumnHeads } from './column-heads.tsx';
 
 /** Links listed by name at most; the canvas shows them all. */
 export const LISTED_PROBLEM_LINKS = 40;
@@ -69,14 +70,7 @@ export const TopologyTable = memo(function TopologyTable({
       <details>
         <summary>Nodes ({nodes.length})</summary>
         <table aria-label="Topology nodes">
-          <thead>
-            <tr>
-              <th scope="col">node</th>
-              <th scope="col">status</th>
-              <th scope="col">sees</th>
-              <th scope="col">label</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['node', 'status', 'sees', 'label']} />
           <tbody>
             {nodes.map((n) => (
               <NodeRow
