@@ -45,52 +45,55 @@ function fail(what: string): never {
   throw new Error(what);
 }
 
-export function encodeName(m: NameMessage): Buffer {
-  const name = Buffer.from(m.name, 'utf8');
-  const b = Buffer.alloc(15 + name.length);
+/**
+ * send_name and the challenge share one layout, `'N' flags:64 u32… nlen:16 name`: the challenge
+ * only puts its 32 bits before the creation. `words` are those u32 fields, in order.
+ */
+function encodeNMessage(flags: bigint, words: readonly number[], name: string): Buffer {
+  const bytes = Buffer.from(name, 'utf8');
+  const at = 9 + 4 * words.length;
+  const b = Buffer.alloc(at + 2 + bytes.length);
   b[0] = 0x4e; // 'N'
-  b.writeBigUInt64BE(m.flags, 1);
-  b.writeUInt32BE(m.creation >>> 0, 9);
-  b.writeUInt16BE(name.length, 13);
-  name.copy(b, 15);
+  b.writeBigUInt64BE(flags, 1);
+  words.forEach((w, i) => b.writeUInt32BE(w >>> 0, 9 + 4 * i));
+  b.writeUInt16BE(bytes.length, at);
+  bytes.copy(b, at + 2);
   return b;
+}
+
+function parseNMessage(
+  b: Buffer,
+  wordCount: number,
+  what: string,
+): { flags: bigint; words: number[]; name: string } {
+  const at = 9 + 4 * wordCount;
+  if (b[0] !== 0x4e) fail(`expected ${what} 'N', got ${describe(b)}`);
+  if (b.length < at + 2) fail(`${what} too short`);
+  const len = b.readUInt16BE(at);
+  if (b.length < at + 2 + len) fail(`${what} name truncated`);
+  return {
+    flags: b.readBigUInt64BE(1),
+    words: Array.from({ length: wordCount }, (_, i) => b.readUInt32BE(9 + 4 * i)),
+    name: b.subarray(at + 2, at + 2 + len).toString('utf8'),
+  };
+}
+
+export function encodeName(m: NameMessage): Buffer {
+  return encodeNMessage(m.flags, [m.creation], m.name);
 }
 
 export function parseName(b: Buffer): NameMessage {
-  if (b[0] !== 0x4e) fail(`expected send_name 'N', got ${describe(b)}`);
-  if (b.length < 15) fail('send_name too short');
-  const len = b.readUInt16BE(13);
-  if (b.length < 15 + len) fail('send_name name truncated');
-  return {
-    flags: b.readBigUInt64BE(1),
-    creation: b.readUInt32BE(9),
-    name: b.subarray(15, 15 + len).toString('utf8'),
-  };
+  const { flags, words, name } = parseNMessage(b, 1, 'send_name');
+  return { flags, creation: words[0]!, name };
 }
 
 export function encodeChallenge(m: ChallengeMessage): Buffer {
-  const name = Buffer.from(m.name, 'utf8');
-  const b = Buffer.alloc(19 + name.length);
-  b[0] = 0x4e;
-  b.writeBigUInt64BE(m.flags, 1);
-  b.writeUInt32BE(m.challenge >>> 0, 9);
-  b.writeUInt32BE(m.creation >>> 0, 13);
-  b.writeUInt16BE(name.length, 17);
-  name.copy(b, 19);
-  return b;
+  return encodeNMessage(m.flags, [m.challenge, m.creation], m.name);
 }
 
 export function parseChallenge(b: Buffer): ChallengeMessage {
-  if (b[0] !== 0x4e) fail(`expected challenge 'N', got ${describe(b)}`);
-  if (b.length < 19) fail('challenge too short');
-  const len = b.readUInt16BE(17);
-  if (b.length < 19 + len) fail('challenge name truncated');
-  return {
-    flags: b.readBigUInt64BE(1),
-    challenge: b.readUInt32BE(9),
-    creation: b.readUInt32BE(13),
-    name: b.subarray(19, 19 + len).toString('utf8'),
-  };
+  const { flags, words, name } = parseNMessage(b, 2, 'challenge');
+  return { flags, challenge: words[0]!, creation: words[1]!, name };
 }
 
 export function encodeStatus(status: string): Buffer {
