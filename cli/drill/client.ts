@@ -92,6 +92,8 @@ export interface ClientOptions {
   readonly stop: Promise<void>;
   /** called once, when the client is connected and about to send its first operation */
   readonly onReady?: () => void;
+  /** a dial to `target` that did not make the link, with the runtime's reason (diagnostics) */
+  readonly onConnectFailure?: (reason: string) => void;
 }
 
 type Envelope = { ok: true; value: number | null } | { ok: false; code: string; message?: string };
@@ -205,8 +207,14 @@ export async function runClient(o: ClientOptions): Promise<{ ops: number }> {
     if (o.node.nodes({ hidden: true }).includes(o.target)) return true;
     // as long as an operation may take: on a loaded machine a handshake can take seconds
     return o.node
-      .connect(o.address, { signal: AbortSignal.timeout(o.callTimeoutMs) })
-      .catch(() => false);
+      .connect(o.address, {
+        signal: AbortSignal.timeout(o.callTimeoutMs),
+        ...(o.onConnectFailure === undefined ? {} : { onFailure: o.onConnectFailure }),
+      })
+      .catch((err: unknown) => {
+        o.onConnectFailure?.(err instanceof Error ? err.message : String(err));
+        return false;
+      });
   };
 
   const pick = (): [Workload, Op] => {
