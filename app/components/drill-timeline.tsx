@@ -2,8 +2,9 @@
 /**
  * A drill's history as a timeline: one lane per client process, each operation a bar from its
  * invoke to its completion — green ok, red fail, amber info, open to the end (it may have taken
- * effect at any time after its invoke) — fault intervals (partition → heal, kill → restart, pause
- * → resume) shaded across the lanes, the drill's other phases as marks, and the operations of the
+ * effect at any time after its invoke) — fault intervals (partition, isolate or bridge → heal,
+ * kill → restart, pause → resume, a node's wall-clock step while its offset is not 0; see
+ * FAULT_ENDS in server/drills/timeline.ts) shaded across the lanes, the drill's other phases as marks, and the operations of the
  * checker's failing window outlined. Plain SVG: the server caps a timeline at 5,000 operations
  * (sampling `ok` ones beyond that), and one rect per operation draws that fast.
  */

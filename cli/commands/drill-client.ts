@@ -64,6 +64,14 @@ export function drillClientCommand(): Command {
       if (!parsed.success)
         throw new CliOptionsError('drill-client', kebabIssues(formatIssues(parsed.error)));
       const o = parsed.data;
+      // diagnostics on stderr, one JSON line each (the drill keeps them in its dir): why a
+      // client is not ready is otherwise invisible
+      const t0 = BigInt(o.t0);
+      const log = (event: string, extra: Record<string, unknown> = {}): void => {
+        const atMs = Math.round(Number(process.hrtime.bigint() - t0) / 1e6);
+        process.stderr.write(`${JSON.stringify({ event, atMs, ...extra })}\n`);
+      };
+      log('started', { pid: process.pid, target: o.target });
       if (o.counterHistory === undefined && o.registerHistory === undefined)
         throw new CliOptionsError('drill-client', [
           'give --counter-history, --register-history or both',
@@ -79,6 +87,7 @@ export function drillClientCommand(): Command {
         hidden: true,
         ticktimeMs: o.ticktime,
       });
+      log('listening', { name: node.name });
       // A client belongs to its drill: when the drill dies (even by SIGKILL) the client is
       // re-parented and ends at once, without final reads against nodes that are dying too.
       const parent = process.ppid;
@@ -90,6 +99,7 @@ export function drillClientCommand(): Command {
         process.stdin.on('close', resolve);
         process.stdin.resume();
       });
+      let failedConnects = 0;
       const result = await runClient({
         node,
         target: `${name}@${host}`,
@@ -109,7 +119,14 @@ export function drillClientCommand(): Command {
         finalReads: o.finalReads,
         stop,
         // the drill waits for this line before it breaks anything
-        onReady: () => process.stdout.write('ready\n'),
+        onReady: () => {
+          log('ready', { failedConnects });
+          process.stdout.write('ready\n');
+        },
+        onConnectFailure: (reason) => {
+          failedConnects++;
+          log('connect-failed', { attempt: failedConnects, reason });
+        },
       });
       process.stderr.write(`${JSON.stringify(result)}\n`);
       await node.close();

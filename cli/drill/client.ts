@@ -11,6 +11,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ClusterNode, Payload } from '../../cluster/api.ts';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from '../../cluster/constants.ts';
 import { seededRandom } from '../../cluster/random.ts';
 import { shardOf } from '../../cluster/shards/hash.ts';
 import {
@@ -22,6 +23,8 @@ import {
 } from '../node/shards-lab.ts';
 
 const FINAL_READ_TRIES = 25;
+/** only a safety net: the runtime bounds a dial by its handshake timeout (see `connected`) */
+const CONNECT_BOUND_MS = 2 * DEFAULT_HANDSHAKE_TIMEOUT_MS;
 /**
  * Register operations go to a few hot keys most of the time (contention is what exposes a stale
  * read or a lost write, as Jepsen's small key groups do) and to every shard's key otherwise.
@@ -92,6 +95,8 @@ export interface ClientOptions {
   readonly stop: Promise<void>;
   /** called once, when the client is connected and about to send its first operation */
   readonly onReady?: () => void;
+  /** a dial to `target` that did not make the link, with the runtime's reason (diagnostics) */
+  readonly onConnectFailure?: (reason: string) => void;
 }
 
 type Envelope = { ok: true; value: number | null } | { ok: false; code: string; message?: string };
@@ -203,10 +208,19 @@ export async function runClient(o: ClientOptions): Promise<{ ops: number }> {
 
   const connected = async (): Promise<boolean> => {
     if (o.node.nodes({ hidden: true }).includes(o.target)) return true;
-    // as long as an operation may take: on a loaded machine a handshake can take seconds
+    // Each dial is left to finish: the runtime ends a handshake that takes longer than its
+    // handshake timeout on both ends. Aborting it sooner (it was the 3 s call timeout) throws
+    // away a handshake that a loaded node was about to complete, and when every handshake takes
+    // that long, every retry (the CI flake: no client ready in 60 s under the full suite).
     return o.node
-      .connect(o.address, { signal: AbortSignal.timeout(o.callTimeoutMs) })
-      .catch(() => false);
+      .connect(o.address, {
+        signal: AbortSignal.timeout(CONNECT_BOUND_MS),
+        ...(o.onConnectFailure === undefined ? {} : { onFailure: o.onConnectFailure }),
+      })
+      .catch((err: unknown) => {
+        o.onConnectFailure?.(err instanceof Error ? err.message : String(err));
+        return false;
+      });
   };
 
   const pick = (): [Workload, Op] => {

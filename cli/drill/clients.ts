@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Workload } from './client.ts';
@@ -44,6 +44,8 @@ export interface NemesisLine {
 export class Clients {
   private readonly procs: ChildProcess[] = [];
   private readonly readyAll: Promise<void>[] = [];
+  /** per client: its node, whether it said `ready`, and the file its stderr goes to */
+  private readonly status: { target: string; ready: boolean; stderr: string }[] = [];
   /** each workload's per-client history files */
   readonly files: Record<Workload, string[]> = { register: [], counter: [] };
 
@@ -58,6 +60,9 @@ export class Clients {
         this.files[w].push(file);
         fileArgs.push(`--${w}-history`, file);
       }
+      // its stderr (diagnostics: start, every failed connect) into the drill's dir
+      const stderr = join(this.o.dir, `client${i}.stderr`);
+      const errFd = openSync(stderr, 'a');
       const child = spawn(
         process.execPath,
         [
@@ -87,16 +92,22 @@ export class Clients {
         {
           // the cookie by environment, never argv; stdin is the client's lifeline
           env: { ...process.env, OBSERVATORY_DRILL_COOKIE: this.o.cookie },
-          stdio: ['pipe', 'pipe', 'ignore'],
+          stdio: ['pipe', 'pipe', errFd],
         },
       );
+      closeSync(errFd);
       this.procs.push(child);
+      const status = { target: node.target, ready: false, stderr };
+      this.status.push(status);
       this.readyAll.push(
         new Promise<void>((resolve) => {
           let out = '';
           child.stdout?.setEncoding('utf8').on('data', (c: string) => {
             out += c;
-            if (out.includes('ready\n')) resolve();
+            if (out.includes('ready\n')) {
+              status.ready = true;
+              resolve();
+            }
           });
           child.once('exit', () => resolve());
         }),
@@ -115,7 +126,27 @@ export class Clients {
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
     ]);
     clearTimeout(timer);
-    if (!all) throw new Error(`the drill clients did not all connect within ${timeoutMs} ms`);
+    if (!all)
+      throw new Error(
+        `the drill clients did not all connect within ${timeoutMs} ms: ${this.notReady().join('; ')}`,
+      );
+  }
+
+  /** Why each client that is not ready is not: its node and the last line of its stderr. */
+  private notReady(): string[] {
+    return this.status.flatMap((s, i) => {
+      if (s.ready) return [];
+      const p = this.procs[i]!;
+      const lines = existsSync(s.stderr) ? readFileSync(s.stderr, 'utf8').trim().split('\n') : [];
+      const failed = lines.filter((l) => l.includes('"connect-failed"')).length;
+      const exited =
+        p.exitCode !== null || p.signalCode !== null
+          ? `, exited ${p.exitCode ?? p.signalCode}`
+          : '';
+      return [
+        `client ${i} (pid ${p.pid}) to ${s.target}${exited}: ${failed} failed connects, last: ${lines.at(-1) || 'no output'}`,
+      ];
+    });
   }
 
   /** Ends every client's stdin and waits for them (final reads included), bounded. */

@@ -257,11 +257,12 @@ async function applyFault(ctx: DrillContext, f: ScheduledFault, index: number): 
     case 'clock-step': {
       const victim = n(f.detail.node as number);
       const ms = f.detail.ms as number;
-      await lab.stepClock(victim, ms);
-      ctx.phase('clock-step', { ...tag, node: victim.name, ms });
+      // the offset after each step: the drill view shades the span it is not 0
+      const offsetMs = await lab.stepClock(victim, ms);
+      ctx.phase('clock-step', { ...tag, node: victim.name, ms, offsetMs });
       await sleep(f.durationMs);
-      await lab.stepClock(victim, -ms);
-      ctx.phase('clock-step', { ...tag, node: victim.name, ms: -ms });
+      const back = await lab.stepClock(victim, -ms);
+      ctx.phase('clock-step', { ...tag, node: victim.name, ms: -ms, offsetMs: back });
       return;
     }
     case 'kill': {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkLinearizability, counterModel, parseHistory } from '../../cluster/check/index.ts';
 import { drillTimelineSchema } from '../../protocol/http.ts';
 import { LOST_ADD_HISTORY } from './testing/histories.ts';
-import { buildTimeline, windowIndexes } from './timeline.ts';
+import { buildTimeline, FAULT_ENDS, windowIndexes } from './timeline.ts';
 
 const ms = (n: number) => n * 1e6;
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
@@ -108,5 +108,136 @@ describe('drill timeline', () => {
     expect(ok.some((o) => o.invokeMs > (total * 9) / 10)).toBe(true);
     // sorted by invoke time
     expect(t.ops.every((o, i) => i === 0 || t.ops[i - 1]!.invokeMs <= o.invokeMs)).toBe(true);
+  });
+});
+
+/** A history of nemesis events only, `[f, ms, value?]` each, as the drills write them. */
+const nemesisHistory = (events: [string, number, Record<string, unknown>?][]): string =>
+  events
+    .map(([f, at, value], index) =>
+      line({ index, process: 'nemesis', type: 'info', f, value: value ?? {}, time: ms(at) }),
+    )
+    .join('\n');
+const spans = (text: string) =>
+  buildTimeline(text).intervals.map((i) => [i.f, i.startMs, i.endMs, i.until]);
+
+describe('drill timeline — fault intervals of every nemesis', () => {
+  it('timeline — isolate and bridge are shaded up to their heal; takeover is a mark', () => {
+    expect(
+      spans(
+        nemesisHistory([
+          ['load', 1],
+          ['isolate', 10, { node: 'n1@127.0.0.1' }],
+          ['takeover', 15, { failoverMs: 5 }],
+          ['heal', 30],
+          ['settle-all', 31],
+        ]),
+      ),
+    ).toEqual([['isolate', 10, 30, 'heal']]);
+    expect(
+      spans(
+        nemesisHistory([
+          ['bridge', 10, { left: [], right: [] }],
+          ['heal', 40],
+        ]),
+      ),
+    ).toEqual([['bridge', 10, 40, 'heal']]);
+  });
+
+  it('timeline — flap: each of the four cuts is its own interval', () => {
+    const events: [string, number, Record<string, unknown>?][] = [];
+    for (let i = 0; i < 4; i++) {
+      events.push(['partition', 100 * i, { flap: i + 1 }], ['heal', 100 * i + 50, { flap: i + 1 }]);
+    }
+    expect(spans(nemesisHistory(events))).toEqual([
+      ['partition', 0, 50, 'heal'],
+      ['partition', 100, 150, 'heal'],
+      ['partition', 200, 250, 'heal'],
+      ['partition', 300, 350, 'heal'],
+    ]);
+  });
+
+  it("timeline — clock-jump: shaded while the node's offset is not 0, one span per offset", () => {
+    const n1 = 'n1@127.0.0.1';
+    expect(
+      spans(
+        nemesisHistory([
+          ['clock-step', 10, { node: n1, ms: 3_600_000, offsetMs: 3_600_000 }],
+          ['clock-step', 20, { node: n1, ms: -7_200_000, offsetMs: -3_600_000 }],
+          ['clock-step', 30, { node: n1, ms: 3_600_000, offsetMs: 0 }],
+          ['settle-all', 31],
+        ]),
+      ),
+    ).toEqual([
+      ['clock-step', 10, 20, 'clock-step'],
+      ['clock-step', 20, 30, 'clock-step'],
+    ]);
+    // older histories carry no offset: a step and its step back bound the span
+    expect(
+      spans(
+        nemesisHistory([
+          ['clock-step', 10, { node: n1, ms: 60_000 }],
+          ['clock-step', 25, { node: n1, ms: -60_000 }],
+        ]),
+      ),
+    ).toEqual([['clock-step', 10, 25, 'clock-step']]);
+  });
+
+  it("timeline — random: every composed fault is shaded up to its own end, a node's clock step apart from the cuts", () => {
+    const t = spans(
+      nemesisHistory([
+        ['schedule', 0, { seed: 7, faults: 6 }],
+        ['partition', 10, { fault: 1, minority: ['n1@127.0.0.1'] }],
+        ['heal', 20, { fault: 1 }],
+        ['bridge', 30, { fault: 2 }],
+        ['heal', 40, { fault: 2 }],
+        ['isolate', 50, { fault: 3, node: 'n2@127.0.0.1' }],
+        ['heal', 60, { fault: 3 }],
+        ['partition', 70, { fault: 4, flap: 1 }],
+        ['heal', 75, { fault: 4, flap: 1 }],
+        ['partition', 80, { fault: 4, flap: 2 }],
+        ['heal', 90, { fault: 4 }],
+        ['clock-step', 100, { fault: 5, node: 'n3@127.0.0.1', ms: -60_000, offsetMs: -60_000 }],
+        ['clock-step', 110, { fault: 5, node: 'n3@127.0.0.1', ms: 60_000, offsetMs: 0 }],
+        ['kill', 120, { fault: 6, node: 'n4@127.0.0.1' }],
+        ['restart', 130, { fault: 6, node: 'n4@127.0.0.1' }],
+        ['settle-all', 140],
+      ]),
+    );
+    expect(t).toEqual([
+      ['partition', 10, 20, 'heal'],
+      ['bridge', 30, 40, 'heal'],
+      ['isolate', 50, 60, 'heal'],
+      ['partition', 70, 75, 'heal'],
+      ['partition', 80, 90, 'heal'],
+      ['clock-step', 100, 110, 'clock-step'],
+      ['kill', 120, 130, 'restart'],
+    ]);
+  });
+
+  it('timeline — a clock step on one node is not ended by a heal or by a step of another node', () => {
+    expect(
+      spans(
+        nemesisHistory([
+          ['clock-step', 10, { node: 'a', offsetMs: 5 }],
+          ['partition', 12],
+          ['clock-step', 14, { node: 'b', offsetMs: 5 }],
+          ['heal', 16],
+          ['clock-step', 18, { node: 'b', offsetMs: 0 }],
+          ['clock-step', 20, { node: 'a', offsetMs: 0 }],
+        ]),
+      ),
+    ).toEqual([
+      ['clock-step', 10, 20, 'clock-step'],
+      ['partition', 12, 16, 'heal'],
+      ['clock-step', 14, 18, 'clock-step'],
+    ]);
+  });
+
+  it('timeline — every fault a drill starts has an end (the phases of cli/drill)', () => {
+    // the fault-starting phases of node-loss, split-brain, pause, isolate, bridge, flap,
+    // clock-jump and random (docs/drills.md, "Progress")
+    for (const f of ['kill', 'partition', 'pause', 'isolate', 'bridge', 'clock-step'])
+      expect(FAULT_ENDS[f], f).toBeDefined();
   });
 });
