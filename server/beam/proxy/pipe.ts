@@ -197,10 +197,12 @@ export class Pipe {
     this.unsubscribe = env.faults.onChange(() => this.reconsider());
     client.on('data', (chunk: Buffer) => {
       if (this.initiator === '') this.greet(chunk);
-      else if (this.upstream === undefined || this.connecting) this.hello.push(chunk);
+      else if (this.upstream === undefined || this.connecting) this.held(chunk);
       else this.up.data(chunk);
     });
     client.on('end', () => {
+      // Nothing reached the destination yet: the dial is over, as a SYN lost on a cut cable.
+      if (this.upstream === undefined || this.connecting) return this.destroy();
       this.up.ended = true;
       this.up.finish();
     });
@@ -229,6 +231,19 @@ export class Pipe {
     if (!this.acceptor.includes('@')) this.acceptor = `${this.env.alive}@${name.split('@')[1]!}`;
     this.client.pause();
     this.reconsider();
+  }
+
+  /**
+   * Bytes after the first packet while the destination is not connected. A dialing node sends
+   * nothing more until the destination answers its name, so a little is plenty.
+   */
+  private held(chunk: Buffer): void {
+    this.hello.push(chunk);
+    const bytes = this.hello.reduce((n, b) => n + b.length, 0);
+    if (bytes > 2 * (2 + MAX_HANDSHAKE_PACKET_BYTES)) {
+      this.env.logger.debug('beam proxy: a dialing node sent too much before an answer');
+      this.destroy();
+    }
   }
 
   private connectUpstream(): void {
@@ -262,8 +277,15 @@ export class Pipe {
   private reconsider(): void {
     if (this.closed || this.initiator === '') return;
     if (this.blocked()) {
+      if (this.upstream === undefined) {
+        // Not dialled yet: keep reading (held() bounds it) so that an initiator giving up
+        // during the cut is seen now, and its handshake is never replayed to the destination
+        // at the heal: a stale pending connection there would refuse the initiator's next one.
+        this.client.resume();
+        return;
+      }
       this.client.pause();
-      this.upstream?.pause();
+      this.upstream.pause();
       return;
     }
     if (this.failedWhileCut) {
