@@ -6,7 +6,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from './api.ts';
 import { json, RawListener, RawPeer, tamper } from './testing/attack-kit.ts';
-import { startNodes, targetOf, until } from './testing/index.ts';
+import { closeAll, startNodes, targetOf, until } from './testing/index.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { FrameParser } from './wire/framing.ts';
 import { Kind } from './wire/kinds.ts';
@@ -16,8 +16,7 @@ let nodes: ClusterNode[] = [];
 const cleanup: (() => void)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0)) c();
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
+  await closeAll(nodes);
 });
 
 async function listener(): Promise<RawListener> {

@@ -7,7 +7,7 @@ import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from './api.ts';
 import { RawPeer } from './testing/attack-kit.ts';
-import { startNodes, targetOf, until } from './testing/index.ts';
+import { closeAll, startNodes, targetOf, until } from './testing/index.ts';
 import { Kind } from './wire/kinds.ts';
 
 let nodes: ClusterNode[] = [];
@@ -15,8 +15,7 @@ let peers: RawPeer[] = [];
 afterEach(async () => {
   for (const p of peers) p.close();
   peers = [];
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
+  await closeAll(nodes);
 });
 
 const MiB = 1024 * 1024;

@@ -5,13 +5,10 @@ import type { ClusterNode, NodeOptions } from './api.ts';
 import { NotFullyConnectedError } from './errors.ts';
 import { startRegistry } from './registry/index.ts';
 import { startShards } from './shards/index.ts';
-import { startNodes, targetOf, until } from './testing/index.ts';
+import { closeAll, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

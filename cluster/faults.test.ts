@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, FrameEvent } from './api.ts';
-import { collect, startNodes, targetOf, until } from './testing/index.ts';
+import { closeAll, collect, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 const BIG_BYTES = 24 * 1024 * 1024;
 
@@ -122,8 +119,7 @@ describe('faults — simultaneous connects by address', () => {
       a.faults.clear();
       b.faults.clear();
       expect(await a.ping(b.name, { timeoutMs: 1000 })).toBe('pong');
-      await Promise.all(nodes.map((n) => n.close()));
-      nodes = [];
+      await closeAll(nodes);
     }
   });
 });

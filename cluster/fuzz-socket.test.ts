@@ -6,14 +6,13 @@ import { newChallenge, transcriptMac } from './handshake.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { FrameParser } from './wire/framing.ts';
 import { Kind } from './wire/kinds.ts';
-import { COOKIE, startNodes, targetOf } from './testing/index.ts';
+import { closeAll, COOKIE, startNodes, targetOf } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
 const sockets: net.Socket[] = [];
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
+  await closeAll(nodes);
 });
 
 function rng(seed: number): () => number {

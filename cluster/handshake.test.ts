@@ -11,16 +11,13 @@ import {
   verifyMac,
 } from './handshake.ts';
 import { fakeNode, runPair, type SentFrame } from './testing/handshake.ts';
-import { startNodes } from './testing/index.ts';
+import { closeAll, startNodes } from './testing/index.ts';
 import { encodeFrame } from './wire/encoder.ts';
 import { FrameParser } from './wire/framing.ts';
 import { Kind } from './wire/kinds.ts';
 
 let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 const t = {
   hello: Buffer.from('{"name":"a@h"}'),

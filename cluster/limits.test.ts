@@ -2,13 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, Logger } from './api.ts';
 import { startNode } from './index.ts';
 import { BadArgumentError, MessageTooLargeError } from './errors.ts';
-import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
+import { closeAll, COOKIE, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 const KiB = 1024;
 

@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, FrameEvent, NodeDownEvent } from './api.ts';
-import { collect, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
+import { closeAll, collect, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 describe('links — ticks, timeouts and faults over real sockets', () => {
   it('links — an idle link stays up across several ticktimes and carries ticks', async () => {

@@ -2,13 +2,10 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, DownReason, Logger, MembershipEvent } from './api.ts';
 import { startNode } from './index.ts';
-import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
+import { closeAll, COOKIE, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 const sorted = (xs: string[]) => [...xs].sort();
 

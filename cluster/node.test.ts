@@ -7,13 +7,10 @@ import {
   TimeoutError,
   startNode,
 } from './index.ts';
-import { COOKIE, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
+import { closeAll, COOKIE, nextEvent, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 describe('node — two nodes over real sockets', () => {
   it('node — connect makes both sides see each other and fires nodeup', async () => {

@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from './api.ts';
-import { startNodes, targetOf, until } from './testing/index.ts';
+import { closeAll, startNodes, targetOf, until } from './testing/index.ts';
 
 let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 /**
  * A node reads every plain-TCP socket, dialed or accepted, into one buffer shared by the whole

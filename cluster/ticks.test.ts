@@ -2,13 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, NodeDownEvent } from './api.ts';
 import { FakeClock } from './fake-clock.ts';
 import { startNode } from './index.ts';
-import { COOKIE, targetOf } from './testing/index.ts';
+import { closeAll, COOKIE, targetOf } from './testing/index.ts';
 
-let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+const nodes: ClusterNode[] = [];
+afterEach(() => closeAll(nodes));
 
 const turn = () => new Promise((r) => setImmediate(r));
 

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode, TlsOptions } from './api.ts';
 import { startNode } from './index.ts';
-import { COOKIE, targetOf } from './testing/index.ts';
+import { closeAll, COOKIE, targetOf } from './testing/index.ts';
 import { TestPki } from './testing/tls.ts';
 
 let dir = '';
-let nodes: ClusterNode[] = [];
+const nodes: ClusterNode[] = [];
 let pki: TlsOptions;
 let otherPki: TlsOptions;
 let otherName: TlsOptions;
@@ -25,10 +25,7 @@ beforeAll(() => {
   otherName = certs.issue('a', 'elsewhere', 'elsewhere', 'DNS:elsewhere.example,IP:127.0.0.2');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 describe('tls — encrypted links between nodes', () => {
   it('tls — two nodes with certificates from one CA connect and call', async () => {

@@ -3,7 +3,7 @@ import type DNS from 'dns2';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../api.ts';
 import { startNode } from '../index.ts';
-import { COOKIE, startNodes, until } from '../testing/index.ts';
+import { closeAll, COOKIE, startNodes, until } from '../testing/index.ts';
 import { startDiscovery, type Discovery } from './start.ts';
 import type { DiscoveryEvent } from './types.ts';
 
@@ -16,8 +16,7 @@ afterEach(async () => {
   await dnsServer?.close();
   dnsServer = undefined;
   await Promise.all(discoveries.map((d) => d.stop()));
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
+  await closeAll(nodes);
   discoveries = [];
 });
 

@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode, FrameEvent, Payload } from '../api.ts';
-import { collect, startNodes, targetOf, until } from '../testing/index.ts';
+import { closeAll, collect, startNodes, targetOf, until } from '../testing/index.ts';
 import { startPubSub } from './start.ts';
 
 let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 describe('pubsub on real nodes', () => {
   it('pubsub — broadcast crosses each interested link once, in order, labelled pubsub:<topic>', async () => {

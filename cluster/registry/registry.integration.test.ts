@@ -1,14 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../api.ts';
-import { startNodes, targetOf, until } from '../testing/index.ts';
+import { closeAll, startNodes, targetOf, until } from '../testing/index.ts';
 import type { GlobalRegistry, NameConflictEvent } from './registry.ts';
 import { startRegistry } from './start.ts';
 
 let nodes: ClusterNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+afterEach(() => closeAll(nodes));
 
 async function meshOf(n: number, ticktimeMs = 60_000) {
   nodes = await startNodes(n, { ticktimeMs }, 'reg');

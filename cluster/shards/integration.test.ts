@@ -12,6 +12,7 @@ import {
   type Outcome,
   type Shards,
 } from './index.ts';
+import { closeAll } from '../testing/index.ts';
 
 /**
  * Three real nodes over real sockets in one process, one SQLite file opened by each of them.
@@ -30,8 +31,7 @@ let shards: Shards[] = [];
 afterEach(async () => {
   for (const n of nodes) n.faults.clear();
   await Promise.all(shards.map((s) => s.stop()));
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
+  await closeAll(nodes);
   shards = [];
 });
 

@@ -22,6 +22,14 @@ export async function startNodes(
   return out;
 }
 
+/**
+ * Closes the nodes a test started and empties the file's list, for `afterEach`:
+ * `afterEach(() => closeAll(nodes))`.
+ */
+export async function closeAll(nodes: ClusterNode[]): Promise<void> {
+  await Promise.all(nodes.splice(0).map((n) => n.close()));
+}
+
 /** A frame listener that keeps the frames `keep` accepts (all by default) as records in `into`. */
 export function collect(
   into: FrameEvent[],
