@@ -30,6 +30,12 @@ function formatValue(v: number): string {
   return String(v);
 }
 
+/** One gauge family: `set` replaces one series, `reset` drops all. */
+export interface Gauge {
+  set(labels: Labels, value: number): void;
+  reset(): void;
+}
+
 /** A set of metric families; gauges computed at scrape time come from `collect` callbacks. */
 export class MetricsRegistry {
   private readonly families = new Map<string, Family>();
@@ -56,12 +62,24 @@ export class MetricsRegistry {
   }
 
   /** Declares a gauge; `set` replaces one series, `reset` drops all (before a full re-collect). */
-  gauge(name: string, help: string): { set(labels: Labels, value: number): void; reset(): void } {
+  gauge(name: string, help: string): Gauge {
     const f = this.family(name, help, 'gauge');
     return {
       set: (labels, value) => f.values.set(labelKey(labels), { labels, value }),
       reset: () => f.values.clear(),
     };
+  }
+
+  /** Declares one gauge per entry of `table` (key → [name, help]), under the same keys. */
+  gauges<K extends string>(
+    table: Readonly<Record<K, readonly [string, string]>>,
+  ): Record<K, Gauge> {
+    const out = {} as Record<K, Gauge>;
+    for (const key of Object.keys(table) as K[]) {
+      const [name, help] = table[key];
+      out[key] = this.gauge(name, help);
+    }
+    return out;
   }
 
   /** Runs `fn` before every render, to refresh gauges from live state. */
