@@ -57,6 +57,7 @@ interface MeshFigures {
   cpuPerTickUs: number;
   wakeupsPerNodeS: number;
   rssMiB: number;
+  pssMiB: number;
   /** undefined when some node never reported the loss */
   agreeMs: number | undefined;
   load: string;
@@ -108,6 +109,7 @@ async function measure(
     cpuPerTickUs: (idleCpu / ticksPerS) * 1e6,
     wakeupsPerNodeS: wakeups / elapsedS / size,
     rssMiB: after.reduce((sum, a) => sum + a.rssMiB, 0) / size,
+    pssMiB: after.reduce((sum, a) => sum + a.pssMiB, 0) / size,
     agreeMs: agreed
       ? Math.max(...others.map((p) => p.downs.get(victim.name)! - killedAt))
       : undefined,
@@ -195,6 +197,8 @@ function rows(
       ...row('RSS per node', us.rssMiB, 'MiB', erl?.rssMiB),
       ...(hundred && erl && { target: "<= erl's", pass: us.rssMiB <= erl.rssMiB }),
     },
+    // what the node really costs the machine: shared binary pages counted once across the mesh
+    row('PSS per node', us.pssMiB, 'MiB', erl?.pssMiB),
     {
       ...row('SIGKILL → all others agree', us.agreeMs ?? NaN, 'ms', erl?.agreeMs),
       ...(hundred && { target: '<= 1000', pass: (us.agreeMs ?? Infinity) <= 1_000 }),

@@ -12,6 +12,7 @@ import { CliOptionsError } from '../options.ts';
 import { parseNodeOptions, type RawNodeOptions } from '../node/options.ts';
 import { addShardOptions, parseShardOptions } from '../node/shards.ts';
 import { addErlangOptions, runDistOption } from '../node/erlang-cli.ts';
+import { applyNodeV8Flags } from '../node/v8-flags.ts';
 
 /** `observatory node`: runs one cluster node (owned by the cluster runtime issue). */
 export function nodeCommand(): Command {
@@ -57,6 +58,8 @@ export function nodeCommand(): Command {
         agentToken?: string;
       },
     ) => {
+      // before the runtime runs anything: the flags apply to functions first called afterwards
+      applyNodeV8Flags();
       if (await runDistOption('node', raw as Record<string, unknown>, command)) return;
       const discoveryConfig = discoveryOrExit(raw as DiscoveryCliOptions);
       // Every other flag first: resolving the cookie may create ~/.erlang.cookie, and bad input
