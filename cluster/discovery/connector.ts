@@ -18,21 +18,43 @@ export interface ConnectorOptions extends BackoffOptions {
  * exponential backoff and jitter, and re-checks every target periodically so that a peer that
  * went away and came back is reconnected (libcluster's most complained-about gap).
  * Shared by every built-in strategy; a custom strategy may use it too.
+ *
+ * The periodic re-check runs only while some target is not linked, when the context says when a
+ * link goes down (`onLinkDown`): a node whose every seed is linked has nothing to re-check, and
+ * the timer woke every node of an idle mesh twice a second (issue #20). A link going down
+ * re-arms it, so a lost seed is re-checked within one interval, as before.
  */
 export class Connector {
   readonly #ctx: DiscoveryContext;
   readonly #strategy: string;
   readonly #options: ConnectorOptions;
   readonly #targets = new Map<string, TargetState>();
-  #timer: unknown;
+  #timer: unknown = null;
   #stopped = false;
   readonly #inFlight = new Set<AbortController>();
+  /** unsubscribes from the context's link-down events; undefined when it has none */
+  readonly #unwatch: (() => void) | undefined;
 
   constructor(ctx: DiscoveryContext, strategy: string, options: ConnectorOptions) {
     this.#ctx = ctx;
     this.#strategy = strategy;
     this.#options = options;
-    this.#timer = ctx.clock.setInterval(() => this.recheck(), options.recheckIntervalMs);
+    this.#unwatch = ctx.onLinkDown?.(() => this.#arm());
+    this.#arm();
+  }
+
+  /** Starts the re-check interval unless it runs. */
+  #arm(): void {
+    if (this.#timer !== null || this.#stopped) return;
+    this.#timer = this.#ctx.clock.setInterval(
+      () => this.recheck(),
+      this.#options.recheckIntervalMs,
+    );
+  }
+
+  /** Whether the re-check timer is running (it sleeps while every target is linked). */
+  get rechecking(): boolean {
+    return this.#timer !== null;
   }
 
   /** Targets currently tracked. */
@@ -82,19 +104,32 @@ export class Connector {
   recheck(): void {
     if (this.#stopped) return;
     const now = this.#ctx.clock.monotonic();
+    let pending = false;
     for (const [target, state] of this.#targets) {
-      if (state.inFlight || now < state.nextAttemptAt) continue;
+      if (state.inFlight || now < state.nextAttemptAt) {
+        pending = true;
+        continue;
+      }
       if (this.#ctx.isConnected(target)) {
         state.failures = 0;
         continue;
       }
+      pending = true;
       void this.#attempt(target, state);
+    }
+    if (pending) this.#arm();
+    else if (this.#unwatch !== undefined && this.#timer !== null) {
+      // every target linked: nothing to re-check until a link goes down
+      this.#ctx.clock.clearInterval(this.#timer);
+      this.#timer = null;
     }
   }
 
   stop(): void {
     this.#stopped = true;
-    this.#ctx.clock.clearInterval(this.#timer);
+    this.#unwatch?.();
+    if (this.#timer !== null) this.#ctx.clock.clearInterval(this.#timer);
+    this.#timer = null;
     for (const controller of this.#inFlight) controller.abort();
     this.#inFlight.clear();
   }

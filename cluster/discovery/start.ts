@@ -11,7 +11,8 @@ import type { DiscoveryContext, DiscoveryEvent, DiscoveryStrategy } from './type
 export type DiscoveryNode = Pick<
   ClusterNode,
   'name' | 'address' | 'connect' | 'nodes' | 'addressOf'
->;
+> &
+  Partial<Pick<ClusterNode, 'monitorNodes'>>;
 
 export interface StartDiscoveryOptions {
   /** required by gossip (HMAC key derivation) */
@@ -97,6 +98,12 @@ export async function startDiscovery(
       }
       return false;
     },
+    ...(node.monitorNodes !== undefined && {
+      onLinkDown: (listener: () => void) =>
+        node.monitorNodes!((event) => {
+          if (event.event === 'nodedown') listener();
+        }),
+    }),
     logger,
     clock: options.clock ?? systemClock,
     report(event) {

@@ -73,21 +73,63 @@ describe('static discovery', () => {
     await s.stop();
   });
 
-  it('static discovery — reconnects a seed that went away and came back', async () => {
+  for (const linkDownEvents of [true, false])
+    it(`static discovery — reconnects a seed that went away and came back (${linkDownEvents ? 'woken by the link going down' : 'context without link-down events'})`, async () => {
+      const f = fakeContext(undefined, undefined, { linkDownEvents });
+      f.reachable.add('127.0.0.1:9001');
+      const s = staticStrategy({ ...opts, seeds: ['127.0.0.1:9001'] });
+      await s.start(f.ctx);
+      await f.clock.advanceAsync(0);
+      expect(f.connected.has('127.0.0.1:9001')).toBe(true);
+      await f.clock.advanceAsync(5 * opts.recheckIntervalMs);
+      // the peer goes down, stays down for a while, then returns
+      f.drop('127.0.0.1:9001');
+      f.reachable.delete('127.0.0.1:9001');
+      const attempts = f.attempts.length;
+      await f.clock.advanceAsync(opts.recheckIntervalMs);
+      // re-checked, and tried, within one interval of the link going down
+      expect(f.attempts.length).toBe(attempts + 1);
+      await f.clock.advanceAsync(3_000);
+      expect(f.connected.has('127.0.0.1:9001')).toBe(false);
+      f.reachable.add('127.0.0.1:9001');
+      await f.clock.advanceAsync(opts.maxMs + opts.recheckIntervalMs);
+      expect(f.connected.has('127.0.0.1:9001')).toBe(true);
+      await s.stop();
+    });
+
+  it('static discovery — no re-check timer while every seed is linked', async () => {
     const f = fakeContext();
+    f.reachable.add('127.0.0.1:9001');
+    f.reachable.add('127.0.0.1:9002');
+    const s = staticStrategy({ ...opts, seeds: ['127.0.0.1:9001', '127.0.0.1:9002'] });
+    await s.start(f.ctx);
+    await f.clock.advanceAsync(2 * opts.recheckIntervalMs);
+    expect(f.connected.size).toBe(2);
+    // nothing left to re-check: no timer at all, so an idle node is not woken for discovery
+    expect(f.clock.pending).toBe(0);
+    const checks = f.checks.isConnected;
+    await f.clock.advanceAsync(100 * opts.recheckIntervalMs);
+    expect(f.checks.isConnected).toBe(checks);
+    // one link goes down: the timer runs again until that seed is linked again
+    f.drop('127.0.0.1:9002');
+    expect(f.clock.pending).toBe(1);
+    await f.clock.advanceAsync(opts.recheckIntervalMs);
+    expect(f.connected.size).toBe(2);
+    await f.clock.advanceAsync(opts.recheckIntervalMs);
+    expect(f.clock.pending).toBe(0);
+    await s.stop();
+    expect(f.downListeners.size).toBe(0);
+  });
+
+  it('static discovery — a context without link-down events keeps re-checking', async () => {
+    const f = fakeContext(undefined, undefined, { linkDownEvents: false });
     f.reachable.add('127.0.0.1:9001');
     const s = staticStrategy({ ...opts, seeds: ['127.0.0.1:9001'] });
     await s.start(f.ctx);
-    await f.clock.advanceAsync(0);
-    expect(f.connected.has('127.0.0.1:9001')).toBe(true);
-    // the peer goes down, stays down for a while, then returns
-    f.connected.delete('127.0.0.1:9001');
-    f.reachable.delete('127.0.0.1:9001');
-    await f.clock.advanceAsync(3_000);
-    expect(f.connected.has('127.0.0.1:9001')).toBe(false);
-    f.reachable.add('127.0.0.1:9001');
-    await f.clock.advanceAsync(opts.maxMs + opts.recheckIntervalMs);
-    expect(f.connected.has('127.0.0.1:9001')).toBe(true);
+    await f.clock.advanceAsync(2 * opts.recheckIntervalMs);
+    const checks = f.checks.isConnected;
+    await f.clock.advanceAsync(10 * opts.recheckIntervalMs);
+    expect(f.checks.isConnected).toBe(checks + 10);
     await s.stop();
   });
 

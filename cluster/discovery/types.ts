@@ -64,6 +64,13 @@ export interface DiscoveryContext {
   connect(target: string, options?: ConnectOptions): Promise<boolean>;
   /** whether a link to the node listening on `host:port` is up */
   isConnected(address: string): boolean;
+  /**
+   * Calls `listener` whenever a link of this node goes down; returns the unsubscribe function.
+   * With it the connector sleeps while every target is linked (no re-check timer waking the
+   * node twice a second for nothing) and wakes when a link goes down; without it the connector
+   * re-checks on its interval forever.
+   */
+  onLinkDown?(listener: () => void): () => void;
   readonly logger: Logger;
   readonly clock: Clock;
   /** sink for the discovery debugger; must not throw */
