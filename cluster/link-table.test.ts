@@ -78,4 +78,37 @@ describe('link-table — two proven sockets to one peer at once', () => {
     expect(events.map((e) => e.event)).toEqual(['nodeup']);
     expect(t.links.get('b@h')).toBe(incoming);
   });
+
+  it('link-table — the smaller name swaps to the peer’s dial and leaves its own socket for the peer to close', () => {
+    const clock = new FakeClock();
+    const { t, events } = table('a@h', clock);
+    const incoming = proven('b@h', false);
+    const outgoing = proven('b@h', true);
+    t.handshakeDone(outgoing);
+    t.handshakeDone(incoming);
+    expect(t.links.get('b@h')).toBe(incoming);
+    // the peer (greater name) is up on our dial and waits for our ACK on its own: closing our
+    // dial now would be a nodedown and a nodeup there
+    expect(outgoing.destroyed).toBe(false);
+    clock.advance(100);
+    expect(outgoing.destroyed).toBe(true);
+    t.down(outgoing, 'connection_closed');
+    expect(events.map((e) => e.event)).toEqual(['nodeup']);
+    expect(t.links.get('b@h')).toBe(incoming);
+  });
+
+  it('link-table — the greater name keeps its own dial and leaves the peer’s socket until the timeout', () => {
+    const clock = new FakeClock();
+    const { t, events } = table('c@h', clock);
+    const incoming = proven('b@h', false);
+    const outgoing = proven('b@h', true);
+    t.handshakeDone(outgoing);
+    t.handshakeDone(incoming);
+    expect(t.links.get('b@h')).toBe(outgoing);
+    expect(incoming.destroyed).toBe(false);
+    clock.advance(100);
+    expect(incoming.destroyed).toBe(true);
+    t.down(incoming, 'connection_closed');
+    expect(events.map((e) => e.event)).toEqual(['nodeup']);
+  });
 });

@@ -185,19 +185,23 @@ export class LinkTable {
     const linked = this.links.get(peer);
     if (linked !== undefined && !this.host.isClosing() && conn.initiator !== linked.initiator) {
       // Both ends proved the cookie on two sockets at once, and each took up one of them. Both
-      // keep the one dialed by the greater name, quietly (no nodedown, no nodeup): that end
-      // swaps and closes the other socket; this end, if it has the smaller name, leaves that
-      // socket to the peer to close, since until the peer swaps it is the peer's link.
+      // keep the one dialed by the greater name, quietly (no nodedown, no nodeup). Only the
+      // greater name closes the other socket, when its own dial is up: an acceptor is up one
+      // message (the ACK) before its initiator, so by then the smaller name has the kept
+      // socket up too. The smaller name leaves the other socket to the peer to close, whether
+      // it swaps or not: until the peer's dial is up, that socket is the peer's link, and
+      // closing it was a nodedown and a nodeup at the peer (hundreds in a 100-node start).
       const r = this.outResolvers.get(conn);
       this.outResolvers.delete(conn);
       r?.(true);
-      if (this.replaces(conn, linked)) {
+      const other = this.replaces(conn, linked) ? linked : conn;
+      if (other === linked) this.links.set(peer, conn);
+      if (other === linked && conn.initiator) {
         this.conns.delete(linked);
         linked.destroy();
-        this.links.set(peer, conn);
       } else {
         const { clock, handshakeTimeoutMs } = this.host.config;
-        clock.setTimeout(() => conn.state !== 'closed' && conn.destroy(), handshakeTimeoutMs);
+        clock.setTimeout(() => other.state !== 'closed' && other.destroy(), handshakeTimeoutMs);
       }
       return;
     }
