@@ -10,7 +10,9 @@
  * /proc/<pid>/stat, which is fair on a loaded machine: the load average goes in each row's note);
  * CPU per tick (idle CPU ÷ the N(N−1)·4/ticktime ticks an idle mesh sends, each counted once
  * sent and received); wake-ups per node per second (voluntary context switches of all its
- * threads); RSS per node; SIGKILL of one node → every other reported it down. Targets (issues
+ * threads); RSS per node and PSS per node (/proc/<pid>/smaps_rollup: the shared pages of the
+`node` or `beam.smp` binary counted once across the mesh, where RSS counts them in every
+process); SIGKILL of one node → every other reported it down. Targets (issues
  * #17 and #20): at 100 nodes, the mesh within 5 s of the last node up, idle under 20% of one
  * core at ticktime ≤ 4 s, RSS per node ≤ erl's in the same run, the loss agreed within 1 s.
  * Erlang's figures are reported only where its mesh completes within `--erl-timeout` seconds
