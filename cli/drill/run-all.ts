@@ -41,7 +41,7 @@ export interface AllReport {
   readonly drills: readonly DrillTally[];
 }
 
-interface RunReport {
+export interface RunReport {
   verdict?: string;
   durationMs?: number;
   error?: string;
@@ -57,7 +57,7 @@ interface RunReport {
  * A run that found nothing wrong but whose clients completed no operation during some fault
  * proves nothing about that fault: `unknown`, like an undecided history, not `pass`.
  */
-function provedNothing(r: RunReport, lins: readonly LinReport[]): boolean {
+export function provedNothing(r: RunReport, lins: readonly LinReport[]): boolean {
   const failed = (r.expectations ?? []).filter((e) => !e.pass);
   return (
     r.error === undefined &&
@@ -68,7 +68,7 @@ function provedNothing(r: RunReport, lins: readonly LinReport[]): boolean {
   );
 }
 
-interface LinReport {
+export interface LinReport {
   verdict: string;
   model?: string;
   elapsedMs: number;
