@@ -60,6 +60,23 @@ test('dashboard (simulated) — kill and restart, partition and heal, drill, rel
   await expect(drill).toHaveAttribute('data-status', 'passed', { timeout: 15_000 });
   await expect(drill).toContainText('passed');
 
+  // A negative control: offered only with the drill it defeats, labelled as breaking the system.
+  const controls = page.getByTestId('negative-controls');
+  await controls.locator('summary').click();
+  await expect(controls).toContainText('must fail');
+  await expect(controls.getByRole('button')).toHaveText([
+    'Start pause with no-store-fence (negative control, breaks the system)',
+    'Start split-brain with no-lease (negative control, breaks the system)',
+  ]);
+  await controls
+    .getByRole('button', { name: 'Start pause with no-store-fence (negative control' })
+    .click();
+  await expect(page.getByTestId('drill-message')).toContainText('it must fail');
+  const control = page.locator('[data-testid="drill"][data-unsafe="no-store-fence"]').first();
+  await expect(control).toHaveAttribute('data-kind', 'pause');
+  await expect(control).toContainText('negative control: no-store-fence');
+  await expect(control).toHaveAttribute('data-status', 'failed', { timeout: 15_000 });
+
   await reloadKeepsHistory(page, testInfo, 60);
   // The session survives the reload (httpOnly cookie), and the controls are live again.
   await expect(page.getByText('Signed in as admin')).toBeVisible();

@@ -144,19 +144,53 @@ export type DrillKind = (typeof DRILL_KINDS)[number];
 export const DRILL_STATUSES = ['running', 'passed', 'failed', 'interrupted'] as const;
 export type DrillStatus = (typeof DRILL_STATUSES)[number];
 
+/**
+ * Negative controls: switches that break the system (not the checker), so that the drill they
+ * target must fail (docs/drills.md, "Negative controls"). `no-store-fence`: the store accepts a
+ * write whatever its epoch; `no-lease`: every node acts as owner without a majority lease.
+ */
+export const UNSAFE_SWITCHES = ['no-store-fence', 'no-lease'] as const;
+export type UnsafeSwitch = (typeof UNSAFE_SWITCHES)[number];
+
+/**
+ * Each negative control with the one drill measured to defeat it: any other combination is
+ * refused (CLI and API alike) rather than claimed to be caught.
+ */
+export const DEFEATED_BY: Readonly<Record<UnsafeSwitch, DrillKind>> = {
+  'no-store-fence': 'pause',
+  'no-lease': 'split-brain',
+};
+
+/** Why `unsafe` may not run with `kind`, or null when it may. */
+export function unsafeRefusal(kind: DrillKind, unsafe: UnsafeSwitch): string | null {
+  const right = DEFEATED_BY[unsafe];
+  return kind === right ? null : `unsafe '${unsafe}' is a negative control for '${right}' only`;
+}
+
 const drillNodesMessage = 'nodes must be an integer from 3 to 9';
 /** `POST /api/drills` */
-export const drillRequestSchema = z.strictObject({
-  kind: z.enum(DRILL_KINDS, {
-    message: `kind must be one of ${DRILL_KINDS.map((k) => `'${k}'`).join(', ')}`,
-  }),
-  nodes: z
-    .number({ message: drillNodesMessage })
-    .int({ message: drillNodesMessage })
-    .min(3, { message: drillNodesMessage })
-    .max(9, { message: drillNodesMessage })
-    .optional(),
-});
+export const drillRequestSchema = z
+  .strictObject({
+    kind: z.enum(DRILL_KINDS, {
+      message: `kind must be one of ${DRILL_KINDS.map((k) => `'${k}'`).join(', ')}`,
+    }),
+    nodes: z
+      .number({ message: drillNodesMessage })
+      .int({ message: drillNodesMessage })
+      .min(3, { message: drillNodesMessage })
+      .max(9, { message: drillNodesMessage })
+      .optional(),
+    /** a negative control: the drill breaks the system on purpose and must fail */
+    unsafe: z
+      .enum(UNSAFE_SWITCHES, {
+        message: `unsafe must be one of ${UNSAFE_SWITCHES.map((u) => `'${u}'`).join(', ')}`,
+      })
+      .optional(),
+  })
+  .superRefine((r, ctx) => {
+    const refusal = r.unsafe === undefined ? null : unsafeRefusal(r.kind, r.unsafe);
+    if (refusal !== null) ctx.addIssue({ code: 'custom', path: ['unsafe'], message: refusal });
+  });
 export type DrillRequest = z.infer<typeof drillRequestSchema>;
 
 /** One progress line of the CLI: `{drill, phase, at, elapsedMs, attempted, acked, …}`. */
@@ -180,6 +214,8 @@ export const drillRecordSchema = z.object({
   id: z.string(),
   kind: z.enum(DRILL_KINDS),
   nodes: z.number().optional(),
+  /** a negative control run: expected to fail */
+  unsafe: z.enum(UNSAFE_SWITCHES).optional(),
   status: z.enum(DRILL_STATUSES),
   startedAt: z.number(),
   finishedAt: z.number().optional(),

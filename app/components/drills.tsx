@@ -1,10 +1,25 @@
 'use client';
-/** Start a drill (node loss, split brain, pause), watch it run, read its verdict and past reports. */
+/**
+ * Start a drill (every kind, and the negative controls: a drill run with the switch that defeats
+ * it, which must fail), watch it run, read its verdict and past reports.
+ */
 import { memo, useCallback, useEffect, useState } from 'react';
-import { DRILL_KINDS, useDrills, type Drill } from '../hooks/use-drills.ts';
+import {
+  DEFEATED_BY,
+  DRILL_KINDS,
+  UNSAFE_SWITCHES,
+  useDrills,
+  type Drill,
+} from '../hooks/use-drills.ts';
 import { clockTime } from '../lib/format.ts';
 import { ColumnHeads } from './column-heads.tsx';
 import { DrillRun } from './drill-run.tsx';
+
+/** What a negative control breaks, in the words of docs/drills.md. */
+const UNSAFE_BREAKS = {
+  'no-store-fence': 'the store accepts a write whatever its epoch',
+  'no-lease': 'every node acts as owner without a majority lease',
+} as const;
 
 /** `#drill=<id>` in the page's URL opens that run, so a run's view can be linked to. */
 const HASH_PREFIX = '#drill=';
@@ -70,6 +85,40 @@ export const Drills = memo(function Drills({ enabled }: { enabled: boolean }) {
           </button>
         ))}
       </div>
+      <details className="negative-controls" data-testid="negative-controls">
+        <summary>Negative controls — break the system on purpose</summary>
+        <p className="notice">
+          A negative control switches a safety mechanism off in the drill&apos;s own nodes, so that
+          the drill <strong>must fail</strong>: it shows that the checkers catch what the mechanism
+          prevents. Each switch runs only with the drill measured to defeat it.
+        </p>
+        <div className="toolbar">
+          {UNSAFE_SWITCHES.map((unsafe) => {
+            const kind = DEFEATED_BY[unsafe];
+            return (
+              <button
+                key={unsafe}
+                type="button"
+                className="danger"
+                title={`${kind} with --unsafe ${unsafe}: ${UNSAFE_BREAKS[unsafe]}; expected to fail`}
+                disabled={!enabled || available !== true || running}
+                onClick={() =>
+                  void start(kind, unsafe).then((r) => {
+                    setMessage(
+                      r.ok
+                        ? `Negative control ${kind} --unsafe ${unsafe} started: it must fail.`
+                        : `Drill ${kind} --unsafe ${unsafe}: ${r.message}`,
+                    );
+                    if (r.ok) select(r.data.id);
+                  })
+                }
+              >
+                Start {kind} with {unsafe} (negative control, breaks the system)
+              </button>
+            );
+          })}
+        </div>
+      </details>
       {!enabled && (
         <p className="muted">Drills break the cluster: sign in with the admin token to run one.</p>
       )}
@@ -83,9 +132,23 @@ export const Drills = memo(function Drills({ enabled }: { enabled: boolean }) {
           <ColumnHeads columns={['started', 'kind', 'status', 'verdict', 'run']} />
           <tbody>
             {drills.map((d) => (
-              <tr key={d.id} data-testid="drill" data-kind={d.kind} data-status={d.status}>
+              <tr
+                key={d.id}
+                data-testid="drill"
+                data-kind={d.kind}
+                data-status={d.status}
+                {...(d.unsafe !== undefined && { 'data-unsafe': d.unsafe })}
+              >
                 <td>{clockTime(d.startedAt)}</td>
-                <td>{d.kind}</td>
+                <td>
+                  {d.kind}
+                  {d.unsafe !== undefined && (
+                    <span className="badge danger" title="expected to fail">
+                      {' '}
+                      negative control: {d.unsafe}
+                    </span>
+                  )}
+                </td>
                 <td>{d.status}</td>
                 <td>
                   {verdict(d)}

@@ -1,6 +1,6 @@
 'use client';
 /**
- * Drills from `GET /api/drills` (polled while one runs) and `POST /api/drills {kind}`.
+ * Drills from `GET /api/drills` (polled while one runs) and `POST /api/drills {kind, unsafe?}`.
  * The drill API belongs to the server; until it exists the panel says so.
  */
 import { useCallback, useEffect, useState } from 'react';
@@ -9,10 +9,17 @@ import {
   drillRecordSchema,
   type DrillKind,
   type DrillRecord,
+  type UnsafeSwitch,
 } from '../../protocol/http.ts';
 import { getJson, postJson, type ApiOutcome } from '../lib/api.ts';
 
-export { DRILL_KINDS, type DrillKind } from '../../protocol/http.ts';
+export {
+  DEFEATED_BY,
+  DRILL_KINDS,
+  UNSAFE_SWITCHES,
+  type DrillKind,
+  type UnsafeSwitch,
+} from '../../protocol/http.ts';
 
 /** One drill run as the server reports it. */
 export type Drill = DrillRecord;
@@ -24,7 +31,8 @@ export function useDrills(): {
   drills: readonly Drill[];
   available: boolean | null;
   error: string | null;
-  start: (kind: DrillKind) => Promise<ApiOutcome<Drill>>;
+  /** `unsafe`: a negative control, only with the drill it defeats (the server refuses others) */
+  start: (kind: DrillKind, unsafe?: UnsafeSwitch) => Promise<ApiOutcome<Drill>>;
 } {
   const [drills, setDrills] = useState<readonly Drill[]>([]);
   const [available, setAvailable] = useState<boolean | null>(null);
@@ -59,8 +67,12 @@ export function useDrills(): {
     };
   }, [tick]);
 
-  const start = useCallback(async (kind: DrillKind) => {
-    const r = await postJson('/api/drills', { kind }, drillRecordSchema);
+  const start = useCallback(async (kind: DrillKind, unsafe?: UnsafeSwitch) => {
+    const r = await postJson(
+      '/api/drills',
+      unsafe === undefined ? { kind } : { kind, unsafe },
+      drillRecordSchema,
+    );
     setTick((t) => t + 1);
     return r;
   }, []);

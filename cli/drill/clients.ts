@@ -10,6 +10,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Workload } from './client.ts';
+import type { Completion } from './fault-ops.ts';
 import type { LabNode } from './lab.ts';
 
 const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/observatory.mjs');
@@ -177,6 +178,21 @@ export class Clients {
       }
     }
     return n;
+  }
+
+  /** Every operation the clients completed (ok, fail or info), over every workload. */
+  completions(): Completion[] {
+    const out: Completion[] = [];
+    for (const file of [...this.files.register, ...this.files.counter]) {
+      if (!existsSync(file)) continue;
+      for (const text of readFileSync(file, 'utf8').split('\n')) {
+        // a client SIGKILLed at its stop timeout may leave a torn last line
+        if (text === '' || !text.endsWith('}')) continue;
+        const { type, time } = JSON.parse(text) as { type: string; time: number };
+        if (type === 'ok' || type === 'fail' || type === 'info') out.push({ type, time });
+      }
+    }
+    return out;
   }
 
   kill(): void {

@@ -24,13 +24,9 @@ export const DEFAULT_NODES: Record<DrillName, number> = {
 export const DEFAULT_RANDOM_DURATION_MS = 60_000;
 export const ALL_RANDOM_DURATION_MS = 20_000;
 
-export type UnsafeSwitch = 'no-store-fence' | 'no-lease';
-
 /**
  * Each negative control with the one drill measured to defeat it (docs/drills.md, "Negative
- * controls"): any other combination is refused rather than claimed to be caught.
+ * controls"): any other combination is refused rather than claimed to be caught. Shared with
+ * the HTTP API (protocol/http.ts).
  */
-export const DEFEATED_BY: Record<UnsafeSwitch, DrillName> = {
-  'no-store-fence': 'pause',
-  'no-lease': 'split-brain',
-};
+export { DEFEATED_BY, type UnsafeSwitch } from '../../protocol/http.ts';

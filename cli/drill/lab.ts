@@ -21,6 +21,12 @@ export const LAB_KEYS = 256;
 const START_TIMEOUT_MS = 30_000;
 const RPC_TIMEOUT_MS = 2_000;
 const POLL_MS = 100;
+/**
+ * How long the controller keeps dialling a node that listens: a node starting up under a loaded
+ * machine (load 60 seen) may not finish a handshake within the runtime's 5 s for a while; it
+ * was 10 s, and a safe `random` run failed on it at start (`cannot reach n2@127.0.0.1`).
+ */
+const LINK_TIMEOUT_MS = 30_000;
 
 export interface LabOptions {
   readonly nodes: number;
@@ -147,11 +153,22 @@ export class Lab {
   /** (Re)connects the controller to a node, e.g. after it was paused past a ticktime. */
   async link(n: LabNode): Promise<void> {
     const c = this.ctl();
-    const deadline = performance.now() + 10_000;
+    const deadline = performance.now() + LINK_TIMEOUT_MS;
+    let last = 'no dial finished';
+    let dials = 0;
     while (!c.nodes({ hidden: true }).includes(n.name)) {
-      await c.connect(n.target).catch(() => false);
+      dials++;
+      await c
+        .connect(n.target, { onFailure: (reason) => (last = reason) })
+        .catch((err: unknown) => {
+          last = err instanceof Error ? err.message : String(err);
+          return false;
+        });
       if (c.nodes({ hidden: true }).includes(n.name)) break;
-      if (performance.now() > deadline) throw new DrillError(`cannot reach ${n.name}`);
+      if (performance.now() > deadline)
+        throw new DrillError(
+          `cannot reach ${n.name} within ${LINK_TIMEOUT_MS} ms (${dials} dials, last: ${last})`,
+        );
       await sleep(POLL_MS);
     }
   }

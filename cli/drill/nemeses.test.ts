@@ -65,6 +65,10 @@ describe('drill — nemeses and negative controls through the CLI', () => {
       expect(run.status).toBe(0);
       expect((run.report.findings as { bridge: string }).bridge).toBe('n3@127.0.0.1');
       expect(run.progress.map((p) => p.phase)).toContain('bridge');
+      // the clients worked while the bridge stood
+      const faults = run.report.faults as { f: string; opsDuringFault: number }[];
+      expect(faults.map((f) => f.f)).toEqual(['bridge']);
+      expect(faults[0]!.opsDuringFault).toBeGreaterThan(0);
     },
     DRILL_TIMEOUT_MS,
   );
@@ -78,6 +82,10 @@ describe('drill — nemeses and negative controls through the CLI', () => {
       expect(run.progress.filter((p) => p.phase === 'partition' && p.tick !== true)).toHaveLength(
         4,
       );
+      // each cut is a fault the clients worked through (the drill holds it until they did)
+      const faults = run.report.faults as { f: string; opsDuringFault: number }[];
+      expect(faults.map((f) => f.f)).toEqual(['partition', 'partition', 'partition', 'partition']);
+      expect(faults.every((f) => f.opsDuringFault > 0)).toBe(true);
     },
     DRILL_TIMEOUT_MS,
   );

@@ -9,6 +9,7 @@ import type { Lab, LabNode } from './lab.ts';
 import {
   exercised,
   finish,
+  MIN_CLIENT_OPS_PER_FAULT,
   SETTLE_TIMEOUT_MS,
   sleep,
   warmUp,
@@ -88,7 +89,9 @@ export async function flap(ctx: DrillContext): Promise<DrillFindings> {
   for (let i = 0; i < flaps; i++) {
     await lab.partition(minority, majority);
     ctx.phase('partition', { flap: i + 1, minority: minority.map((n) => n.name) });
+    const ops = ctx.clientOps();
     await sleep(lab.options.ticktimeMs * (0.8 + random() * 1.2));
+    await exercised(ops, MIN_CLIENT_OPS_PER_FAULT);
     ctx.phase('heal', { flap: i + 1 });
     await lab.heal();
     await sleep(lab.options.leaseMs * (0.5 + random()));
@@ -117,8 +120,10 @@ export async function clockJump(ctx: DrillContext): Promise<DrillFindings> {
     const before = await heldLeases(lab, victim);
     const offsetMs = await lab.stepClock(victim, ms);
     ctx.phase('clock-step', { node: victim.name, ms, offsetMs });
+    const ops = ctx.clientOps();
     // several lease lengths: a lease judged by the stepped clock would have lapsed by now
     await sleep(faultMs(lab));
+    await exercised(ops, MIN_CLIENT_OPS_PER_FAULT);
     const after = await heldLeases(lab, victim);
     const status = await lab.status(victim);
     steps.push({
@@ -205,6 +210,12 @@ async function applyFault(ctx: DrillContext, f: ScheduledFault, index: number): 
   const { lab } = ctx;
   const n = (i: number): LabNode => lab.nodes[i]!;
   const tag = { fault: index + 1 };
+  // each fault (each cut of a flap) lasts until the clients worked through it, bounded
+  const hold = async (ms: number): Promise<void> => {
+    const ops = ctx.clientOps();
+    await sleep(ms);
+    await exercised(ops, MIN_CLIENT_OPS_PER_FAULT);
+  };
   const side = Math.floor((lab.nodes.length - 1) / 2);
   switch (f.nemesis) {
     case 'partition': {
@@ -212,7 +223,7 @@ async function applyFault(ctx: DrillContext, f: ScheduledFault, index: number): 
       const rest = lab.nodes.filter((m) => !minority.includes(m));
       await lab.partition(minority, rest);
       ctx.phase('partition', { ...tag, minority: minority.map((m) => m.name) });
-      await sleep(f.durationMs);
+      await hold(f.durationMs);
       break;
     }
     case 'bridge': {
@@ -224,7 +235,7 @@ async function applyFault(ctx: DrillContext, f: ScheduledFault, index: number): 
         left: left.map((m) => m.name),
         right: right.map((m) => m.name),
       });
-      await sleep(f.durationMs);
+      await hold(f.durationMs);
       break;
     }
     case 'isolate': {
@@ -234,7 +245,7 @@ async function applyFault(ctx: DrillContext, f: ScheduledFault, index: number): 
         lab.nodes.filter((m) => m !== victim),
       );
       ctx.phase('isolate', { ...tag, node: victim.name });
-      await sleep(f.durationMs);
+      await hold(f.durationMs);
       break;
     }
     case 'flap': {
@@ -245,7 +256,7 @@ async function applyFault(ctx: DrillContext, f: ScheduledFault, index: number): 
       for (let i = 0; i < flaps; i++) {
         await lab.partition(minority, majority);
         ctx.phase('partition', { ...tag, flap: i + 1, minority: minority.map((m) => m.name) });
-        await sleep(half);
+        await hold(half);
         if (i < flaps - 1) {
           ctx.phase('heal', { ...tag, flap: i + 1 });
           await lab.heal();
@@ -260,7 +271,7 @@ async function applyFault(ctx: DrillContext, f: ScheduledFault, index: number): 
       // the offset after each step: the drill view shades the span it is not 0
       const offsetMs = await lab.stepClock(victim, ms);
       ctx.phase('clock-step', { ...tag, node: victim.name, ms, offsetMs });
-      await sleep(f.durationMs);
+      await hold(f.durationMs);
       const back = await lab.stepClock(victim, -ms);
       ctx.phase('clock-step', { ...tag, node: victim.name, ms: -ms, offsetMs: back });
       return;
@@ -269,7 +280,7 @@ async function applyFault(ctx: DrillContext, f: ScheduledFault, index: number): 
       const victim = n(f.detail.node as number);
       lab.kill(victim);
       ctx.phase('kill', { ...tag, node: victim.name });
-      await sleep(f.durationMs);
+      await hold(f.durationMs);
       ctx.phase('restart', { ...tag, node: victim.name });
       await lab.spawn(victim);
       // it listens before its shards and lab handlers exist: wait until it answers lab.status

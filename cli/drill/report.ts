@@ -4,6 +4,7 @@
  */
 import type { LinearizabilityReport } from '../../cluster/check/index.ts';
 import type { CheckReport } from '../../cluster/shards/index.ts';
+import type { FaultOps } from './fault-ops.ts';
 import type { DrillFindings, DrillName } from './scenarios.ts';
 
 export interface Expectation {
@@ -41,6 +42,11 @@ export interface DrillReport extends Omit<CheckReport, 'verdict'> {
   readonly linearizabilityByModel?: Partial<Record<'register' | 'counter', LinearizabilityReport>>;
   /** where each workload's history was written */
   readonly histories?: Partial<Record<'register' | 'counter', string>>;
+  /**
+   * every fault interval of the run and the client operations completed during it (the
+   * expectation 'clients worked through every fault' fails when one is 0); absent without clients
+   */
+  readonly faults?: readonly FaultOps[];
 }
 
 /** The drill-specific expectations on top of the checker's invariants. */
@@ -169,6 +175,10 @@ export function formatReport(r: DrillReport): string {
   }
   for (const [w, path] of Object.entries(r.histories ?? (r.history ? { history: r.history } : {})))
     lines.push(`  ${w === 'history' ? 'history' : `${w} history`}: ${path}`);
+  for (const f of r.faults ?? [])
+    lines.push(
+      `  fault ${f.f} +${(f.startMs / 1000).toFixed(1)}s–${f.endMs === null ? 'end' : `+${(f.endMs / 1000).toFixed(1)}s`}: ${f.opsDuringFault} client operations completed (${f.okDuringFault} ok)`,
+    );
   for (const e of r.expectations)
     lines.push(`  ${e.pass ? 'ok  ' : 'FAIL'} ${e.name}: ${e.detail}`);
   if (r.violations.length > 0) {

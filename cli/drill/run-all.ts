@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLIENTS_THROUGH_FAULTS } from './fault-ops.ts';
 import { ALL_RANDOM_DURATION_MS, DRILLS, type DrillName } from './kinds.ts';
 
 const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/observatory.mjs');
@@ -18,7 +19,10 @@ export interface DrillTally {
   readonly runs: number;
   readonly pass: number;
   readonly fail: number;
-  /** the clients' history could not be decided within the checker's budget */
+  /**
+   * the clients' history could not be decided within the checker's budget, or the clients
+   * completed no operation during some fault (the run proves nothing about it)
+   */
   readonly unknown: number;
   /** the clients' history checks: total and slowest, ms */
   readonly checkerMsTotal: number;
@@ -37,7 +41,7 @@ export interface AllReport {
   readonly drills: readonly DrillTally[];
 }
 
-interface RunReport {
+export interface RunReport {
   verdict?: string;
   durationMs?: number;
   error?: string;
@@ -45,9 +49,26 @@ interface RunReport {
   linearizability?: LinReport;
   linearizabilityByModel?: Record<string, LinReport>;
   findings?: { seed?: number };
+  checker?: string;
+  expectations?: { name: string; pass: boolean; detail: string }[];
 }
 
-interface LinReport {
+/**
+ * A run that found nothing wrong but whose clients completed no operation during some fault
+ * proves nothing about that fault: `unknown`, like an undecided history, not `pass`.
+ */
+export function provedNothing(r: RunReport, lins: readonly LinReport[]): boolean {
+  const failed = (r.expectations ?? []).filter((e) => !e.pass);
+  return (
+    r.error === undefined &&
+    r.checker === 'pass' &&
+    lins.every((l) => l.verdict === 'pass') &&
+    failed.length > 0 &&
+    failed.every((e) => e.name === CLIENTS_THROUGH_FAULTS)
+  );
+}
+
+export interface LinReport {
   verdict: string;
   model?: string;
   elapsedMs: number;
@@ -125,7 +146,13 @@ export async function runAll(
           r.linearizabilityByModel ?? (r.linearizability ? { x: r.linearizability } : {}),
         );
         if (r.verdict !== 'pass' && lins.some((l) => l.verdict === 'unknown')) unknown++;
-        else if (r.verdict === 'pass') pass++;
+        else if (r.verdict !== 'pass' && provedNothing(r, lins)) {
+          unknown++;
+          if (failures.length < 10)
+            failures.push(
+              `unknown: ${r.expectations?.find((e) => !e.pass)?.detail ?? 'idle clients'}`,
+            );
+        } else if (r.verdict === 'pass') pass++;
         else {
           fail++;
           if (failures.length < 10) failures.push(whyFailed(r, lins));

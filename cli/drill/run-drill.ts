@@ -15,6 +15,7 @@ import { checkStore, openStore, type CheckReport } from '../../cluster/shards/in
 import { checkHistoryFile } from './check-file.ts';
 import type { Workload } from './client.ts';
 import { Clients, mergeHistory, type NemesisLine } from './clients.ts';
+import { faultsExpectation, opsDuringFaults, type FaultOps } from './fault-ops.ts';
 import { Lab } from './lab.ts';
 import { removeOnExit, watchLifeline } from './processes.ts';
 import { expectationsFor, type DrillReport } from './report.ts';
@@ -234,6 +235,15 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
   const primary: Workload = workloads[0]!;
   const linearizability = byModel[primary];
   const expectations = expectationsFor(o.drill, check, findings, o);
+  let faults: FaultOps[] | undefined;
+  if (clients && error === undefined) {
+    try {
+      faults = opsDuringFaults(nemesis, clients.completions());
+      expectations.push(faultsExpectation(faults));
+    } catch (err) {
+      error = `client histories: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
   const pass =
     error === undefined &&
     check.verdict === 'pass' &&
@@ -259,6 +269,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport & { dir?: s
     timeline,
     ...(error === undefined ? {} : { error }),
     ...(linearizability === undefined ? {} : { linearizability, linearizabilityByModel: byModel }),
+    ...(faults === undefined ? {} : { faults }),
     ...(clients && (o.history !== undefined || o.keep)
       ? { history: histories[primary]!, histories }
       : {}),

@@ -71,6 +71,12 @@ export interface DrillContext {
  * fixed hold may see few operations, so the hold is extended (bounded) until they did.
  */
 export const MIN_CLIENT_OPS_UNDER_FAULT = 80;
+/**
+ * The least a short fault (a flap's cut, a kill, a pause, a clock step) waits for: the report's
+ * 'clients worked through every fault' (cli/drill/fault-ops.ts) needs one; a few more make it
+ * a test of the fault rather than of luck.
+ */
+export const MIN_CLIENT_OPS_PER_FAULT = 10;
 const MAX_EXTRA_HOLD_MS = 20_000;
 
 export async function exercised(
@@ -134,6 +140,7 @@ export async function nodeLoss(ctx: DrillContext): Promise<DrillFindings> {
   const killedAt = performance.now();
   lab.kill(victim);
   ctx.phase('kill', { node: victim.name, shards: share(victim) });
+  const ops = ctx.clientOps();
   const survivors = lab.live();
   await lab.until(() => lab.settled(survivors), SETTLE_TIMEOUT_MS, 'failover');
   const failoverMs = Math.round(performance.now() - killedAt);
@@ -141,6 +148,7 @@ export async function nodeLoss(ctx: DrillContext): Promise<DrillFindings> {
   const afterLoss = (await lab.status(observer))?.moves.length ?? baseline;
   ctx.phase('failover', { failoverMs, moved: loss.moved });
   await sleep(ctx.holdMs);
+  await exercised(ops, MIN_CLIENT_OPS_PER_FAULT);
   ctx.phase('restart', { node: victim.name });
   await lab.spawn(victim);
   await lab.until(() => lab.settled(lab.live()), SETTLE_TIMEOUT_MS, 'rebalance');
@@ -202,11 +210,13 @@ export async function pause(ctx: DrillContext): Promise<DrillFindings> {
   await lab.freeze(victim);
   const stoppedAt = performance.now();
   ctx.phase('pause', { node: victim.name });
+  const ops = ctx.clientOps();
   await lab.until(() => lab.settled(others), SETTLE_TIMEOUT_MS, 'takeover by the majority');
   const failoverMs = Math.round(performance.now() - stoppedAt);
   ctx.phase('takeover', { failoverMs });
   // make sure the majority has written in its new epochs before the victim wakes up
   await sleep(Math.max(300, ctx.holdMs / 2));
+  await exercised(ops, MIN_CLIENT_OPS_PER_FAULT);
   const pausedMs = Math.round(performance.now() - stoppedAt);
   victim.proc?.signal('SIGCONT');
   ctx.phase('resume', { node: victim.name, pausedMs });

@@ -14,6 +14,8 @@ import {
   type DrillRecord,
   type DrillReport,
   type DrillStatus,
+  UNSAFE_SWITCHES,
+  type UnsafeSwitch,
 } from '../../protocol/http.ts';
 
 export { DRILL_STATUSES, type DrillRecord, type DrillStatus } from '../../protocol/http.ts';
@@ -48,7 +50,10 @@ export function toRow(record: DrillRecord): Row {
   return {
     id: record.id,
     kind: record.kind,
-    options: JSON.stringify(record.nodes === undefined ? {} : { nodes: record.nodes }),
+    options: JSON.stringify({
+      ...(record.nodes !== undefined && { nodes: record.nodes }),
+      ...(record.unsafe !== undefined && { unsafe: record.unsafe }),
+    }),
     state: record.status,
     startedAt: new Date(record.startedAt),
     endedAt: record.finishedAt === undefined ? null : new Date(record.finishedAt),
@@ -64,6 +69,7 @@ export function toRow(record: DrillRecord): Row {
 export function fromRow(row: Row): DrillRecord {
   const options = parseJson(row.options);
   const nodes = isObject(options) ? options.nodes : undefined;
+  const unsafe = isObject(options) ? options.unsafe : undefined;
   const lastProgress = parseJson(row.lastProgress);
   const report = parseJson(row.report);
   return {
@@ -71,6 +77,9 @@ export function fromRow(row: Row): DrillRecord {
     // written by this server from a validated request
     kind: row.kind as DrillKind,
     ...(typeof nodes === 'number' && { nodes }),
+    ...((UNSAFE_SWITCHES as readonly unknown[]).includes(unsafe) && {
+      unsafe: unsafe as UnsafeSwitch,
+    }),
     status: (DRILL_STATUSES as readonly string[]).includes(row.state)
       ? (row.state as DrillStatus)
       : 'failed',

@@ -71,9 +71,57 @@ describe('drills api', () => {
     expect(((await badNodes.json()) as { error: { message: string } }).error.message).toMatch(
       /nodes must be an integer from 3 to 9/,
     );
+    // a negative control only with the drill it defeats, as on the CLI
+    const wrongDrill = await post(url, { kind: 'node-loss', unsafe: 'no-lease' });
+    expect(wrongDrill.status).toBe(400);
+    expect(((await wrongDrill.json()) as { error: { message: string } }).error.message).toMatch(
+      /unsafe 'no-lease' is a negative control for 'split-brain' only/,
+    );
+    const badSwitch = await post(url, { kind: 'pause', unsafe: 'no-checker' });
+    expect(badSwitch.status).toBe(400);
+    expect(((await badSwitch.json()) as { error: { message: string } }).error.message).toMatch(
+      /unsafe must be one of 'no-store-fence', 'no-lease'/,
+    );
     const list = (await (await fetch(`${url}/api/drills`)).json()) as { drills: DrillJson[] };
     expect(list.drills).toEqual([]);
   });
+
+  it('drills api — a negative control (pause --unsafe no-store-fence) runs, fails naming the stale-epoch writes, and is recorded as one', async () => {
+    const { url } = await start();
+    const started = await post(url, { kind: 'pause', unsafe: 'no-store-fence' });
+    expect(started.status).toBe(202);
+    const record = (await started.json()) as DrillJson & { unsafe?: string };
+    expect(record).toMatchObject({ kind: 'pause', unsafe: 'no-store-fence', status: 'running' });
+    let drill: (DrillJson & { unsafe?: string }) | undefined;
+    // bounded on the monotonic clock: a 3-node pause takes ~15 s quiet, a minute or more loaded
+    const deadline = performance.now() + 120_000;
+    while (performance.now() < deadline) {
+      const list = (await (await fetch(`${url}/api/drills`)).json()) as { drills: DrillJson[] };
+      drill = list.drills.find((d) => d.id === record.id);
+      if (drill?.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(drill?.error).toBeUndefined();
+    expect(drill).toMatchObject({ status: 'failed', unsafe: 'no-store-fence' });
+    const report = drill!.report as unknown as {
+      verdict: string;
+      staleEpochWrites: number;
+      violations: { kind: string }[];
+    };
+    expect(report.verdict).toBe('fail');
+    expect(report.staleEpochWrites).toBeGreaterThan(0);
+    // the first 50 findings: epoch regressions and stale-epoch writes, in commit order
+    expect(report.violations.length).toBeGreaterThan(0);
+    expect(
+      report.violations.every((v) => ['stale_epoch_write', 'epoch_regression'].includes(v.kind)),
+    ).toBe(true);
+    // the switch is in the store with the run
+    const restarted = await start(true);
+    const view = (await (await fetch(`${restarted.url}/api/drills/${record.id}`)).json()) as {
+      unsafe?: string;
+    };
+    expect(view.unsafe).toBe('no-store-fence');
+  }, 180_000);
 
   it('drills api — a split-brain drill on 3 nodes runs to passed, one at a time, with events; its report survives a restart', async () => {
     const { url } = await start();

@@ -210,6 +210,7 @@ export class Drills {
       id: randomUUID(),
       kind: request.kind,
       ...(request.nodes !== undefined && { nodes: request.nodes }),
+      ...(request.unsafe !== undefined && { unsafe: request.unsafe }),
       status: 'running',
       startedAt: now,
       progress: 'starting',
@@ -227,7 +228,8 @@ export class Drills {
       record.id,
       'started',
       now,
-      `${record.kind}${request.nodes ? ` on ${request.nodes} nodes` : ''}`,
+      `${record.kind}${request.nodes ? ` on ${request.nodes} nodes` : ''}` +
+        (request.unsafe ? ` (negative control --unsafe ${request.unsafe}: expected to fail)` : ''),
     );
 
     let lastPhase = '';
@@ -235,6 +237,7 @@ export class Drills {
       ...this.options.runner,
       kind: request.kind,
       nodes: request.nodes,
+      unsafe: request.unsafe,
       ...(history !== undefined && { history }),
       onProgress: (p) => {
         const current = this.update(record.id, {

@@ -66,6 +66,14 @@ describe('drills runner', () => {
     const { child } = fakeRun();
     expect(child.args).toEqual(['drill', 'split-brain', '--json', '--progress', '--nodes', '3']);
     expect(drillArgs('pause')).toEqual(['drill', 'pause', '--json', '--progress']);
+    expect(drillArgs('pause', undefined, undefined, 'no-store-fence')).toEqual([
+      'drill',
+      'pause',
+      '--json',
+      '--progress',
+      '--unsafe',
+      'no-store-fence',
+    ]);
   });
 
   it('drills runner — parses progress lines split across chunks and ignores other stderr', async () => {

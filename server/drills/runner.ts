@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from '../paths.ts';
 import type { Clock } from '../clock.ts';
 import { scrubbedEnv } from '../env.ts';
 
-import type { DrillKind, DrillProgress, DrillReport } from '../../protocol/http.ts';
+import type { DrillKind, DrillProgress, DrillReport, UnsafeSwitch } from '../../protocol/http.ts';
 
 export {
   DRILL_KINDS,
@@ -54,6 +54,8 @@ export interface RunDrillOptions {
   readonly nodes?: number | undefined;
   /** where the drill writes its clients' history (`--history FILE`); default: not kept */
   readonly history?: string | undefined;
+  /** a negative control (`--unsafe`): validated with its drill by the request schema */
+  readonly unsafe?: UnsafeSwitch | undefined;
   /** default {@link DEFAULT_DRILL_TIMEOUT_MS} */
   readonly timeoutMs?: number;
   /** default {@link DRILL_KILL_GRACE_MS} */
@@ -71,7 +73,12 @@ export interface RunningDrill {
 }
 
 /** The CLI arguments for a drill. */
-export function drillArgs(kind: DrillKind, nodes?: number, history?: string): string[] {
+export function drillArgs(
+  kind: DrillKind,
+  nodes?: number,
+  history?: string,
+  unsafe?: UnsafeSwitch,
+): string[] {
   return [
     'drill',
     kind,
@@ -79,6 +86,7 @@ export function drillArgs(kind: DrillKind, nodes?: number, history?: string): st
     '--progress',
     ...(nodes === undefined ? [] : ['--nodes', String(nodes)]),
     ...(history === undefined ? [] : ['--history', history]),
+    ...(unsafe === undefined ? [] : ['--unsafe', unsafe]),
   ];
 }
 
@@ -197,7 +205,7 @@ export function runDrill(options: RunDrillOptions): RunningDrill {
 
   const done = new Promise<DrillOutcome>((resolve) => {
     try {
-      child = spawn(drillArgs(options.kind, options.nodes, options.history));
+      child = spawn(drillArgs(options.kind, options.nodes, options.history, options.unsafe));
     } catch (error) {
       resolve({ passed: false, error: `drill did not start: ${String(error)}` });
       return;

@@ -13,29 +13,14 @@ import {
   MAX_TIMELINE_OPS,
   type DrillTimeline,
   type TimelineEvent,
-  type TimelineInterval,
   type TimelineOp,
 } from '../../protocol/http.ts';
+import { FAULT_ENDS, FaultTracker } from '../../protocol/drill-faults.ts';
 
-/**
- * Nemesis events (the drill's phases, cli/drill/run-drill.ts and cli/drill/nemeses.ts) that
- * start a fault, and the events that end it; a new nemesis adds its pair here. Other events
- * (`takeover`, `settle`, …) are drawn as marks only. In `random` every fault ends with its own
- * end event before the next starts (cli/drill/nemeses.ts `applyFault`), so a `heal` ends the one
- * open cut whatever its kind.
- */
-export const FAULT_ENDS: Readonly<Record<string, readonly string[]>> = {
-  kill: ['restart'],
-  partition: ['heal'],
-  pause: ['resume'],
-  isolate: ['heal'],
-  bridge: ['heal'],
-  // a wall-clock step lasts while the node's offset is not 0: see `clockStep`
-  'clock-step': ['clock-step'],
-};
+/** The nemesis events that start and end a fault (protocol/drill-faults.ts). */
+export { FAULT_ENDS };
 
 const NS_PER_MS = 1e6;
-const CLOCK_STEP = 'clock-step';
 
 export interface TimelineOptions {
   /** invoke indexes of the checker's failing-window operations */
@@ -72,10 +57,7 @@ export class TimelineBuilder {
   private droppedSpecial = 0;
   private readonly nemesis: TimelineEvent[] = [];
   private droppedNemesis = 0;
-  private readonly intervals: TimelineInterval[] = [];
-  private readonly open: TimelineInterval[] = [];
-  /** each node's open wall-clock step (a member of `open`), by node name */
-  private readonly openSteps = new Map<string, TimelineInterval>();
+  private readonly faults = new FaultTracker();
   private endMs = 0;
   private total = 0;
   private skipped = 0;
@@ -180,7 +162,7 @@ export class TimelineBuilder {
       processes: [...this.processes].sort((a, b) => a - b),
       ops,
       nemesis: this.nemesis,
-      intervals: [...this.intervals, ...this.open].sort((a, b) => a.startMs - b.startMs),
+      intervals: this.faults.intervals(),
       endMs: this.endMs,
       totalOps: this.total,
       shownOps: ops.length,
@@ -213,42 +195,7 @@ export class TimelineBuilder {
     } else {
       this.droppedNemesis++;
     }
-    if (f === CLOCK_STEP) {
-      this.clockStep(atMs, value);
-      return;
-    }
-    for (let i = this.open.length - 1; i >= 0; i--) {
-      const fault = this.open[i]!;
-      if (fault.f !== CLOCK_STEP && FAULT_ENDS[fault.f]?.includes(f) === true) {
-        this.open.splice(i, 1);
-        this.intervals.push({ ...fault, endMs: atMs, until: f });
-      }
-    }
-    if (Object.hasOwn(FAULT_ENDS, f))
-      this.open.push({ f, startMs: atMs, endMs: null, until: null });
-  }
-
-  /**
-   * A step of one node's wall clock: the fault lasts while that node's offset is not 0. The
-   * drills give the offset after the step (`offsetMs`); a step without it (older histories)
-   * toggles: it ends the node's open step, or starts one. A step to another non-zero offset ends
-   * the node's interval and starts the next, so each shaded span has one offset.
-   */
-  private clockStep(atMs: number, value: unknown): void {
-    const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-    const node = typeof v.node === 'string' ? v.node : '';
-    const offset = typeof v.offsetMs === 'number' ? v.offsetMs : undefined;
-    const prev = this.openSteps.get(node);
-    if (prev !== undefined) {
-      const fault = this.open.splice(this.open.indexOf(prev), 1)[0]!;
-      this.openSteps.delete(node);
-      this.intervals.push({ ...fault, endMs: atMs, until: CLOCK_STEP });
-      if (offset === undefined) return;
-    }
-    if (offset === 0) return;
-    const interval: TimelineInterval = { f: CLOCK_STEP, startMs: atMs, endMs: null, until: null };
-    this.open.push(interval);
-    this.openSteps.set(node, interval);
+    this.faults.push(f, atMs, value);
   }
 }
 
