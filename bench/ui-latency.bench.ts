@@ -12,7 +12,7 @@ import { io } from 'socket.io-client';
 import { UI_NAMESPACE, UI_SOCKET_IO_PATH } from '../protocol/constants.ts';
 import type { ClusterModel, ModelEvent } from '../protocol/model.ts';
 import { LabNodes } from '../server/lab/nodes.ts';
-import { freePort } from '../server/lab/ports.ts';
+import { freePort } from '../cluster/ports.ts';
 import { startServer } from '../server/start.ts';
 import type { BenchContext, BenchRow } from './report.ts';
 

@@ -10,7 +10,8 @@ import type { ClusterNode, Payload } from '../../cluster/api.ts';
 import { startNode } from '../../cluster/index.ts';
 import type { Outcome } from '../../cluster/shards/index.ts';
 import { leaseTimings } from '../node/shards.ts';
-import { freePort, killAllGroups, spawnNode, type NodeProcess } from './processes.ts';
+import { freePort } from '../../cluster/ports.ts';
+import { killAllGroups, spawnNode, type NodeProcess } from './processes.ts';
 
 /** Lab defaults: short enough that a drill takes seconds, long enough for a loaded 2-core box. */
 export const LAB_TICKTIME_MS = 1_000;

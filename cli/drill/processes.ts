@@ -7,8 +7,7 @@
  * they watch their parent (cli/node/shards-lab.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -95,64 +94,6 @@ function hookExit(): void {
       process.exit(130);
     });
   }
-}
-
-/**
- * Lab node ports are drawn below the kernel's ephemeral range. A port the kernel picked for a
- * bind to port 0 and then released is soon handed out again as the *source* port of some
- * outgoing connection (every client dial, every test's socket); a node binding it afterwards
- * fails with EADDRINUSE, at start or at a restart on the same port — seen under a loaded suite.
- * Below the range, only another process choosing the same random port can collide.
- */
-const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
-/** Linux's default `ip_local_port_range` start, where the file cannot be read */
-const DEFAULT_EPHEMERAL_MIN = 32_768;
-const LAB_PORT_SPAN = 12_000;
-const LAB_PORT_TRIES = 20;
-
-/** The ports lab nodes are drawn from: `[min, max]`, just below the ephemeral range. */
-export function labPortRange(rangeFile = EPHEMERAL_RANGE_FILE): [number, number] {
-  let ephemeralMin = DEFAULT_EPHEMERAL_MIN;
-  try {
-    const first = Number(readFileSync(rangeFile, 'utf8').trim().split(/\s+/)[0]);
-    if (Number.isInteger(first) && first > 1_024) ephemeralMin = first;
-  } catch {
-    // not Linux: the default
-  }
-  const max = ephemeralMin - 1;
-  return [Math.max(1_024, max - LAB_PORT_SPAN), max];
-}
-
-/** Whether `port` can be listened on at 127.0.0.1 now. */
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolveFree) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolveFree(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
-  });
-}
-
-/**
- * A free loopback port for a node, from `labPortRange()` (see above); the kernel's choice if
- * none of a few random ones is free.
- */
-export async function freePort(): Promise<number> {
-  const [min, max] = labPortRange();
-  for (let i = 0; i < LAB_PORT_TRIES; i++) {
-    const port = min + Math.floor(Math.random() * (max - min + 1));
-    if (await canListen(port)) return port;
-  }
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** Secrets a drill node gets by environment: argv is readable by every local user (`ps`). */

@@ -13,7 +13,7 @@ import { MAX_BOOTS_PER_NODE } from '../ingest/bounds.ts';
 import { agentCredential } from '../ingest/credentials.ts';
 import { hello, snapshot } from '../model/testing/fixtures.ts';
 import { LabNodes } from '../lab/nodes.ts';
-import { freePort } from '../lab/ports.ts';
+import { freePort } from '../../cluster/ports.ts';
 import { ADMIN_TOKEN, AGENT_SECRET, AttackServer, outcome, raw } from './testing/helpers.ts';
 
 const A = 'n1@127.0.0.1';

@@ -15,7 +15,7 @@ import { startServer, type RunningServer } from '../start.ts';
 import { MeshProgress } from './mesh-progress.ts';
 import { ensureNodeBundle } from './node-bundle.ts';
 import { LabNodes, type LabNodeSpec } from './nodes.ts';
-import { freePort, portFree } from './ports.ts';
+import { freePort, portFree } from '../../cluster/ports.ts';
 import {
   LAB_START_CONCURRENCY,
   LAB_VERBOSE_MAX_NODES,

@@ -5,7 +5,6 @@
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,16 +32,7 @@ end,
 io:format("@@etf:~s~n", [binary:encode_hex(term_to_binary(ready))]),
 Loop().`;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
+export { freePort } from '../../ports.ts';
 
 /** A HOME directory whose .erlang.cookie is `cookie` (mode 0400, as erl demands). */
 export function cookieHome(cookie: string): string {

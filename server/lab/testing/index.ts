@@ -1,7 +1,7 @@
 /** Helpers shared by this folder's tests with real processes (not part of the server). */
 import type { ClusterModel } from '../../../protocol/model.ts';
 
-export { freePort } from '../ports.ts';
+export { freePort } from '../../../cluster/ports.ts';
 
 /** The server's live model, as `GET /api/cluster` serves it. */
 export async function clusterModel(serverUrl: string): Promise<ClusterModel> {
