@@ -37,6 +37,8 @@ export interface SimOptions {
   readonly peers: number;
   readonly channels: number;
   readonly seconds: number;
+  /** log every round (its time, CPU so far, heap) */
+  readonly verbose?: boolean;
 }
 
 interface Sample {
@@ -205,10 +207,12 @@ export async function simulatedRun(context: BenchContext, o: SimOptions): Promis
       acked += r.acked;
       failed += r.failed;
       roundMs.push(r.ms);
-      if (process.env.DEBUG_SIM)
+      if (o.verbose === true) {
+        const heap = process.memoryUsage().heapUsed / MiB;
         log(
-          `round ${k}: ${JSON.stringify(r)} cpu ${(cpuSeconds() - cpu0).toFixed(1)} heap ${(process.memoryUsage().heapUsed / MiB).toFixed(0)}`,
+          `ingest-sim: round ${k} ${r.ms.toFixed(0)} ms, cpu ${(cpuSeconds() - cpu0).toFixed(1)} s, heap ${heap.toFixed(0)} MiB`,
         );
+      }
       if (k % 60 === 0 || k === o.seconds) {
         sample(k);
         const s = samples.at(-1)!;

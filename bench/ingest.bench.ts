@@ -3,7 +3,7 @@
  * agents with full per-link and per-channel sketches through `--minutes` of simulated time
  * (3 by default, 60 for the hour of issue #17; `--quick`: 20 agents, 2 minutes), reporting
  * server CPU, memory, store growth per node-hour and `/ui` bytes. Flags: --agents n,
- * --peers n (default agents − 1), --channels n (default 6), --minutes n.
+ * --peers n (default agents − 1), --channels n (default 6), --minutes n, --rounds (log each).
  *
  * `npm run bench -- ingest --sweep`: how many agents one observatory server sustains on this machine.
  * Simulated agents (real socket.io clients in a child process, 32 peers × 6 channels × 2
@@ -147,6 +147,7 @@ export default async function ingestBench(context: BenchContext): Promise<BenchR
       peers: Number(flag(context.args, 'peers') ?? agents - 1),
       channels: Number(flag(context.args, 'channels') ?? 6),
       seconds: Math.round(minutes * 60),
+      verbose: context.args.includes('--rounds'),
     });
   }
   const seconds = Number(flag(context.args, 'seconds') ?? (context.quick ? 5 : 15));
