@@ -1,5 +1,11 @@
 /**
- * `npm run bench -- ingest`: how many agents one observatory server sustains on this machine.
+ * `npm run bench -- ingest`: by default the simulated-time run (bench/ingest-sim.ts): 100
+ * agents with full per-link and per-channel sketches through `--minutes` of simulated time
+ * (3 by default, 60 for the hour of issue #17; `--quick`: 20 agents, 2 minutes), reporting
+ * server CPU, memory, store growth per node-hour and `/ui` bytes. Flags: --agents n,
+ * --peers n (default agents − 1), --channels n (default 6), --minutes n, --rounds (log each).
+ *
+ * `npm run bench -- ingest --sweep`: how many agents one observatory server sustains on this machine.
  * Simulated agents (real socket.io clients in a child process, 32 peers × 6 channels × 2
  * directions each, one snapshot a second) stream to a real server with a real SQLite store.
  * A count is sustained when the p99 ingest lag (end of the snapshot's interval → its ack, which
@@ -10,6 +16,7 @@
  *
  * Flags: --agents a,b,c (counts to try), --seconds n (per run), --runs n, --peers n, --channels n.
  */
+import { simulatedRun } from './ingest-sim.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,6 +139,17 @@ async function step(
 const keptAll = (r: StepResult) => r.failed === 0 && r.stored === r.sent && r.acked === r.sent;
 
 export default async function ingestBench(context: BenchContext): Promise<BenchRow[]> {
+  if (!context.args.includes('--sweep')) {
+    const agents = Number(flag(context.args, 'agents') ?? (context.quick ? 20 : 100));
+    const minutes = Number(flag(context.args, 'minutes') ?? (context.quick ? 2 : 3));
+    return simulatedRun(context, {
+      agents,
+      peers: Number(flag(context.args, 'peers') ?? agents - 1),
+      channels: Number(flag(context.args, 'channels') ?? 6),
+      seconds: Math.round(minutes * 60),
+      verbose: context.args.includes('--rounds'),
+    });
+  }
   const seconds = Number(flag(context.args, 'seconds') ?? (context.quick ? 5 : 15));
   const runs = Number(flag(context.args, 'runs') ?? (context.quick ? 1 : 5));
   const peers = Number(flag(context.args, 'peers') ?? 32);

@@ -162,6 +162,8 @@ export class QuantileSketch {
     this.zero += other.zero;
     if (other.minSeen < this.minSeen) this.minSeen = other.minSeen;
     if (other.maxSeen > this.maxSeen) this.maxSeen = other.maxSeen;
+    // One allocation for the whole range, not one per key that falls outside it.
+    if (other.lowKey <= other.highKey) this.cover(other.lowKey, other.highKey);
     for (let key = other.lowKey; key <= other.highKey; key++) {
       const c = other.counts[key - other.offset]!;
       if (c > 0) this.addToKey(key, c);

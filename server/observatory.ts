@@ -23,6 +23,7 @@ import { LiveModel } from './model/live-model.ts';
 import { TrafficWindow } from './model/traffic-window.ts';
 import { startUiPush, type PushTarget } from './model/ui-push.ts';
 import type { Db } from './store/client.ts';
+import { every, systemClock, type Clock } from './clock.ts';
 
 export interface ObservatoryOptions {
   readonly db: Db;
@@ -32,8 +33,15 @@ export interface ObservatoryOptions {
   readonly uiClients?: () => number;
   readonly adminToken: string;
   readonly agentToken: string;
+  /**
+   * Time of every timer and job (model tick, `/ui` pushes, flushes, rollups, retention), and
+   * `now`/`monotonic` when those are not given.
+   * @default systemClock
+   */
+  readonly clock?: Clock;
+  /** wall-clock ms; default `clock.now` */
   readonly now?: () => number;
-  /** monotonic ms for durations (session expiry, sign-in back-off); default performance.now */
+  /** monotonic ms for durations (session expiry, sign-in back-off); default `clock.monotonic` */
   readonly monotonic?: () => number;
   /** host names and origins trusted by the browser checks; default loopback only */
   readonly policy?: OriginPolicy;
@@ -74,7 +82,8 @@ export interface Observatory {
 const MODEL_TICK_MS = 1_000;
 
 export function startObservatory(options: ObservatoryOptions): Observatory {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = options.now ?? (() => clock.now());
   const log = options.log ?? (() => {});
   const metrics = new MetricsRegistry();
   const traffic = new TrafficWindow();
@@ -89,6 +98,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
   const events = new EventFeed();
   const history = new History(options.db, {
     now,
+    clock,
     log,
     ...(options.history && { config: options.history }),
   });
@@ -150,7 +160,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     ...(options.drillRunsKept !== undefined && { keep: options.drillRunsKept }),
     ...(options.drillHistories !== undefined && { histories: options.drillHistories }),
   });
-  const monotonic = options.monotonic ?? (() => performance.now());
+  const monotonic = options.monotonic ?? (() => clock.monotonic());
   const sessions = new SessionStore({ now: monotonic });
   const admin = createAdminGuard({
     adminToken: options.adminToken,
@@ -180,10 +190,10 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     model,
     traffic,
     events,
+    timers: clock,
     ...(uiClients !== undefined && { active: () => uiClients() > 0 }),
   });
-  const tick = setInterval(() => model.tick(now()), MODEL_TICK_MS);
-  tick.unref();
+  const stopTick = every(clock, MODEL_TICK_MS, () => model.tick(now()));
   history.startJobs();
 
   let closing: Promise<void> | undefined;
@@ -206,7 +216,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     },
     close() {
       closing ??= (async () => {
-        clearInterval(tick);
+        stopTick();
         // the drill's finish event still reaches the store before history closes
         await drills.close();
         stopPush();

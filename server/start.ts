@@ -213,7 +213,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     uiClients: () => realtime.ui.sockets.size,
     adminToken: options.adminToken,
     agentToken: options.agentToken,
-    now: () => clock.now(),
+    clock,
     policy,
     log,
     ...(options.maxTrackedNodes !== undefined && { maxTrackedNodes: options.maxTrackedNodes }),

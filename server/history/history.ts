@@ -9,6 +9,7 @@ import type { Snapshot } from '../../protocol/telemetry.ts';
 import type { AuditEntry } from '../control/control.ts';
 import type { IngestStore } from '../ingest/ingest.ts';
 import type { Db } from '../store/client.ts';
+import { every, systemClock, type Clock } from '../clock.ts';
 import { matches, toSeries, type TrafficRecord } from './aggregate.ts';
 import { DEFAULT_HISTORY_CONFIG, type HistoryConfig } from './config.ts';
 import { recordsOfRaw, runRetention, runRollup10, runRollup60 } from './rollups.ts';
@@ -19,7 +20,13 @@ export const DEFAULT_HISTORY_RANGE_MS = 5 * 60_000;
 
 export interface HistoryOptions {
   readonly config?: Partial<HistoryConfig>;
+  /** wall-clock time of rows and queries; default `clock.now` */
   readonly now?: () => number;
+  /**
+   * Timers of the flush and of the rollup and retention jobs (and `now` when not given).
+   * @default systemClock
+   */
+  readonly clock?: Clock;
   readonly log?: (line: string) => void;
 }
 
@@ -28,7 +35,8 @@ export class History implements IngestStore {
   private readonly writer: HistoryWriter;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly clock: Clock;
+  private stopJobs: (() => void)[] = [];
   private jobs: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -36,8 +44,10 @@ export class History implements IngestStore {
     options: HistoryOptions = {},
   ) {
     this.config = { ...DEFAULT_HISTORY_CONFIG, ...options.config };
-    this.writer = new HistoryWriter(db, this.config);
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.clock = clock;
+    this.now = options.now ?? (() => clock.now());
+    this.writer = new HistoryWriter(db, this.config, { now: this.now, clock });
     this.log = options.log ?? (() => {});
   }
 
@@ -124,18 +134,17 @@ export class History implements IngestStore {
         .catch((error: unknown) => this.log(`history: ${name} failed: ${String(error)}`))
         .finally(() => busy.delete(name));
     };
-    this.timers.push(
-      setInterval(() => run('rollup', () => this.rollup()), this.config.rollupEveryMs).unref(),
-      setInterval(
-        () => run('retention', () => this.retention()),
-        this.config.retentionEveryMs,
-      ).unref(),
+    this.stopJobs.push(
+      every(this.clock, this.config.rollupEveryMs, () => run('rollup', () => this.rollup())),
+      every(this.clock, this.config.retentionEveryMs, () =>
+        run('retention', () => this.retention()),
+      ),
     );
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    for (const stop of this.stopJobs) stop();
+    this.stopJobs = [];
     await this.jobs;
     await this.writer.close();
   }

@@ -7,6 +7,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ModelEvent } from '../../protocol/model.ts';
 import type { Snapshot } from '../../protocol/telemetry.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import type { Db } from '../store/client.ts';
 import type { HistoryConfig } from './config.ts';
 
@@ -53,16 +54,25 @@ const MAX_REMEMBERED_CURSORS = 100_000;
 export class HistoryWriter {
   private queue: Pending[] = [];
   private queuedSnapshots = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
   /** when each (node, bootId) cursor was last written, by this process */
   private readonly cursorWrittenAt = new Map<string, number>();
 
+  private readonly clock: Clock;
+  private readonly now: () => number;
+
+  /** `time.now` stamps server events; `time.clock` runs the flush timer and cursor pacing. */
   constructor(
     private readonly db: Db,
     private readonly config: Pick<HistoryConfig, 'flushIntervalMs' | 'flushMaxSnapshots'>,
-  ) {}
+    time: { readonly clock?: Clock; readonly now?: () => number } = {},
+  ) {
+    const clock = time.clock ?? systemClock;
+    this.clock = clock;
+    this.now = time.now ?? (() => clock.now());
+  }
 
   /** Resolves once the snapshots (and their events) are committed. */
   writeSnapshots(snapshots: readonly Snapshot[], receivedAt: number): Promise<void> {
@@ -76,7 +86,7 @@ export class HistoryWriter {
 
   /** Resolves once the events are committed. */
   writeEvents(events: readonly ModelEvent[]): Promise<void> {
-    return this.enqueue([], events, Date.now());
+    return this.enqueue([], events, this.now());
   }
 
   private enqueue(
@@ -96,9 +106,9 @@ export class HistoryWriter {
   private flushSoon(ms: number): void {
     if (this.timer !== undefined) {
       if (ms > 0) return;
-      clearTimeout(this.timer);
+      this.clock.clearTimeout(this.timer);
     }
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       void this.flush();
     }, ms);
@@ -153,7 +163,7 @@ export class HistoryWriter {
     // The raw rows themselves say what is stored; the cursor only has to outlive raw retention,
     // so each agent boot's cursor is written at most every CURSOR_WRITE_EVERY_MS (upserts are
     // the costliest statements of a flush).
-    const now = Date.now();
+    const now = this.clock.monotonic();
     const due = [...cursors].filter(
       ([k]) =>
         now - (this.cursorWrittenAt.get(k) ?? Number.NEGATIVE_INFINITY) >= CURSOR_WRITE_EVERY_MS,
@@ -176,7 +186,7 @@ export class HistoryWriter {
   /** Flushes what is queued and refuses further writes. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush();
   }

@@ -4,6 +4,7 @@ import { discovery, frame, hello, snapshot, upLinks } from './testing/fixtures.t
 import { LiveModel } from './live-model.ts';
 import { TrafficWindow } from './traffic-window.ts';
 import { MAX_LINKS } from '../../protocol/telemetry.ts';
+import { createSketch } from '../../protocol/sketch.ts';
 
 const T = 1_700_000_000_000;
 
@@ -198,6 +199,29 @@ describe('traffic window', () => {
     w.add(snapshot('a', 1, { frames: [frame('b', 'x', 10, 1)] }));
     w.add(snapshot('a', 5, { frames: [{ ...frame('b', 'x', 99, 1), direction: 'in' }] }));
     expect(w.read(T).rows).toEqual([]);
+  });
+
+  it('traffic — rows merged across many slices and links each keep their own exact percentiles; an undecodable sketch keeps its counts', () => {
+    const w = new TrafficWindow(5_000);
+    for (let seq = 1; seq <= 5; seq++) {
+      w.add(
+        snapshot('a', seq, {
+          frames: [
+            frame('b', 'rpc', 10, 100 * seq),
+            frame('c', 'rpc', 10, 50_000),
+            { ...frame('d', 'rpc', 7, 10), sketch: 'not a sketch' },
+          ],
+        }),
+      );
+    }
+    const rows = w.read(T).rows;
+    const exact = createSketch();
+    for (let seq = 1; seq <= 5; seq++) exact.add(100 * seq, 10);
+    expect(rows.map((r) => r.to)).toEqual(['b', 'c', 'd']);
+    expect(rows[0]).toMatchObject({ msgPerSec: 10, p50: exact.quantile(0.5) });
+    expect(rows[0]?.p99).toBe(exact.quantile(0.99));
+    expect(Math.abs((rows[1]?.p50 ?? 0) - 50_000) / 50_000).toBeLessThanOrEqual(0.01);
+    expect(rows[2]).toMatchObject({ msgPerSec: 7, p50: null, p99: null });
   });
 });
 

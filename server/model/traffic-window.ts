@@ -4,7 +4,7 @@
  * never from averaged percentiles.
  */
 import type { TrafficModel, TrafficRow } from '../../protocol/model.ts';
-import { deserializeSketch, mergeSketches, type QuantileSketch } from '../../protocol/sketch.ts';
+import { mergeSerialized, QuantileSketch } from '../../protocol/sketch.ts';
 import type { Snapshot } from '../../protocol/telemetry.ts';
 
 /** Rates on the live view are averaged over this many seconds of snapshots. */
@@ -15,21 +15,12 @@ interface Row {
   channel: string;
   count: number;
   bytes: number;
-  /** serialized; decoded on the first read that needs it (most slices are never read) */
+  /**
+   * serialized, as received: a read merges it straight from the text into one reused
+   * accumulator (`mergeSerialized`), so no decoded sketch is allocated or kept per row — at
+   * 100 nodes × 99 peers × 6 channels × 5 s that was ~300k sketch objects per read (issue #17)
+   */
   text: string;
-  sketch: QuantileSketch | null | undefined;
-}
-
-function sketchOf(row: Row): QuantileSketch | null {
-  if (row.sketch === undefined) {
-    try {
-      row.sketch = deserializeSketch(row.text);
-    } catch {
-      // A sketch that does not decode still leaves its counts useful.
-      row.sketch = null;
-    }
-  }
-  return row.sketch;
 }
 
 interface Slice {
@@ -56,7 +47,6 @@ export class TrafficWindow {
         count: f.count,
         bytes: f.bytes,
         text: f.sketch,
-        sketch: undefined,
       });
     }
     const list = this.slices.get(s.node) ?? [];
@@ -82,6 +72,7 @@ export class TrafficWindow {
 
   private compute(): Omit<TrafficModel, 'at'> {
     const rows: TrafficRow[] = [];
+    const merged = new QuantileSketch();
     for (const [node, slices] of [...this.slices].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
       const seconds = slices.reduce((sum, x) => sum + x.intervalMs, 0) / 1000;
       if (seconds <= 0) continue;
@@ -96,7 +87,14 @@ export class TrafficWindow {
       }
       for (const [key, group] of [...groups].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
         const [to, channel] = key.split('\n') as [string, string];
-        const merged = mergeSketches(group.flatMap((r) => sketchOf(r) ?? []));
+        merged.reset();
+        for (const r of group) {
+          try {
+            mergeSerialized(merged, r.text);
+          } catch {
+            // A sketch that does not decode still leaves its counts useful.
+          }
+        }
         const q = (p: number) => (merged.count > 0 ? merged.quantile(p) : null);
         rows.push({
           from: node,
