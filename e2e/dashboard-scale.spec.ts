@@ -48,9 +48,16 @@ test('dashboard (100 simulated nodes) — a canvas topology with an accessible n
   await snap(page, testInfo, 'scale-overview');
 
   await signIn(page, fake100.adminToken);
+  // At this size the controls are one searchable node picker, not two buttons per node.
+  await expect(page.getByRole('button', { name: /^Kill n/ })).toHaveCount(1);
+  await page.getByLabel('Find a node').fill('n42');
+  await expect(page.getByLabel('Node to kill or restart')).toHaveValue('n42@127.0.0.1');
   await confirmAction(page, 'Kill n42', /Restart/);
   const n42 = page.locator('[data-testid="topology-node"][data-node="n42@127.0.0.1"]');
   await expect(n42).toHaveAttribute('data-status', 'down', { timeout: 10_000 });
+  await expect(page.getByTestId('picked-node')).toHaveAttribute('data-status', 'down');
+  await page.getByLabel('Find a node').fill('');
+  await page.getByRole('button', { name: 'Pick n42', exact: true }).click();
   // Its 99 links are no longer up: listed by name (the first 40) and drawn on top.
   await expect(canvas).toHaveAttribute('data-problem-links', String(NODES - 1));
   await expect(page.getByTestId('problem-links-summary')).toHaveText('99 links not up');
@@ -71,6 +78,16 @@ test('dashboard (100 simulated nodes) — a canvas topology with an accessible n
 
   await page.getByRole('radio', { name: 'n1 on side A' }).click();
   await page.getByRole('radio', { name: 'n2 on side B' }).click();
+  // The filter's matches go to a side at once (here n9, n19, …, n99).
+  await page.getByLabel('Find nodes to place').fill('9@');
+  await page.getByRole('button', { name: 'Matches to side B' }).click();
+  await expect(page.getByRole('radio', { name: 'n99 on side B' })).toHaveAttribute(
+    'aria-checked',
+    'true',
+  );
+  await expect(page.getByRole('group', { name: 'Partition builder' })).toContainText(
+    'n1 | n19, n2, n29',
+  );
   await confirmAction(page, 'Partition', /reverts by itself after/);
   await expect(page.getByTestId('island')).toHaveCount(2, { timeout: 20_000 });
   await expect(page.getByTestId('topology-summary')).toContainText('Partitioned into 2 sides');

@@ -1,10 +1,15 @@
 'use client';
-/** One row per node: status, shards, and its Kill and Restart buttons. */
+/**
+ * One row per node: status, shards, and its Kill and Restart buttons; from
+ * COMPACT_CONTROLS_MIN_NODES on, one node picker instead (the topology's table lists every node).
+ */
 import { memo } from 'react';
 import type { ModelNode } from '../../protocol/model.ts';
 import { useNow } from '../hooks/use-now.ts';
 import { formatDuration, shortName } from '../lib/format.ts';
+import { COMPACT_CONTROLS_MIN_NODES } from '../lib/node-picker.ts';
 import { ColumnHeads } from './column-heads.tsx';
+import { NodePicker } from './node-picker.tsx';
 
 export interface NodeControlsProps {
   readonly nodes: readonly ModelNode[];
@@ -25,6 +30,9 @@ export const NodeControls = memo(function NodeControls({
   onKill,
   onRestart,
 }: NodeControlsProps) {
+  if (nodes.length >= COMPACT_CONTROLS_MIN_NODES) {
+    return <NodePicker nodes={nodes} enabled={enabled} onKill={onKill} onRestart={onRestart} />;
+  }
   return (
     <table className="data" aria-label="Nodes">
       <ColumnHeads columns={['node', 'status', 'shards', 'sees', 'actions']} />
