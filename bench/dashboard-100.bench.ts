@@ -216,6 +216,11 @@ export default async function dashboard100(ctx: BenchContext): Promise<BenchRow[
       { timeout: 120_000, polling: 500 },
     );
     await page.waitForTimeout(3_000);
+    // Style and layout grow with the page's elements: counted once the page has settled.
+    const dom = await page.evaluate(() => ({
+      elements: document.getElementsByTagName('*').length,
+      buttons: document.getElementsByTagName('button').length,
+    }));
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     const taskSeconds = async () => {
@@ -289,6 +294,13 @@ export default async function dashboard100(ctx: BenchContext): Promise<BenchRow[
         target: '< 50',
         pass: busy < 0.5,
         note: `${wallS.toFixed(1)} s window with a kill and a restart`,
+      },
+      {
+        bench: 'dashboard-100',
+        metric: `DOM elements after load, ${at}`,
+        value: dom.elements,
+        unit: 'elements',
+        note: `${dom.buttons} buttons`,
       },
       {
         bench: 'dashboard-100',
