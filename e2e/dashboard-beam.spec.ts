@@ -44,7 +44,8 @@ const { expect } = test;
 const mark = (page: Page, name: string) =>
   page.locator(`[data-testid="topology-node"][data-node="${name}@127.0.0.1"]`);
 
-test.describe.configure({ mode: 'serial' });
+// A partition runs out net_ticktime and a heal waits for the demo's re-pings: more than the default.
+test.describe.configure({ mode: 'serial', timeout: 150_000 });
 
 test('dashboard (BEAM lab) — the topology shows both kinds, BEAM nodes with their OTP release', async ({
   lab,
@@ -56,6 +57,36 @@ test('dashboard (BEAM lab) — the topology shows both kinds, BEAM nodes with th
   await expect(page.locator('[data-testid="topology-node"][data-runtime="node"]')).toHaveCount(2);
   await expect(page.getByRole('img', { name: /^b1@127\.0\.0\.1: up, BEAM OTP \d+/ })).toBeVisible();
   await snap(page, testInfo, 'beam-lab-overview');
+});
+
+test('dashboard (BEAM lab) — partition cuts b1 off: its links go down within net_ticktime, heal brings them back', async ({
+  lab,
+  page,
+}, testInfo) => {
+  await page.goto(lab.url);
+  await expectAllUp(page, TOTAL, 60_000);
+  await signIn(page, lab.adminToken);
+  const link = (a: string, b: string) =>
+    page.getByRole('button', { name: new RegExp(`^Link ${a}–${b}: `) });
+  await expect(link('b1', 'b2')).toHaveAttribute('data-state', 'up', { timeout: 30_000 });
+  await page.getByRole('radio', { name: 'b1 on side A' }).click();
+  for (const n of ['b2', 'b3']) await page.getByRole('radio', { name: `${n} on side B` }).click();
+  await confirmAction(page, 'Partition', /reverts by itself after/);
+  // The proxy's blackhole is drawn as soon as the fault is reported...
+  await expect(link('b1', 'b2')).toHaveAttribute('data-state', 'blackholed');
+  // ...and b1 itself loses b2 and b3 when its net_ticktime (4 s in the lab) runs out: its own
+  // view, polled over rex, shows both links down. Bound: the ticktime, a 1 s poll, slack.
+  await page.getByLabel('As seen by node').selectOption({ label: 'b1' });
+  await expect(page.getByRole('group', { name: /as seen by b1@/ })).toBeVisible();
+  await expect(link('b1', 'b2')).toHaveAttribute('data-state', 'down', { timeout: 20_000 });
+  await expect(link('b1', 'b3')).toHaveAttribute('data-state', 'down', { timeout: 20_000 });
+  await snap(page, testInfo, 'beam-lab-b1-cut-off');
+  await page.getByLabel('As seen by node').selectOption({ value: '' });
+  await confirmAction(page, 'Heal');
+  // The demo application pings its peers every 2 s, so the links come back by themselves.
+  await expect(link('b1', 'b2')).toHaveAttribute('data-state', 'up', { timeout: 30_000 });
+  await expect(link('b1', 'b3')).toHaveAttribute('data-state', 'up', { timeout: 30_000 });
+  await snap(page, testInfo, 'beam-lab-healed');
 });
 
 test('dashboard (BEAM lab) — kill removes a BEAM node', async ({ lab, page }, testInfo) => {

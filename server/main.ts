@@ -21,6 +21,8 @@ export interface RunServerOptions {
     readonly epmdHosts: readonly string[];
     readonly cookie: string;
     readonly epmdPort: number;
+    /** our EPMD and distribution proxy in front of the cluster (`--beam-proxy-epmd`) */
+    readonly proxy?: { readonly epmdPort: number; readonly host?: string };
   };
 }
 
@@ -57,6 +59,13 @@ export async function runServer(options: RunServerOptions = {}): Promise<Running
     });
     const names = [...options.beam.nodes, ...options.beam.epmdHosts.map((h) => `EPMD at ${h}`)];
     out(`Watching BEAM nodes over rex: ${names.join(', ')}`);
+    if (watch.proxy !== undefined) {
+      // partition, latency and heal of these nodes act on their links in the proxy
+      server.context.observatory.setBeamProxy(watch.proxy);
+      out(
+        `BEAM distribution proxy: EPMD on ${watch.proxy.host}:${watch.proxy.epmdPort}; start the nodes with ERL_EPMD_PORT=${watch.proxy.epmdPort} and -start_epmd false`,
+      );
+    }
     close = async () => {
       await watch.close();
       await server.close();

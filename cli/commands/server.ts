@@ -19,9 +19,23 @@ const list = (value: string | undefined) =>
  * @throws CliOptionsError naming every bad flag
  */
 export function beamWatchOptions(
-  opts: { beamNodes?: string; beamEpmdHosts?: string; beamCookieFile?: string },
+  opts: {
+    beamNodes?: string;
+    beamEpmdHosts?: string;
+    beamCookieFile?: string;
+    beamProxyEpmd?: string;
+    beamProxyHost?: string;
+  },
   env: Readonly<Record<string, string | undefined>>,
-): { nodes: string[]; epmdHosts: string[]; cookie: string; epmdPort: number } | undefined {
+):
+  | {
+      nodes: string[];
+      epmdHosts: string[];
+      cookie: string;
+      epmdPort: number;
+      proxy?: { epmdPort: number; host?: string };
+    }
+  | undefined {
   const nodes = list(opts.beamNodes);
   const epmdHosts = list(opts.beamEpmdHosts);
   const issues: string[] = [];
@@ -47,8 +61,24 @@ export function beamWatchOptions(
       issues.push(`--beam-cookie-file: ${error.message}`);
     }
   }
+  let proxy: { epmdPort: number; host?: string } | undefined;
+  if (opts.beamProxyEpmd !== undefined) {
+    const p = Number(opts.beamProxyEpmd);
+    if (!/^\d{1,5}$/.test(opts.beamProxyEpmd) || p < 1 || p > 65535)
+      issues.push("--beam-proxy-epmd: must be a port from 1 to 65535 (the nodes' ERL_EPMD_PORT)");
+    else proxy = { epmdPort: p };
+    if (!wanted) issues.push('--beam-proxy-epmd: give --beam-nodes or --beam-epmd-hosts too');
+  }
+  if (opts.beamProxyHost !== undefined) {
+    if (!HOST_PATTERN.test(opts.beamProxyHost))
+      issues.push(`--beam-proxy-host: ${JSON.stringify(opts.beamProxyHost)} is not a host`);
+    else if (proxy !== undefined) proxy.host = opts.beamProxyHost;
+    if (opts.beamProxyEpmd === undefined)
+      issues.push('--beam-proxy-host: give --beam-proxy-epmd too');
+  }
   if (issues.length > 0) throw new CliOptionsError('server', issues);
-  return wanted ? { nodes, epmdHosts, cookie, epmdPort: port } : undefined;
+  if (!wanted) return undefined;
+  return { nodes, epmdHosts, cookie, epmdPort: port, ...(proxy !== undefined && { proxy }) };
 }
 
 /** `observatory server`: the observatory alone, for real clusters whose nodes connect to it. */
@@ -69,6 +99,14 @@ export function serverCommand(): Command {
       '--beam-cookie-file <path>',
       'file holding the BEAM cluster cookie, owner-only (chmod 400); never logged',
     )
+    .option(
+      '--beam-proxy-epmd <port>',
+      'run our EPMD and distribution proxy on this port; start the nodes with ERL_EPMD_PORT=<port> -start_epmd false to get message sizes, partition and latency on their links',
+    )
+    .option(
+      '--beam-proxy-host <host>',
+      'address of that EPMD and the proxy listeners (default 127.0.0.1)',
+    )
     .action(
       async (opts: {
         port?: number;
@@ -77,6 +115,8 @@ export function serverCommand(): Command {
         beamNodes?: string;
         beamEpmdHosts?: string;
         beamCookieFile?: string;
+        beamProxyEpmd?: string;
+        beamProxyHost?: string;
       }) => {
         const beam = beamWatchOptions(opts, process.env);
         await runServer({

@@ -50,6 +50,12 @@ export type { NodeEvent } from './node.ts';
 export type { DownReason } from './dist/connection.ts';
 export { listNames, lookupNode } from './epmd/client.ts';
 export { startEmbeddedEpmd } from './epmd/server.ts';
+export type {
+  EmbeddedEpmd,
+  EmbeddedEpmdOptions,
+  EpmdRegistrationHook,
+  RegisteringNode,
+} from './epmd/server.ts';
 
 export interface ErlangNodeOptions {
   /** full node name, `name@host` (the host part is where peers will dial us) */

@@ -3,7 +3,7 @@
  * plain `erl` nodes on a private `epmd`, found through EPMD, shown in the model, and killed by
  * the admin through the API with `erlang:halt/0` over rpc.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import {
   killEpmd,
   startEpmd,
 } from '../../cluster/erlang/testing/erl-node.ts';
-import { beamWatchOptions } from '../../cli/commands/server.ts';
+import { formatTerm } from '../../cluster/erlang/format.ts';
 import { untilModel } from '../lab/testing/index.ts';
 import { startServer, type RunningServer } from '../start.ts';
 import { watchBeamCluster, type BeamClusterWatch } from './observer/watch-cluster.ts';
@@ -81,6 +81,20 @@ describe('BEAM cluster watch', () => {
     expect(watch.observer.watched().sort()).toEqual(['w1@127.0.0.1', 'w2@127.0.0.1']);
   }, 30_000);
 
+  it('beam watch — partition of a BEAM node not behind the proxy is refused, naming the option', async () => {
+    const res = await fetch(`${server.url}/api/control/partition`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+      body: JSON.stringify({ sides: [['w1@127.0.0.1'], ['w2@127.0.0.1']], ttlMs: 10_000 }),
+    });
+    const text = await res.text();
+    expect(res.status, text).toBe(400);
+    expect(text).toContain('BEAM_PROXY_REQUIRED');
+    expect(text).toMatch(/--beam-proxy-epmd PORT and start the nodes with ERL_EPMD_PORT=PORT/);
+    // nothing was cut: the nodes still see each other
+    expect(formatTerm(await erls[0]!.eval('nodes()'))).toBe(`{ok,['w2@127.0.0.1']}`);
+  });
+
   it('beam watch — kill without the admin token is refused and the node lives', async () => {
     const res = await fetch(`${server.url}/api/control/kill`, {
       method: 'POST',
@@ -109,30 +123,4 @@ describe('BEAM cluster watch', () => {
       10_000,
     );
   }, 30_000);
-});
-
-describe('observatory server --beam-* options', () => {
-  it('beam options — a cookie file readable by others is refused, naming the flag', () => {
-    const file = join(dir, 'loose.cookie');
-    writeFileSync(file, 'SECRET');
-    chmodSync(file, 0o644);
-    expect(() => beamWatchOptions({ beamNodes: 'a@h', beamCookieFile: file }, {})).toThrow(
-      /--beam-cookie-file: .*owner only/,
-    );
-  });
-
-  it('beam options — nodes without a cookie file and bad names are refused together', () => {
-    expect(() => beamWatchOptions({ beamNodes: 'a@h,nohost' }, {})).toThrow(
-      /"nohost" is not name@host[\s\S]*required with --beam-nodes/,
-    );
-  });
-
-  it('beam options — the cookie comes from the owner-only file, EPMD port from the env', () => {
-    const file = join(dir, 'good.cookie');
-    writeFileSync(file, 'SECRET\n', { mode: 0o400 });
-    expect(
-      beamWatchOptions({ beamNodes: 'a@h', beamCookieFile: file }, { ERL_EPMD_PORT: '4400' }),
-    ).toEqual({ nodes: ['a@h'], epmdHosts: [], cookie: 'SECRET', epmdPort: 4400 });
-    expect(beamWatchOptions({}, {})).toBeUndefined();
-  });
 });

@@ -25,6 +25,9 @@ export type { ControlResult, NodeResult } from '../../protocol/http.ts';
 /** How long the server waits for an agent's ack of a command. */
 export const COMMAND_TIMEOUT_MS = 5_000;
 
+/** Commands that act on links, which a BEAM node takes only through the distribution proxy. */
+const LINK_FAULTS: ReadonlySet<string> = new Set(['partition', 'latency']);
+
 /** What the lab launcher offers the control plane (absent for a server watching a real cluster). */
 export interface LabControl {
   /** SIGKILLs a node the lab spawned; false when the lab does not know it */
@@ -102,12 +105,21 @@ export function createControl(deps: ControlDeps): Control {
     throw new UnknownNodeError(name);
   };
 
+  const runtimeOf = (node: string) => deps.model.read().nodes.find((n) => n.name === node)?.runtime;
+
   const agentFor = (node: string, capability: string): AgentConnection => {
     const agent = deps.agents.agent(node);
     if (agent === undefined) {
       throw new BadRequestError('NO_AGENT', `node ${node} has no connected agent (is it running?)`);
     }
     if (!agent.capabilities.includes(capability)) {
+      // A BEAM node's links can be cut or delayed only in the distribution proxy they go through.
+      if (LINK_FAULTS.has(capability) && runtimeOf(node) === 'beam') {
+        throw new BadRequestError(
+          'BEAM_PROXY_REQUIRED',
+          `${node} is a BEAM node whose links do not go through the observatory's distribution proxy, so it cannot ${capability}: run \`observatory server\` with --beam-proxy-epmd PORT and start the nodes with ERL_EPMD_PORT=PORT (see docs/erlang.md)`,
+        );
+      }
       throw new BadRequestError('UNSUPPORTED', `the agent of ${node} cannot ${capability}`);
     }
     return agent;

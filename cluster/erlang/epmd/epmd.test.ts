@@ -84,6 +84,57 @@ describe('embedded epmd', () => {
   });
 });
 
+describe('embedded epmd with a registration hook', () => {
+  it('epmd — lookups and NAMES answer the hook port, never the node own port; its end reaches the hook', async () => {
+    const seen: string[] = [];
+    const server = await startEmbeddedEpmd({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+      hook: {
+        registered: (node) => {
+          seen.push(`+${node.name}:${node.port}@${node.host}`);
+          // slower than a lookup sent at once: the registration is held until this settles
+          return new Promise((r) => setTimeout(() => r(40_000 + node.port), 50));
+        },
+        unregistered: (name) => seen.push(`-${name}`),
+      },
+    });
+    try {
+      const addr = { host: '127.0.0.1', port: server.port, timeoutMs: 2000 };
+      const reg = await registerNode(addr, entry('hooked', 777));
+      expect(reg.creation).toBeGreaterThan(0);
+      expect((await lookupNode(addr, 'hooked'))?.port).toBe(40_777);
+      expect(await listNames(addr)).toEqual([{ name: 'hooked', port: 40_777 }]);
+      expect(server.names().map((n) => n.port)).toEqual([40_777]);
+      reg.close();
+      for (let i = 0; i < 100 && !seen.includes('-hooked'); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual(['+hooked:777@127.0.0.1', '-hooked']);
+      expect(await lookupNode(addr, 'hooked')).toBeNull();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('epmd — a registration the hook rejects, or a name with a host part, is refused', async () => {
+    const server = await startEmbeddedEpmd({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+      hook: { registered: () => Promise.reject(new Error('no')), unregistered: () => {} },
+    });
+    try {
+      const addr = { host: '127.0.0.1', port: server.port, timeoutMs: 2000 };
+      await expect(registerNode(addr, entry('refused', 1))).rejects.toThrow(EpmdError);
+      await expect(registerNode(addr, entry('x@evil', 1))).rejects.toThrow(EpmdError);
+      expect(await listNames(addr)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('epmd registration', () => {
   it('epmd — when the node running the embedded registry stops, the others register again', async () => {
     const { startErlangNode } = await import('../index.ts');

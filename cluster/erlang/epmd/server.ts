@@ -1,6 +1,8 @@
 /**
  * An embedded EPMD-compatible registry, for when no EPMD runs: real `erl` nodes and
  * `epmd -names` use it as they would use `epmd`. A registration lasts as long as its connection.
+ * A caller may stand between registrations and lookups through a narrow hook (the observatory's
+ * distribution proxy does, to answer lookups with the port of its own listener).
  */
 import { randomInt } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -15,23 +17,78 @@ import {
 
 export interface EmbeddedEpmd {
   readonly port: number;
+  /** the entries lookups answer (with the hook's ports, when there is a hook) */
   names(): readonly NodeEntry[];
   close(): Promise<void>;
+}
+
+/** A node asking to register, as the hook sees it. */
+export interface RegisteringNode {
+  /** its registered (short) name */
+  readonly name: string;
+  /** its own distribution port, on `host` */
+  readonly port: number;
+  /** the address its EPMD connection came from: where its distribution listens */
+  readonly host: string;
+  readonly entry: NodeEntry;
+}
+
+/** Stands between registrations and lookups. */
+export interface EpmdRegistrationHook {
+  /**
+   * A node registers: resolves with the port lookups are to answer for it; a rejection refuses
+   * the registration. The node's connection is held (nothing read, no answer) until it settles,
+   * so no lookup ever sees the node's own port.
+   */
+  registered(node: RegisteringNode): Promise<number>;
+  /** a registration the hook accepted ended (the node stopped, or its connection broke) */
+  unregistered(name: string): void;
+}
+
+export interface EmbeddedEpmdOptions {
+  readonly host: string;
+  /** 0: any free port */
+  readonly port: number;
+  readonly logger: Logger;
+  readonly hook?: EpmdRegistrationHook;
 }
 
 // A request is a few hundred bytes at most; anything longer is not EPMD talking.
 const MAX_REQUEST_BYTES = 4096;
 
 /** Listens on `host:port`; rejects (EADDRINUSE…) if it cannot. */
-export function startEmbeddedEpmd(opts: {
-  host: string;
-  port: number;
-  logger: Logger;
-}): Promise<EmbeddedEpmd> {
+export function startEmbeddedEpmd(opts: EmbeddedEpmdOptions): Promise<EmbeddedEpmd> {
   const nodes = new Map<string, { entry: NodeEntry; socket: Socket }>();
   const sockets = new Set<Socket>();
   let creation = randomInt(1, 2 ** 31);
   let listenPort = opts.port;
+
+  const accept = (socket: Socket, entry: NodeEntry): void => {
+    nodes.set(entry.name, { entry, socket });
+    creation = (creation % 0x7fffffff) + 1;
+    opts.logger.debug('epmd: registered', { name: entry.name, port: entry.port });
+    socket.write(alive2XResponse(0, creation));
+  };
+
+  const register = (socket: Socket, entry: NodeEntry): void => {
+    const hook = opts.hook;
+    if (hook === undefined) return accept(socket, entry);
+    const node: RegisteringNode = {
+      name: entry.name,
+      port: entry.port,
+      host: normalizeHost(socket.remoteAddress),
+      entry,
+    };
+    socket.pause();
+    hook.registered(node).then(
+      (port) => {
+        if (socket.destroyed) return hook.unregistered(entry.name);
+        accept(socket, { ...entry, port });
+        socket.resume();
+      },
+      () => socket.end(alive2XResponse(1, 0)),
+    );
+  };
 
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -44,6 +101,7 @@ export function startEmbeddedEpmd(opts: {
       if (registered !== undefined && nodes.get(registered)?.socket === socket) {
         nodes.delete(registered);
         opts.logger.debug('epmd: unregistered', { name: registered });
+        opts.hook?.unregistered(registered);
       }
     });
     socket.on('data', (chunk: Buffer) => {
@@ -55,15 +113,14 @@ export function startEmbeddedEpmd(opts: {
       const r = parsed.request;
       switch (r.kind) {
         case 'alive2': {
-          if (registered !== undefined || nodes.has(r.entry.name) || r.entry.name === '') {
+          const name = r.entry.name;
+          // a name with a host part is not a registered name: `erl` never sends one
+          if (registered !== undefined || nodes.has(name) || name === '' || name.includes('@')) {
             socket.end(alive2XResponse(1, 0));
             return;
           }
-          registered = r.entry.name;
-          creation = (creation % 0x7fffffff) + 1;
-          nodes.set(r.entry.name, { entry: r.entry, socket });
-          opts.logger.debug('epmd: registered', { name: r.entry.name, port: r.entry.port });
-          socket.write(alive2XResponse(0, creation));
+          registered = name;
+          register(socket, r.entry);
           return;
         }
         case 'port_please2':
@@ -101,4 +158,9 @@ export function startEmbeddedEpmd(opts: {
       });
     });
   });
+}
+
+function normalizeHost(address: string | undefined): string {
+  if (address === undefined) return '127.0.0.1';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }

@@ -199,7 +199,9 @@ describe('beam proxy — real erl nodes', () => {
     expect(await rtt()).toBeGreaterThanOrEqual(390);
     expect(proxy.faults.active(full('b1')).map((f) => f.kind)).toEqual(['latency']);
     await sleep(2_200);
-    expect(await rtt()).toBeLessThan(300);
+    // Reverted: below the one delayed direction alone (a loaded machine's scheduling may cost
+    // a round trip a lot, but not the 400 ms the fault added).
+    expect(await rtt()).toBeLessThan(400);
     const events = proxy
       .traffic(full('b1'))
       .events.map((e) => e.type === 'fault' && `${e.action}:${e.reason}`);
@@ -219,8 +221,10 @@ describe('beam proxy — real erl nodes', () => {
         15_000,
       ),
     );
-    // Held until the cut expired, well inside net_ticktime, so the connection survived.
-    expect(took).toBeGreaterThanOrEqual(1_000);
+    // Held until the cut expired, well inside net_ticktime, so the connection survived. The
+    // send starts some time after the cut (erl reads and evaluates the line: up to a second on a
+    // loaded machine), so the bound is well under the 1.5 s cut, yet far above a round trip.
+    expect(took).toBeGreaterThanOrEqual(500);
     expect(await value(b1, 'lists:sort(nodes())')).toBe(`['b2@127.0.0.1','b3@127.0.0.1']`);
   }, 30_000);
 

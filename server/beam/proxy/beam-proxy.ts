@@ -9,12 +9,12 @@
  */
 import { createServer, type Server } from 'node:net';
 import type { Logger } from '../../../cluster/api.ts';
+import { startEmbeddedEpmd, type RegisteringNode } from '../../../cluster/erlang/index.ts';
 import { TrafficAggregator } from '../../../agents/traffic.ts';
 import type { CommandAck, ControlCommandInput } from '../../../protocol/control.ts';
 import type { ActiveFault, FrameRow, NodeEvent } from '../../../protocol/telemetry.ts';
 import { ProxyFaults, type FaultClock } from './faults.ts';
 import { Pipe } from './pipe.ts';
-import { startProxyEpmd, type Registration } from './proxy-epmd.ts';
 
 export interface BeamProxyOptions {
   /** where the EPMD and the proxy listeners listen (default 127.0.0.1) */
@@ -77,7 +77,7 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 interface Listener {
   readonly server: Server;
   readonly port: number;
-  registration: Registration | undefined;
+  registration: RegisteringNode | undefined;
 }
 
 export async function startBeamProxy(options: BeamProxyOptions = {}): Promise<BeamProxy> {
@@ -114,14 +114,14 @@ export async function startBeamProxy(options: BeamProxyOptions = {}): Promise<Be
     aggregator(to).record(from, c, 'in', bytes, 1);
   };
 
-  const openListener = (r: Registration): Promise<number> => {
-    const existing = listeners.get(r.alive);
+  const openListener = (r: RegisteringNode): Promise<number> => {
+    const existing = listeners.get(r.name);
     if (existing !== undefined) {
       existing.registration = r;
       return Promise.resolve(existing.port);
     }
     const server = createServer({ allowHalfOpen: true }, (client) => {
-      const l = listeners.get(r.alive);
+      const l = listeners.get(r.name);
       if (l?.registration === undefined) return void client.destroy();
       const pipe = new Pipe(
         client,
@@ -129,8 +129,8 @@ export async function startBeamProxy(options: BeamProxyOptions = {}): Promise<Be
           faults,
           record,
           logger,
-          alive: r.alive,
-          knownName: () => fullNames.get(r.alive),
+          alive: r.name,
+          knownName: () => fullNames.get(r.name),
           learnName: (alive, full) => fullNames.set(alive, full),
           upstream: { host: l.registration.host, port: () => l.registration?.port },
           ...(options.latencyQueueBytes !== undefined && {
@@ -146,17 +146,19 @@ export async function startBeamProxy(options: BeamProxyOptions = {}): Promise<Be
       server.listen(0, host, () => {
         server.off('error', reject);
         const port = (server.address() as { port: number }).port;
-        listeners.set(r.alive, { server, port, registration: r });
-        logger.debug('beam proxy: listening for a node', { node: r.alive, port, nodePort: r.port });
+        listeners.set(r.name, { server, port, registration: r });
+        logger.debug('beam proxy: listening for a node', { node: r.name, port, nodePort: r.port });
         resolve(port);
       });
     });
   };
 
-  const epmd = await startProxyEpmd({
+  // The one EPMD of cluster/, with lookups answered by each node's proxy listener.
+  const epmd = await startEmbeddedEpmd({
     host,
     port: options.epmdPort ?? 0,
-    hooks: {
+    logger,
+    hook: {
       registered: openListener,
       unregistered: (alive) => {
         // The listener stays (a restarted node gets the same proxy port); lookups fail meanwhile.
