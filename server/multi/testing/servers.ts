@@ -33,9 +33,9 @@ export async function startServerProcess(settings: ServerSettings): Promise<Serv
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stdin!.end(JSON.stringify(settings));
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  child.stdin.end(JSON.stringify(settings));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const signal = (sig: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -61,7 +61,7 @@ export async function startServerProcess(settings: ServerSettings): Promise<Serv
         () => reject(new Error(`server did not start in ${START_TIMEOUT_MS} ms:\n${output}`)),
         START_TIMEOUT_MS,
       );
-      child.stdout!.on('data', () => {
+      child.stdout.on('data', () => {
         const match = new RegExp(`${LISTENING_LINE_PREFIX}(http://\\S+)`).exec(output);
         if (match?.[1] !== undefined) {
           clearTimeout(timer);
@@ -93,17 +93,17 @@ export async function until<T>(
   timeoutMs: number,
 ): Promise<T> {
   const deadline = performance.now() + timeoutMs;
-  let last: unknown;
+  let last: Error | undefined;
   while (performance.now() < deadline) {
     try {
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
-      last = error;
+      last = error instanceof Error ? error : new Error(String(error));
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(
-    `${what}: not within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`,
+    `${what}: not within ${timeoutMs} ms${last ? ` (last error: ${last.message})` : ''}`,
   );
 }
