@@ -145,6 +145,8 @@ describe('multi-server', () => {
     const body = { sides: [[a], [b]], ttlMs: 60_000 };
     expect((await post(undefined, body)).status).toBe(401);
     expect((await post('not-the-admin-token-at-all', body)).status).toBe(401);
+    // refused on B: nothing was forwarded to A
+    expect(serverA.output()).not.toMatch(/forwarded by server/);
 
     const answer = await post(ADMIN, body);
     expect(answer.status).toBe(200);
@@ -158,6 +160,7 @@ describe('multi-server', () => {
       [a, true],
       [b, true],
     ]);
+    expect(serverA.output()).toMatch(/partition for ma@127\.0\.0\.1 forwarded by server/);
     // The agents on A hold the blackhole: the nodes lose each other, as B's dashboard shows.
     await untilUi(
       'the partition in force and the link cut',
