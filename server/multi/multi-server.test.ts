@@ -72,7 +72,7 @@ describe('multi-server', () => {
       ticktimeMs: 4_000,
     });
     await nodes.start();
-  }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     ui?.close();
