@@ -96,6 +96,10 @@ test('multi-server — a browser on server B sees the nodes reporting to server 
   test.setTimeout(150_000);
   await page.goto(pair.b.url);
   await expectAllUp(page, 2, 60_000);
+  // B counts the agents that report to A
+  await expect(page.getByTestId('summary')).toContainText('2 agents connected', {
+    timeout: 10_000,
+  });
   await snap(page, testInfo, 'multi-server-b-sees-a');
   await signIn(page, pair.b.adminToken);
   await partitionAndHeal(page, testInfo, ['n1'], ['n2'], 2);

@@ -97,6 +97,8 @@ export interface Observatory {
    * agents down at once; call before socket.io closes. A no-op for a single server.
    */
   leave(): void;
+  /** Agents connected to the peer servers (several servers on one store); 0 for a single server. */
+  peerAgents(): number;
   /** Stops pushes and jobs and flushes pending writes. Idempotent. */
   close(): Promise<void>;
 }
@@ -309,6 +311,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
       beamProxy = p;
     },
     leave: () => peers?.close(),
+    peerAgents: () => peers?.remoteAgentCount() ?? 0,
     close() {
       closing ??= (async () => {
         stopTick();

@@ -290,7 +290,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     version: VERSION,
     startedAt,
     clock,
-    agentsConnected: () => realtime.agent.sockets.size,
+    // with several servers, the dashboard counts every server's agents, as it shows every node
+    agentsConnected: () => realtime.agent.sockets.size + observatory.peerAgents(),
   };
   // A new dashboard gets the status at once instead of waiting up to a second for the next push.
   realtime.ui.on('connection', (socket) => socket.emit('status', takeUiStatus(statusSource)));

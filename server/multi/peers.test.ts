@@ -114,6 +114,8 @@ describe('server peers', () => {
     const remote = B.peers.agent('n1');
     expect(remote?.capabilities).toContain('partition');
     expect(B.peers.agents().map((x) => x.node)).toEqual(['n1']);
+    expect(B.peers.remoteAgentCount()).toBe(1);
+    expect(A.peers.remoteAgentCount()).toBe(0);
     const ack = await remote!.command({ id: 'c1', type: 'heal' }, 5_000);
     expect(ack).toMatchObject({ id: 'c1', ok: true });
     expect(got).toEqual([{ id: 'c1', type: 'heal' }]);

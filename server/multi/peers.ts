@@ -180,6 +180,11 @@ export class ServerPeers {
     this.heartbeat();
   }
 
+  /** Agents connected to the other servers (not counting nodes whose agent is also here). */
+  remoteAgentCount(): number {
+    return this.agents().length - this.local.agents().length;
+  }
+
   /** The servers heard within the timeout, this one excluded. */
   peerCount(): number {
     return this.peers.size;
