@@ -99,10 +99,12 @@ describe('multi-server', () => {
       extraHeaders: { origin: serverB.url },
     });
     const versions: number[] = [];
+    let agentsConnected = 0;
     ui.on('model', (m: ClusterModel) => {
       latest = m;
       versions.push(m.version);
     });
+    ui.on('status', (s: { agentsConnected: number }) => (agentsConnected = s.agentsConnected));
     const seen = await untilUi(
       'both nodes up, each seeing the other',
       (m) =>
@@ -112,6 +114,12 @@ describe('multi-server', () => {
       60_000,
     );
     expect(node(seen, a)?.capabilities).toContain('partition');
+    // B's status counts the agents that report to A
+    await until(
+      'B counts two agents',
+      () => Promise.resolve(agentsConnected === 2 || undefined),
+      10_000,
+    );
     // Live: snapshots keep arriving through A (one a second per node), so B keeps pushing.
     const before = versions.length;
     await until(
