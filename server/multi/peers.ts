@@ -23,16 +23,13 @@ import type { EventFeed } from '../model/event-feed.ts';
 import type { LiveModel } from '../model/live-model.ts';
 import type { TrafficWindow } from '../model/traffic-window.ts';
 import {
-  FORWARD_SLACK_MS,
   PEER_FLUSH_MS,
   PEER_HEARTBEAT_MS,
   PEER_REORDER_WAIT_MS,
   PEER_TIMEOUT_MS,
 } from './constants.ts';
-import { PeerUnavailableError } from './errors.ts';
+import { forwardCommand, runForwardedCommand } from './forward.ts';
 import {
-  commandRequestSchema,
-  commandResponseSchema,
   journalBatchSchema,
   type CommandRequest,
   type CommandResponse,
@@ -42,11 +39,7 @@ import {
 } from './messages.ts';
 import { Reorder } from './reorder.ts';
 
-/**
- * socket.io-adapter answers a server-side request after at most 5 s whatever is asked (its
- * DEFAULT_TIMEOUT), so a forwarded command gives the agent at most this long to ack.
- */
-export const MAX_FORWARDED_COMMAND_MS = 5_000 - FORWARD_SLACK_MS;
+export { MAX_FORWARDED_COMMAND_MS } from './forward.ts';
 
 /** How servers reach each other (the adapter's server-side emits; an in-memory pair in tests). */
 export interface PeerBus {
@@ -242,58 +235,17 @@ export class ServerPeers {
     };
   }
 
-  private async forward(
+  private forward(
     server: string,
     hello: PeerHello,
     command: ControlCommandInput,
     timeoutMs: number,
   ): Promise<CommandAck> {
-    const agentMs = Math.min(timeoutMs, MAX_FORWARDED_COMMAND_MS);
-    const answers = await this.options.bus.request(
-      {
-        target: server,
-        from: this.options.id,
-        node: hello.node,
-        bootId: hello.bootId,
-        command: command as CommandRequest['command'],
-        timeoutMs: agentMs,
-      },
-      agentMs + FORWARD_SLACK_MS,
-    );
-    for (const raw of answers) {
-      const answer = commandResponseSchema.safeParse(raw);
-      if (!answer.success || answer.data.server !== server || !answer.data.handled) continue;
-      if ('ack' in answer.data) return answer.data.ack;
-      throw new PeerUnavailableError(hello.node, `refused: ${answer.data.error}`);
-    }
-    throw new PeerUnavailableError(hello.node, `did not answer within ${agentMs} ms`);
+    return forwardCommand(this.options.bus, this.options.id, server, hello, command, timeoutMs);
   }
 
   private execute(raw: unknown, reply: (answer: CommandResponse) => void): void {
-    const id = this.options.id;
-    const parsed = commandRequestSchema.safeParse(raw);
-    if (!parsed.success || parsed.data.target !== id) {
-      reply({ server: id, handled: false });
-      return;
-    }
-    const request = parsed.data;
-    const agent = this.local.agent(request.node);
-    if (agent?.bootId !== request.bootId) {
-      reply({ server: id, handled: true, error: 'the agent is no longer connected to it' });
-      return;
-    }
-    this.options.log?.(
-      `peers: ${request.command.type} for ${request.node} forwarded by server ${request.from}`,
-    );
-    agent.command(request.command, request.timeoutMs).then(
-      (ack) => reply({ server: id, handled: true, ack }),
-      (error: unknown) =>
-        reply({
-          server: id,
-          handled: true,
-          error: (error instanceof Error ? error.message : String(error)).slice(0, 1_000),
-        }),
-    );
+    runForwardedCommand(this.options.id, raw, this.local, reply, this.options.log);
   }
 
   private send(entry: JournalEntry): void {
