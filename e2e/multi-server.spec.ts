@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { test as base } from '@playwright/test';
 import { LabNodes } from '../server/lab/nodes.ts';
-import { freePort } from '../server/lab/ports.ts';
+import { freePort } from '../cluster/ports.ts';
 import { expectAllUp, partitionAndHeal, signIn, snap } from './dashboard-steps.ts';
 import { launchObservatory, type ObservatoryServer } from './fixtures/server.ts';
 
