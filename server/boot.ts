@@ -38,6 +38,7 @@ export function serverOptionsFromEnv(
     drillHistoryMaxBytes: env.drillHistoryMaxBytes,
     allowedOrigins: env.allowedOrigins,
     allowedHosts: env.allowedHosts,
+    ...(env.multiServer && { multiServer: true }),
     dev: env.dev,
     log: out,
     ...overrides,

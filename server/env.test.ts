@@ -73,6 +73,21 @@ describe('env', () => {
     }
   });
 
+  it('env — OBSERVATORY_MULTI_SERVER needs PostgreSQL and refuses SQLite clearly', () => {
+    expect(parseEnv({}).multiServer).toBe(false);
+    expect(
+      parseEnv({ OBSERVATORY_MULTI_SERVER: '1', DATABASE_URL: 'postgres://u:p@db:5432/o' })
+        .multiServer,
+    ).toBe(true);
+    for (const source of [
+      { OBSERVATORY_MULTI_SERVER: '1' },
+      { OBSERVATORY_MULTI_SERVER: 'true', DATABASE_URL: 'file:./data/o.db' },
+    ]) {
+      expect(() => parseEnv(source)).toThrow(/OBSERVATORY_MULTI_SERVER: .*PostgreSQL.*SQLite/);
+    }
+    expect(() => parseEnv({ OBSERVATORY_MULTI_SERVER: 'yes' })).toThrow(EnvError);
+  });
+
   it('env — OBSERVATORY_DRILL_RETENTION sets how many drill runs are kept', () => {
     expect(parseEnv({ OBSERVATORY_DRILL_RETENTION: '25' }).drillRunsKept).toBe(25);
     expect(parseEnv({ OBSERVATORY_DRILL_RETENTION: '1' }).drillRunsKept).toBe(1);

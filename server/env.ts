@@ -86,6 +86,7 @@ const EnvSchema = z.object({
   OBSERVATORY_DRILL_HISTORY_MAX_MB: optional(positiveInt),
   OBSERVATORY_ALLOWED_ORIGINS: optional(commaList(origin)),
   OBSERVATORY_ALLOWED_HOSTS: optional(commaList(hostNameItem)),
+  OBSERVATORY_MULTI_SERVER: optional(z.enum(['0', '1', 'true', 'false'])),
 });
 
 const SECRETS = new Set(['OBSERVATORY_ADMIN_TOKEN', 'OBSERVATORY_AGENT_TOKEN', 'CLUSTER_COOKIE']);
@@ -121,6 +122,11 @@ export interface ServerEnv {
   readonly allowedOrigins: readonly string[];
   /** `OBSERVATORY_ALLOWED_HOSTS`: host names the server may be reached by, besides IPs and localhost. */
   readonly allowedHosts: readonly string[];
+  /**
+   * `OBSERVATORY_MULTI_SERVER=1`: this server is one of several on one PostgreSQL store (live
+   * model shared through the socket.io PostgreSQL adapter, jobs run once cluster-wide).
+   */
+  readonly multiServer: boolean;
 }
 
 /** A fresh URL-safe random token. */
@@ -144,12 +150,23 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
     throw new EnvError(`invalid environment:\n  ${issues.join('\n  ')}`, issues);
   }
   const env = result.data;
+  const multiServer =
+    env.OBSERVATORY_MULTI_SERVER === '1' || env.OBSERVATORY_MULTI_SERVER === 'true';
+  const databaseUrlValue = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  if (multiServer && !/^postgres(ql)?:\/\//.test(databaseUrlValue)) {
+    // SQLite is one file on one machine: several servers cannot share it, nor its live events.
+    const issue =
+      'OBSERVATORY_MULTI_SERVER: several observatory servers need a shared PostgreSQL store; ' +
+      `DATABASE_URL is SQLite (${env.DATABASE_URL === undefined ? 'the default' : 'file:'}), which serves one server only. ` +
+      'Set DATABASE_URL=postgres://… or unset OBSERVATORY_MULTI_SERVER';
+    throw new EnvError(`invalid environment:\n  ${issue}`, [issue]);
+  }
   const adminToken = env.OBSERVATORY_ADMIN_TOKEN ?? generateToken();
   const agentToken = env.OBSERVATORY_AGENT_TOKEN ?? generateToken();
   return {
     port: env.PORT ?? DEFAULT_SERVER_PORT,
     host: env.HOST ?? DEFAULT_HOST,
-    databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    databaseUrl: databaseUrlValue,
     adminToken,
     adminTokenGenerated: env.OBSERVATORY_ADMIN_TOKEN === undefined,
     agentToken,
@@ -164,6 +181,7 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
         : env.OBSERVATORY_DRILL_HISTORY_MAX_MB * 1024 * 1024,
     allowedOrigins: (env.OBSERVATORY_ALLOWED_ORIGINS ?? []).map((o) => new URL(o).origin),
     allowedHosts: env.OBSERVATORY_ALLOWED_HOSTS ?? [],
+    multiServer,
   };
 }
 

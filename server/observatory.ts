@@ -24,6 +24,10 @@ import { TrafficWindow } from './model/traffic-window.ts';
 import { startUiPush, type PushTarget } from './model/ui-push.ts';
 import type { Db } from './store/client.ts';
 import { every, systemClock, type Clock } from './clock.ts';
+import { DRILL_LOCK_KEY, JOBS_LOCK_KEY } from './multi/constants.ts';
+import { clusterWideDrillStart } from './multi/drill-lock.ts';
+import { JobsLeader, tryAdvisoryLock } from './multi/locks.ts';
+import { ServerPeers, type PeerBus } from './multi/peers.ts';
 
 export interface ObservatoryOptions {
   readonly db: Db;
@@ -55,6 +59,20 @@ export interface ObservatoryOptions {
   readonly drillRunsKept?: number;
   /** where drill histories are kept and their byte cap (server/drills/history-files.ts) */
   readonly drillHistories?: { readonly dir: string; readonly maxBytes?: number };
+  /**
+   * One of several servers on one PostgreSQL store (server/multi): the live model is shared with
+   * the peers over `bus`, rollups and retention run on the holder of the jobs lock only, and
+   * drills one at a time across the servers. Absent: a single server.
+   */
+  readonly multiServer?: {
+    /** this server's id, unique per process (its boot id) */
+    readonly id: string;
+    readonly bus: PeerBus;
+    /** the store's PostgreSQL URL; the locks hold connections of their own */
+    readonly databaseUrl: string;
+    /** @default the system clock */
+    readonly clock?: Clock;
+  };
 }
 
 export interface Observatory {
@@ -74,6 +92,13 @@ export interface Observatory {
   setLab(lab: LabControl | undefined): void;
   /** Routes partition, latency and heal of BEAM nodes to the distribution proxy. */
   setBeamProxy(proxy: Pick<BeamProxy, 'agent' | 'agents'> | undefined): void;
+  /**
+   * Tells the peer servers (several servers on one store) that this one leaves, so they mark its
+   * agents down at once; call before socket.io closes. A no-op for a single server.
+   */
+  leave(): void;
+  /** Agents connected to the peer servers (several servers on one store); 0 for a single server. */
+  peerAgents(): number;
   /** Stops pushes and jobs and flushes pending writes. Idempotent. */
   close(): Promise<void>;
 }
@@ -96,16 +121,45 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     },
   });
   const events = new EventFeed();
+  const multi = options.multiServer;
+  const leader =
+    multi === undefined
+      ? undefined
+      : new JobsLeader({
+          databaseUrl: multi.databaseUrl,
+          key: JOBS_LOCK_KEY,
+          clock: multi.clock ?? clock,
+          log,
+          what: 'rollups and retention',
+        });
+  const peers =
+    multi === undefined
+      ? undefined
+      : new ServerPeers({
+          id: multi.id,
+          bus: multi.bus,
+          model,
+          traffic,
+          events,
+          clock: multi.clock ?? clock,
+          log,
+        });
+  const jobsRun = metrics.counter(
+    'observatory_history_jobs_total',
+    'Rollup and retention runs done by this server (with several servers: the lock holder only)',
+  );
   const history = new History(options.db, {
     now,
     clock,
     log,
+    onJob: (job) => jobsRun({ job }),
+    ...(leader !== undefined && { runJobs: () => leader.isLeader() }),
     ...(options.history && { config: options.history }),
   });
   const ingest = attachIngest(options.agentNamespace, {
     agentToken: options.agentToken,
-    model,
-    traffic,
+    model: peers?.model ?? model,
+    traffic: peers?.traffic ?? traffic,
     store: history,
     events,
     metrics,
@@ -113,7 +167,9 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     log,
     ...(options.maxTrackedNodes !== undefined && { maxTrackedNodes: options.maxTrackedNodes }),
   });
-  const offEvents = events.subscribe((list) => {
+  // A peer's events are stored by that peer.
+  const offEvents = events.subscribe((list, origin) => {
+    if (origin === 'peer') return;
     history
       .recordEvents(list)
       .catch((error: unknown) => log(`history: events not stored: ${String(error)}`));
@@ -121,8 +177,11 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
 
   let lab: LabControl | undefined;
   let beamProxy: Pick<BeamProxy, 'agent' | 'agents'> | undefined;
+  peers?.setLocal(ingest);
+  // Agents held by peer servers are reached through them (server/multi/peers.ts).
+  const agentsHere = peers ?? ingest;
   const controlAgents = () =>
-    beamProxy === undefined ? ingest : withBeamProxyAgents(ingest, beamProxy);
+    beamProxy === undefined ? agentsHere : withBeamProxyAgents(agentsHere, beamProxy);
   const controlCounter = metrics.counter(
     'observatory_control_actions_total',
     'Control actions by action and outcome',
@@ -159,7 +218,26 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     publish: (event) => events.server('', event),
     ...(options.drillRunsKept !== undefined && { keep: options.drillRunsKept }),
     ...(options.drillHistories !== undefined && { histories: options.drillHistories }),
+    ...(multi !== undefined && { recoverAtStart: false }),
   });
+  const startDrill =
+    multi === undefined
+      ? (body: unknown) => drills.start(body)
+      : clusterWideDrillStart(
+          drills,
+          () => tryAdvisoryLock(multi.databaseUrl, DRILL_LOCK_KEY, log),
+          log,
+        );
+  if (multi !== undefined) {
+    // Runs a dead server left `running` are interrupted, unless a live server holds the lock.
+    void tryAdvisoryLock(multi.databaseUrl, DRILL_LOCK_KEY, log)
+      .then(async (held) => {
+        if (held === undefined) return;
+        await drills.recoverInterrupted();
+        await held.release();
+      })
+      .catch((error: unknown) => log(`drills: interrupted runs not checked: ${String(error)}`));
+  }
   const monotonic = options.monotonic ?? (() => clock.monotonic());
   const sessions = new SessionStore({ now: monotonic });
   const admin = createAdminGuard({
@@ -181,7 +259,13 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     history: (q) => history.history(q),
     events: (q) => history.events(q),
     control,
-    drills,
+    drills: {
+      list: (q) => drills.list(q),
+      get: (id) => drills.get(id),
+      view: (id) => drills.view(id),
+      historyFile: (id) => drills.historyFile(id),
+      start: startDrill,
+    },
     metrics: () => metrics.render(),
   };
 
@@ -195,6 +279,18 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
   });
   const stopTick = every(clock, MODEL_TICK_MS, () => model.tick(now()));
   history.startJobs();
+  if (leader !== undefined && peers !== undefined) {
+    leader.start();
+    peers.start();
+    metrics.onCollect(() => {
+      metrics
+        .gauge('observatory_jobs_leader', '1 when this server holds the rollup and retention lock')
+        .set({}, leader.isLeader() ? 1 : 0);
+      metrics
+        .gauge('observatory_peer_servers', 'Other observatory servers heard on the shared store')
+        .set({}, peers.peerCount());
+    });
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -214,14 +310,18 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     setBeamProxy: (p) => {
       beamProxy = p;
     },
+    leave: () => peers?.close(),
+    peerAgents: () => peers?.remoteAgentCount() ?? 0,
     close() {
       closing ??= (async () => {
         stopTick();
+        peers?.close();
         // the drill's finish event still reaches the store before history closes
         await drills.close();
         stopPush();
         offEvents();
         await history.close();
+        await leader?.close();
       })();
       return closing;
     },

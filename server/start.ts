@@ -29,6 +29,8 @@ import { migrate } from './store/migrate.ts';
 import type { HistoryConfig } from './history/config.ts';
 import { startObservatory } from './observatory.ts';
 import { VERSION } from './version.ts';
+import { namespaceBus, postgresAdapter, type PostgresAdapter } from './multi/bus.ts';
+import { MultiServerNeedsPostgresError } from './multi/errors.ts';
 
 export interface StartServerOptions {
   /**
@@ -105,6 +107,14 @@ export interface StartServerOptions {
    */
   readonly maxTrackedNodes?: number;
   /**
+   * One of several observatory servers on one PostgreSQL store (`OBSERVATORY_MULTI_SERVER=1`):
+   * live model shared through the socket.io PostgreSQL adapter, control forwarded to the server
+   * holding the agent, rollups/retention and drills once across the servers (docs/operations.md).
+   * Refused with SQLite ({@link MultiServerNeedsPostgresError}).
+   * @default false
+   */
+  readonly multiServer?: boolean;
+  /**
    * Where progress lines go.
    * @default nowhere
    */
@@ -159,6 +169,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const host = options.host ?? DEFAULT_HOST;
   const requestedPort = options.port ?? DEFAULT_SERVER_PORT;
   const provider = parseDatabaseUrl(options.databaseUrl).provider;
+  if (options.multiServer === true && provider !== 'postgresql')
+    throw new MultiServerNeedsPostgresError();
 
   const { applied } = await migrate(options.databaseUrl);
   if (applied.length > 0)
@@ -205,7 +217,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
   };
   const httpServer = createServer(onRequest);
-  const realtime = createRealtime(httpServer, { policy, log });
+  let peerAdapter: PostgresAdapter | undefined;
+  if (options.multiServer === true) {
+    peerAdapter = await postgresAdapter(options.databaseUrl, log);
+    log(`peers: sharing live events with other servers on this store (server ${bootId})`);
+  }
+  const realtime = createRealtime(httpServer, {
+    policy,
+    log,
+    ...(peerAdapter !== undefined && { agentAdapter: peerAdapter.adapter }),
+  });
   const observatory = startObservatory({
     db,
     agentNamespace: realtime.agent,
@@ -225,6 +246,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         maxBytes: options.drillHistoryMaxBytes,
       }),
     },
+    ...(peerAdapter !== undefined && {
+      multiServer: {
+        id: bootId,
+        bus: namespaceBus(realtime.agent),
+        databaseUrl: options.databaseUrl,
+        clock,
+      },
+    }),
   });
 
   try {
@@ -236,8 +265,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       });
     });
   } catch (error) {
+    observatory.leave();
     await realtime.close();
     await observatory.close();
+    await peerAdapter?.close();
     if (ownsDb) await closeDb();
     throw new ServerListenError(host, requestedPort, error);
   }
@@ -259,7 +290,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     version: VERSION,
     startedAt,
     clock,
-    agentsConnected: () => realtime.agent.sockets.size,
+    // with several servers, the dashboard counts every server's agents, as it shows every node
+    agentsConnected: () => realtime.agent.sockets.size + observatory.peerAgents(),
   };
   // A new dashboard gets the status at once instead of waiting up to a second for the next push.
   realtime.ui.on('connection', (socket) => socket.emit('status', takeUiStatus(statusSource)));
@@ -289,12 +321,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       const cut = setTimeout(() => httpServer.closeAllConnections(), CLOSE_GRACE_MS);
       cut.unref();
       httpServer.closeIdleConnections();
+      // Peers hear this server leave while the adapter still carries messages.
+      observatory.leave();
       // Closes every namespace's sockets and then the HTTP server itself.
       await realtime.close();
       clearTimeout(cut);
       await nextApp?.close();
       // After the sockets: no new snapshots arrive while the last ones are flushed.
       await observatory.close();
+      await peerAdapter?.close();
       await recordShutdown(db, bootId, new Date(clock.now()));
       if (ownsDb) await closeDb();
       log('Observatory stopped');

@@ -60,6 +60,12 @@ export interface DrillsOptions {
    * without it drills run without keeping their history (tests with a fake child)
    */
   readonly histories?: { readonly dir: string; readonly maxBytes?: number };
+  /**
+   * Mark runs left `running` interrupted at start-up. Several servers on one store turn it off:
+   * a run left `running` may belong to a live peer (they recover under the drill lock instead).
+   * @default true
+   */
+  readonly recoverAtStart?: boolean;
   /** overrides for the runner (tests: a fake spawner, timers, short timeout) */
   readonly runner?: Omit<RunDrillOptions, 'kind' | 'nodes' | 'onProgress'>;
 }
@@ -97,8 +103,17 @@ export class Drills {
       ...(options.log !== undefined && { log: options.log }),
       ...(histories !== undefined && { onDeleted: (ids) => histories.remove(ids) }),
     });
+    this.ready = options.recoverAtStart === false ? Promise.resolve() : this.recoverInterrupted();
+  }
+
+  /**
+   * Marks runs left `running` by a dead server interrupted. Only right when no live server runs
+   * a drill: at start-up of a single server, or with several servers under the drill lock.
+   */
+  recoverInterrupted(): Promise<void> {
+    const options = this.options;
     const at = options.now();
-    this.ready = this.store.recover(at, INTERRUPTED_BY_CRASH).then(
+    return this.store.recover(at, INTERRUPTED_BY_CRASH).then(
       (runs) => {
         for (const run of runs) {
           this.event(run.id, 'interrupted', at, `${run.kind} interrupted: ${run.error ?? ''}`);
@@ -107,6 +122,12 @@ export class Drills {
       },
       (error: unknown) => options.log?.(`drills: interrupted runs not marked: ${String(error)}`),
     );
+  }
+
+  /** Resolves when the drill running now (if any) has ended and its run is saved. */
+  async idle(): Promise<void> {
+    await this.running?.drill.done;
+    await this.store.flush();
   }
 
   /** Runs kept in the store. */

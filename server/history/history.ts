@@ -28,6 +28,13 @@ export interface HistoryOptions {
    */
   readonly clock?: Clock;
   readonly log?: (line: string) => void;
+  /**
+   * Whether this server runs the periodic jobs now (several servers on one store: only the
+   * holder of the jobs lock does); asked at every turn. Default: always.
+   */
+  readonly runJobs?: () => boolean;
+  /** told after each periodic job this server ran (metrics) */
+  readonly onJob?: (name: 'rollup' | 'retention') => void;
 }
 
 export class History implements IngestStore {
@@ -38,6 +45,8 @@ export class History implements IngestStore {
   private readonly clock: Clock;
   private stopJobs: (() => void)[] = [];
   private jobs: Promise<unknown> = Promise.resolve();
+  private readonly runJobs: () => boolean;
+  private readonly onJob: (name: 'rollup' | 'retention') => void;
 
   constructor(
     private readonly db: Db,
@@ -49,6 +58,8 @@ export class History implements IngestStore {
     this.now = options.now ?? (() => clock.now());
     this.writer = new HistoryWriter(db, this.config, { now: this.now, clock });
     this.log = options.log ?? (() => {});
+    this.runJobs = options.runJobs ?? (() => true);
+    this.onJob = options.onJob ?? (() => {});
   }
 
   async storedSeq(node: string, bootId: string): Promise<number | null> {
@@ -126,11 +137,12 @@ export class History implements IngestStore {
    */
   startJobs(): void {
     const busy = new Set<string>();
-    const run = (name: string, job: () => Promise<unknown>) => {
-      if (busy.has(name)) return;
+    const run = (name: 'rollup' | 'retention', job: () => Promise<unknown>) => {
+      if (busy.has(name) || !this.runJobs()) return;
       busy.add(name);
       this.jobs = this.jobs
         .then(job)
+        .then(() => this.onJob(name))
         .catch((error: unknown) => this.log(`history: ${name} failed: ${String(error)}`))
         .finally(() => busy.delete(name));
     };

@@ -32,7 +32,10 @@ export interface ApiServices {
   history(query: HistoryQuery): Promise<HistoryResult>;
   events(query: EventsQuery): Promise<{ events: ModelEvent[] }>;
   readonly control: Control;
-  readonly drills: Pick<Drills, 'list' | 'get' | 'view' | 'historyFile' | 'start'>;
+  readonly drills: Pick<Drills, 'list' | 'get' | 'view' | 'historyFile'> & {
+    /** sync on one server; with several, it first takes the cluster-wide drill lock */
+    start(body: unknown): ReturnType<Drills['start']> | Promise<ReturnType<Drills['start']>>;
+  };
   metrics(): string;
 }
 

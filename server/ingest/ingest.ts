@@ -40,8 +40,12 @@ export interface IngestStore {
 export interface IngestOptions {
   /** the agent secret; each agent presents the credential derived from it for its node */
   readonly agentToken: string;
-  readonly model: LiveModel;
-  readonly traffic: TrafficWindow;
+  /** the live model, or a stand-in that also mirrors changes to peer servers (server/multi) */
+  readonly model: Pick<
+    LiveModel,
+    'agentConnected' | 'agentDisconnected' | 'applySnapshot' | 'applyUrgent' | 'read'
+  >;
+  readonly traffic: Pick<TrafficWindow, 'add' | 'drop'>;
   readonly store: IngestStore;
   readonly events: EventFeed;
   readonly metrics: MetricsRegistry;

@@ -9,7 +9,7 @@
  * origin (a page on another site reading the cluster).
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { Server, type Namespace } from 'socket.io';
+import { Server, type Namespace, type ServerOptions } from 'socket.io';
 import { AGENT_MAX_HTTP_BUFFER_BYTES } from '../../protocol/agent.ts';
 import {
   AGENT_NAMESPACE,
@@ -42,6 +42,12 @@ export interface RealtimeOptions {
   readonly policy?: OriginPolicy;
   /** told why a `/ui` request was refused */
   readonly log?: (line: string) => void;
+  /**
+   * The `/agent` server's adapter: the PostgreSQL one when several servers share a store
+   * (server/multi/bus.ts). `/ui` always keeps the in-memory one: each server pushes its own model.
+   * @default socket.io's in-memory adapter
+   */
+  readonly agentAdapter?: ServerOptions['adapter'];
 }
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -68,6 +74,7 @@ export function createRealtime(httpServer: HttpServer, options: RealtimeOptions 
     path: SOCKET_IO_PATH,
     serveClient: false,
     maxHttpBufferSize: AGENT_MAX_HTTP_BUFFER_BYTES,
+    ...(options.agentAdapter !== undefined && { adapter: options.agentAdapter }),
   });
   const uiIo = new Server(httpServer, {
     path: UI_SOCKET_IO_PATH,
