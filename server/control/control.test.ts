@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ControlCommandInput } from '../../protocol/control.ts';
 import { BadRequestError } from '../errors.ts';
-import type { AgentConnection } from '../ingest/ingest.ts';
+import type { AgentConnection } from '../ingest/ports.ts';
 import { EventFeed } from '../model/event-feed.ts';
 import { hello } from '../model/testing/fixtures.ts';
 import { LiveModel } from '../model/live-model.ts';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommandAck, ControlCommandInput } from '../../protocol/control.ts';
 import type { ClusterModel } from '../../protocol/model.ts';
 import { BadRequestError, UnknownNodeError } from '../errors.ts';
-import type { AgentConnection } from '../ingest/ingest.ts';
+import type { AgentConnection } from '../ingest/ports.ts';
 import type { EventFeed } from '../model/event-feed.ts';
 import {
   healRequestSchema,

@@ -7,7 +7,7 @@ import type { EventsQuery, HistoryQuery, HistoryResult, Resolution } from '../..
 import type { ModelEvent } from '../../protocol/model.ts';
 import type { Snapshot } from '../../protocol/telemetry.ts';
 import type { AuditEntry } from '../control/control.ts';
-import type { IngestStore } from '../ingest/ingest.ts';
+import type { IngestStore } from '../ingest/ports.ts';
 import type { Db } from '../store/client.ts';
 import { every, systemClock, type Clock } from '../clock.ts';
 import { matches, toSeries, type TrafficRecord } from './aggregate.ts';

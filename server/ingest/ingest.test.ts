@@ -13,7 +13,8 @@ import { hello, snapshot, upLinks } from '../model/testing/fixtures.ts';
 import { LiveModel } from '../model/live-model.ts';
 import { TrafficWindow } from '../model/traffic-window.ts';
 import { agentCredential } from './credentials.ts';
-import { attachIngest, type Ingest, type IngestStore } from './ingest.ts';
+import { attachIngest } from './ingest.ts';
+import type { Ingest, IngestStore } from './ports.ts';
 import { AGENT_UNAUTHORIZED_MESSAGE } from './validate.ts';
 
 class MemoryStore implements IngestStore {

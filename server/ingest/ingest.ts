@@ -23,19 +23,15 @@ import type { EventFeed } from '../model/event-feed.ts';
 import type { LiveModel } from '../model/live-model.ts';
 import type { TrafficWindow } from '../model/traffic-window.ts';
 import { BoundedSeqs, MAX_TRACKED_NODES } from './bounds.ts';
+import { INGEST_COUNTERS, INGEST_LAG } from './ingest-metrics.ts';
+import {
+  AgentUnavailableError,
+  type AgentConnection,
+  type Ingest,
+  type IngestStore,
+} from './ports.ts';
 import { UrgentTracker } from './urgent.ts';
 import { checkBatch, checkHello, checkUrgent, type RejectReason } from './validate.ts';
-
-/** What ingest needs from storage. */
-export interface IngestStore {
-  /** highest stored seq for (node, bootId), null when none */
-  storedSeq(node: string, bootId: string): Promise<number | null>;
-  /**
-   * Persists snapshots of one (node, bootId), seqs increasing and above what is stored, and
-   * resolves once they are durable.
-   */
-  persist(snapshots: readonly Snapshot[], receivedAt: number): Promise<void>;
-}
 
 export interface IngestOptions {
   /** the agent secret; each agent presents the credential derived from it for its node */
@@ -55,53 +51,6 @@ export interface IngestOptions {
   readonly maxTrackedNodes?: number;
 }
 
-/** Raised when a command cannot be delivered to a node's agent. */
-export class AgentUnavailableError extends Error {
-  readonly code = 'AGENT_UNAVAILABLE';
-  constructor(
-    readonly node: string,
-    reason: string,
-  ) {
-    super(`agent of ${node} ${reason}`);
-    this.name = 'AgentUnavailableError';
-  }
-}
-
-/** A connected agent, as the control plane sees it. */
-export interface AgentConnection {
-  readonly node: string;
-  readonly bootId: string;
-  readonly hidden: boolean;
-  readonly capabilities: readonly string[];
-  /** Sends a command and resolves with the agent's ack; rejects on timeout or disconnect. */
-  command(command: ControlCommandInput, timeoutMs: number): Promise<CommandAck>;
-}
-
-/**
- * A source of snapshots inside the server process (the BEAM observer polls nodes that run no
- * agent): it takes the same path as a socket agent, from dedupe to store and live model.
- */
-export interface LocalAgent {
-  /** Validates, stores and shows a batch, as the `snapshots` event does; resolves with its ack. */
-  submit(batch: readonly Snapshot[]): Promise<SnapshotAck>;
-  /** The node's agent is gone (the model marks the node down). Idempotent. */
-  close(reason?: string): void;
-}
-
-export interface LocalAgentHandlers {
-  /** executes a control command for the node (what a socket agent does on `command`) */
-  command(command: ControlCommandInput, timeoutMs: number): Promise<CommandAck>;
-  /** a newer session took the node's name; this one is closed */
-  kicked?(): void;
-}
-
-export interface Ingest {
-  agent(node: string): AgentConnection | undefined;
-  agents(): AgentConnection[];
-  /** Opens an in-process agent session for `hello.node` (no credential: trusted server code). */
-  attachLocal(hello: AgentHello, handlers: LocalAgentHandlers): LocalAgent;
-}
-
 interface SocketData {
   hello: AgentHello;
 }
@@ -118,35 +67,9 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
   const namespace = untyped as unknown as AgentNamespace;
   const { model, store, metrics } = options;
   const log = options.log ?? (() => {});
-  const received = metrics.counter(
-    'observatory_snapshots_received_total',
-    'Snapshots received from agents',
-  );
-  const stored = metrics.counter('observatory_snapshots_stored_total', 'Snapshots persisted');
-  const duplicates = metrics.counter(
-    'observatory_snapshots_duplicate_total',
-    'Snapshots already stored, ignored',
-  );
-  const rejected = metrics.counter(
-    'observatory_ingest_rejected_total',
-    'Messages refused by ingest, by reason',
-  );
-  const storeErrors = metrics.counter(
-    'observatory_ingest_store_errors_total',
-    'Batches the store failed to persist',
-  );
-  const connects = metrics.counter(
-    'observatory_agent_connections_total',
-    'Agent connections accepted',
-  );
-  const lag = metrics.gauge(
-    'observatory_ingest_lag_seconds',
-    'End of the newest stored snapshot interval to its ack, per node',
-  );
-  const urgentReceived = metrics.counter(
-    'observatory_urgent_events_total',
-    'Urgent (membership, fault) events received from agents, by outcome',
-  );
+  const { received, stored, duplicates, rejected, storeErrors, connects, urgentReceived } =
+    metrics.counters(INGEST_COUNTERS);
+  const lag = metrics.gauge(...INGEST_LAG);
   const reject = (reason: RejectReason, n = 1) => rejected({ reason }, n);
 
   const maxNodes = options.maxTrackedNodes ?? MAX_TRACKED_NODES;

@@ -30,6 +30,9 @@ function formatValue(v: number): string {
   return String(v);
 }
 
+/** One counter family: adds `by` (1) to the series of `labels` ({}). */
+export type Counter = (labels?: Labels, by?: number) => void;
+
 /** One gauge family: `set` replaces one series, `reset` drops all. */
 export interface Gauge {
   set(labels: Labels, value: number): void;
@@ -51,7 +54,7 @@ export class MetricsRegistry {
   }
 
   /** Declares a counter so it is exported (as 0) before its first increment. */
-  counter(name: string, help: string): (labels?: Labels, by?: number) => void {
+  counter(name: string, help: string): Counter {
     const f = this.family(name, help, 'counter');
     return (labels = {}, by = 1) => {
       const key = labelKey(labels);
@@ -68,6 +71,18 @@ export class MetricsRegistry {
       set: (labels, value) => f.values.set(labelKey(labels), { labels, value }),
       reset: () => f.values.clear(),
     };
+  }
+
+  /** Declares one counter per entry of `table` (key → [name, help]), under the same keys. */
+  counters<K extends string>(
+    table: Readonly<Record<K, readonly [string, string]>>,
+  ): Record<K, Counter> {
+    const out = {} as Record<K, Counter>;
+    for (const key of Object.keys(table) as K[]) {
+      const [name, help] = table[key];
+      out[key] = this.counter(name, help);
+    }
+    return out;
   }
 
   /** Declares one gauge per entry of `table` (key → [name, help]), under the same keys. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandAck, ControlCommandInput } from '../../protocol/control.ts';
 import type { ModelEvent } from '../../protocol/model.ts';
 import { FakeClock } from '../../cluster/fake-clock.ts';
-import type { AgentConnection } from '../ingest/ingest.ts';
+import type { AgentConnection } from '../ingest/ports.ts';
 import { EventFeed, type EventOrigin } from '../model/event-feed.ts';
 import { LiveModel } from '../model/live-model.ts';
 import { hello, snapshot } from '../model/testing/fixtures.ts';

@@ -18,7 +18,7 @@ import type { AgentHello } from '../../protocol/agent.ts';
 import type { CommandAck, ControlCommandInput } from '../../protocol/control.ts';
 import type { ModelEvent } from '../../protocol/model.ts';
 import type { Clock } from '../clock.ts';
-import type { AgentConnection } from '../ingest/ingest.ts';
+import type { AgentConnection } from '../ingest/ports.ts';
 import type { EventFeed } from '../model/event-feed.ts';
 import type { LiveModel } from '../model/live-model.ts';
 import type { TrafficWindow } from '../model/traffic-window.ts';

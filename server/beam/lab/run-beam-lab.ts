@@ -3,7 +3,7 @@
  * watches them for the server's model, started together and stopped in order (observer first,
  * so no poll races the nodes' shutdown).
  */
-import type { Ingest } from '../../ingest/ingest.ts';
+import type { Ingest } from '../../ingest/ports.ts';
 import { BEAM_LAB_HOST, BEAM_LAB_TICKTIME_S } from '../constants.ts';
 import { startBeamObserver, type BeamObserver } from '../observer/observer.ts';
 import type { BeamTraffic } from '../observer/snapshot.ts';

@@ -20,7 +20,7 @@ import {
 } from '../../../cluster/erlang/index.ts';
 import { AGENT_PROTOCOL_VERSION, type AgentHello } from '../../../protocol/agent.ts';
 import type { CommandAck, ControlCommandInput } from '../../../protocol/control.ts';
-import type { Ingest, LocalAgent } from '../../ingest/ingest.ts';
+import type { Ingest, LocalAgent } from '../../ingest/ports.ts';
 import {
   BEAM_DEMO_PG_SCOPE,
   BEAM_POLL_FAILURES_BEFORE_DOWN,

@@ -7,7 +7,7 @@
  * distribution connection between them goes through the proxy, which counts message sizes and
  * takes partition, latency and heal, as in the BEAM lab.
  */
-import type { Ingest } from '../../ingest/ingest.ts';
+import type { Ingest } from '../../ingest/ports.ts';
 import { startBeamProxy, type BeamProxy } from '../proxy/beam-proxy.ts';
 import { startBeamObserver, type BeamObserver } from './observer.ts';
 import { BEAM_DISCOVERY_INTERVAL_MS, discoverBeamNodes } from './discover.ts';

@@ -4,7 +4,7 @@
  * what acts on links: partition, latency and heal go to the proxy, the rest to the stand-in.
  * Same commands, same acks, same audit as for TypeScript nodes.
  */
-import type { AgentConnection } from '../../ingest/ingest.ts';
+import type { AgentConnection } from '../../ingest/ports.ts';
 import type { BeamProxy, ProxyAgent } from './beam-proxy.ts';
 
 export interface AgentDirectory {

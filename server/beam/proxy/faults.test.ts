@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentConnection } from '../../ingest/ingest.ts';
+import type { AgentConnection } from '../../ingest/ports.ts';
 import type { ProxyAgent } from './beam-proxy.ts';
 import { withBeamProxyAgents } from './control-agents.ts';
 import { ProxyFaults, type FaultClock } from './faults.ts';
