@@ -12,6 +12,7 @@
  */
 import { memo, useDeferredValue, useMemo, useState } from 'react';
 import '../dashboard.css';
+import '../topology.css';
 import type { ModelFault, TrafficRow } from '../../protocol/model.ts';
 import { useClock } from '../hooks/use-now.ts';
 import { useLive } from '../hooks/use-live.ts';
