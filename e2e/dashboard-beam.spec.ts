@@ -56,6 +56,15 @@ test('dashboard (BEAM lab) — the topology shows both kinds, BEAM nodes with th
   await expect(page.locator('[data-testid="topology-node"][data-runtime="beam"]')).toHaveCount(3);
   await expect(page.locator('[data-testid="topology-node"][data-runtime="node"]')).toHaveCount(2);
   await expect(page.getByRole('img', { name: /^b1@127\.0\.0\.1: up, BEAM OTP \d+/ })).toBeVisible();
+  // The demo's traffic between BEAM nodes, counted by the proxy, is charted as any node's is:
+  // per node, b1 has a line on the payload chart.
+  const traffic = page.getByTestId('traffic-charts');
+  await traffic.getByRole('radio', { name: 'per node' }).click();
+  const payload = traffic.getByRole('figure', { name: 'Payload size p95, per node' });
+  await expect(
+    payload.locator('.recharts-legend-item').filter({ hasText: /^\s*b1\s*$/ }),
+  ).toHaveCount(1, { timeout: 30_000 });
+  await expect(payload.locator('.recharts-line-curve').first()).toBeVisible();
   await snap(page, testInfo, 'beam-lab-overview');
 });
 
