@@ -109,23 +109,25 @@ const reorderedPair: Mutation = (g, pick) => {
 const RUNS = { numRuns: 150 };
 
 describe('checker properties', () => {
-  it('checker — histories of a sequential register pass', () => {
-    fc.assert(
-      fc.property(params, (p) => {
-        expect(verdictOf(registerModel, generate(registerModel, p)).verdict).toBe('pass');
-      }),
-      RUNS,
-    );
-  });
-
-  it('checker — histories of a sequential counter pass', () => {
-    fc.assert(
-      fc.property(params, (p) => {
-        expect(verdictOf(counterModel, generate(counterModel, p)).verdict).toBe('pass');
-      }),
-      RUNS,
-    );
-  });
+  // A linearizable history is never `fail`. It is `pass`, or `unknown` when the search budget runs
+  // out first — its contract (an `unknown` is never turned into a pass). Counter adds whose
+  // outcome is unknown (`info`) commute and stay open to the end, so a few generated histories
+  // (about 1 in 1,500: one key, 5 processes, ~20 info adds among ~75 operations) need more than
+  // 200,000 states; a loaded machine can also hit the 3 s. Those may read `unknown`, rarely.
+  for (const model of [registerModel, counterModel]) {
+    it(`checker — histories of a sequential ${model.name} pass (or, rarely, run out of budget)`, () => {
+      let unknown = 0;
+      fc.assert(
+        fc.property(params, (p) => {
+          const verdict = verdictOf(model, generate(model, p)).verdict;
+          expect(verdict).not.toBe('fail');
+          if (verdict === 'unknown') unknown++;
+        }),
+        RUNS,
+      );
+      expect(unknown).toBeLessThanOrEqual(RUNS.numRuns / 30);
+    });
+  }
 
   const mutations: [string, Model, Mutation][] = [
     ['a stale read', registerModel, staleRead],
