@@ -2,49 +2,28 @@
  * Attacks on the proxy over real sockets: what is not the distribution protocol is closed before
  * it reaches a node, and a lookup never hands out a node's own port.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  listNames,
-  lookupNode,
-  registerNode,
-  type EpmdRegistration,
-} from '../../../cluster/erlang/epmd/client.ts';
+import { listNames, lookupNode, registerNode } from '../../../cluster/erlang/epmd/client.ts';
 import { startBeamProxy, type BeamProxy } from './beam-proxy.ts';
+import { registerVictim, type Victim } from './testing/victim.ts';
 
 let proxy: BeamProxy;
-let node: Server;
-let nodePort: number;
+let victim: Victim;
 let reached: number;
-let registration: EpmdRegistration;
 
 beforeEach(async () => {
   proxy = await startBeamProxy();
   reached = 0;
-  node = createServer((s) => {
+  victim = await registerVictim(proxy, (s) => {
     reached++;
     s.destroy();
   });
-  await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
-  nodePort = (node.address() as { port: number }).port;
-  registration = await registerNode(
-    { host: '127.0.0.1', port: proxy.epmdPort, timeoutMs: 2_000 },
-    {
-      name: 'victim',
-      port: nodePort,
-      nodeType: 77,
-      protocol: 0,
-      highestVersion: 6,
-      lowestVersion: 6,
-      extra: new Uint8Array(),
-    },
-  );
 });
 
 afterEach(async () => {
-  registration.close();
+  await victim.close();
   await proxy.close();
-  await new Promise((r) => node.close(r));
 });
 
 function closedAfter(bytes: Buffer): Promise<{ closed: boolean; got: number }> {
@@ -70,7 +49,7 @@ describe('beam proxy attacks', () => {
     const addr = { host: '127.0.0.1', port: proxy.epmdPort, timeoutMs: 2_000 };
     const entry = await lookupNode(addr, 'victim');
     expect(entry?.port).toBe(proxy.proxyPort('victim'));
-    expect(entry?.port).not.toBe(nodePort);
+    expect(entry?.port).not.toBe(victim.port);
     expect((await listNames(addr)).map((n) => n.port)).toEqual([proxy.proxyPort('victim')]);
   });
 

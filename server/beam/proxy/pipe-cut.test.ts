@@ -6,14 +6,13 @@
  * distributed Erlang refuses the initiator's next, real attempt while that one is pending
  * (`nok_pending` when the destination's name is the greater).
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { registerNode, type EpmdRegistration } from '../../../cluster/erlang/epmd/client.ts';
 import { startBeamProxy, type BeamProxy } from './beam-proxy.ts';
+import { registerVictim, type Victim } from './testing/victim.ts';
 
 let proxy: BeamProxy;
-let node: Server;
-let registration: EpmdRegistration;
+let victim: Victim;
 /** what each connection that reached the node sent, in arrival order */
 let arrived: Buffer[][];
 let sockets: Socket[];
@@ -24,33 +23,19 @@ beforeEach(async () => {
   proxy = await startBeamProxy();
   arrived = [];
   sockets = [];
-  node = createServer((s) => {
+  victim = await registerVictim(proxy, (s) => {
     sockets.push(s);
     const got: Buffer[] = [];
     arrived.push(got);
     s.on('data', (d: Buffer) => got.push(d));
     s.on('error', () => undefined);
   });
-  await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
-  registration = await registerNode(
-    { host: '127.0.0.1', port: proxy.epmdPort, timeoutMs: 2_000 },
-    {
-      name: 'victim',
-      port: (node.address() as { port: number }).port,
-      nodeType: 77,
-      protocol: 0,
-      highestVersion: 6,
-      lowestVersion: 6,
-      extra: new Uint8Array(),
-    },
-  );
 });
 
 afterEach(async () => {
-  registration.close();
   await proxy.close();
   for (const s of sockets) s.destroy();
-  await new Promise((r) => node.close(r));
+  await victim.close();
 });
 
 /** A version-6 send_name ('N') packet, as a dialing node's first bytes. */
