@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { labNodeEnv } from '../env.ts';
 import { agentCredential } from '../ingest/credentials.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import type { LabControl } from '../control/control.ts';
-import { killAndWait, signalGroup, stopGroups } from './process-group.ts';
+import { LabProcesses } from './lab-processes.ts';
 
 /**
  * Time a node gets to print its `listening` line. Starts are bounded (`concurrency`), so this
@@ -72,34 +71,13 @@ interface Running {
   exited: Promise<void>;
 }
 
-export class LabNodes implements LabControl {
-  private readonly running = new Map<string, Running>();
-  private stopped = false;
-
+export class LabNodes extends LabProcesses<Running> {
   constructor(private readonly options: LabNodesOptions) {
+    super();
     for (const spec of options.nodes) {
       const fullName = `${spec.name}@${spec.host}`;
-      this.running.set(fullName, { spec, fullName, child: undefined, exited: Promise.resolve() });
+      this.nodes.set(fullName, { spec, fullName, child: undefined, exited: Promise.resolve() });
     }
-  }
-
-  /** Full names (`n1@127.0.0.1`) of every lab node. */
-  names(): string[] {
-    return [...this.running.keys()];
-  }
-
-  /** pid of each node's process, undefined while it is not running. */
-  pids(): Record<string, number | undefined> {
-    return Object.fromEntries(
-      [...this.running].map(([name, r]) => [
-        name,
-        r.child?.exitCode === null ? r.child.pid : undefined,
-      ]),
-    );
-  }
-
-  knows(node: string): boolean {
-    return this.running.has(node);
   }
 
   /**
@@ -108,7 +86,7 @@ export class LabNodes implements LabControl {
    * Bounding the starts keeps each node's start timeout meaningful whatever the lab's size.
    */
   async start(): Promise<void> {
-    const queue = [...this.running.values()];
+    const queue = [...this.nodes.values()];
     const total = queue.length;
     let started = 0;
     const worker = async () => {
@@ -121,24 +99,13 @@ export class LabNodes implements LabControl {
     await Promise.all(Array.from({ length: workers }, worker));
   }
 
-  kill(node: string): boolean {
-    const r = this.running.get(node);
-    if (r?.child === undefined) return false;
-    signalGroup(r.child, 'SIGKILL');
-    return true;
-  }
-
-  async restart(node: string): Promise<void> {
-    const r = this.running.get(node);
-    if (r === undefined) throw new LabNodeStartError(node, 'not a lab node');
-    await killAndWait(r);
-    await this.spawn(r);
-  }
-
   /** SIGTERM to every node group, SIGKILL after the grace period; resolves when all exited. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await stopGroups([...this.running.values()], NODE_STOP_GRACE_MS);
+  stop(): Promise<void> {
+    return this.stopNodes(NODE_STOP_GRACE_MS);
+  }
+
+  protected notALabNode(node: string): Error {
+    return new LabNodeStartError(node, 'not a lab node');
   }
 
   private seedsFor(spec: LabNodeSpec): string {
@@ -152,7 +119,7 @@ export class LabNodes implements LabControl {
       .join(',');
   }
 
-  private spawn(r: Running): Promise<void> {
+  protected spawn(r: Running): Promise<void> {
     if (this.stopped)
       return Promise.reject(new LabNodeStartError(r.fullName, 'the lab is stopping'));
     const [cmd, ...pre] = this.options.command ?? [

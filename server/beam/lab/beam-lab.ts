@@ -11,8 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { LabControl } from '../../control/control.ts';
-import { isRunning, killAndWait, signalGroup, stopGroups } from '../../lab/process-group.ts';
+import { LabProcesses } from '../../lab/lab-processes.ts';
 import {
   BEAM_LAB_HOST,
   BEAM_LAB_TICKTIME_S,
@@ -49,47 +48,30 @@ interface Running {
 /** An Erlang atom literal for a node name (quoted: names hold `@` and `.`). */
 const atomLiteral = (name: string) => `'${name.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 
-export class BeamLab implements LabControl {
+export class BeamLab extends LabProcesses<Running> {
   /** the run's cookie: kept in memory and in the private HOME's .erlang.cookie only */
   readonly cookie = randomBytes(16).toString('hex').toUpperCase();
-  private readonly nodes = new Map<string, Running>();
   private home: string | undefined;
   private codeDir: string | undefined;
   private epmd: LabEpmd | undefined;
-  private stopped = false;
 
   constructor(private readonly options: BeamLabOptions) {
+    super();
     for (let i = 1; i <= options.count; i++) {
       const name = `b${i}@${BEAM_LAB_HOST}`;
       this.nodes.set(name, { name, child: undefined, exited: Promise.resolve() });
     }
   }
 
-  /** Full names of the lab's nodes. */
-  names(): string[] {
-    return [...this.nodes.keys()];
-  }
-
-  knows(node: string): boolean {
-    return this.nodes.has(node);
-  }
-
-  /** The EPMD port the nodes use (after start). */
   /** the distribution proxy the lab's links go through, once started (see `startLabEpmd`) */
   get proxy(): BeamProxy | undefined {
     return this.epmd?.proxy;
   }
 
+  /** The EPMD port the nodes use (after start). */
   get epmdPort(): number {
     if (this.epmd === undefined) throw new Error('the BEAM lab is not started');
     return this.epmd.port;
-  }
-
-  /** OS pid of each node, undefined while it is not running. */
-  pids(): Record<string, number | undefined> {
-    return Object.fromEntries(
-      [...this.nodes].map(([name, r]) => [name, isRunning(r.child) ? r.child.pid : undefined]),
-    );
   }
 
   /** Compiles the demo, starts the EPMD and every node; resolves when each printed ready. */
@@ -101,31 +83,19 @@ export class BeamLab implements LabControl {
     await Promise.all([...this.nodes.values()].map((r) => this.spawn(r)));
   }
 
-  /** SIGKILL of the node's OS process (its whole group); false when the lab does not run it. */
-  kill(node: string): boolean {
-    const r = this.nodes.get(node);
-    if (!isRunning(r?.child)) return false;
-    signalGroup(r.child, 'SIGKILL');
-    return true;
-  }
-
-  async restart(node: string): Promise<void> {
-    const r = this.nodes.get(node);
-    if (r === undefined) throw new BeamNodeStartError(node, 'not a node of this lab');
-    await killAndWait(r);
-    await this.spawn(r);
-  }
-
   /** SIGTERM (erl runs init:stop()), SIGKILL after a grace period; then the EPMD and temp dirs. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    await stopGroups([...this.nodes.values()], BEAM_NODE_STOP_GRACE_MS);
+    await this.stopNodes(BEAM_NODE_STOP_GRACE_MS);
     await this.epmd?.close();
     for (const dir of [this.home, this.codeDir])
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 
-  private spawn(r: Running): Promise<void> {
+  protected notALabNode(node: string): Error {
+    return new BeamNodeStartError(node, 'not a node of this lab');
+  }
+
+  protected spawn(r: Running): Promise<void> {
     if (this.stopped || this.home === undefined || this.codeDir === undefined)
       return Promise.reject(new BeamNodeStartError(r.name, 'the lab is stopping'));
     const members = `[${this.names().map(atomLiteral).join(',')}]`;
