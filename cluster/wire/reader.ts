@@ -1,16 +1,21 @@
+import { ByteCursor } from '../byte-cursor.ts';
 import { ProtocolError } from '../errors.ts';
 import { decodePayload } from './payload.ts';
 import type { Payload } from '../api.ts';
 
+const truncated = () => new ProtocolError('truncated frame body');
+
 /** Bounds-checked reads over a frame body; any overrun is a ProtocolError, never an exception leak. */
-export class BodyReader {
+export class BodyReader extends ByteCursor<Buffer> {
   constructor(
-    public buf: Buffer,
-    public pos: number,
-    public end: number,
+    buf: Buffer,
+    pos: number,
+    end: number,
     /** `buf` is reused once this frame is handled: byte payloads are copied, not views */
     public shared = false,
-  ) {}
+  ) {
+    super(buf, pos, end, truncated);
+  }
 
   /** Points this reader at another body (one reader serves a connection's frames in turn). */
   reset(buf: Buffer, pos: number, end: number, shared: boolean): this {
@@ -21,31 +26,6 @@ export class BodyReader {
     return this;
   }
 
-  private need(n: number): void {
-    if (this.pos + n > this.end) throw new ProtocolError('truncated frame body');
-  }
-  u8(): number {
-    this.need(1);
-    return this.buf[this.pos++]!;
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.buf.readUInt16BE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.buf.readUInt32BE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  bytes(n: number): Buffer {
-    this.need(n);
-    const v = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return v;
-  }
   /** u8 length + UTF-8 */
   shortStr(): string {
     const n = this.u8();
@@ -56,9 +36,7 @@ export class BodyReader {
   }
   /** Skips a u8-length string (a field this frame kind leaves empty). */
   skipShortStr(): void {
-    const n = this.u8();
-    this.need(n);
-    this.pos += n;
+    this.skip(this.u8());
   }
   /**
    * Like shortStr, but returns the cached string when the bytes equal the last ones seen at

@@ -4,6 +4,7 @@
  * a hostile frame costs at most its own size; nesting is bounded by `maxDepth`.
  */
 import { inflateSync } from 'node:zlib';
+import { ByteCursor } from '../../byte-cursor.ts';
 import {
   DEFAULT_MAX_TERM_BYTES,
   DEFAULT_MAX_TERM_DEPTH,
@@ -68,13 +69,18 @@ export function decodeSeries(
   return { first, second, end: d.pos };
 }
 
-class Decoder {
+const truncated = (n: number, at: number) =>
+  new MalformedTermError(`truncated term: need ${n} bytes at offset ${at}`);
+
+class Decoder extends ByteCursor {
+  /** for the signed and float reads the cursor does not have */
   private readonly view: DataView;
   constructor(
-    private readonly buf: Uint8Array,
-    public pos: number,
+    buf: Uint8Array,
+    pos: number,
     private readonly maxDepth: number,
   ) {
+    super(buf, pos, buf.length, truncated);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
@@ -98,39 +104,13 @@ class Decoder {
     const term = inner.term(0);
     if (inner.pos !== inflated.length)
       throw new MalformedTermError('trailing bytes in compressed term');
-    this.pos = this.buf.length;
+    this.pos = this.end;
     return term;
   }
 
-  private need(n: number): void {
-    if (this.pos + n > this.buf.length)
-      throw new MalformedTermError(`truncated term: need ${n} bytes at offset ${this.pos}`);
-  }
-  u8(): number {
-    this.need(1);
-    return this.buf[this.pos++]!;
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.view.getUint16(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.view.getUint32(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  private bytes(n: number): Uint8Array {
-    this.need(n);
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
   /** A count of things each at least `minBytes` long must fit in what is left. */
   private count(n: number, minBytes: number): number {
-    if (n * minBytes > this.buf.length - this.pos)
+    if (n * minBytes > this.end - this.pos)
       throw new MalformedTermError(`count ${n} exceeds the bytes left`);
     return n;
   }
@@ -229,9 +209,7 @@ class Decoder {
       }
       case TAG.V4_PORT: {
         const node = this.nodeAtom(depth);
-        this.need(8);
-        const id = this.view.getBigUint64(this.pos);
-        this.pos += 8;
+        const id = this.u64();
         return new Port(node, id, this.u32());
       }
       case TAG.NEW_PORT: {

@@ -4,6 +4,7 @@
  * 131/70) and the first elements of the control tuple. Pure: bytes in, a classification out.
  * Nothing is decoded beyond the destination, so a frame costs its header, not its message.
  */
+import { ByteCursor } from '../../../cluster/byte-cursor.ts';
 import { TAG } from '../../../cluster/erlang/etf/tags.ts';
 
 const PASS_THROUGH = 112;
@@ -45,48 +46,16 @@ const SHORT = new Short();
 class Opaque extends Error {}
 const OPAQUE = new Opaque();
 
-class Reader {
-  pos: number;
-  constructor(
-    readonly b: Buffer,
-    start: number,
-  ) {
-    this.pos = start;
-  }
-  need(n: number): void {
-    if (this.pos + n > this.b.length) throw SHORT;
-  }
-  u8(): number {
-    this.need(1);
-    return this.b[this.pos++]!;
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.b.readUInt16BE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.b.readUInt32BE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  u64(): bigint {
-    this.need(8);
-    const v = this.b.readBigUInt64BE(this.pos);
-    this.pos += 8;
-    return v;
+/** The cursor over a prefix: running past its end means "wait for more bytes" (SHORT). */
+class Reader extends ByteCursor<Buffer> {
+  constructor(b: Buffer, start: number) {
+    super(b, start, b.length, () => SHORT);
   }
   text(n: number): string {
     this.need(n);
-    const s = this.b.toString('utf8', this.pos, this.pos + n);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
     this.pos += n;
     return s;
-  }
-  skip(n: number): void {
-    this.need(n);
-    this.pos += n;
   }
 }
 
@@ -104,7 +73,7 @@ function readCacheRefs(r: Reader, cache: AtomCache, updates: [number, string][])
   r.need(flagBytes);
   const flagsAt = r.pos;
   r.pos += flagBytes;
-  const flag = (i: number): number => (r.b[flagsAt + (i >> 1)]! >> ((i & 1) * 4)) & 0xf;
+  const flag = (i: number): number => (r.buf[flagsAt + (i >> 1)]! >> ((i & 1) * 4)) & 0xf;
   const longAtoms = (flag(count) & 1) === 1;
   const refs: Refs = [];
   for (let i = 0; i < count; i++) {
@@ -144,7 +113,7 @@ function readAtom(r: Reader, refs: Refs | undefined): string | undefined {
 
 /** A pid as the receiving node prints it (`<0.ID.Serial>`), or skips any other simple term. */
 function readSimple(r: Reader, refs: Refs | undefined): string | number | undefined {
-  const tag = r.b[r.pos];
+  const tag = r.buf[r.pos];
   r.need(1);
   switch (tag) {
     case TAG.SMALL_INTEGER:
