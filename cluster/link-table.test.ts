@@ -49,66 +49,60 @@ function table(name: string, clock: FakeClock): { t: LinkTable; events: Membersh
   return { t, events };
 }
 
+/**
+ * `self` learns of two proven sockets to `b@h`, its own dial (`outgoing`) and the peer's
+ * (`incoming`), in the order `first` names.
+ */
+function race(self: string, first: 'incoming' | 'outgoing') {
+  const clock = new FakeClock();
+  const { t, events } = table(self, clock);
+  const sockets = { incoming: proven('b@h', false), outgoing: proven('b@h', true) };
+  const second = first === 'incoming' ? 'outgoing' : 'incoming';
+  t.handshakeDone(sockets[first]);
+  t.handshakeDone(sockets[second]);
+  return { clock, t, events, ...sockets };
+}
+
 describe('link-table — two proven sockets to one peer at once', () => {
   it('link-table — the greater name swaps to its own dial quietly and closes the other socket', () => {
-    const clock = new FakeClock();
-    const { t, events } = table('c@h', clock);
-    const incoming = proven('b@h', false);
-    const outgoing = proven('b@h', true);
-    t.handshakeDone(incoming);
-    t.handshakeDone(outgoing);
+    const { t, events, incoming, outgoing } = race('c@h', 'incoming');
     expect(t.links.get('b@h')).toBe(outgoing);
     expect(incoming.destroyed).toBe(true);
     expect(events.map((e) => e.event)).toEqual(['nodeup']);
   });
 
-  it('link-table — the smaller name keeps the peer’s dial and leaves its own socket for the peer to close', () => {
-    const clock = new FakeClock();
-    const { t, events } = table('a@h', clock);
-    const incoming = proven('b@h', false);
-    const outgoing = proven('b@h', true);
-    t.handshakeDone(incoming);
-    t.handshakeDone(outgoing);
-    expect(t.links.get('b@h')).toBe(incoming);
-    // closing it now would down the peer's link before the peer has swapped
-    expect(outgoing.destroyed).toBe(false);
-    clock.advance(100);
-    expect(outgoing.destroyed).toBe(true); // unless the peer closed it first
-    t.down(outgoing, 'connection_closed');
-    expect(events.map((e) => e.event)).toEqual(['nodeup']);
-    expect(t.links.get('b@h')).toBe(incoming);
-  });
-
-  it('link-table — the smaller name swaps to the peer’s dial and leaves its own socket for the peer to close', () => {
-    const clock = new FakeClock();
-    const { t, events } = table('a@h', clock);
-    const incoming = proven('b@h', false);
-    const outgoing = proven('b@h', true);
-    t.handshakeDone(outgoing);
-    t.handshakeDone(incoming);
-    expect(t.links.get('b@h')).toBe(incoming);
-    // the peer (greater name) is up on our dial and waits for our ACK on its own: closing our
-    // dial now would be a nodedown and a nodeup there
-    expect(outgoing.destroyed).toBe(false);
-    clock.advance(100);
-    expect(outgoing.destroyed).toBe(true);
-    t.down(outgoing, 'connection_closed');
-    expect(events.map((e) => e.event)).toEqual(['nodeup']);
-    expect(t.links.get('b@h')).toBe(incoming);
-  });
-
-  it('link-table — the greater name keeps its own dial and leaves the peer’s socket until the timeout', () => {
-    const clock = new FakeClock();
-    const { t, events } = table('c@h', clock);
-    const incoming = proven('b@h', false);
-    const outgoing = proven('b@h', true);
-    t.handshakeDone(outgoing);
-    t.handshakeDone(incoming);
-    expect(t.links.get('b@h')).toBe(outgoing);
-    expect(incoming.destroyed).toBe(false);
-    clock.advance(100);
-    expect(incoming.destroyed).toBe(true);
-    t.down(incoming, 'connection_closed');
-    expect(events.map((e) => e.event)).toEqual(['nodeup']);
+  // Closing the socket that loses at once would down the peer's link before the peer has
+  // swapped: when the smaller name keeps the peer's dial, the peer (greater name) is up on it and
+  // waits for our ACK on its own; so the loser stays open until the handshake timeout, unless the
+  // peer closes it first.
+  it.each([
+    {
+      name: 'the smaller name keeps the peer’s dial and leaves its own socket for the peer to close',
+      self: 'a@h',
+      first: 'incoming',
+      kept: 'incoming',
+    },
+    {
+      name: 'the smaller name swaps to the peer’s dial and leaves its own socket for the peer to close',
+      self: 'a@h',
+      first: 'outgoing',
+      kept: 'incoming',
+    },
+    {
+      name: 'the greater name keeps its own dial and leaves the peer’s socket until the timeout',
+      self: 'c@h',
+      first: 'outgoing',
+      kept: 'outgoing',
+    },
+  ] as const)('link-table — $name', ({ self, first, kept }) => {
+    const r = race(self, first);
+    const loser = r[kept === 'incoming' ? 'outgoing' : 'incoming'];
+    expect(r.t.links.get('b@h')).toBe(r[kept]);
+    expect(loser.destroyed).toBe(false);
+    r.clock.advance(100);
+    expect(loser.destroyed).toBe(true);
+    r.t.down(loser, 'connection_closed');
+    expect(r.events.map((e) => e.event)).toEqual(['nodeup']);
+    expect(r.t.links.get('b@h')).toBe(r[kept]);
   });
 });

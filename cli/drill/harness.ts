@@ -91,3 +91,11 @@ export const invariants = {
   foreignEpochWrites: 0,
   staleEpochWrites: 0,
 };
+
+/** Runs a drill that must pass: every invariant holds and the exit status is 0. */
+export async function passingDrill(args: string[]): Promise<Run> {
+  const run = await drill(args);
+  expect(run.report, String(run.report.error)).toMatchObject(invariants);
+  expect(run.status).toBe(0);
+  return run;
+}
