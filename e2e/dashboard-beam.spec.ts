@@ -5,39 +5,12 @@
  */
 import { test as base, type Page } from '@playwright/test';
 import { confirmAction, expectAllUp, signIn, snap } from './dashboard-steps.ts';
-import { launchObservatory, type ObservatoryServer } from './fixtures/server.ts';
+import { labFixture } from './fixtures/lab.ts';
+import type { ObservatoryServer } from './fixtures/server.ts';
 
 const TOTAL = 5;
-const LAB_START_TIMEOUT_MS = 120_000;
-
 const test = base.extend<object, { lab: ObservatoryServer }>({
-  lab: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const { server, stop } = await launchObservatory([
-        'start',
-        '--beam',
-        '3',
-        '--nodes',
-        '2',
-        '--no-workload',
-        '--port',
-        '0',
-      ]);
-      try {
-        const deadline = Date.now() + LAB_START_TIMEOUT_MS / 2;
-        while (!server.output().includes('Lab ready')) {
-          if (Date.now() > deadline)
-            throw new Error(`lab not ready:\n${server.output().slice(-2_000)}`);
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-        await use(server);
-      } finally {
-        await stop();
-      }
-    },
-    { scope: 'worker', timeout: LAB_START_TIMEOUT_MS },
-  ],
+  lab: labFixture(['--beam', '3', '--nodes', '2', '--no-workload']),
 });
 const { expect } = test;
 

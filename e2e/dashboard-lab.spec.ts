@@ -13,49 +13,14 @@ import {
   signIn,
   snap,
 } from './dashboard-steps.ts';
-import { launchObservatory, type ObservatoryServer } from './fixtures/server.ts';
+import { labFixture } from './fixtures/lab.ts';
+import type { ObservatoryServer } from './fixtures/server.ts';
 
 const NODES = 5;
-const LAB_START_TIMEOUT_MS = 120_000;
-
 const test = base.extend<object, { lab: ObservatoryServer }>({
-  lab: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const { server, stop } = await launchObservatory([
-        'start',
-        '--nodes',
-        String(NODES),
-        '--port',
-        '0',
-      ]);
-      try {
-        await labReady(server, stop);
-        await use(server);
-      } finally {
-        await stop();
-      }
-    },
-    { scope: 'worker', timeout: LAB_START_TIMEOUT_MS },
-  ],
+  lab: labFixture(['--nodes', String(NODES)], { nodes: NODES }),
 });
 const { expect } = test;
-
-/** Waits, as a person would, until the launcher says the lab is ready and every node reports. */
-async function labReady(server: ObservatoryServer, stop: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + LAB_START_TIMEOUT_MS / 2;
-  for (;;) {
-    const res = await fetch(`${server.url}/api/cluster`).catch(() => null);
-    const model = res?.ok ? ((await res.json()) as { nodes: { status: string }[] }) : null;
-    const up = model?.nodes.filter((n) => n.status === 'up').length ?? 0;
-    if (server.output().includes('Lab ready') && up === NODES) return;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`lab not ready (${up} of ${NODES} up):\n${server.output().slice(-2_000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 test.describe.configure({ mode: 'serial' });
 

@@ -7,23 +7,16 @@ import { test as base } from '@playwright/test';
 import { confirmAction, signIn, snap } from './dashboard-steps.ts';
 import { launchFake, START_TIMEOUT_MS } from './fixtures/launch-fake.ts';
 import type { ObservatoryServer } from './fixtures/server.ts';
+import { workerFixture } from './fixtures/worker.ts';
 
 const NODES = 100;
 const LINKS = (NODES * (NODES - 1)) / 2;
 
 const test = base.extend<object, { fake100: ObservatoryServer }>({
-  fake100: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const { server, stop } = await launchFake(['--nodes', String(NODES), '--shards', '64']);
-      try {
-        await use(server);
-      } finally {
-        await stop();
-      }
-    },
-    { scope: 'worker', timeout: START_TIMEOUT_MS + 10_000 },
-  ],
+  fake100: workerFixture(
+    () => launchFake(['--nodes', String(NODES), '--shards', '64']),
+    START_TIMEOUT_MS + 10_000,
+  ),
 });
 const { expect } = test;
 
