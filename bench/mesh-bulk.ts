@@ -12,9 +12,8 @@ import {
   type Bundles,
   type Fixture,
 } from './fixtures/mesh-procs.ts';
-import type { BenchRow } from './fixtures/mesh-rows.ts';
+import { meshRow as row, type BenchRow } from './fixtures/mesh-rows.ts';
 
-const BENCH = 'mesh';
 const MiB = 1024 * 1024;
 const RUN_TIMEOUT_MS = 120_000;
 /** Sizes of the issue; each round sends max(2, 256 MiB / size) messages of one size. */
@@ -112,27 +111,6 @@ async function oneRound(
     seqHeard: seq.heard,
     seqOutOfOrder: seq.outOfOrder,
   };
-}
-
-function row(
-  metric: string,
-  value: number,
-  unit: string,
-  target?: { text: string; pass: boolean },
-  baseline?: number,
-  note?: string,
-): BenchRow {
-  const r: BenchRow = { bench: BENCH, metric, value, unit };
-  if (baseline !== undefined) {
-    r.baseline = baseline;
-    r.ratio = baseline === 0 ? Number.NaN : value / baseline;
-  }
-  if (target !== undefined) {
-    r.target = target.text;
-    r.pass = target.pass;
-  }
-  if (note !== undefined) r.note = note;
-  return r;
 }
 
 /**

@@ -25,10 +25,9 @@ import {
   type Bundles,
   type Fixture,
 } from './fixtures/mesh-procs.ts';
-import { formatRows, type BenchRow } from './fixtures/mesh-rows.ts';
+import { formatRows, meshRow as row, type BenchRow } from './fixtures/mesh-rows.ts';
 import { bulkRows } from './mesh-bulk.ts';
 
-const BENCH = 'mesh';
 const RUN_TIMEOUT_MS = 120_000;
 const MiB = 1024 * 1024;
 /**
@@ -76,25 +75,6 @@ interface GapResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function row(
-  metric: string,
-  value: number,
-  unit: string,
-  target: { text: string; pass: boolean } | undefined,
-  baseline?: number,
-): BenchRow {
-  const r: BenchRow = { bench: BENCH, metric, value, unit };
-  if (baseline !== undefined) {
-    r.baseline = baseline;
-    r.ratio = baseline === 0 ? Number.NaN : value / baseline;
-  }
-  if (target !== undefined) {
-    r.target = target.text;
-    r.pass = target.pass;
-  }
-  return r;
-}
 
 const atLeast = (value: number, min: number, text: string) => ({
   text: `≥ ${text}`,
