@@ -6,8 +6,7 @@
  */
 import {
   procRssBytes,
-  startNodeFixture,
-  startRawFixture,
+  startPair,
   START_TIMEOUT_MS,
   type Bundles,
   type Fixture,
@@ -126,13 +125,7 @@ export async function bulkRows(
   const { quick, ticktimeMs } = options;
   const tickIntervalMs = ticktimeMs / 4;
   const gapBound = 2 * tickIntervalMs;
-  const [rawRx, rawTx, rx, tx] = await Promise.all([
-    startRawFixture(bundles, 'bulk-raw-rx', true),
-    startRawFixture(bundles, 'bulk-raw-tx', false),
-    startNodeFixture(bundles, 'bulk-rx', ticktimeMs),
-    startNodeFixture(bundles, 'bulk-tx', ticktimeMs),
-  ]);
-  await tx.request({ cmd: 'connect', target: `${rx.name}:${rx.port}` }, START_TIMEOUT_MS);
+  const { rawRx, rawTx, rx, tx } = await startPair(bundles, 'bulk-', ticktimeMs);
   // The baseline of the RPC p99 beside a transfer: the same calls on the same link, idle
   const idle = await tx.request<{ calls: number; rpcP99Us: number }>(
     { cmd: 'small', node: rx.name, durationMs: quick ? 1_000 : 3_000 },

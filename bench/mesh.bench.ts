@@ -19,11 +19,12 @@ import {
   procCpuMs,
   procRssBytes,
   startNodeFixture,
-  startRawFixture,
+  startPair,
   START_TIMEOUT_MS,
   setNodeFlags,
   type Bundles,
   type Fixture,
+  type Pair,
 } from './fixtures/mesh-procs.ts';
 import { formatRows, meshRow as row, type BenchRow } from './fixtures/mesh-rows.ts';
 import { bulkRows } from './mesh-bulk.ts';
@@ -84,25 +85,6 @@ const atMost = (value: number, max: number, text: string) => ({
   text: `≤ ${text}`,
   pass: value <= max,
 });
-
-interface Pair {
-  readonly rawRx: Fixture;
-  readonly rawTx: Fixture;
-  readonly rx: Fixture;
-  readonly tx: Fixture;
-}
-
-/** Two raw TCP processes and two linked node processes. */
-async function startPair(bundles: Bundles): Promise<Pair> {
-  const [rawRx, rawTx, rx, tx] = await Promise.all([
-    startRawFixture(bundles, 'raw-rx', true),
-    startRawFixture(bundles, 'raw-tx', false),
-    startNodeFixture(bundles, 'rx'),
-    startNodeFixture(bundles, 'tx'),
-  ]);
-  await tx.request({ cmd: 'connect', target: `${rx.name}:${rx.port}` }, START_TIMEOUT_MS);
-  return { rawRx, rawTx, rx, tx };
-}
 
 /** Lets node fixtures exit by themselves, so that `--profile` gets their profiles written. */
 async function endPair({ rx, tx }: Pair): Promise<void> {
