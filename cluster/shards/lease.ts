@@ -1,3 +1,8 @@
+/**
+ * Majority leases, the holder's side (`LeaseManager`); the grantor's side is lease-grantor.ts.
+ * About 400 lines on purpose: the rounds, their timers, release and fencing all read and bump
+ * one table of shard leases, whose generation rule only holds if they stay together.
+ */
 import type { Clock, Logger, NodeName, Payload } from '../api.ts';
 import { systemClock, silentLogger } from '../clock.ts';
 import {
