@@ -89,6 +89,27 @@ describe('etf codec', () => {
     for (const b of bad) expect(() => decode(hex(b)), b).toThrow(MalformedTermError);
   });
 
+  it('etf — every cut-short term is a MalformedTermError that says so, never a read past the end', () => {
+    const whole = encode(
+      tuple(
+        atom('ok'),
+        123_456_789,
+        -5,
+        new ErlFloat(1.5),
+        Buffer.from('payload'),
+        new Pid(atom('n@h'), 7, 8, 9),
+        [1, 2],
+      ),
+    );
+    for (let n = 1; n < whole.length; n++) {
+      const cut = whole.subarray(0, n);
+      expect(() => decode(cut), `first ${n} bytes`).toThrow(MalformedTermError);
+      expect(() => decode(cut), `first ${n} bytes`).toThrow(
+        /truncated term|exceeds the bytes left/,
+      );
+    }
+  });
+
   it('etf — a bignum over the bound is refused before it is converted', () => {
     const n = 2 * 1024 * 1024;
     const bytes = Buffer.alloc(7 + n, 1);
