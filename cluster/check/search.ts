@@ -54,12 +54,12 @@ function zobristTable(n: number): Uint32Array {
 }
 
 /**
- * The bitset position each operation marks in the memo when it is linearized. A strict (completed)
- * operation marks its own bit. Open operations are grouped into classes of equal model operations
- * (same f, input, output, known): the k-th member of a class to be linearized, whichever it is,
- * marks the bit of the class's k-th member (in any fixed order). So the memo holds (the strict operations
- * linearized, how many of each class, state) rather than which open operations: with c open adds
- * of one value, c + 1 memo entries instead of 2^c.
+ * The bitset position each operation marks in the memo when it is linearized. A strict
+ * (completed) operation marks its own bit. Open operations are grouped into classes of equal
+ * model operations (same f, input, output, known): the k-th member of a class to be linearized,
+ * whichever it is, marks the bit of the class's k-th member (in any fixed order). So the memo
+ * holds (the strict operations linearized, how many of each class, state) rather than which open
+ * operations: with c open adds of one value, c + 1 memo entries instead of 2^c.
  *
  * Why this is exact (no `pass` without a linearization, no `fail` with one). The memo may skip a
  * configuration only if one it already searched has the same futures. Take two configurations A
