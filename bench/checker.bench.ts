@@ -6,6 +6,10 @@
  * measured in the same run on the same file, is reading and JSON-parsing every line with no
  * checking: the ratio is what the checker costs on top of reading the history at all.
  *
+ * Then the counter's hard case, open adds (they commute, so a plain memo of which operations
+ * are linearized is exponential in them): 20 keys, each 40 `info` adds among reads of their
+ * sums (cluster/check/testing/open-adds.ts), same baseline.
+ *
  *   npm run bench -- checker [--json] [--quick]     (--quick: 10k and 100k only)
  */
 import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -13,13 +17,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateHistory, seeded } from '../cluster/check/testing/generate.ts';
-import { registerModel } from '../cluster/check/index.ts';
+import { counterModel, registerModel } from '../cluster/check/index.ts';
+import { linesOf } from '../cluster/check/testing/index.ts';
+import { openAddsHistory } from '../cluster/check/testing/open-adds.ts';
+import { seededRandom } from '../cluster/random.ts';
 import { checkHistoryFile } from '../cli/drill/check-file.ts';
 import type { BenchContext, BenchRow } from './report.ts';
 
 const BENCH = 'checker';
 const KEYS = 1_000;
 const CLIENTS = 20;
+const OPEN_ADD_KEYS = 20;
+const OPEN_ADDS = 40;
 
 /** Synchronous chunked writes: nothing piles up in a stream's buffer to skew the RSS figure. */
 function writeHistory(path: string, operations: number): void {
@@ -52,6 +61,44 @@ async function parseOnly(path: string): Promise<number> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }) });
   for await (const line of lines) if ((JSON.parse(line) as unknown) !== null) n++;
   return n;
+}
+
+/** OPEN_ADD_KEYS counters of OPEN_ADDS open adds each, one history file */
+function writeOpenAdds(path: string): number {
+  const ops = Array.from({ length: OPEN_ADD_KEYS }, (_, k) =>
+    openAddsHistory(OPEN_ADDS, seededRandom(k + 1), {
+      key: `c${k}`,
+      firstProcess: k * (OPEN_ADDS + 1),
+    }),
+  ).flat();
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, `${linesOf(ops).join('\n')}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  return ops.length;
+}
+
+async function checkOpenAdds(dir: string, ctx: BenchContext): Promise<BenchRow> {
+  const path = join(dir, 'open-adds.jsonl');
+  const operations = writeOpenAdds(path);
+  const p0 = performance.now();
+  await parseOnly(path);
+  const parseMs = performance.now() - p0;
+  const c0 = performance.now();
+  const report = await checkHistoryFile(path, { model: counterModel, timeMs: 600_000 });
+  const checkMs = performance.now() - c0;
+  ctx.log(`checker: open adds: ${report.verdict} in ${checkMs.toFixed(0)} ms`);
+  return {
+    bench: BENCH,
+    metric: `check counter, ${OPEN_ADD_KEYS} keys × ${OPEN_ADDS} open adds: time`,
+    value: checkMs / 1000,
+    unit: 's',
+    baseline: parseMs / 1000,
+    ratio: checkMs / parseMs,
+    note: `verdict ${report.verdict} (${report.keysUnknown} keys unknown), ${report.states} states, ${operations} operations; baseline: read + JSON.parse only`,
+  };
 }
 
 export default async function checker(ctx: BenchContext): Promise<BenchRow[]> {
@@ -97,6 +144,7 @@ export default async function checker(ctx: BenchContext): Promise<BenchRow[]> {
       });
       rmSync(path, { force: true });
     }
+    rows.push(await checkOpenAdds(dir, ctx));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

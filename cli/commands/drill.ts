@@ -86,7 +86,11 @@ export function drillCommand(): Command {
     .option('--rate <n>', 'writes/s started by each node', '100')
     .option('--keys <n>', 'ledger keys', '256')
     .option('--hold-ms <ms>', 'time under load between steps', '1000')
-    .option('--keep', 'keep the temp dir (store, outcome logs) and print its path', false)
+    .option(
+      '--keep',
+      "keep the temp dir (store, outcome logs, histories) and print its path; 'all': of every run that does not pass",
+      false,
+    )
     .option('--history <file>', "write the clients' history here (docs/drills.md, History)")
     .option('--clients <n>', 'client processes outside the nodes (default 4; 0: none)')
     .option('--client-rate <n>', 'operations per second per client (default 20)')
@@ -149,6 +153,7 @@ export function drillCommand(): Command {
           {
             ...(o.duration === undefined ? {} : { durationMs: o.duration }),
             ...(o.drills === undefined ? {} : { drills: o.drills }),
+            keepFailed: o.keep,
           },
           o.progress ? (line) => process.stderr.write(`${JSON.stringify(line)}\n`) : undefined,
         );

@@ -5,6 +5,7 @@
  * much faster the clients' history was checked than the run that produced it.
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLIENTS_THROUGH_FAULTS } from './fault-ops.ts';
@@ -33,6 +34,11 @@ export interface DrillTally {
   readonly minSpeedup: number;
   /** why each failing run failed (its error or its first violations), at most 10 */
   readonly failures: readonly string[];
+  /**
+   * with `keepFailed`: the temp dirs (store, outcome logs, histories) of the runs that did not
+   * pass, every one, so that each can be read and its histories re-checked
+   */
+  readonly kept?: readonly string[];
 }
 
 export interface AllReport {
@@ -49,6 +55,8 @@ export interface RunReport {
   linearizability?: LinReport;
   linearizabilityByModel?: Record<string, LinReport>;
   findings?: { seed?: number };
+  /** the run's temp dir, when it was kept (`--keep`) */
+  dir?: string;
   checker?: string;
   expectations?: { name: string; pass: boolean; detail: string }[];
 }
@@ -96,7 +104,10 @@ function whyFailed(r: RunReport, lins: readonly LinReport[]): string {
   return ([v, l].filter((x) => x !== '').join('; ') || 'expectations not met') + seed;
 }
 
-function runOnce(drill: DrillName, args: readonly string[]): Promise<RunReport | string> {
+/** One drill run: its report, or why there is none. */
+export type RunOnce = (drill: DrillName, args: readonly string[]) => Promise<RunReport | string>;
+
+const runOnce: RunOnce = (drill, args) => {
   return new Promise((done) => {
     const child = spawn(process.execPath, [CLI_ENTRY, 'drill', drill, '--json', ...args], {
       stdio: ['pipe', 'pipe', 'ignore'],
@@ -113,15 +124,29 @@ function runOnce(drill: DrillName, args: readonly string[]): Promise<RunReport |
       }
     });
   });
+};
+
+export interface RunAllOptions {
+  readonly durationMs?: number;
+  readonly drills?: readonly DrillName[];
+  /**
+   * every run keeps its temp dir (`--keep`); a passing run's is then deleted, a failing or
+   * unknown run's stays and is listed in `kept` and on its failure line
+   */
+  readonly keepFailed?: boolean;
+  /** tests: how one run is made (default: a fresh `observatory drill <name> --json` process) */
+  readonly run?: RunOnce;
 }
 
 export async function runAll(
   runs: number,
   args: readonly string[],
-  options: { durationMs?: number; drills?: readonly DrillName[] },
+  options: RunAllOptions,
   progress?: (line: Record<string, unknown>) => void,
 ): Promise<AllReport> {
   const drills: DrillTally[] = [];
+  const run = options.run ?? runOnce;
+  const shared = options.keepFailed ? [...args, '--keep'] : args;
   for (const drill of options.drills ?? DRILLS) {
     let pass = 0;
     let fail = 0;
@@ -131,17 +156,24 @@ export async function runAll(
     let runMsTotal = 0;
     let minSpeedup = Infinity;
     const failures: string[] = [];
+    const kept: string[] = [];
     for (let i = 0; i < runs; i++) {
-      const r = await runOnce(
+      const r = await run(
         drill,
         drill === 'random'
-          ? [...args, '--duration', `${options.durationMs ?? ALL_RANDOM_DURATION_MS}ms`]
-          : args,
+          ? [...shared, '--duration', `${options.durationMs ?? ALL_RANDOM_DURATION_MS}ms`]
+          : shared,
       );
+      // the failure line (if any) names where the run's files are
+      const at = typeof r !== 'string' && r.dir !== undefined ? ` (kept: ${r.dir})` : '';
       if (typeof r === 'string') {
         fail++;
         if (failures.length < 10) failures.push(r);
       } else {
+        if (r.dir !== undefined) {
+          if (r.verdict === 'pass') rmSync(r.dir, { recursive: true, force: true });
+          else kept.push(r.dir);
+        }
         const lins = Object.values(
           r.linearizabilityByModel ?? (r.linearizability ? { x: r.linearizability } : {}),
         );
@@ -150,12 +182,12 @@ export async function runAll(
           unknown++;
           if (failures.length < 10)
             failures.push(
-              `unknown: ${r.expectations?.find((e) => !e.pass)?.detail ?? 'idle clients'}`,
+              `unknown: ${r.expectations?.find((e) => !e.pass)?.detail ?? 'idle clients'}${at}`,
             );
         } else if (r.verdict === 'pass') pass++;
         else {
           fail++;
-          if (failures.length < 10) failures.push(whyFailed(r, lins));
+          if (failures.length < 10) failures.push(`${whyFailed(r, lins)}${at}`);
         }
         runMsTotal += r.durationMs ?? 0;
         if (lins.length > 0) {
@@ -179,6 +211,7 @@ export async function runAll(
       runMsTotal,
       minSpeedup: Number.isFinite(minSpeedup) ? minSpeedup : 0,
       failures,
+      ...(options.keepFailed ? { kept } : {}),
     });
   }
   const verdict = drills.every((d) => d.pass === d.runs) ? 'pass' : 'fail';
@@ -192,6 +225,9 @@ export function formatAll(r: AllReport): string {
       `  ${d.drill.padEnd(12)} ${d.pass}/${d.runs} pass, ${d.fail} fail, ${d.unknown} unknown; history checked in ≤ ${d.checkerMsMax.toFixed(1)} ms, ≥ ${Math.round(d.minSpeedup)}× faster than its run`,
     );
     for (const f of d.failures) lines.push(`    ${f}`);
+    // an undecided history has no failure line of its own
+    for (const dir of d.kept ?? [])
+      if (!d.failures.some((f) => f.includes(dir))) lines.push(`    kept: ${dir}`);
   }
   return lines.join('\n');
 }

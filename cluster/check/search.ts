@@ -4,6 +4,9 @@
  * hashing). Calls and returns sit in a doubly linked list in real-time order; the search
  * linearizes a pending call whenever the model allows it, lifts it out of the list, and
  * backtracks when it reaches a return whose call it has not linearized yet.
+ *
+ * Open operations (`info`: no return, `ret` Infinity) that are the same model operation are
+ * interchangeable, and the memo counts them instead of naming them: see `openSlots`.
  */
 import type { Model, ModelOp, Primitive } from './models.ts';
 
@@ -48,6 +51,50 @@ function zobristTable(n: number): Uint32Array {
     z[i] = x >>> 0;
   }
   return z;
+}
+
+/**
+ * The bitset position each operation marks in the memo when it is linearized. A strict
+ * (completed) operation marks its own bit. Open operations are grouped into classes of equal
+ * model operations (same f, input, output, known): the k-th member of a class to be linearized,
+ * whichever it is, marks the bit of the class's k-th member (in any fixed order). So the memo
+ * holds (the strict operations linearized, how many of each class, state) rather than which open
+ * operations: with c open adds of one value, c + 1 memo entries instead of 2^c.
+ *
+ * Why this is exact (no `pass` without a linearization, no `fail` with one). The memo may skip a
+ * configuration only if one it already searched has the same futures. Take two configurations A
+ * and B reached with the same strict operations linearized, the same count per class and the same
+ * state. (1) Their lists agree on every strict entry, so the first unlinearized return — the
+ * frontier, before which every call may be linearized next — is the same entry F in both; open
+ * operations have no return before the end, so F depends only on the strict operations. (2) Every
+ * open operation linearized in A or B was linearized when its call stood before the frontier of
+ * that moment, and the frontier only moves forward as the strict set grows, so it is before F.
+ * (3) Hence in each of A and B the unlinearized open operations of a class c are: those of c
+ * called before F, minus as many as the count of c — the same number, of the same model operation
+ * — plus those called after F, which are the same operations in both. Renaming the members of c
+ * called before F maps A's remaining operations onto B's one to one, preserving the model
+ * operation, the list positions that matter (all before F, or identical) and the open end, so a
+ * linearization of A's remainder maps to one of B's and back. The search therefore decides A and
+ * B alike, and the memo (which only ever returns a verdict searched before, or a configuration on
+ * the current path) stays exact. This is the counter's case (open adds commute: only how many of
+ * each amount have happened matters, not which), and also open register writes of one value.
+ */
+function openSlots(ops: readonly SearchOp[]): { classOf: Int32Array; members: Int32Array[] } {
+  const classOf = new Int32Array(ops.length).fill(-1);
+  const byKey = new Map<string, number[]>();
+  ops.forEach((o, i) => {
+    if (o.ret !== Infinity) return;
+    const key = JSON.stringify([o.op.f, o.op.input, o.op.output, o.op.known]);
+    const list = byKey.get(key);
+    if (list) list.push(i);
+    else byKey.set(key, [i]);
+  });
+  const members: Int32Array[] = [];
+  for (const list of byKey.values()) {
+    for (const i of list) classOf[i] = members.length;
+    members.push(Int32Array.from(list));
+  }
+  return { classOf, members };
 }
 
 interface Memo {
@@ -103,6 +150,18 @@ export function searchLinearization(
     }
   };
 
+  const { classOf, members } = openSlots(ops);
+  const linearizedOf = new Int32Array(members.length);
+  /** the memo bit `i` marks when linearized now (see openSlots) */
+  const takeSlot = (i: number): number => {
+    const c = classOf[i]!;
+    return c < 0 ? i : members[c]![linearizedOf[c]!++]!;
+  };
+  /** the memo bit `i` marked, when it is the last of its class linearized (undo, LIFO) */
+  const giveSlot = (i: number): number => {
+    const c = classOf[i]!;
+    return c < 0 ? i : members[c]![--linearizedOf[c]!]!;
+  };
   const zobrist = zobristTable(n);
   const words = (n + 31) >>> 5;
   const bits = new Uint32Array(words);
@@ -138,8 +197,9 @@ export function searchLinearization(
       const i = entry >> 1;
       const after = model.step(state, ops[i]!.op);
       if (after !== undefined) {
-        bits[i >>> 5]! |= 1 << (i & 31);
-        zh ^= zobrist[i]!;
+        const slot = takeSlot(i);
+        bits[slot >>> 5]! |= 1 << (slot & 31);
+        zh ^= zobrist[slot]!;
         if (!seen(after)) {
           if (states > budget.maxStates) return { verdict: 'unknown', states, reason: 'states' };
           stackOp.push(i);
@@ -149,8 +209,9 @@ export function searchLinearization(
           entry = next[HEAD]!;
           continue;
         }
-        bits[i >>> 5]! &= ~(1 << (i & 31));
-        zh ^= zobrist[i]!;
+        giveSlot(i);
+        bits[slot >>> 5]! &= ~(1 << (slot & 31));
+        zh ^= zobrist[slot]!;
       }
       entry = next[entry]!;
     } else {
@@ -158,8 +219,9 @@ export function searchLinearization(
       const i = stackOp.pop();
       if (i === undefined) return { verdict: 'fail', states };
       state = stackState.pop()!;
-      bits[i >>> 5]! &= ~(1 << (i & 31));
-      zh ^= zobrist[i]!;
+      const slot = giveSlot(i);
+      bits[slot >>> 5]! &= ~(1 << (slot & 31));
+      zh ^= zobrist[slot]!;
       unlift(i);
       entry = next[2 * i]!;
     }
