@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- mesh-scale [--sizes 16,32,64,100] [--ticktimes 60000,4000] [--idle 10]
- * [--settle 5] [--no-erl] [--erl-timeout 60]`: full meshes of real `observatory node` processes
+ * [--settle 5] [--no-erl] [--erl-timeout 60] [--floor]`: full meshes of real `observatory node` processes
  * (the CLI bundle, as users run them), nodes 2…N seeded with node 1 and launched at once, and in
  * the same run the same mesh of real `erl -name` nodes (a private EPMD port, the cookie in a
  * file, seeded with `net_adm:ping`) as the baseline.
@@ -16,7 +16,9 @@ process); SIGKILL of one node → every other reported it down. Targets (issues
  * #17 and #20): at 100 nodes, the mesh within 5 s of the last node up, idle under 20% of one
  * core at ticktime ≤ 4 s, RSS per node ≤ erl's in the same run, the loss agreed within 1 s.
  * Erlang's figures are reported only where its mesh completes within `--erl-timeout` seconds
- * (at ticktime 4 s and 100 nodes it never does on this machine).
+ * (at ticktime 4 s and 100 nodes it never does on this machine). `--floor` adds, in the same run,
+ * the same mesh of bare Node processes that only tick and read (`fixtures/tick-floor-node.mjs`):
+ * what Node's socket API itself costs per tick and per process, below which our node cannot go.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import {
   freePort,
   killAll,
   launchErl,
+  launchFloor,
   launchOurs,
   sample,
   type ErlEnv,
@@ -77,6 +80,8 @@ async function measure(
   ticktimeMs: number,
   s: Settings,
   log: (line: string) => void,
+  /** whether peers report the victim by its name (the floor's peers are labels) */
+  namesPeers = true,
 ): Promise<MeshFigures | null> {
   const size = procs.length;
   const lastUp = Math.max(...(await Promise.all(procs.map((p) => p.up))));
@@ -104,7 +109,9 @@ async function measure(
   const others = procs.slice(0, -1);
   const killedAt = performance.now();
   process.kill(-victim.child.pid!, 'SIGKILL');
-  const agreed = await until(() => others.every((p) => p.downs.has(victim.name)), 2 * ticktimeMs);
+  const agreed =
+    namesPeers &&
+    (await until(() => others.every((p) => p.downs.has(victim.name)), 2 * ticktimeMs));
   return {
     meshMs,
     idleCpuPct: idleCpu * 100,
@@ -126,6 +133,17 @@ async function ours(size: number, ticktimeMs: number, s: Settings, log: (l: stri
     for (let i = 0; i < size; i++)
       procs.push(launchOurs(`m${i + 1}`, ports[i]!, i === 0 ? undefined : ports[0], ticktimeMs));
     return await measure(procs, ticktimeMs, s, log);
+  } finally {
+    killAll(procs);
+  }
+}
+
+async function floor(size: number, ticktimeMs: number, s: Settings, log: (l: string) => void) {
+  const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const procs: MeshProc[] = [];
+  try {
+    for (let i = 0; i < size; i++) procs.push(launchFloor(i, ports, ticktimeMs));
+    return await measure(procs, ticktimeMs, s, log, false);
   } finally {
     killAll(procs);
   }
@@ -160,6 +178,27 @@ function startEpmd(port: number): void {
     }
   }
   throw new Error(`epmd did not start on port ${port}`);
+}
+
+/** The bare Node tick mesh's figures, each with ours as its value and the floor as baseline. */
+function floorRows(size: number, ticktimeMs: number, us: MeshFigures, bare: MeshFigures) {
+  const at = `@${size} nodes, ticktime ${ticktimeMs / 1000} s`;
+  const row = (metric: string, value: number, base: number, unit: string): BenchRow => ({
+    bench: 'mesh-scale',
+    metric: `${metric} against a bare Node tick mesh ${at}`,
+    value,
+    unit,
+    baseline: base,
+    ratio: value / base,
+    note: `baseline: bare Node processes that only tick and read; load ${bare.load}`,
+  });
+  return [
+    row('idle CPU of the whole mesh', us.idleCpuPct, bare.idleCpuPct, '% of a core'),
+    row('CPU per tick (sent + received)', us.cpuPerTickUs, bare.cpuPerTickUs, 'µs'),
+    row('wake-ups per node', us.wakeupsPerNodeS, bare.wakeupsPerNodeS, '/s'),
+    row('RSS per node', us.rssMiB, bare.rssMiB, 'MiB'),
+    row('PSS per node', us.pssMiB, bare.pssMiB, 'MiB'),
+  ];
 }
 
 function rows(
@@ -220,6 +259,7 @@ export default async function meshScaleBench(context: BenchContext): Promise<Ben
     meshTimeoutMs: 180_000,
   };
   const withErl = !args.includes('--no-erl');
+  const withFloor = args.includes('--floor');
   const erlTimeoutS = Number(flag(args, 'erl-timeout') ?? 60);
   // nodes run from the CLI bundle, as users run them; a stale bundle would silently mean tsx
   execFileSync(process.execPath, [BUILD_CLI], { stdio: 'ignore' });
@@ -245,6 +285,11 @@ export default async function meshScaleBench(context: BenchContext): Promise<Ben
           log(`mesh-scale: erl ${JSON.stringify(erl)}`);
         }
         out.push(...rows(size, ticktimeMs, us, erl, erlTimeoutS));
+        if (withFloor) {
+          const bare = await floor(size, ticktimeMs, settings, log);
+          log(`mesh-scale: bare Node tick mesh ${JSON.stringify(bare)}`);
+          if (bare !== null) out.push(...floorRows(size, ticktimeMs, us, bare));
+        }
       }
     }
   } finally {
