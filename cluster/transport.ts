@@ -84,15 +84,13 @@ interface HandleWithFd {
  */
 export function directWriter(socket: Socket): DirectWrite | null {
   if (socket instanceof tls.TLSSocket) return null;
-  const handleOf = (): HandleWithFd | null =>
-    (socket as unknown as { _handle: HandleWithFd | null })._handle;
-  const first = handleOf()?.fd;
-  if (typeof first !== 'number' || first < 0) return null;
+  const fd = (socket as unknown as { _handle: HandleWithFd | null })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return null;
   return (frame) => {
-    // the handle is dropped (and its descriptor closed) when the socket is destroyed: read it
-    // each time, so a descriptor number reused by another file is never written to
-    const fd = socket.destroyed ? -1 : (handleOf()?.fd ?? -1);
-    if (fd < 0) return false;
+    // `destroyed` is set before the handle (and its descriptor) is closed, so while it is false
+    // the descriptor is still this socket's: a number reused by another file is never written
+    // to. Read once: the handle's `fd` is a native accessor, a call per tick (issue #20)
+    if (socket.destroyed) return false;
     let n: number;
     try {
       n = writeSync(fd, frame);
