@@ -36,6 +36,9 @@ export function serverOptionsFromEnv(
     drillRunsKept: env.drillRunsKept,
     ...(env.drillHistoryDir !== undefined && { drillHistoryDir: env.drillHistoryDir }),
     drillHistoryMaxBytes: env.drillHistoryMaxBytes,
+    ...(env.rollup60RetentionMs !== undefined && {
+      history: { rollup60RetentionMs: env.rollup60RetentionMs },
+    }),
     allowedOrigins: env.allowedOrigins,
     allowedHosts: env.allowedHosts,
     ...(env.multiServer && { multiServer: true }),

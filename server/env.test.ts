@@ -94,6 +94,16 @@ describe('env', () => {
     expect(parseEnv({ OBSERVATORY_DRILL_RETENTION: '' }).drillRunsKept).toBe(200);
   });
 
+  it('env — OBSERVATORY_ROLLUP_1M_RETENTION_DAYS sets how long 1 min rollups are kept', () => {
+    expect(parseEnv({}).rollup60RetentionMs).toBeUndefined();
+    expect(parseEnv({ OBSERVATORY_ROLLUP_1M_RETENTION_DAYS: '7' }).rollup60RetentionMs).toBe(
+      7 * 86_400_000,
+    );
+    expect(() => parseEnv({ OBSERVATORY_ROLLUP_1M_RETENTION_DAYS: '0' })).toThrow(
+      /OBSERVATORY_ROLLUP_1M_RETENTION_DAYS/,
+    );
+  });
+
   it.each(['0', '-5', '2.5', '1e3', ' 10', 'ten', '99999999999999999999'])(
     'env — OBSERVATORY_DRILL_RETENTION=%j is refused with the value in the message',
     (value) => {

@@ -84,6 +84,7 @@ const EnvSchema = z.object({
   OBSERVATORY_DRILL_RETENTION: optional(positiveInt),
   OBSERVATORY_DRILL_HISTORY_DIR: optional(z.string().min(1)),
   OBSERVATORY_DRILL_HISTORY_MAX_MB: optional(positiveInt),
+  OBSERVATORY_ROLLUP_1M_RETENTION_DAYS: optional(positiveInt),
   OBSERVATORY_ALLOWED_ORIGINS: optional(commaList(origin)),
   OBSERVATORY_ALLOWED_HOSTS: optional(commaList(hostNameItem)),
   OBSERVATORY_MULTI_SERVER: optional(z.enum(['0', '1', 'true', 'false'])),
@@ -115,6 +116,11 @@ export interface ServerEnv {
   readonly drillHistoryDir: string | undefined;
   /** `OBSERVATORY_DRILL_HISTORY_MAX_MB`, in bytes: drill history files kept; default 512 MiB. */
   readonly drillHistoryMaxBytes: number;
+  /**
+   * `OBSERVATORY_ROLLUP_1M_RETENTION_DAYS`, in ms: how long 1 min traffic rollups are kept;
+   * undefined keeps the history default (30 days).
+   */
+  readonly rollup60RetentionMs: number | undefined;
   /**
    * `OBSERVATORY_ALLOWED_ORIGINS`: origins trusted like the server's own for cookie-authenticated
    * changes and `/ui` (e.g. a reverse proxy's https origin); their hosts are allowed too.
@@ -179,6 +185,10 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
       env.OBSERVATORY_DRILL_HISTORY_MAX_MB === undefined
         ? DEFAULT_DRILL_HISTORY_MAX_BYTES
         : env.OBSERVATORY_DRILL_HISTORY_MAX_MB * 1024 * 1024,
+    rollup60RetentionMs:
+      env.OBSERVATORY_ROLLUP_1M_RETENTION_DAYS === undefined
+        ? undefined
+        : env.OBSERVATORY_ROLLUP_1M_RETENTION_DAYS * 86_400_000,
     allowedOrigins: (env.OBSERVATORY_ALLOWED_ORIGINS ?? []).map((o) => new URL(o).origin),
     allowedHosts: env.OBSERVATORY_ALLOWED_HOSTS ?? [],
     multiServer,
