@@ -10,6 +10,7 @@ import { agentCredential } from './ingest/credentials.ts';
 import { frame, snapshot } from './model/testing/fixtures.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { startServer, type RunningServer } from './start.ts';
+import { storedRollups } from './history/testing/stored-rollups.ts';
 import { freshSqlite, type TestDatabase } from './store/testing/databases.ts';
 
 const AGENT_TOKEN = 'agent-token-for-tests';
@@ -80,7 +81,7 @@ describe('server on a simulated clock', () => {
     expect(ack).toMatchObject({ ok: true, ackedSeq: 30 });
 
     const db = server.context.db;
-    const rollups = (resolution: number) => db.trafficRollup.count({ where: { resolution } });
+    const rollups = async (resolution: 10 | 60) => (await storedRollups(db, resolution)).length;
     expect(await rollups(10)).toBe(0);
     clock.advance(11 * 60_000);
     await until('10 s and 1 min rollups', async () => (await rollups(60)) > 0);

@@ -6,6 +6,7 @@ import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';
 import { testBackends, type TestDatabase } from '../store/testing/databases.ts';
 import { History } from './history.ts';
+import { storedRollups } from './testing/stored-rollups.ts';
 
 const backends = testBackends();
 
@@ -31,7 +32,7 @@ describe.each(backends)('history on $name', ({ create }) => {
 
   beforeEach(async () => {
     await db.rawSnapshot.deleteMany();
-    await db.trafficRollup.deleteMany();
+    await db.rollupBucket.deleteMany();
     await db.event.deleteMany();
     await db.agentCursor.deleteMany();
     await db.controlAudit.deleteMany();
@@ -95,9 +96,7 @@ describe.each(backends)('history on $name', ({ create }) => {
       msgPerSec: 10,
       p95: exact.quantile(0.95),
     });
-    const stored = await db.trafficRollup.findFirst({
-      where: { resolution: 60, t: T0, direction: 'out' },
-    });
+    const stored = (await storedRollups(db, 60)).find((r) => r.t === T0 && r.direction === 'out');
     expect(deserializeSketch(stored!.sketch).count).toBe(600);
   });
 
@@ -142,7 +141,7 @@ describe.each(backends)('history on $name', ({ create }) => {
     const gone = await history.retention();
     expect(gone.rollup10).toBeGreaterThan(0);
     expect(gone.rollup60).toBe(0);
-    expect(await db.trafficRollup.count({ where: { resolution: 60 } })).toBeGreaterThan(0);
+    expect((await storedRollups(db, 60)).length).toBeGreaterThan(0);
     expect(await history.auditLog()).toHaveLength(1);
   });
 

@@ -12,7 +12,13 @@ import type { Db } from '../store/client.ts';
 import { every, systemClock, type Clock } from '../clock.ts';
 import { matches, toSeries, type TrafficRecord } from './aggregate.ts';
 import { DEFAULT_HISTORY_CONFIG, type HistoryConfig } from './config.ts';
-import { recordsOfRaw, runRetention, runRollup10, runRollup60 } from './rollups.ts';
+import {
+  recordsOfRaw,
+  recordsOfRollups,
+  runRetention,
+  runRollup10,
+  runRollup60,
+} from './rollups.ts';
 import { HistoryWriter } from './writer.ts';
 
 /** A history range with no `from` covers this much. */
@@ -185,20 +191,12 @@ export class History implements IngestStore {
     const records: TrafficRecord[] = [];
     const covered = new Set<string>();
     if (resolution !== 1) {
-      const rows = await this.db.trafficRollup.findMany({
-        where: {
-          resolution,
-          t: { gte: fromS, lt: toS },
-          direction: 'out',
-          ...nodeFilter,
-          ...(query.peer === undefined ? {} : { peer: query.peer }),
-          ...(query.channel === undefined ? {} : { channel: query.channel }),
-        },
+      const rows = await this.db.rollupBucket.findMany({
+        where: { resolution, t: { gte: fromS, lt: toS }, ...nodeFilter },
+        select: { node: true, t: true, data: true },
       });
-      for (const r of rows) {
-        covered.add(`${r.node}\n${r.t}`);
-        records.push({ ...r, direction: 'out' });
-      }
+      for (const row of rows) covered.add(`${row.node}\n${row.t}`);
+      for (const r of recordsOfRollups(rows)) records.push(r);
     }
     // The newest buckets are not rolled up yet: answer them from the raw rows.
     const raw = await this.db.rawSnapshot.findMany({

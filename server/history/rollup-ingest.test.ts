@@ -12,6 +12,7 @@ import { frame, snapshot } from '../model/testing/fixtures.ts';
 import { openDb, type Db } from '../store/client.ts';
 import { migrate } from '../store/migrate.ts';
 import { History } from './history.ts';
+import { storedRollups } from './testing/stored-rollups.ts';
 
 /** 2026-01-01T00:00:00Z, on a minute boundary */
 const T0 = 1_767_225_600;
@@ -68,7 +69,7 @@ describe('history and ingest share the loop', () => {
     expect(rolled).toBe(NODES * 2 + NODES); // two 10 s buckets and one minute per node
     expect(persistedAt).toBeGreaterThan(0);
     expect(persistedAt).toBeLessThan(rolledAt);
-    const rows = await db.trafficRollup.count({ where: { resolution: 10 } });
+    const rows = (await storedRollups(db, 10)).length;
     expect(rows).toBe(NODES * 2 * 16 * 6);
   });
 

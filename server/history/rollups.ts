@@ -7,6 +7,7 @@ import type { FrameRow } from '../../protocol/telemetry.ts';
 import type { Db } from '../store/client.ts';
 import { rollUp, type TrafficRecord } from './aggregate.ts';
 import { readSnapshotData } from './writer.ts';
+import { decodeRollupBlob, packByNode, RollupBlobError } from './rollup-blob.ts';
 import type { HistoryConfig } from './config.ts';
 
 export const ROLLUP_RESOLUTIONS_S = [10, 60] as const;
@@ -39,6 +40,21 @@ export function recordsOfRaw(rows: readonly RawRow[]): TrafficRecord[] {
         bytes: f.bytes,
         sketch: f.sketch,
       });
+    }
+  }
+  return out;
+}
+
+/** The traffic records of packed rollup rows; a row that does not decode is skipped, as raw ones are. */
+export function recordsOfRollups(
+  rows: readonly { node: string; t: number; data: Uint8Array }[],
+): TrafficRecord[] {
+  const out: TrafficRecord[] = [];
+  for (const row of rows) {
+    try {
+      for (const r of decodeRollupBlob(row.node, row.t, row.data)) out.push(r);
+    } catch (error) {
+      if (!(error instanceof RollupBlobError)) throw error;
     }
   }
   return out;
@@ -100,10 +116,10 @@ async function rollSlices(
 ): Promise<number> {
   let count = 0;
   for (const { t, nodes } of slices) {
-    const rows = rollUp(await read(t, nodes), resolution);
+    const rows = packByNode(rollUp(await read(t, nodes), resolution), resolution, t);
     await db.$transaction([
-      db.trafficRollup.deleteMany({ where: { resolution, t, node: { in: nodes } } }),
-      db.trafficRollup.createMany({ data: rows.map((r) => ({ resolution, ...r })) }),
+      db.rollupBucket.deleteMany({ where: { resolution, t, node: { in: nodes } } }),
+      db.rollupBucket.createMany({ data: rows }),
       markRaw(t, nodes),
     ]);
     count += nodes.length;
@@ -169,21 +185,12 @@ export async function runRollup60(db: Db, nowMs: number, graceMs: number): Promi
     resolution,
     sliceBuckets(pending, resolution),
     async (t, nodes) =>
-      (
-        await db.trafficRollup.findMany({
+      recordsOfRollups(
+        await db.rollupBucket.findMany({
           where: { resolution: 10, t: { gte: t, lt: t + resolution }, node: { in: nodes } },
-          select: {
-            t: true,
-            node: true,
-            peer: true,
-            channel: true,
-            direction: true,
-            count: true,
-            bytes: true,
-            sketch: true,
-          },
-        })
-      ).map((r) => ({ ...r, direction: r.direction as TrafficRecord['direction'] })),
+          select: { node: true, t: true, data: true },
+        }),
+      ),
     (t, nodes) =>
       db.rawSnapshot.updateMany({
         where: {
@@ -226,10 +233,10 @@ export async function runRetention(
   }
   const [raw, rollup10, rollup60, events, audit] = await db.$transaction([
     db.rawSnapshot.deleteMany({ where: { t: { lt: s(config.rawRetentionMs) } } }),
-    db.trafficRollup.deleteMany({
+    db.rollupBucket.deleteMany({
       where: { resolution: 10, t: { lt: s(config.rollup10RetentionMs) } },
     }),
-    db.trafficRollup.deleteMany({
+    db.rollupBucket.deleteMany({
       where: { resolution: 60, t: { lt: s(config.rollup60RetentionMs) } },
     }),
     db.event.deleteMany({ where: { at: { lt: new Date(nowMs - config.eventRetentionMs) } } }),

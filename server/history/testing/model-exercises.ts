@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import type { Db } from '../../store/client.ts';
 
-type HistoryModel = 'AgentCursor' | 'RawSnapshot' | 'TrafficRollup' | 'Event' | 'ControlAudit';
+type HistoryModel = 'AgentCursor' | 'RawSnapshot' | 'RollupBucket' | 'Event' | 'ControlAudit';
 
 const at = new Date('2026-01-02T03:04:05.678Z');
 
@@ -44,25 +44,20 @@ export const historyModelExercises: Record<HistoryModel, (db: Db) => Promise<voi
     await expect(db.rawSnapshot.create({ data: row })).rejects.toThrow();
     await db.rawSnapshot.deleteMany();
   },
-  async TrafficRollup(db) {
+  async RollupBucket(db) {
     const row = {
       resolution: 10,
-      t: 1_767_225_600,
       node: 'a',
-      peer: 'b',
-      channel: 'rpc',
-      direction: 'out',
-      count: 3,
-      bytes: 5e12,
-      sketch: 'AQ==',
+      t: 1_767_225_600,
+      series: 2,
+      data: new Uint8Array([0, 1, 2, 255]),
     };
-    await db.trafficRollup.create({ data: row });
-    expect(await db.trafficRollup.findFirst({ select: { bytes: true, count: true } })).toEqual({
-      bytes: 5e12,
-      count: 3,
-    });
-    await expect(db.trafficRollup.create({ data: row })).rejects.toThrow();
-    await db.trafficRollup.deleteMany();
+    await db.rollupBucket.create({ data: row });
+    expect(await db.rollupBucket.findFirst()).toEqual(row);
+    await expect(db.rollupBucket.create({ data: row })).rejects.toThrow();
+    await db.rollupBucket.create({ data: { ...row, resolution: 60 } });
+    expect(await db.rollupBucket.count()).toBe(2);
+    await db.rollupBucket.deleteMany();
   },
   async Event(db) {
     const e = await db.event.create({
