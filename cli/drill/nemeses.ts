@@ -115,16 +115,23 @@ export async function clockJump(ctx: DrillContext): Promise<DrillFindings> {
   const { lab } = ctx;
   await warmUp(ctx);
   const victim = lab.nodes[0]!;
+  const control = lab.nodes[1]!;
   const steps: NonNullable<DrillFindings['clockSteps']> = [];
   for (const ms of [CLOCK_STEP_MS, -2 * CLOCK_STEP_MS, CLOCK_STEP_MS]) {
-    const before = await heldLeases(lab, victim);
+    const [before, controlBefore] = await Promise.all([
+      heldLeases(lab, victim),
+      heldLeases(lab, control),
+    ]);
     const offsetMs = await lab.stepClock(victim, ms);
     ctx.phase('clock-step', { node: victim.name, ms, offsetMs });
     const ops = ctx.clientOps();
     // several lease lengths: a lease judged by the stepped clock would have lapsed by now
     await sleep(faultMs(lab));
     await exercised(ops, MIN_CLIENT_OPS_PER_FAULT);
-    const after = await heldLeases(lab, victim);
+    const [after, controlAfter] = await Promise.all([
+      heldLeases(lab, victim),
+      heldLeases(lab, control),
+    ]);
     const status = await lab.status(victim);
     steps.push({
       ms,
@@ -132,6 +139,11 @@ export async function clockJump(ctx: DrillContext): Promise<DrillFindings> {
       skewSeenMs: Math.round((status?.at ?? Date.now()) - Date.now()),
       leasesBefore: before.size,
       leasesKept: [...before].filter((l) => after.has(l)).length,
+      control: {
+        node: control.name,
+        leasesBefore: controlBefore.size,
+        leasesKept: [...controlBefore].filter((l) => controlAfter.has(l)).length,
+      },
     });
   }
   await finish(ctx);

@@ -102,3 +102,33 @@ describe('drill/report — expectations', () => {
     expect(text).toMatch(/split_brain_epoch: shard\/epoch 0\/1 written by a, b/);
   });
 });
+
+describe('drill/report — clock-jump leases', () => {
+  const check = checkHistory({ history, outcomes: [ok({ ok: true, value: 1 }, 0)] });
+  const step = (kept: number, controlKept: number) => ({
+    ms: 3_600_000,
+    offsetMs: 3_600_000,
+    skewSeenMs: 3_600_000,
+    leasesBefore: 20,
+    leasesKept: kept,
+    control: { node: 'n2', leasesBefore: 20, leasesKept: controlKept },
+  });
+  const leases = (kept: number, controlKept: number) =>
+    expectationsFor('clock-jump', check, { clockSteps: [step(kept, controlKept)] }, timing).find(
+      (e) => e.name.includes('leases kept'),
+    )!;
+
+  it('drill/report — the stepped node losing its leases while the unstepped one keeps them fails', () => {
+    const e = leases(0, 20);
+    expect(e.pass).toBe(false);
+    expect(e.inconclusive).toBeUndefined();
+  });
+
+  it('drill/report — both nodes losing their leases in the step window is inconclusive, not a pass', () => {
+    const e = leases(0, 3);
+    expect(e.pass).toBe(false);
+    expect(e.inconclusive).toBe(true);
+    expect(e.detail).toContain('unstepped n2: 3 of 20');
+    expect(leases(20, 3).pass).toBe(true);
+  });
+});

@@ -28,6 +28,19 @@ describe('drill all — a run that proves nothing', () => {
     expect(provedNothing(run({}), [lin('pass'), lin('pass')])).toBe(true);
   });
 
+  it('drill all — a failed expectation confounded by its control (inconclusive): unknown', () => {
+    const stalled = run({});
+    stalled.expectations!.push({
+      name: 'clock step 3: leases kept their epochs (monotonic leases)',
+      pass: false,
+      detail: '0 of 22 kept; unstepped n2: 1 of 21',
+      inconclusive: true,
+    });
+    expect(provedNothing(stalled, [lin('pass')])).toBe(true);
+    stalled.expectations!.at(-1)!.inconclusive = false;
+    expect(provedNothing(stalled, [lin('pass')])).toBe(false);
+  });
+
   it('drill all — anything else wrong is a failure', () => {
     expect(provedNothing(run({ checker: 'fail' }), [lin('pass')])).toBe(false);
     expect(provedNothing(run({ error: 'timeout' }), [lin('pass')])).toBe(false);

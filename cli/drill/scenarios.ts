@@ -37,6 +37,11 @@ export interface DrillFindings {
     skewSeenMs: number;
     leasesKept: number;
     leasesBefore: number;
+    /**
+     * the same count, over the same window, on a node whose clock did not step: when it lost
+     * as many, the cluster lost its leases (a loaded machine stalled the lab), not the step
+     */
+    control?: { node: string; leasesKept: number; leasesBefore: number };
   }[];
   /** random: the seed and the schedule it gave (replay with --seed) */
   seed?: number;
