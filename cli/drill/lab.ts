@@ -45,7 +45,8 @@ export interface NodeStatus {
   readonly visible: string[];
   readonly ownership: (string | null)[];
   readonly held: { shard: number; epoch: number }[];
-  readonly moves: { at: number; moved: number; optimal: number }[];
+  /** ownership changes this node saw, each with the count of members after it */
+  readonly moves: { at: number; moved: number; optimal: number; members?: number }[];
   readonly workload: { running: boolean; attempted: number; acked: number; failed: number };
   /** the node's own wall clock (ms since the epoch) and how far the lab stepped it */
   readonly at?: number;

@@ -63,6 +63,38 @@ describe('drill/report — expectations', () => {
     ]);
   });
 
+  it('drill/report — node-loss moves counted over other membership changes than the nemesis made are inconclusive, never pass', () => {
+    const check = checkHistory({ history, outcomes: [ok({ ok: true, value: 1 }, 0)] });
+    const findings = {
+      victimShards: 12,
+      lossMoved: 12,
+      returnMoved: 95,
+      shardsMoved: 107,
+      optimalShardsMoved: 36,
+      failoverMs: 1_100,
+    };
+    const clean = expectationsFor(
+      'node-loss',
+      check,
+      { ...findings, membershipChanges: 2, onlyNemesisChanges: true },
+      timing,
+    );
+    const failed = clean.filter((e) => !e.pass);
+    expect(failed.map((e) => e.name)).toEqual([
+      'return moved at most shardCount/N + 2',
+      'shards moved = optimal',
+    ]);
+    expect(failed.every((e) => e.inconclusive === undefined)).toBe(true);
+    const flapped = expectationsFor(
+      'node-loss',
+      check,
+      { ...findings, membershipChanges: 6, onlyNemesisChanges: false },
+      timing,
+    ).filter((e) => !e.pass);
+    expect(flapped.map((e) => e.inconclusive)).toEqual([true, true]);
+    expect(flapped[0]!.detail).toContain('6 membership changes where the nemesis made 2');
+  });
+
   it('drill/report — split-brain needs no_quorum refusals, pause needs fenced ones', () => {
     const none = checkHistory({ history, outcomes: [ok({ ok: true, value: 1 }, 0)] });
     expect(expectationsFor('split-brain', none, {}, timing).some((e) => !e.pass)).toBe(true);

@@ -24,6 +24,12 @@ export interface DrillFindings {
   lossOptimal?: number;
   returnMoved?: number;
   returnOptimal?: number;
+  /**
+   * node-loss: membership changes the observer saw across the loss and the return, and whether
+   * they were exactly the nemesis's two (the victim leaving, then joining)
+   */
+  membershipChanges?: number;
+  onlyNemesisChanges?: boolean;
   /** bridge: the node that sees both sides */
   bridge?: string;
   /** isolate: the node cut from every other */
@@ -113,17 +119,25 @@ export async function finish(ctx: DrillContext): Promise<void> {
   await lab.stopWorkloads();
 }
 
-/** Ownership moves an observer saw after `since` entries. */
+/**
+ * Ownership moves an observer saw after `since` entries, and whether they were exactly the one
+ * membership change the nemesis made (one change, to `members` members): a node seen down and
+ * up again on its own in the window (a loaded machine stalling a process past the ticktime)
+ * moves shards too, and then the counts say nothing about the nemesis's change.
+ */
 async function movesSince(
   lab: Lab,
   observer: LabNode,
   since: number,
-): Promise<{ moved: number; optimal: number }> {
+  members: number,
+): Promise<{ moved: number; optimal: number; changes: number; onlyTheNemesis: boolean }> {
   const s = await lab.status(observer);
   const moves = s?.moves.slice(since) ?? [];
   return {
     moved: moves.reduce((n, m) => n + m.moved, 0),
     optimal: moves.reduce((n, m) => n + m.optimal, 0),
+    changes: moves.length,
+    onlyTheNemesis: moves.length === 1 && moves[0]!.members === members,
   };
 }
 
@@ -149,7 +163,7 @@ export async function nodeLoss(ctx: DrillContext): Promise<DrillFindings> {
   const survivors = lab.live();
   await lab.until(() => lab.settled(survivors), SETTLE_TIMEOUT_MS, 'failover');
   const failoverMs = Math.round(performance.now() - killedAt);
-  const loss = await movesSince(lab, observer, baseline);
+  const loss = await movesSince(lab, observer, baseline, survivors.length);
   const afterLoss = (await lab.status(observer))?.moves.length ?? baseline;
   ctx.phase('failover', { failoverMs, moved: loss.moved });
   await sleep(ctx.holdMs);
@@ -157,7 +171,7 @@ export async function nodeLoss(ctx: DrillContext): Promise<DrillFindings> {
   ctx.phase('restart', { node: victim.name });
   await lab.spawn(victim);
   await lab.until(() => lab.settled(lab.live()), SETTLE_TIMEOUT_MS, 'rebalance');
-  const back = await movesSince(lab, observer, afterLoss);
+  const back = await movesSince(lab, observer, afterLoss, lab.nodes.length);
   ctx.phase('rebalance', { moved: back.moved });
   await lab.startWorkloads(ctx.rate, ctx.keys, [victim]);
   await finish(ctx);
@@ -169,6 +183,8 @@ export async function nodeLoss(ctx: DrillContext): Promise<DrillFindings> {
     lossOptimal: loss.optimal,
     returnMoved: back.moved,
     returnOptimal: back.optimal,
+    membershipChanges: loss.changes + back.changes,
+    onlyNemesisChanges: loss.onlyTheNemesis && back.onlyTheNemesis,
     shardsMoved: loss.moved + back.moved,
     optimalShardsMoved: loss.optimal + back.optimal,
   };

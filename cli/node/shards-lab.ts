@@ -226,7 +226,12 @@ export function attachLab(
           ? [{ shard: s.shard, epoch: s.lease.epoch }]
           : [],
       ),
-      moves: moves.map((m) => ({ at: m.at, moved: m.moved.length, optimal: m.optimal })),
+      moves: moves.map((m) => ({
+        at: m.at,
+        moved: m.moved.length,
+        optimal: m.optimal,
+        members: m.members.length,
+      })),
       workload: { ...counts() },
       router: shards.router.stats(),
       faults: node.faults.list().blackholed,
