@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { simulatedSnapshotJson } from './fixtures/ingest-sim-snapshot.ts';
+import { rollupRows, storeTables } from './fixtures/sqlite-store-stats.ts';
 import { SimulatedClock } from '../server/simulated-clock.ts';
 import { startServer } from '../server/start.ts';
 import type { BenchContext, BenchRow } from './report.ts';
@@ -64,45 +64,6 @@ const cpuSeconds = () => {
   return (u.user + u.system) / 1e6;
 };
 const fileBytes = (file: string) => (existsSync(file) ? statSync(file).size : 0);
-
-/** Bytes and rows per table (indexes included), from SQLite's `dbstat`. */
-function storeTables(file: string): { table: string; bytes: number; rows: number }[] {
-  const db = new Database(file, { readonly: true });
-  try {
-    const sizes = db
-      .prepare(
-        `SELECT m.tbl_name AS tbl, SUM(s.pgsize) AS bytes FROM dbstat s
-         JOIN sqlite_master m ON m.name = s.name GROUP BY m.tbl_name`,
-      )
-      .all() as { tbl: string; bytes: number }[];
-    return sizes
-      .filter((s) => !s.tbl.startsWith('sqlite_') && !s.tbl.startsWith('_'))
-      .map((s) => ({
-        table: s.tbl,
-        bytes: s.bytes,
-        rows: (db.prepare(`SELECT COUNT(*) AS n FROM "${s.tbl}"`).get() as { n: number }).n,
-      }));
-  } finally {
-    db.close();
-  }
-}
-
-/** Packed rollup rows per resolution: the series they hold (a row each, before packing) and bytes. */
-function rollupRows(file: string): Record<number, { series: number; bytes: number }> {
-  const db = new Database(file, { readonly: true });
-  try {
-    const rows = db
-      .prepare(
-        'SELECT resolution, SUM(series) AS series, SUM(LENGTH(data)) AS bytes FROM "RollupBucket" GROUP BY resolution',
-      )
-      .all() as { resolution: number; series: number; bytes: number }[];
-    return Object.fromEntries(
-      rows.map((r) => [r.resolution, { series: r.series, bytes: r.bytes }]),
-    );
-  } finally {
-    db.close();
-  }
-}
 
 export async function simulatedRun(context: BenchContext, o: SimOptions): Promise<BenchRow[]> {
   const log = context.log;
