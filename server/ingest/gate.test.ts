@@ -50,6 +50,21 @@ describe('ingest gate', () => {
     expect(gate.waiting).toBe(0);
   });
 
+  it('ingest gate — one batch per turn of the loop, so I/O that arrived meanwhile is read between batches', async () => {
+    const clock = new FakeClock();
+    const turns: (() => void)[] = [];
+    const gate = ingestGate({ clock, load: { busy: () => 0 }, yieldToIo: (fn) => turns.push(fn) });
+    const admitted: number[] = [];
+    for (let i = 0; i < 3; i++) void gate.admit(1).then(() => admitted.push(i));
+    for (let turn = 1; turn <= 3; turn++) {
+      expect(turns).toHaveLength(1);
+      turns.shift()!();
+      await settle();
+      expect(admitted).toHaveLength(turn);
+    }
+    expect(turns).toHaveLength(0);
+  });
+
   it('ingest gate — closing lets every waiting batch through (their answers must not hang)', async () => {
     const { gate, admitted, admit } = setup(1);
     for (let i = 0; i < 3; i++) admit(i, 60);

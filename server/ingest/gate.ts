@@ -72,18 +72,30 @@ export function ingestGate(options: IngestGateOptions): IngestGate {
   let timer: unknown;
   let closed = false;
 
+  // one batch per turn of the loop: immediates queued together run in one check phase, so a
+  // batch admitted per immediate lets the poll phase (HTTP, /ui) in between batches
+  let turning = false;
   const release = () => {
+    if (turning) return;
     const now = clock.monotonic();
     credit = Math.min(credit + (now - creditAt) * floorPerMs, Math.max(1, floorPerMs * 1000));
     creditAt = now;
+    const head = queue[0];
+    if (head === undefined) return;
     const calm = load.busy() <= maxBusy;
     // FIFO: a large batch at the head waits for its credit rather than being overtaken
-    while (queue.length > 0 && (calm || closed || credit >= Math.min(queue[0]!.n, 1))) {
-      const head = queue.shift()!;
-      if (!calm) credit -= head.n;
-      yieldToIo(head.go);
+    if (calm || closed || credit >= 1) {
+      queue.shift();
+      if (!calm && !closed) credit -= head.n;
+      turning = true;
+      yieldToIo(() => {
+        turning = false;
+        head.go();
+        release();
+      });
+      return;
     }
-    if (queue.length > 0 && timer === undefined && !closed) {
+    if (timer === undefined) {
       timer = clock.setTimeout(() => {
         timer = undefined;
         release();
