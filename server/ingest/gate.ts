@@ -13,8 +13,13 @@ import type { Clock } from '../clock.ts';
 
 /** The loop may be this busy (0–1, over the last `INGEST_LOAD_WINDOW_MS`) before batches wait. */
 export const INGEST_MAX_LOOP_BUSY = 0.7;
-/** While the loop is too busy, snapshots still pass at this rate. */
-export const INGEST_MIN_SNAPSHOTS_PER_S = 20;
+/**
+ * While the loop is too busy, snapshots still pass at this rate: above the steady 100/s of a
+ * 100-node lab, because the live model shows a node whose last snapshot is 5 intervals old as
+ * unknown (a floor of 20/s made most of the lab flap to unknown). What it bounds is catch-up:
+ * agents returning with full buffers (60 snapshots a batch) after a reconnect.
+ */
+export const INGEST_MIN_SNAPSHOTS_PER_S = 200;
 /** How often a waiting batch looks at the load again. */
 export const INGEST_GATE_CHECK_MS = 100;
 /** The window the loop's busy share is measured over. */
