@@ -207,14 +207,31 @@ export default async function dashboard100(ctx: BenchContext): Promise<BenchRow[
       });
     });
     await page.goto(lab.url, { timeout: 180_000, waitUntil: 'domcontentloaded' });
-    await page.waitForFunction(
-      (n) =>
-        document.querySelectorAll('[data-testid="topology-node"][data-status="up"]').length === n &&
-        document.querySelector('[data-testid="topology-canvas"]')?.getAttribute('data-drawn') !==
-          null,
-      nodes,
-      { timeout: 120_000, polling: 500 },
-    );
+    await page
+      .waitForFunction(
+        (n) =>
+          document.querySelectorAll('[data-testid="topology-node"][data-status="up"]').length ===
+            n &&
+          document.querySelector('[data-testid="topology-canvas"]')?.getAttribute('data-drawn') !==
+            null,
+        nodes,
+        { timeout: 120_000, polling: 500 },
+      )
+      .catch(async (error: unknown) => {
+        // say what the page showed instead: nodes by status, and whether the canvas was drawn
+        const shown = await page.evaluate(() => ({
+          statuses: [...document.querySelectorAll('[data-testid="topology-node"]')].map((e) =>
+            e.getAttribute('data-status'),
+          ),
+          drawn: document
+            .querySelector('[data-testid="topology-canvas"]')
+            ?.getAttribute('data-drawn'),
+        }));
+        const count: Record<string, number> = {};
+        for (const s of shown.statuses) count[String(s)] = (count[String(s)] ?? 0) + 1;
+        ctx.log(`dashboard-100: page shows ${JSON.stringify(count)}, canvas drawn: ${shown.drawn}`);
+        throw error;
+      });
     await page.waitForTimeout(3_000);
     // Style and layout grow with the page's elements: counted once the page has settled.
     const dom = await page.evaluate(() => ({

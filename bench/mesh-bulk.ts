@@ -5,6 +5,7 @@
  * (and the order of small numbered sends), and the peak RSS growth of each side.
  */
 import {
+  procMinorFaults,
   procRssBytes,
   startPair,
   START_TIMEOUT_MS,
@@ -40,6 +41,9 @@ interface Round {
   rxRssGrowth: number;
   seqHeard: number;
   seqOutOfOrder: number;
+  /** minor page faults of each receiver per MiB received: fresh pages its buffers touched */
+  rawRxFaultsPerMiB: number;
+  rxFaultsPerMiB: number;
 }
 
 /** Polls the RSS of `pids` from /proc (independent of their event loops) until stopped. */
@@ -69,10 +73,12 @@ async function oneRound(
   small: boolean,
   log: (line: string) => void,
 ): Promise<Round> {
+  const rawFaults0 = await procMinorFaults(raw.rx.child.pid);
   const rawResult = await raw.tx.request<{ elapsedMs: number }>(
     { cmd: 'throughput', port: raw.rx.port, size, count, batch: 1 },
     RUN_TIMEOUT_MS,
   );
+  const rawFaults = (await procMinorFaults(raw.rx.child.pid)) - rawFaults0;
   await tx.request({ cmd: 'bulk-prepare', size }, RUN_TIMEOUT_MS);
   // a loaded machine can stall a process past a short ticktime between rounds: link again
   // (true at once when still linked) and say so, since it tells on the figures
@@ -89,10 +95,12 @@ async function oneRound(
   ]);
   await rx.request({ cmd: 'gaps-start', node: tx.name }, 5_000);
   const stopRss = rssPeaks([tx.child.pid, rx.child.pid]);
+  const rxFaults0 = await procMinorFaults(rx.child.pid);
   const result = await tx.request<BulkResult>(
     { cmd: 'bulk', node: rx.name, count, small },
     RUN_TIMEOUT_MS,
   );
+  const rxFaults = (await procMinorFaults(rx.child.pid)) - rxFaults0;
   const [txPeak, rxPeak] = await stopRss();
   const heard = await rx.request<{ silenceGapMaxMs: number; tickOutGapMaxMs: number }>(
     { cmd: 'gaps-stop' },
@@ -109,6 +117,8 @@ async function oneRound(
     rxRssGrowth: rxPeak! - rxBase,
     seqHeard: seq.heard,
     seqOutOfOrder: seq.outOfOrder,
+    rawRxFaultsPerMiB: (rawFaults * MiB) / (size * count),
+    rxFaultsPerMiB: (rxFaults * MiB) / (size * count),
   };
 }
 
@@ -145,7 +155,8 @@ export async function bulkRows(
           `the sender heard nothing for ${r.result.silenceGapMaxMs.toFixed(0)} ms at most, the receiver ` +
           `silence ${r.rxSilenceMs.toFixed(0)} ms, its tick sends max gap ${r.rxTickOutGapMs.toFixed(0)} ms; ` +
           `loop delay ${r.result.loopDelayMaxMs.toFixed(0)} ms; RSS growth tx ` +
-          `${(r.txRssGrowth / MiB).toFixed(0)} MiB rx ${(r.rxRssGrowth / MiB).toFixed(0)} MiB` +
+          `${(r.txRssGrowth / MiB).toFixed(0)} MiB rx ${(r.rxRssGrowth / MiB).toFixed(0)} MiB; ` +
+          `receiver page faults per MiB raw ${r.rawRxFaultsPerMiB.toFixed(0)} node ${r.rxFaultsPerMiB.toFixed(0)}` +
           (i % 2 === 1
             ? `; ${r.result.calls} calls p50 ${r.result.rpcP50Us.toFixed(0)} µs p99 ` +
               `${r.result.rpcP99Us.toFixed(0)} µs; ${r.seqHeard} sends, ${r.seqOutOfOrder} out of order`

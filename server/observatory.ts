@@ -13,6 +13,7 @@ import { FailureThrottle } from './control/throttle.ts';
 import type { HistoryConfig } from './history/config.ts';
 import { History } from './history/history.ts';
 import { originPolicy, type OriginPolicy } from './http/origin.ts';
+import { ingestGate, loopLoad } from './ingest/gate.ts';
 import { attachIngest } from './ingest/ingest.ts';
 import type { Ingest } from './ingest/ports.ts';
 import type { BeamProxy } from './beam/proxy/beam-proxy.ts';
@@ -52,6 +53,12 @@ export interface ObservatoryOptions {
   readonly policy?: OriginPolicy;
   /** nodes the server keeps state for; default MAX_TRACKED_NODES (server/ingest/bounds.ts) */
   readonly maxTrackedNodes?: number;
+  /**
+   * Whether snapshot batches wait while the event loop is saturated (server/ingest/gate.ts), so
+   * HTTP and `/ui` keep answering under a flood of agents. Default: on with the system clock
+   * (the load it measures is real time's), off with any other clock (a simulation runs flat out).
+   */
+  readonly ingestGate?: boolean;
   /** mark the session cookie `Secure` (the server is reached over https) */
   readonly secureCookies?: boolean;
   readonly log?: (line: string) => void;
@@ -157,6 +164,9 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     ...(leader !== undefined && { runJobs: () => leader.isLeader() }),
     ...(options.history && { config: options.history }),
   });
+  const gateOn = options.ingestGate ?? clock === systemClock;
+  const load = gateOn ? loopLoad(clock) : undefined;
+  const gate = load === undefined ? undefined : ingestGate({ clock, load });
   const ingest = attachIngest(options.agentNamespace, {
     agentToken: options.agentToken,
     model: peers?.model ?? model,
@@ -167,6 +177,7 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     now,
     log,
     ...(options.maxTrackedNodes !== undefined && { maxTrackedNodes: options.maxTrackedNodes }),
+    ...(gate !== undefined && { gate }),
   });
   // A peer's events are stored by that peer.
   const offEvents = events.subscribe((list, origin) => {
@@ -316,6 +327,8 @@ export function startObservatory(options: ObservatoryOptions): Observatory {
     close() {
       closing ??= (async () => {
         stopTick();
+        gate?.close();
+        load?.stop();
         peers?.close();
         // the drill's finish event still reaches the store before history closes
         await drills.close();

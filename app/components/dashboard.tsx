@@ -112,8 +112,10 @@ export function Dashboard() {
   );
   const discoveryNodes = useMemo(() => JSON.parse(discoveryKey) as DiscoveryNode[], [discoveryKey]);
 
-  // Server rendering and hydration know no time: the dashboard renders on the client only.
-  if (clock === 0) {
+  // Server rendering and hydration know no time: the dashboard renders on the client only. The
+  // deferred chart clock lags one render behind the first real clock (it still holds 0 + one
+  // step there): panels mounted in that render would ask the store for a range in 1970.
+  if (clock === 0 || chartClock === CHART_STEP_MS) {
     return <p className="muted">Loading the dashboard…</p>;
   }
 

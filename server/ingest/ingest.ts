@@ -23,6 +23,7 @@ import type { EventFeed } from '../model/event-feed.ts';
 import type { LiveModel } from '../model/live-model.ts';
 import type { TrafficWindow } from '../model/traffic-window.ts';
 import { BoundedSeqs, MAX_TRACKED_NODES } from './bounds.ts';
+import type { IngestGate } from './gate.ts';
 import { INGEST_COUNTERS, INGEST_LAG } from './ingest-metrics.ts';
 import {
   AgentUnavailableError,
@@ -49,6 +50,8 @@ export interface IngestOptions {
   readonly log?: (line: string) => void;
   /** nodes whose cursors and urgent dedupe are kept; default MAX_TRACKED_NODES */
   readonly maxTrackedNodes?: number;
+  /** admission of snapshot batches under overload (./gate.ts); default: every batch at once */
+  readonly gate?: Pick<IngestGate, 'admit'>;
 }
 
 interface SocketData {
@@ -174,6 +177,8 @@ export function attachIngest(untyped: Namespace, options: IngestOptions): Ingest
               error: { code: 'unavailable', message: 'the store is unavailable; retry later' },
             };
           }
+          // under overload a batch waits here (the agent holds the ones behind it)
+          await options.gate?.admit(Array.isArray(batch) ? batch.length : 1);
           try {
             return await handleBatch(hello, batch);
           } catch (error) {

@@ -5,6 +5,7 @@
  * port, so peers and seeds find it again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { labNodeEnv } from '../env.ts';
@@ -51,6 +52,8 @@ export interface LabNodesOptions {
   readonly onExit?: (node: string) => void;
   /** node processes started at once by `start()`; default all */
   readonly concurrency?: number;
+  /** niceness added to each node process (its main thread) over the server's; default 0 */
+  readonly nice?: number;
   /** after each node of `start()` is up: how many are, of how many */
   readonly onStarted?: (started: number, total: number) => void;
 }
@@ -159,6 +162,15 @@ export class LabNodes extends LabProcesses<Running> {
       }),
     });
     r.child = child;
+    if ((this.options.nice ?? 0) !== 0 && child.pid !== undefined) {
+      try {
+        // relative to the server's own niceness (19 is the lowest priority there is)
+        setPriority(child.pid, Math.min(19, getPriority() + this.options.nice!));
+      } catch (error) {
+        // a lower priority is a courtesy to the server, never a reason to fail the start
+        this.options.log?.(`[${r.spec.name}] priority not lowered: ${String(error)}`);
+      }
+    }
     r.exited = new Promise((resolve) =>
       child.once('exit', () => {
         this.options.onExit?.(r.fullName);

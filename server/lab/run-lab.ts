@@ -21,6 +21,7 @@ import {
   LAB_VERBOSE_MAX_NODES,
   labSeedIndexes,
   labShardMembers,
+  labNodeNice,
   labTicktimeMs,
   labWorkloadRate,
 } from './scale.ts';
@@ -163,7 +164,10 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
     out(
       `Lab: starting ${count} nodes, ${LAB_START_CONCURRENCY} at a time, ticktime ${ticktimeMs} ms ` +
         `(grows with the lab: ticks grow with the square of the node count), ` +
-        `shards demo on ${members.length} of them`,
+        `shards demo on ${members.length} of them` +
+        (labNodeNice(count) === 0
+          ? ''
+          : `, nodes at nice ${labNodeNice(count)} (the server first)`),
     );
   }
   const nodes = new LabNodes({
@@ -173,6 +177,7 @@ export async function runLab(options: LabRunOptions): Promise<RunningLab> {
     agentToken: env.agentToken,
     ticktimeMs,
     concurrency: LAB_START_CONCURRENCY,
+    nice: labNodeNice(count),
     onStarted: (started, total) =>
       progress(`Lab: ${started}/${total} nodes started (${elapsed()})`, started === total),
     onLine: (name, line) => mesh.line(name, line),

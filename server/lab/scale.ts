@@ -17,6 +17,23 @@ export const LAB_START_CONCURRENCY = 8;
 export const LAB_WORKLOAD_TOTAL_RATE = 100;
 /** Shard members of the demo at most: each member's lease round is an RPC to every other. */
 export const LAB_SHARD_MEMBERS_MAX = 16;
+/**
+ * Scheduling niceness of a large lab's node processes (0 = the server's). A hundred runnable
+ * node processes on two cores left the observatory server a twentieth of a core: it answered no
+ * HTTP request for minutes while its own work needed a fraction of one (docs/performance.md,
+ * "The lab and the dashboard at 100 nodes"). At nice 10 a node weighs about a ninth of the
+ * server in the kernel's fair scheduler: the process that shows the lab is served first, and the
+ * nodes still get every cycle the server leaves.
+ */
+export const LAB_NODE_NICE = 10;
+/** Up to this many nodes the lab runs at the server's priority (there is CPU for all). */
+export const LAB_NICE_FROM_NODES = 17;
+
+/** The niceness of the node processes of a lab of `nodes` nodes. */
+export function labNodeNice(nodes: number): number {
+  return nodes >= LAB_NICE_FROM_NODES ? LAB_NODE_NICE : 0;
+}
+
 /** Above this many nodes, membership lines are summed up as progress instead of printed. */
 export const LAB_VERBOSE_MAX_NODES = 10;
 
