@@ -4,7 +4,7 @@
  * never from averaged percentiles.
  */
 import type { TrafficModel, TrafficRow } from '../../protocol/model.ts';
-import { mergeSerialized, QuantileSketch } from '../../protocol/sketch.ts';
+import { mergeSerialized, QuantileSketch, unmergeSerialized } from '../../protocol/sketch.ts';
 import type { Snapshot } from '../../protocol/telemetry.ts';
 
 /** Rates on the live view are averaged over this many seconds of snapshots. */
@@ -16,11 +16,16 @@ interface Row {
   count: number;
   bytes: number;
   /**
-   * serialized, as received: a read merges it straight from the text into one reused
-   * accumulator (`mergeSerialized`), so no decoded sketch is allocated or kept per row — at
-   * 100 nodes × 99 peers × 6 channels × 5 s that was ~300k sketch objects per read (issue #17)
+   * serialized, as received: merged into its series' accumulator once on arrival and taken out
+   * once on expiry (`mergeSerialized`/`unmergeSerialized`), so no decoded sketch is kept per row
+   * — at 100 nodes × 99 peers × 6 channels × 5 s that was ~300k sketch objects (issue #17)
    */
   text: string;
+  /** whether `text` decoded to a non-empty sketch, now merged in its series */
+  merged: boolean;
+  /** the row's own sketch's min and max, when `merged` */
+  min: number;
+  max: number;
 }
 
 interface Slice {
@@ -30,38 +35,102 @@ interface Slice {
   rows: Row[];
 }
 
+/**
+ * One (peer, channel) of a node over the window: the merge of its rows' sketches, kept up to
+ * date as rows arrive and expire, so a read costs O(series), not O(rows × window) decodes.
+ */
+interface Series {
+  peer: string;
+  channel: string;
+  /** the window's rows, oldest slice first (as the slices are stored) */
+  rows: Row[];
+  sketch: QuantileSketch;
+}
+
+interface NodeWindow {
+  slices: Slice[];
+  /** by `${peer}\n${channel}` */
+  series: Map<string, Series>;
+}
+
 export class TrafficWindow {
-  private readonly slices = new Map<string, Slice[]>();
+  private readonly nodes = new Map<string, NodeWindow>();
   private cached: Omit<TrafficModel, 'at'> | undefined;
 
   constructor(private readonly windowMs = DEFAULT_TRAFFIC_WINDOW_MS) {}
 
   add(s: Snapshot): void {
     this.cached = undefined;
+    let node = this.nodes.get(s.node);
+    if (node === undefined) {
+      node = { slices: [], series: new Map() };
+      this.nodes.set(s.node, node);
+    }
     const rows: Row[] = [];
     for (const f of s.frames) {
       if (f.direction !== 'out' || f.count === 0) continue;
-      rows.push({
+      const key = `${f.peer}\n${f.channel}`;
+      let series = node.series.get(key);
+      if (series === undefined) {
+        series = { peer: f.peer, channel: f.channel, rows: [], sketch: new QuantileSketch() };
+        node.series.set(key, series);
+      }
+      const row: Row = {
         peer: f.peer,
         channel: f.channel,
         count: f.count,
         bytes: f.bytes,
         text: f.sketch,
-      });
+        merged: false,
+        min: 0,
+        max: 0,
+      };
+      try {
+        const bounds = mergeSerialized(series.sketch, f.sketch);
+        if (bounds.total > 0) {
+          row.merged = true;
+          row.min = bounds.min;
+          row.max = bounds.max;
+        }
+      } catch {
+        // A sketch that does not decode still leaves its counts useful.
+      }
+      series.rows.push(row);
+      rows.push(row);
     }
-    const list = this.slices.get(s.node) ?? [];
-    list.push({ start: s.t * 1000, intervalMs: s.intervalMs, rows });
-    const newest = Math.max(...list.map((x) => x.start));
-    this.slices.set(
-      s.node,
-      list.filter((x) => x.start > newest - this.windowMs),
-    );
+    node.slices.push({ start: s.t * 1000, intervalMs: s.intervalMs, rows });
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const x of node.slices) if (x.start > newest) newest = x.start;
+    const kept: Slice[] = [];
+    const expired = new Set<Row>();
+    for (const x of node.slices) {
+      if (x.start > newest - this.windowMs) kept.push(x);
+      else for (const r of x.rows) expired.add(r);
+    }
+    node.slices = kept;
+    if (expired.size > 0) this.expire(node, expired);
+  }
+
+  /** Takes expired rows out of their series; a series left with no rows is forgotten. */
+  private expire(node: NodeWindow, expired: Set<Row>): void {
+    const touched = new Map<string, Series>();
+    for (const r of expired) {
+      const key = `${r.peer}\n${r.channel}`;
+      const series = node.series.get(key);
+      if (series === undefined) continue;
+      if (r.merged) unmergeSerialized(series.sketch, r.text);
+      touched.set(key, series);
+    }
+    for (const [key, series] of touched) {
+      series.rows = series.rows.filter((r) => !expired.has(r));
+      if (series.rows.length === 0) node.series.delete(key);
+    }
   }
 
   /** Forgets a node (its process is gone). */
   drop(node: string): void {
     this.cached = undefined;
-    this.slices.delete(node);
+    this.nodes.delete(node);
   }
 
   /** The rates now; cached until the next `add`, so many readers cost one computation. */
@@ -72,34 +141,26 @@ export class TrafficWindow {
 
   private compute(): Omit<TrafficModel, 'at'> {
     const rows: TrafficRow[] = [];
-    const merged = new QuantileSketch();
-    for (const [node, slices] of [...this.slices].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
-      const seconds = slices.reduce((sum, x) => sum + x.intervalMs, 0) / 1000;
+    for (const [node, w] of [...this.nodes].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+      const seconds = w.slices.reduce((sum, x) => sum + x.intervalMs, 0) / 1000;
       if (seconds <= 0) continue;
-      const groups = new Map<string, Row[]>();
-      for (const slice of slices) {
-        for (const r of slice.rows) {
-          const key = `${r.peer}\n${r.channel}`;
-          const g = groups.get(key) ?? [];
-          g.push(r);
-          groups.set(key, g);
-        }
-      }
-      for (const [key, group] of [...groups].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
-        const [to, channel] = key.split('\n') as [string, string];
-        merged.reset();
+      for (const [, series] of [...w.series].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+        const group = series.rows;
+        // min and max cannot be taken out of a merge: those of the rows still in the window.
+        let min = Number.POSITIVE_INFINITY;
+        let max = Number.NEGATIVE_INFINITY;
         for (const r of group) {
-          try {
-            mergeSerialized(merged, r.text);
-          } catch {
-            // A sketch that does not decode still leaves its counts useful.
-          }
+          if (!r.merged) continue;
+          if (r.min < min) min = r.min;
+          if (r.max > max) max = r.max;
         }
+        const merged = series.sketch;
+        merged.setBounds(min, max);
         const q = (p: number) => (merged.count > 0 ? merged.quantile(p) : null);
         rows.push({
           from: node,
-          to,
-          channel,
+          to: series.peer,
+          channel: series.channel,
           msgPerSec: group.reduce((s, r) => s + r.count, 0) / seconds,
           bytesPerSec: group.reduce((s, r) => s + r.bytes, 0) / seconds,
           p50: q(0.5),
