@@ -16,14 +16,14 @@ interface Row {
   count: number;
   bytes: number;
   /**
-   * serialized, as received: merged into its series' accumulator once on arrival and taken out
-   * once on expiry (`mergeSerialized`/`unmergeSerialized`), so no decoded sketch is kept per row
-   * — at 100 nodes × 99 peers × 6 channels × 5 s that was ~300k sketch objects (issue #17)
+   * serialized, as received: merged into its series' accumulator by a read, straight from the
+   * text (`mergeSerialized`), so no decoded sketch is kept per row — at 100 nodes × 99 peers × 6
+   * channels × 5 s that was ~300k sketch objects (issue #17)
    */
   text: string;
-  /** whether `text` decoded to a non-empty sketch, now merged in its series */
-  merged: boolean;
-  /** the row's own sketch's min and max, when `merged` */
+  /** 'new' until a read first merges it; 'bad' when it did not decode or was empty */
+  state: 'new' | 'merged' | 'bad';
+  /** the row's own sketch's min and max, once merged */
   min: number;
   max: number;
 }
@@ -36,8 +36,13 @@ interface Slice {
 }
 
 /**
- * One (peer, channel) of a node over the window: the merge of its rows' sketches, kept up to
- * date as rows arrive and expire, so a read costs O(series), not O(rows × window) decodes.
+ * One (peer, channel) of a node over the window. Its accumulator holds the merge of the rows a
+ * read has seen; the next read brings it up to date with whichever costs fewer decodes: merging
+ * the rows that arrived and taking out the merged rows that expired since, or merging the rows
+ * in the window afresh. Reads a few seconds apart (small clusters) then decode each row about
+ * twice instead of once per read; reads a window or more apart (100 nodes: a push every ~7 s)
+ * decode each row of the window once, as a from-scratch merge does, and never decode a row that
+ * expired unread.
  */
 interface Series {
   peer: string;
@@ -45,6 +50,8 @@ interface Series {
   /** the window's rows, oldest slice first (as the slices are stored) */
   rows: Row[];
   sketch: QuantileSketch;
+  /** merged rows that left the window since the last read: still in `sketch` */
+  expired: Row[];
 }
 
 interface NodeWindow {
@@ -72,7 +79,13 @@ export class TrafficWindow {
       const key = `${f.peer}\n${f.channel}`;
       let series = node.series.get(key);
       if (series === undefined) {
-        series = { peer: f.peer, channel: f.channel, rows: [], sketch: new QuantileSketch() };
+        series = {
+          peer: f.peer,
+          channel: f.channel,
+          rows: [],
+          sketch: new QuantileSketch(),
+          expired: [],
+        };
         node.series.set(key, series);
       }
       const row: Row = {
@@ -81,20 +94,10 @@ export class TrafficWindow {
         count: f.count,
         bytes: f.bytes,
         text: f.sketch,
-        merged: false,
+        state: 'new',
         min: 0,
         max: 0,
       };
-      try {
-        const bounds = mergeSerialized(series.sketch, f.sketch);
-        if (bounds.total > 0) {
-          row.merged = true;
-          row.min = bounds.min;
-          row.max = bounds.max;
-        }
-      } catch {
-        // A sketch that does not decode still leaves its counts useful.
-      }
       series.rows.push(row);
       rows.push(row);
     }
@@ -118,7 +121,7 @@ export class TrafficWindow {
       const key = `${r.peer}\n${r.channel}`;
       const series = node.series.get(key);
       if (series === undefined) continue;
-      if (r.merged) unmergeSerialized(series.sketch, r.text);
+      if (r.state === 'merged') series.expired.push(r);
       touched.set(key, series);
     }
     for (const [key, series] of touched) {
@@ -146,15 +149,15 @@ export class TrafficWindow {
       if (seconds <= 0) continue;
       for (const [, series] of [...w.series].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
         const group = series.rows;
+        const merged = catchUp(series);
         // min and max cannot be taken out of a merge: those of the rows still in the window.
         let min = Number.POSITIVE_INFINITY;
         let max = Number.NEGATIVE_INFINITY;
         for (const r of group) {
-          if (!r.merged) continue;
+          if (r.state !== 'merged') continue;
           if (r.min < min) min = r.min;
           if (r.max > max) max = r.max;
         }
-        const merged = series.sketch;
         merged.setBounds(min, max);
         const q = (p: number) => (merged.count > 0 ? merged.quantile(p) : null);
         rows.push({
@@ -171,4 +174,35 @@ export class TrafficWindow {
     }
     return { windowMs: this.windowMs, rows };
   }
+}
+
+/** Brings a series' accumulator up to its rows, with the fewer decodes (see `Series`). */
+function catchUp(series: Series): QuantileSketch {
+  let fresh = 0;
+  let live = 0;
+  for (const r of series.rows) {
+    if (r.state === 'new') fresh++;
+    if (r.state !== 'bad') live++;
+  }
+  const sketch = series.sketch;
+  if (live <= fresh + series.expired.length) {
+    sketch.reset();
+    for (const r of series.rows) if (r.state === 'merged') r.state = 'new';
+  } else {
+    for (const r of series.expired) unmergeSerialized(sketch, r.text);
+  }
+  series.expired = [];
+  for (const r of series.rows) {
+    if (r.state !== 'new') continue;
+    try {
+      const bounds = mergeSerialized(sketch, r.text);
+      r.state = bounds.total > 0 ? 'merged' : 'bad';
+      r.min = bounds.min;
+      r.max = bounds.max;
+    } catch {
+      // A sketch that does not decode still leaves its counts useful.
+      r.state = 'bad';
+    }
+  }
+  return sketch;
 }
