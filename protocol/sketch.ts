@@ -155,30 +155,6 @@ export class QuantileSketch {
     for (let i = 0; i < n; i++) this.counts[keys[i]! - this.offset]! += counts[i]!;
   }
 
-  /**
-   * @internal for sliding windows (`unmergeSerialized`): takes away counts that `absorb` added
-   * earlier, so their keys are covered. Integer counts make this exact. min and max cannot be
-   * taken away: the window restores them with `setBounds`.
-   */
-  unabsorb(decoded: Readonly<DecodedHeader>, keys: Int32Array, counts: Float64Array): void {
-    const n = decoded.buckets;
-    if (decoded.total === 0) return;
-    this.total -= decoded.total;
-    this.zero -= decoded.zero;
-    for (let i = 0; i < n; i++) this.counts[keys[i]! - this.offset]! -= counts[i]!;
-    // An emptied window forgets its key range, so a drifting distribution's quantile scans stay short.
-    if (this.total === 0) this.reset();
-  }
-
-  /**
-   * @internal for sliding windows: sets min and max to those of the sketches still merged in, as
-   * a merge of exactly those sketches would have them.
-   */
-  setBounds(min: number, max: number): void {
-    this.minSeen = min;
-    this.maxSeen = max;
-  }
-
   /** Adds every count of `other` into this sketch (exact; order does not matter). */
   merge(other: QuantileSketch): void {
     if (other.total === 0) return;
@@ -362,31 +338,10 @@ export function deserializeSketch(text: string): QuantileSketch {
 /**
  * Merges a serialized sketch into `target`, exactly as `target.merge(deserializeSketch(text))`
  * but without building the intermediate sketch. On `SketchDecodeError`, `target` is unchanged.
- * Returns the merged sketch's min, max and total (a reused object: read it before the next call).
  */
-export function mergeSerialized(target: QuantileSketch, text: string): DecodedBounds {
+export function mergeSerialized(target: QuantileSketch, text: string): void {
   const header = parseSketch(text);
   target.absorb(header, scratchKeys, scratchCounts);
-  return header;
-}
-
-/**
- * Takes a serialized sketch, merged earlier with `mergeSerialized`, back out of `target`: its
- * counts only (exact for the integer counts agents send); min and max are the caller's to restore
- * with `setBounds`. On `SketchDecodeError`, `target` is unchanged.
- */
-export function unmergeSerialized(target: QuantileSketch, text: string): DecodedBounds {
-  const header = parseSketch(text);
-  target.unabsorb(header, scratchKeys, scratchCounts);
-  return header;
-}
-
-/** What a serialized sketch holds besides its buckets. */
-export interface DecodedBounds {
-  readonly min: number;
-  readonly max: number;
-  /** zero count plus every bucket's count; min and max mean nothing when 0 */
-  readonly total: number;
 }
 
 class ByteWriter {
