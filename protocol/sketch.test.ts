@@ -143,6 +143,20 @@ describe('protocol/sketch', () => {
       expect(() => deserializeSketch(text), text.slice(0, 20)).toThrow(SketchDecodeError);
   });
 
+  it('sketch — base64 with a bad character, a padding character or a non-ASCII character in any quad is rejected; long sketches decode exactly', () => {
+    const s = createSketch();
+    for (let v = 1; v < 5_000; v += 37) s.add(v, 1 + (v % 7));
+    const good = s.serialize();
+    expect(good.length).toBeGreaterThan(64);
+    expect(deserializeSketch(good).serialize()).toBe(good);
+    for (const at of [0, 1, 2, 3, 5, 17, good.length - 6, good.length - 5]) {
+      for (const ch of ['=', '!', '\u00e9', '\u4e00', '-', '_']) {
+        const text = good.slice(0, at) + ch + good.slice(at + 1);
+        expect(() => deserializeSketch(text), `${ch} at ${at}`).toThrow(/bad base64 character/);
+      }
+    }
+  });
+
   it('sketch — mergeSerialized equals merging the deserialized sketch, and leaves the target alone on bad input', () => {
     const random = rng(18);
     const parts = Array.from({ length: 50 }, (_, i) => {
