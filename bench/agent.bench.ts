@@ -185,19 +185,13 @@ function exercise(seconds: number): { agent: Agent; snapshot: Snapshot } {
  * its young generation to match, which no node at one snapshot a second would see).
  */
 async function childRss(withAgent: boolean, seconds: number): Promise<number> {
-  const { spawn } = await import('node:child_process');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      new URL(import.meta.url).pathname,
-      '--child',
-      withAgent ? 'on' : 'off',
-      String(seconds),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
-  );
+  // imported here, not at the top: this file is also the measured child, which should not load it
+  const { spawnTsxChild } = await import('./fixtures/tsx-child.ts');
+  const child = spawnTsxChild(new URL(import.meta.url).pathname, [
+    '--child',
+    withAgent ? 'on' : 'off',
+    String(seconds),
+  ]);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

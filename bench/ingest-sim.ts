@@ -14,7 +14,6 @@
  * to one `/ui` client per simulated second. Baseline in the same run: `JSON.parse` of the
  * snapshots received (the least any JSON ingest must spend).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { simulatedSnapshotJson } from './fixtures/ingest-sim-snapshot.ts';
 import { rollupRows, storeTables } from './fixtures/sqlite-store-stats.ts';
+import { spawnTsxChild } from './fixtures/tsx-child.ts';
 import { SimulatedClock } from '../server/simulated-clock.ts';
 import { startServer } from '../server/start.ts';
 import type { BenchContext, BenchRow } from './report.ts';
@@ -80,19 +80,10 @@ export async function simulatedRun(context: BenchContext, o: SimOptions): Promis
     // The server logs only what went wrong (a store error, a refused batch): show it.
     log: (line) => log(`server: ${line}`),
   });
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      FIXTURE,
-      server.url,
-      TOKEN,
-      String(o.agents),
-      String(o.peers),
-      String(o.channels),
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'], detached: true },
+  const child = spawnTsxChild(
+    FIXTURE,
+    [server.url, TOKEN, String(o.agents), String(o.peers), String(o.channels)],
+    { stdin: true },
   );
   const waiting: ((msg: Record<string, unknown>) => boolean)[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {

@@ -16,8 +16,8 @@
  *
  * Flags: --agents a,b,c (counts to try), --seconds n (per run), --runs n, --peers n, --channels n.
  */
+import { spawnTsxChild } from './fixtures/tsx-child.ts';
 import { simulatedRun } from './ingest-sim.ts';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,21 +68,14 @@ async function step(
     dashboard: false,
   });
   try {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        FIXTURE,
-        server.url,
-        TOKEN,
-        String(agents),
-        String(peers),
-        String(channels),
-        String(seconds * 1000),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
-    );
+    const child = spawnTsxChild(FIXTURE, [
+      server.url,
+      TOKEN,
+      String(agents),
+      String(peers),
+      String(channels),
+      String(seconds * 1000),
+    ]);
     const lags: number[] = [];
     let last: { done?: boolean; acked: number; failed: number; sent: number } | undefined;
     let lines = 0;
